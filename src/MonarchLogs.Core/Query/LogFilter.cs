@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using MonarchLogs.Core.Storage;
+
+namespace MonarchLogs.Core.Query
+{
+    /// <summary>
+    /// A validated <see cref="LogQuery"/>: the one implementation of the filter semantics,
+    /// which the reader, the live tail and the web API share.
+    /// </summary>
+    public sealed class LogFilter
+    {
+        private readonly LogQuery _query;
+        private readonly HashSet<MonarchLogLevel> _levels;
+        private readonly Wildcard[] _services;
+        private readonly Wildcard[] _excludeServices;
+        private readonly Wildcard[] _categories;
+        private readonly Wildcard[] _excludeCategories;
+        private readonly Wildcard? _message;
+
+        public LogFilter(LogQuery query)
+        {
+            _query = query ?? throw new ArgumentNullException(nameof(query));
+            if (query.Since is { } since && query.Until is { } until && since.ToUniversalTime() >= until.ToUniversalTime())
+            {
+                throw new MonarchLogsException("InvalidTimeRange", MonarchErrorKind.InvalidArgument,
+                    $"Since ({Format(since)}) must be earlier than Until ({Format(until)}).");
+            }
+
+            After = ParseCursor(query.After, "After");
+            Before = ParseCursor(query.Before, "Before");
+            if (query.Limit is < 1)
+            {
+                throw new MonarchLogsException("InvalidLimit", MonarchErrorKind.InvalidArgument, "The limit must be at least 1.");
+            }
+
+            _levels = new HashSet<MonarchLogLevel>(query.Levels is { Count: > 0 } levels ? levels : LogLevels.All);
+            if (query.MinimumLevel is { } minimum) _levels.RemoveWhere(l => l < minimum);
+            _services = Compile(query.Services);
+            _excludeServices = Compile(query.ExcludeServices);
+            _categories = Compile(query.Categories);
+            _excludeCategories = Compile(query.ExcludeCategories);
+            _message = string.IsNullOrEmpty(query.Message) ? null : new Wildcard(query.Message!);
+        }
+
+        public LogQuery Query => _query;
+
+        public LogEntryId? After { get; }
+
+        public LogEntryId? Before { get; }
+
+        /// <summary>Whether a partition can hold matching entries: the level and service filters.</summary>
+        public bool Includes(Partition partition) =>
+            _levels.Contains(partition.Level)
+            && (_services.Length == 0 || _services.Any(s => s.IsMatch(partition.Service)))
+            && !_excludeServices.Any(s => s.IsMatch(partition.Service));
+
+        /// <summary>The filters that need the entry's content.</summary>
+        public bool Matches(MonarchLogEntry entry)
+        {
+            if (_categories.Length > 0 && !_categories.Any(c => c.IsMatch(entry.Category))) return false;
+            if (_excludeCategories.Any(c => c.IsMatch(entry.Category))) return false;
+            if (_message is not null && !_message.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && _message.IsMatch(entry.Exception))) return false;
+            if (_query.Pattern is { } pattern && !pattern.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && pattern.IsMatch(entry.Exception))) return false;
+            if (!string.IsNullOrEmpty(_query.Text))
+            {
+                var text = _query.Text!;
+                if (!Contains(entry.Message, text) && !Contains(entry.Exception, text)
+                    && !Contains(entry.Category, text) && !Contains(entry.Properties, text)) return false;
+            }
+
+            return true;
+        }
+
+        private static bool Contains(string haystack, string needle) =>
+            haystack.IndexOf(needle, StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static Wildcard[] Compile(IReadOnlyList<string>? patterns) =>
+            patterns is null ? Array.Empty<Wildcard>() : patterns.Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p)).ToArray();
+
+        private static LogEntryId? ParseCursor(string? text, string name)
+        {
+            if (string.IsNullOrEmpty(text)) return null;
+            if (LogEntryId.TryParse(text, out var id)) return id;
+            throw new MonarchLogsException("InvalidCursor", MonarchErrorKind.InvalidArgument,
+                $"{name} '{text}' is not a log entry Id; an Id looks like 1764340087123-0@orders/error.");
+        }
+
+        private static string Format(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    }
+}

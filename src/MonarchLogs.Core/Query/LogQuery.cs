@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+using System.Text.RegularExpressions;
+
+namespace MonarchLogs.Core.Query
+{
+    /// <summary>
+    /// What to read from the store. Every filter combines with every other (AND); the values
+    /// within one filter combine with OR. The time range is half-open: [Since, Until).
+    /// </summary>
+    public sealed class LogQuery
+    {
+        /// <summary>Inclusive lower bound, UTC.</summary>
+        public DateTime? Since { get; init; }
+
+        /// <summary>Exclusive upper bound, UTC.</summary>
+        public DateTime? Until { get; init; }
+
+        /// <summary>Exactly these levels; null or empty for all.</summary>
+        public IReadOnlyCollection<MonarchLogLevel>? Levels { get; init; }
+
+        /// <summary>This level and above.</summary>
+        public MonarchLogLevel? MinimumLevel { get; init; }
+
+        /// <summary>Service names or wildcards (<c>*</c>, <c>?</c>), case-insensitive.</summary>
+        public IReadOnlyList<string>? Services { get; init; }
+
+        public IReadOnlyList<string>? ExcludeServices { get; init; }
+
+        /// <summary>Category names or wildcards, case-insensitive.</summary>
+        public IReadOnlyList<string>? Categories { get; init; }
+
+        public IReadOnlyList<string>? ExcludeCategories { get; init; }
+
+        /// <summary>Wildcard that the message or the exception text must match as a whole.</summary>
+        public string? Message { get; init; }
+
+        /// <summary>Regular expression searched in the message and the exception text.</summary>
+        public Regex? Pattern { get; init; }
+
+        /// <summary>Case-insensitive text searched in message, exception, category and properties.</summary>
+        public string? Text { get; init; }
+
+        /// <summary>Only entries after this cursor (an entry Id), in store order.</summary>
+        public string? After { get; init; }
+
+        /// <summary>Only entries before this cursor (an entry Id), in store order.</summary>
+        public string? Before { get; init; }
+
+        /// <summary>Oldest first instead of the default newest first.</summary>
+        public bool OldestFirst { get; init; }
+
+        /// <summary>A hint of how many entries the caller will take; it sizes the first reads.</summary>
+        public int? Limit { get; init; }
+    }
+}

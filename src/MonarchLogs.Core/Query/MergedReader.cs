@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Query
+{
+    /// <summary>
+    /// Merges the partitions of a query in store order. Each partition is read in pages by ID
+    /// range, and the next page is requested as soon as a full one arrives, so the merge rarely
+    /// waits; at most two pages per partition are held at once.
+    /// </summary>
+    internal sealed class MergedReader
+    {
+        private const int FirstPageSize = 128;
+        private const int PageSize = 1024;
+
+        private readonly IDatabase _db;
+        private readonly IReadOnlyList<Partition> _partitions;
+        private readonly LogFilter _filter;
+
+        public MergedReader(IDatabase db, IReadOnlyList<Partition> partitions, LogFilter filter)
+        {
+            _db = db;
+            _partitions = partitions;
+            _filter = filter;
+        }
+
+        public async IAsyncEnumerable<MonarchLogEntry> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var descending = !_filter.Query.OldestFirst;
+            var firstPage = Math.Min(PageSize, Math.Max(FirstPageSize, _filter.Query.Limit ?? 0));
+            var cursors = new List<PartitionCursor>(_partitions.Count);
+            foreach (var partition in _partitions)
+            {
+                var range = StreamRange.For(partition, _filter);
+                if (!range.IsEmpty) cursors.Add(new PartitionCursor(_db, partition, range, descending, firstPage));
+            }
+
+            // All first pages go out in one pipeline before the first await.
+            foreach (var cursor in cursors) cursor.Start();
+
+            while (true)
+            {
+                PartitionCursor? best = null;
+                for (var i = cursors.Count - 1; i >= 0; i--)
+                {
+                    var cursor = cursors[i];
+                    if (!await cursor.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        cursors.RemoveAt(i);
+                        continue;
+                    }
+
+                    if (best is null || Precedes(cursor, best, descending)) best = cursor;
+                }
+
+                if (best is null) yield break;
+                var entry = best.Take();
+                if (_filter.Matches(entry)) yield return entry;
+            }
+        }
+
+        private static bool Precedes(PartitionCursor a, PartitionCursor b, bool descending)
+        {
+            var order = a.CurrentPosition.CompareTo(b.CurrentPosition);
+            if (order == 0) order = string.CompareOrdinal(a.Partition.OrderKey, b.Partition.OrderKey);
+            return descending ? order > 0 : order < 0;
+        }
+
+        private sealed class PartitionCursor
+        {
+            private readonly IDatabase _db;
+            private readonly bool _descending;
+            private StreamRange _range;
+            private int _pageSize;
+            private Task<StreamEntry[]>? _next;
+            private StreamEntry[] _page = Array.Empty<StreamEntry>();
+            private int _index;
+            private bool _exhausted;
+
+            public PartitionCursor(IDatabase db, Partition partition, StreamRange range, bool descending, int firstPageSize)
+            {
+                _db = db;
+                Partition = partition;
+                _range = range;
+                _descending = descending;
+                _pageSize = firstPageSize;
+            }
+
+            public Partition Partition { get; }
+
+            public StreamId CurrentPosition { get; private set; }
+
+            public void Start() => _next = Fetch();
+
+            public async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken)
+            {
+                while (_index >= _page.Length)
+                {
+                    if (_next is null) return false;
+                    _page = await _next.WithCancellation(cancellationToken).ConfigureAwait(false);
+                    _index = 0;
+                    _next = null;
+                    if (_page.Length == 0) return false;
+                    if (_page.Length < _pageSize)
+                    {
+                        _exhausted = true;
+                    }
+                    else
+                    {
+                        StreamId.TryParse(_page[_page.Length - 1].Id, out var last);
+                        _range = _range.ContinueAfter(last, _descending);
+                        _pageSize = PageSize;
+                        _next = Fetch();
+                    }
+
+                    if (_exhausted) _next = null;
+                }
+
+                StreamId.TryParse(_page[_index].Id, out var position);
+                CurrentPosition = position;
+                return true;
+            }
+
+            public MonarchLogEntry Take() => StorageFormat.Decode(Partition, _page[_index++]);
+
+            private Task<StreamEntry[]> Fetch() =>
+                _db.StreamRangeAsync(Partition.StreamKey, _range.LowArgument, _range.HighArgument, _pageSize, _descending ? Order.Descending : Order.Ascending);
+        }
+    }
+}

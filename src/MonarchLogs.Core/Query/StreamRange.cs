@@ -1,0 +1,81 @@
+using System;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Query
+{
+    /// <summary>
+    /// The ID range of one partition that a filter allows: the time range [Since, Until)
+    /// intersected with the After/Before cursors, whose ties between equal stream IDs fall by
+    /// partition order (docs/storage-format.md, "Entry identity").
+    /// </summary>
+    internal readonly struct StreamRange
+    {
+        private StreamRange(StreamId? low, bool lowExclusive, StreamId? high, bool highExclusive)
+        {
+            Low = low;
+            LowExclusive = lowExclusive;
+            High = high;
+            HighExclusive = highExclusive;
+        }
+
+        public StreamId? Low { get; }
+
+        public bool LowExclusive { get; }
+
+        public StreamId? High { get; }
+
+        public bool HighExclusive { get; }
+
+        public static StreamRange For(Partition partition, LogFilter filter)
+        {
+            StreamId? low = null, high = null;
+            bool lowExclusive = false, highExclusive = false;
+            if (filter.Query.Since is { } since) (low, lowExclusive) = (StreamId.FromTime(since), false);
+            if (filter.Query.Until is { } until) (high, highExclusive) = (StreamId.FromTime(until), true);
+            if (filter.After is { } after)
+            {
+                var exclusive = string.CompareOrdinal(partition.OrderKey, LogEntryId.PartitionOrderKey(after.Service, after.Level)) <= 0;
+                (low, lowExclusive) = Tighter(low, lowExclusive, after.Position, exclusive, lower: true);
+            }
+
+            if (filter.Before is { } before)
+            {
+                var exclusive = string.CompareOrdinal(partition.OrderKey, LogEntryId.PartitionOrderKey(before.Service, before.Level)) >= 0;
+                (high, highExclusive) = Tighter(high, highExclusive, before.Position, exclusive, lower: false);
+            }
+
+            return new StreamRange(low, lowExclusive, high, highExclusive);
+        }
+
+        /// <summary>Whether the range can hold anything at all.</summary>
+        public bool IsEmpty
+        {
+            get
+            {
+                if (Low is not { } low || High is not { } high) return false;
+                var order = low.CompareTo(high);
+                return order > 0 || (order == 0 && (LowExclusive || HighExclusive));
+            }
+        }
+
+        public RedisValue LowArgument => Low is { } low ? (LowExclusive ? "(" + low : low.ToString()) : "-";
+
+        public RedisValue HighArgument => High is { } high ? (HighExclusive ? "(" + high : high.ToString()) : "+";
+
+        /// <summary>The same range, continuing after an entry already read in the given direction.</summary>
+        public StreamRange ContinueAfter(StreamId last, bool descending) =>
+            descending
+                ? new StreamRange(Low, LowExclusive, last, true)
+                : new StreamRange(last, true, High, HighExclusive);
+
+        private static (StreamId?, bool) Tighter(StreamId? current, bool currentExclusive, StreamId candidate, bool candidateExclusive, bool lower)
+        {
+            if (current is not { } existing) return (candidate, candidateExclusive);
+            var order = candidate.CompareTo(existing);
+            if (order == 0) return (existing, currentExclusive || candidateExclusive);
+            var candidateIsTighter = lower ? order > 0 : order < 0;
+            return candidateIsTighter ? (candidate, candidateExclusive) : (existing, currentExclusive);
+        }
+    }
+}

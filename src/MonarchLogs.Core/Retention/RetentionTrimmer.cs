@@ -1,0 +1,123 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Retention
+{
+    /// <summary>What removing the expired entries of one partition would do.</summary>
+    public sealed class RetentionPreview
+    {
+        public Partition Partition { get; init; } = null!;
+
+        public long ExpiredEntries { get; init; }
+
+        public long TotalEntries { get; init; }
+
+        public DateTime? Oldest { get; init; }
+
+        public DateTime? Newest { get; init; }
+
+        /// <summary>Estimated from the stream's memory usage in proportion to the expired entries.</summary>
+        public long EstimatedBytes { get; init; }
+    }
+
+    /// <summary>What removing the expired entries of one partition did.</summary>
+    public sealed class RetentionResult
+    {
+        public Partition Partition { get; init; } = null!;
+
+        public long RemovedEntries { get; init; }
+
+        public long BytesReclaimed { get; init; }
+
+        /// <summary>Server commands sent to trim, each bounded in work.</summary>
+        public int TrimCommands { get; init; }
+    }
+
+    /// <summary>
+    /// Trims partitions by stream ID. Approximate trims with LIMIT remove whole stream nodes, at
+    /// most <see cref="EntriesPerCommand"/> entries per command, so Valkey never stalls on a big
+    /// removal; one exact trim then takes the few expired entries left in the first node.
+    /// </summary>
+    internal static class RetentionTrimmer
+    {
+        public const int EntriesPerCommand = 1000;
+        private const int CountPageSize = 1000;
+
+        public static async Task<RetentionPreview> PreviewAsync(IDatabase db, Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken)
+        {
+            var key = (RedisKey)partition.StreamKey;
+            var cutoff = StreamId.FromTime(cutoffUtc);
+            var lengthTask = db.StreamLengthAsync(key);
+            var memoryTask = MemoryUsageAsync(db, key);
+            var length = await lengthTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+            var memory = await memoryTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+
+            // Stream entries cannot be counted by ID range on the server; count the IDs page by page.
+            long expired = 0;
+            DateTime? oldest = null, newest = null;
+            RedisValue low = "-";
+            var high = (RedisValue)("(" + cutoff);
+            while (true)
+            {
+                var page = await db.StreamRangeAsync(key, low, high, CountPageSize).WithCancellation(cancellationToken).ConfigureAwait(false);
+                if (page.Length == 0) break;
+                StreamId.TryParse(page[0].Id, out var first);
+                StreamId.TryParse(page[page.Length - 1].Id, out var last);
+                oldest ??= StreamId.ToUtcTime(first.Milliseconds);
+                newest = StreamId.ToUtcTime(last.Milliseconds);
+                expired += page.Length;
+                if (page.Length < CountPageSize) break;
+                low = "(" + last;
+            }
+
+            return new RetentionPreview
+            {
+                Partition = partition,
+                ExpiredEntries = expired,
+                TotalEntries = length,
+                Oldest = oldest,
+                Newest = newest,
+                EstimatedBytes = length == 0 ? 0 : (long)(memory * ((double)expired / length)),
+            };
+        }
+
+        public static async Task<RetentionResult> TrimAsync(IDatabase db, Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken)
+        {
+            var key = (RedisKey)partition.StreamKey;
+            var minId = StreamId.FromTime(cutoffUtc).ToString();
+            var before = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
+            long removed = 0;
+            var commands = 0;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var result = await db.ExecuteAsync("XTRIM", key, "MINID", "~", minId, "LIMIT", EntriesPerCommand).WithCancellation(cancellationToken).ConfigureAwait(false);
+                commands++;
+                var count = (long)result;
+                removed += count;
+                if (count == 0) break;
+            }
+
+            var exact = await db.ExecuteAsync("XTRIM", key, "MINID", minId).WithCancellation(cancellationToken).ConfigureAwait(false);
+            commands++;
+            removed += (long)exact;
+            var after = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
+            return new RetentionResult
+            {
+                Partition = partition,
+                RemovedEntries = removed,
+                BytesReclaimed = Math.Max(0, before - after),
+                TrimCommands = commands,
+            };
+        }
+
+        private static async Task<long> MemoryUsageAsync(IDatabase db, RedisKey key)
+        {
+            var result = await db.ExecuteAsync("MEMORY", "USAGE", key).ConfigureAwait(false);
+            return result.IsNull ? 0 : (long)result;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Retention;
+using MonarchLogs.Core.Tail;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Storage
+{
+    /// <summary>
+    /// The store engine: every read and write of the log store goes through here and through
+    /// <see cref="StorageFormat"/>. It takes plain arguments and a CancellationToken, and shares
+    /// the caller's one <see cref="IConnectionMultiplexer"/>.
+    /// </summary>
+    public sealed class LogStore
+    {
+        private static readonly string LocalHost = Environment.MachineName;
+        private int _formatChecked;
+
+        public LogStore(IConnectionMultiplexer connection, StorageFormat? format = null)
+        {
+            Connection = connection ?? throw new ArgumentNullException(nameof(connection));
+            Format = format ?? new StorageFormat();
+        }
+
+        public IConnectionMultiplexer Connection { get; }
+
+        public StorageFormat Format { get; }
+
+        internal IDatabase Database => Connection.GetDatabase();
+
+        /// <summary>
+        /// Appends a batch in one pipeline: the format mark, the registry, one XADD per entry
+        /// with its event time as ID, and one notification. Returns the number written.
+        /// </summary>
+        public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, CancellationToken cancellationToken = default)
+        {
+            if (entries.Count == 0) return 0;
+            var db = Database;
+            var partitions = new Partition[entries.Count];
+            var registry = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var partition = Format.GetPartition(entries[i].Service, entries[i].Level);
+                partitions[i] = partition;
+                if (!registry.ContainsKey(partition.StreamKey))
+                {
+                    registry[partition.StreamKey] = new HashEntry(partition.StreamKey, StorageFormat.RegistryValue(partition));
+                }
+            }
+
+            var formatTask = db.ExecuteAsync("SET", Format.FormatKey, StorageFormat.Version, "NX", "GET");
+            var registryTask = db.HashSetAsync(Format.PartitionsKey, registry.Values.ToArray());
+            var adds = new Task<RedisValue>[entries.Count];
+            var fields = new NameValueEntry[entries.Count][];
+            for (var i = 0; i < entries.Count; i++)
+            {
+                fields[i] = StorageFormat.Encode(entries[i], LocalHost);
+                adds[i] = db.StreamAddAsync(partitions[i].StreamKey, fields[i], StorageFormat.EventTimeId(entries[i].Timestamp));
+            }
+
+            var format = await formatTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+            CheckFormat(format.IsNull ? null : format.ToString());
+            await registryTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+
+            // An ID earlier than the stream's last one is refused (another writer's clock is
+            // ahead); those entries go in with a server-assigned ID and keep their time in "ts".
+            List<Task<RedisValue>>? retries = null;
+            for (var i = 0; i < adds.Length; i++)
+            {
+                try
+                {
+                    await adds[i].WithCancellation(cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ex.Message.IndexOf("equal or smaller", StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    (retries ??= new List<Task<RedisValue>>()).Add(db.StreamAddAsync(partitions[i].StreamKey, fields[i]));
+                }
+            }
+
+            if (retries is not null) await Task.WhenAll(retries).WithCancellation(cancellationToken).ConfigureAwait(false);
+            await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), entries.Count, CommandFlags.FireAndForget).ConfigureAwait(false);
+            return entries.Count;
+        }
+
+        /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN).</summary>
+        public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default)
+        {
+            await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
+            var entries = await Database.HashGetAllAsync(Format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            var partitions = new List<Partition>(entries.Length);
+            foreach (var entry in entries)
+            {
+                var partition = Format.ParseRegistryEntry(entry);
+                if (partition is not null) partitions.Add(partition);
+            }
+
+            partitions.Sort((a, b) => string.CompareOrdinal(a.OrderKey, b.OrderKey));
+            return partitions;
+        }
+
+        /// <summary>The services that have entries registered, sorted.</summary>
+        public async Task<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default)
+        {
+            var partitions = await GetPartitionsAsync(cancellationToken).ConfigureAwait(false);
+            return partitions.Select(p => p.Service).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.OrdinalIgnoreCase).ToList();
+        }
+
+        /// <summary>The levels that have entries registered, in severity order.</summary>
+        public async Task<IReadOnlyList<MonarchLogLevel>> GetLevelsAsync(CancellationToken cancellationToken = default)
+        {
+            var partitions = await GetPartitionsAsync(cancellationToken).ConfigureAwait(false);
+            return partitions.Select(p => p.Level).Distinct().OrderBy(l => l).ToList();
+        }
+
+        /// <summary>
+        /// Reads matching entries lazily, merged across partitions in store order, a page at a
+        /// time: memory stays flat whatever the result size, and the caller may stop at any time.
+        /// </summary>
+        public async IAsyncEnumerable<MonarchLogEntry> QueryAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var filter = new LogFilter(query);
+            var partitions = (await GetPartitionsAsync(cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
+            var reader = new MergedReader(Database, partitions, filter);
+            await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return entry;
+            }
+        }
+
+        /// <summary>Starts a live tail of the entries that match, written from now on.</summary>
+        public Task<LogTail> OpenTailAsync(LogQuery query, CancellationToken cancellationToken = default) =>
+            LogTail.OpenAsync(this, new LogFilter(query), cancellationToken);
+
+        /// <summary>What removing the entries older than the cutoff from one partition would do; removes nothing.</summary>
+        public Task<RetentionPreview> PreviewExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
+            RetentionTrimmer.PreviewAsync(Database, partition, cutoffUtc, cancellationToken);
+
+        /// <summary>Removes the entries older than the cutoff from one partition, in bounded steps.</summary>
+        public Task<RetentionResult> RemoveExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
+            RetentionTrimmer.TrimAsync(Database, partition, cutoffUtc, cancellationToken);
+
+        internal async Task EnsureFormatAsync(CancellationToken cancellationToken)
+        {
+            if (Volatile.Read(ref _formatChecked) == 1) return;
+            var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            CheckFormat(version.IsNull ? null : version.ToString());
+            if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
+        }
+
+        private void CheckFormat(string? version)
+        {
+            if (version is not null && version != StorageFormat.Version)
+            {
+                throw new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
+                    $"The store under '{Format.Prefix}' has storage format version {version}; this MonarchLogs reads and writes version {StorageFormat.Version}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System;
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Storage
+{
+    /// <summary>
+    /// The one owner of the storage format (docs/storage-format.md): key names, field names and
+    /// order, value encoding and the format version. Writer, readers, retention and tests all
+    /// go through it.
+    /// </summary>
+    public sealed class StorageFormat
+    {
+        public const string DefaultPrefix = "monarch:logs";
+        public const string Version = "1";
+        public const int MaxServiceNameLength = 200;
+
+        public const string TimestampField = "ts";
+        public const string LevelField = "level";
+        public const string ServiceField = "service";
+        public const string CategoryField = "category";
+        public const string MessageField = "message";
+        public const string TemplateField = "template";
+        public const string EventIdField = "eventId";
+        public const string EventNameField = "eventName";
+        public const string ExceptionTypeField = "exType";
+        public const string ExceptionMessageField = "exMessage";
+        public const string ExceptionField = "exStack";
+        public const string TraceIdField = "traceId";
+        public const string SpanIdField = "spanId";
+        public const string HostField = "host";
+        public const string PropertiesField = "props";
+
+        private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+        // Field names as RedisValues, made once: every XADD reuses them in this fixed order.
+        private static readonly RedisValue[] FieldNames =
+        {
+            TimestampField, LevelField, ServiceField, CategoryField, MessageField, TemplateField,
+            EventIdField, EventNameField, ExceptionTypeField, ExceptionMessageField, ExceptionField,
+            TraceIdField, SpanIdField, HostField, PropertiesField,
+        };
+
+        public StorageFormat(string prefix = DefaultPrefix)
+        {
+            if (string.IsNullOrWhiteSpace(prefix)) throw new ArgumentException("The key prefix must not be empty.", nameof(prefix));
+            Prefix = prefix;
+            FormatKey = prefix + ":format";
+            PartitionsKey = prefix + ":partitions";
+            NotifyChannel = prefix + ":notify";
+        }
+
+        public string Prefix { get; }
+
+        public RedisKey FormatKey { get; }
+
+        public RedisKey PartitionsKey { get; }
+
+        public string NotifyChannel { get; }
+
+        public Partition GetPartition(string service, MonarchLogLevel level)
+        {
+            ValidateServiceName(service);
+            return new Partition(service, level, Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level));
+        }
+
+        /// <summary>The registry hash value of a partition: level first, since levels hold no ':'.</summary>
+        internal static string RegistryValue(Partition partition) => LogLevels.StorageName(partition.Level) + ":" + partition.Service;
+
+        /// <summary>Reads one registry entry; null for an entry this version does not understand.</summary>
+        internal Partition? ParseRegistryEntry(HashEntry entry)
+        {
+            var value = (string?)entry.Value;
+            if (value is null) return null;
+            var colon = value.IndexOf(':');
+            if (colon <= 0 || colon == value.Length - 1) return null;
+            if (!LogLevels.TryParse(value.Substring(0, colon), out var level)) return null;
+            var service = value.Substring(colon + 1);
+            if (!IsValidServiceName(service)) return null;
+            return new Partition(service, level, (string)entry.Name!);
+        }
+
+        public static bool IsValidServiceName(string? service)
+        {
+            if (string.IsNullOrEmpty(service) || service!.Length > MaxServiceNameLength) return false;
+            foreach (var c in service)
+            {
+                if (char.IsControl(c)) return false;
+            }
+
+            return true;
+        }
+
+        public static void ValidateServiceName(string? service)
+        {
+            if (!IsValidServiceName(service))
+            {
+                throw new ArgumentException($"A service name must be 1 to {MaxServiceNameLength} characters without control characters; got '{service}'.", nameof(service));
+            }
+        }
+
+        /// <summary>The XADD ID that makes the entry's event time its stream ID.</summary>
+        internal static RedisValue EventTimeId(DateTime timestamp) =>
+            StreamId.ToUnixMilliseconds(timestamp).ToString(CultureInfo.InvariantCulture) + "-*";
+
+        internal static NameValueEntry[] Encode(MonarchLogEntry entry, string host)
+        {
+            var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
+            return new[]
+            {
+                new NameValueEntry(FieldNames[0], ts.ToString(TimestampFormat, CultureInfo.InvariantCulture)),
+                new NameValueEntry(FieldNames[1], LogLevels.StorageName(entry.Level)),
+                new NameValueEntry(FieldNames[2], entry.Service),
+                new NameValueEntry(FieldNames[3], entry.Category),
+                new NameValueEntry(FieldNames[4], entry.Message),
+                new NameValueEntry(FieldNames[5], entry.Template),
+                new NameValueEntry(FieldNames[6], entry.EventId),
+                new NameValueEntry(FieldNames[7], entry.EventName),
+                new NameValueEntry(FieldNames[8], entry.ExceptionType),
+                new NameValueEntry(FieldNames[9], entry.ExceptionMessage),
+                new NameValueEntry(FieldNames[10], entry.Exception),
+                new NameValueEntry(FieldNames[11], entry.TraceId),
+                new NameValueEntry(FieldNames[12], entry.SpanId),
+                new NameValueEntry(FieldNames[13], string.IsNullOrEmpty(entry.Host) ? host : entry.Host),
+                new NameValueEntry(FieldNames[14], entry.Properties),
+            };
+        }
+
+        /// <summary>
+        /// Decodes one stream entry. Missing fields read as empty and unknown ones are ignored, so
+        /// entries written by hand need only the fields they have. The partition supplies the
+        /// service and level when the fields lack them.
+        /// </summary>
+        internal static MonarchLogEntry Decode(Partition partition, StreamEntry streamEntry)
+        {
+            StreamId.TryParse(streamEntry.Id, out var position);
+            string ts = "", message = "", category = "", template = "", eventId = "", eventName = "";
+            string exType = "", exMessage = "", exStack = "", traceId = "", spanId = "", host = "", props = "";
+            foreach (var field in streamEntry.Values)
+            {
+                var value = (string?)field.Value ?? string.Empty;
+                switch ((string?)field.Name)
+                {
+                    case TimestampField: ts = value; break;
+                    case CategoryField: category = value; break;
+                    case MessageField: message = value; break;
+                    case TemplateField: template = value; break;
+                    case EventIdField: eventId = value; break;
+                    case EventNameField: eventName = value; break;
+                    case ExceptionTypeField: exType = value; break;
+                    case ExceptionMessageField: exMessage = value; break;
+                    case ExceptionField: exStack = value; break;
+                    case TraceIdField: traceId = value; break;
+                    case SpanIdField: spanId = value; break;
+                    case HostField: host = value; break;
+                    case PropertiesField: props = value; break;
+                }
+            }
+
+            return new MonarchLogEntry
+            {
+                Id = new LogEntryId(position, partition.Service, partition.Level).ToString(),
+                Timestamp = ParseTimestamp(ts, position),
+                Level = partition.Level,
+                Service = partition.Service,
+                Category = category,
+                Message = message,
+                Template = template,
+                EventId = int.TryParse(eventId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0,
+                EventName = eventName,
+                ExceptionType = exType,
+                ExceptionMessage = exMessage,
+                Exception = exStack,
+                TraceId = traceId,
+                SpanId = spanId,
+                Host = host,
+                Properties = props,
+            };
+        }
+
+        private static DateTime ParseTimestamp(string text, StreamId position)
+        {
+            if (text.Length > 0 && DateTime.TryParse(text, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
+            }
+
+            return StreamId.ToUtcTime(position.Milliseconds);
+        }
+    }
+}
