@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+
+namespace MonarchLogs.Logging
+{
+    /// <summary>The provider's metrics, on the meter "MonarchLogs.Logging".</summary>
+    internal static class MonarchLogsMetrics
+    {
+        public const string MeterName = "MonarchLogs.Logging";
+
+        private static readonly Meter Meter = new Meter(MeterName);
+        private static readonly ConcurrentDictionary<ValkeyLogWriter, byte> Writers = new ConcurrentDictionary<ValkeyLogWriter, byte>();
+
+        public static readonly Counter<long> EntriesWritten = Meter.CreateCounter<long>("monarchlogs.entries.written", "{entry}", "Entries written to Valkey.");
+        public static readonly Counter<long> EntriesDropped = Meter.CreateCounter<long>("monarchlogs.entries.dropped", "{entry}", "Entries dropped because the buffer was full, or lost at shutdown.");
+        public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("monarchlogs.batch.duration", "ms", "Time to write one batch to Valkey.");
+
+        static MonarchLogsMetrics()
+        {
+            Meter.CreateObservableGauge("monarchlogs.queue.length", ObserveQueueLength, "{entry}", "Entries waiting to be written.");
+        }
+
+        public static void Track(ValkeyLogWriter writer) => Writers.TryAdd(writer, 0);
+
+        public static void Untrack(ValkeyLogWriter writer) => Writers.TryRemove(writer, out _);
+
+        private static IEnumerable<Measurement<long>> ObserveQueueLength()
+        {
+            foreach (var writer in Writers.Keys) yield return new Measurement<long>(writer.Buffered);
+        }
+    }
+}

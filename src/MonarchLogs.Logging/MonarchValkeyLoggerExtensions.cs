@@ -1,0 +1,35 @@
+using System;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace MonarchLogs.Logging
+{
+    public static class MonarchValkeyLoggerExtensions
+    {
+        /// <summary>
+        /// Adds the Valkey provider, configured from <c>Logging:MonarchValkey</c>
+        /// (ConnectionString, Service, KeyPrefix, BufferCapacity, ...).
+        /// </summary>
+        public static ILoggingBuilder AddMonarchValkey(this ILoggingBuilder builder)
+        {
+            if (builder is null) throw new ArgumentNullException(nameof(builder));
+            builder.AddConfiguration();
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, MonarchValkeyLoggerProvider>());
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchValkeyLoggerOptions>, MonarchValkeyLoggerOptionsValidator>());
+            LoggerProviderOptions.RegisterProviderOptions<MonarchValkeyLoggerOptions, MonarchValkeyLoggerProvider>(builder.Services);
+            return builder;
+        }
+
+        /// <summary>Adds the Valkey provider, then applies <paramref name="configure"/> over the configuration.</summary>
+        public static ILoggingBuilder AddMonarchValkey(this ILoggingBuilder builder, Action<MonarchValkeyLoggerOptions> configure)
+        {
+            if (configure is null) throw new ArgumentNullException(nameof(configure));
+            builder.AddMonarchValkey();
+            builder.Services.Configure(configure);
+            return builder;
+        }
+    }
+}

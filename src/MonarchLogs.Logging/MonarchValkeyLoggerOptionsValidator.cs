@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Options;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Logging
+{
+    /// <summary>Rejects bad options when the provider starts, with one clear line per problem.</summary>
+    internal sealed class MonarchValkeyLoggerOptionsValidator : IValidateOptions<MonarchValkeyLoggerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, MonarchValkeyLoggerOptions options)
+        {
+            var failures = new List<string>();
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                failures.Add("Logging:MonarchValkey:ConnectionString must not be empty.");
+            }
+            else
+            {
+                try
+                {
+                    var parsed = ConfigurationOptions.Parse(options.ConnectionString);
+                    if (parsed.EndPoints.Count == 0) failures.Add("Logging:MonarchValkey:ConnectionString names no server (expected host:port).");
+                }
+                catch (ArgumentException ex)
+                {
+                    failures.Add($"Logging:MonarchValkey:ConnectionString is not a valid connection string: {ex.Message}");
+                }
+            }
+
+            if (options.Service is not null && !StorageFormat.IsValidServiceName(options.Service))
+            {
+                failures.Add($"Logging:MonarchValkey:Service must be 1 to {StorageFormat.MaxServiceNameLength} characters without control characters; got '{options.Service}'.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.KeyPrefix)) failures.Add("Logging:MonarchValkey:KeyPrefix must not be empty.");
+            if (options.BufferCapacity < 1) failures.Add($"Logging:MonarchValkey:BufferCapacity must be at least 1; got {options.BufferCapacity}.");
+            if (options.MaxBatchSize < 1) failures.Add($"Logging:MonarchValkey:MaxBatchSize must be at least 1; got {options.MaxBatchSize}.");
+            if (options.BatchDelay < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:BatchDelay must not be negative.");
+            if (options.MinRetryDelay <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:MinRetryDelay must be positive.");
+            if (options.MaxRetryDelay < options.MinRetryDelay) failures.Add("Logging:MonarchValkey:MaxRetryDelay must not be less than MinRetryDelay.");
+            if (options.FlushTimeout < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:FlushTimeout must not be negative.");
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Collections.Generic;
+using MonarchLogs.Core;
+
+namespace MonarchLogs.Logging
+{
+    /// <summary>
+    /// What <see cref="MonarchValkeyLogger.Log{TState}"/> captures on the caller's thread: the
+    /// rendered message and immutable snapshots of the properties. Encoding to the storage
+    /// format happens later, on the writer's thread.
+    /// </summary>
+    internal sealed class PendingLogEntry
+    {
+        public DateTime Timestamp { get; set; }
+
+        public MonarchLogLevel Level { get; set; }
+
+        public string Service { get; set; } = string.Empty;
+
+        public string Category { get; set; } = string.Empty;
+
+        public string Message { get; set; } = string.Empty;
+
+        public string? Template { get; set; }
+
+        public int EventId { get; set; }
+
+        public string? EventName { get; set; }
+
+        public Exception? Exception { get; set; }
+
+        public string? TraceId { get; set; }
+
+        public string? SpanId { get; set; }
+
+        /// <summary>State and scope properties; values are scalars, strings or arrays of those.</summary>
+        public List<KeyValuePair<string, object?>>? Properties { get; set; }
+
+        /// <summary>Scopes that are not key/value pairs, as text, outermost first.</summary>
+        public List<string>? Scopes { get; set; }
+    }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace MonarchLogs.Logging
+{
+    /// <summary>
+    /// Makes property values safe to hand to another thread (scalars stay, anything else becomes
+    /// its text at log time) and writes them as the storage format's <c>props</c> JSON object.
+    /// </summary>
+    internal static class PropertySnapshot
+    {
+        private const int MaxSequenceItems = 64;
+
+        public static object? Capture(object? value)
+        {
+            switch (value)
+            {
+                case null: return null;
+                case string _: return value;
+                case bool _: case char _: case byte _: case sbyte _: case short _: case ushort _:
+                case int _: case uint _: case long _: case ulong _: case float _: case double _: case decimal _:
+                case DateTime _: case DateTimeOffset _: case TimeSpan _: case Guid _:
+                    return value;
+                case Enum e: return e.ToString();
+                case IEnumerable sequence when !(value is IDictionary):
+                    var items = new List<object?>();
+                    foreach (var item in sequence)
+                    {
+                        if (items.Count == MaxSequenceItems) break;
+                        items.Add(item is IEnumerable && !(item is string) ? Convert.ToString(item, CultureInfo.InvariantCulture) : Capture(item));
+                    }
+
+                    return items.ToArray();
+                default:
+                    return Convert.ToString(value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        public static string ToJson(List<KeyValuePair<string, object?>>? properties, List<string>? scopes)
+        {
+            if ((properties is null || properties.Count == 0) && (scopes is null || scopes.Count == 0)) return string.Empty;
+            using var stream = new MemoryStream();
+            using (var json = new Utf8JsonWriter(stream))
+            {
+                json.WriteStartObject();
+                if (properties is not null)
+                {
+                    foreach (var property in Deduplicate(properties))
+                    {
+                        json.WritePropertyName(property.Key);
+                        WriteValue(json, property.Value);
+                    }
+                }
+
+                if (scopes is { Count: > 0 })
+                {
+                    json.WriteStartArray("Scope");
+                    foreach (var scope in scopes) json.WriteStringValue(scope);
+                    json.WriteEndArray();
+                }
+
+                json.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(stream.ToArray());
+        }
+
+        /// <summary>Each name once, where it first appeared, with its last value (an inner scope, then the state, wins).</summary>
+        private static List<KeyValuePair<string, object?>> Deduplicate(List<KeyValuePair<string, object?>> properties)
+        {
+            var result = new List<KeyValuePair<string, object?>>(properties.Count);
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var property in properties)
+            {
+                if (index.TryGetValue(property.Key, out var at))
+                {
+                    result[at] = property;
+                }
+                else
+                {
+                    index[property.Key] = result.Count;
+                    result.Add(property);
+                }
+            }
+
+            return result;
+        }
+
+        private static void WriteValue(Utf8JsonWriter json, object? value)
+        {
+            switch (value)
+            {
+                case null: json.WriteNullValue(); break;
+                case string s: json.WriteStringValue(s); break;
+                case bool b: json.WriteBooleanValue(b); break;
+                case int i: json.WriteNumberValue(i); break;
+                case long l: json.WriteNumberValue(l); break;
+                case short s: json.WriteNumberValue(s); break;
+                case byte b: json.WriteNumberValue(b); break;
+                case sbyte b: json.WriteNumberValue(b); break;
+                case ushort s: json.WriteNumberValue(s); break;
+                case uint u: json.WriteNumberValue(u); break;
+                case ulong u: json.WriteNumberValue(u); break;
+                case decimal d: json.WriteNumberValue(d); break;
+                case double d when !double.IsNaN(d) && !double.IsInfinity(d): json.WriteNumberValue(d); break;
+                case float f when !float.IsNaN(f) && !float.IsInfinity(f): json.WriteNumberValue(f); break;
+                case DateTime dt: json.WriteStringValue(dt); break;
+                case DateTimeOffset dto: json.WriteStringValue(dto); break;
+                case Guid g: json.WriteStringValue(g); break;
+                case TimeSpan ts: json.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture)); break;
+                case object?[] items:
+                    json.WriteStartArray();
+                    foreach (var item in items) WriteValue(json, item);
+                    json.WriteEndArray();
+                    break;
+                default: json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Logging
+{
+    /// <summary>
+    /// The one background loop of a provider: it takes what is queued, up to a batch, writes it
+    /// in one pipeline, and while Valkey is away keeps the batch and retries with backoff. The
+    /// buffer holds at most <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/> entries,
+    /// the batch in flight included; past that new entries are dropped and counted, and one
+    /// entry reports the count once Valkey is back.
+    /// </summary>
+    internal sealed class ValkeyLogWriter : IDisposable
+    {
+        internal const string DropNoticeCategory = "MonarchLogs.Logging";
+
+        private readonly Channel<PendingLogEntry> _queue = Channel.CreateUnbounded<PendingLogEntry>(
+            new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+
+        private readonly MonarchValkeyLoggerOptions _options;
+        private readonly string _service;
+        private readonly CancellationTokenSource _abort = new CancellationTokenSource();
+        private readonly Task _loop;
+        private readonly Func<ConfigurationOptions, Task<IConnectionMultiplexer>> _connect;
+        private IConnectionMultiplexer? _connection;
+        private long _buffered;
+        private long _unreportedDrops;
+        private long _dropped;
+        private long _written;
+        private int _disposed;
+
+        public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service, Func<ConfigurationOptions, Task<IConnectionMultiplexer>>? connect = null)
+        {
+            _options = options;
+            _service = service;
+            _connect = connect ?? (async config => await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false));
+            MonarchLogsMetrics.Track(this);
+            _loop = Task.Run(RunAsync);
+        }
+
+        /// <summary>Entries queued or in flight.</summary>
+        public long Buffered => Interlocked.Read(ref _buffered);
+
+        /// <summary>Entries dropped since start: buffer full, or not written by the flush timeout.</summary>
+        public long Dropped => Interlocked.Read(ref _dropped);
+
+        /// <summary>Entries written to Valkey since start, drop notices included.</summary>
+        public long Written => Interlocked.Read(ref _written);
+
+        public void TryEnqueue(PendingLogEntry entry)
+        {
+            if (Interlocked.Increment(ref _buffered) > _options.BufferCapacity || !_queue.Writer.TryWrite(entry))
+            {
+                Interlocked.Decrement(ref _buffered);
+                CountDrop();
+            }
+        }
+
+        public void CountCaptureFailure(Exception ex)
+        {
+            MonarchLogsEventSource.Log.CaptureFailed(ex.GetType().FullName + ": " + ex.Message);
+            CountDrop();
+        }
+
+        private void CountDrop()
+        {
+            Interlocked.Increment(ref _dropped);
+            Interlocked.Increment(ref _unreportedDrops);
+            MonarchLogsMetrics.EntriesDropped.Add(1);
+        }
+
+        private async Task RunAsync()
+        {
+            var reader = _queue.Reader;
+            var batch = new List<MonarchLogEntry>(_options.MaxBatchSize);
+            try
+            {
+                var config = ConfigurationOptions.Parse(_options.ConnectionString);
+                config.AbortOnConnectFail = false;
+                // Fail at once while disconnected: the buffer here, not the client's backlog,
+                // holds entries during an outage, so they are counted and never sent twice.
+                config.BacklogPolicy = BacklogPolicy.FailFast;
+                config.ClientName ??= "MonarchLogs.Logging";
+                _connection = await _connect(config).ConfigureAwait(false);
+                var store = new LogStore(_connection, new StorageFormat(_options.KeyPrefix));
+
+                while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+                {
+                    if (_options.BatchDelay > TimeSpan.Zero && Volatile.Read(ref _disposed) == 0)
+                    {
+                        await Task.Delay(_options.BatchDelay, _abort.Token).ConfigureAwait(false);
+                    }
+
+                    while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                    {
+                        batch.Add(Encode(pending));
+                    }
+
+                    await WriteWithRetryAsync(store, batch).ConfigureAwait(false);
+                    Interlocked.Add(ref _buffered, -batch.Count);
+                    batch.Clear();
+                    await ReportDropsAsync(store).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                var lost = Interlocked.Read(ref _buffered);
+                if (lost > 0)
+                {
+                    Interlocked.Add(ref _dropped, lost);
+                    MonarchLogsMetrics.EntriesDropped.Add(lost);
+                    MonarchLogsEventSource.Log.FlushTimedOut(lost);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Never into the application: the entries still queued are lost and counted.
+                MonarchLogsEventSource.Log.CaptureFailed("The writer stopped: " + ex);
+                var lost = Interlocked.Exchange(ref _buffered, long.MaxValue / 2);
+                Interlocked.Add(ref _dropped, lost);
+            }
+        }
+
+        private async Task WriteWithRetryAsync(LogStore store, List<MonarchLogEntry> batch)
+        {
+            var delay = _options.MinRetryDelay;
+            var failing = false;
+            while (true)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await store.AppendAsync(batch, _abort.Token).ConfigureAwait(false);
+                    MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency);
+                    MonarchLogsMetrics.EntriesWritten.Add(batch.Count);
+                    Interlocked.Add(ref _written, batch.Count);
+                    if (failing) MonarchLogsEventSource.Log.WriteResumed();
+                    return;
+                }
+                catch (Exception ex) when (!(ex is OperationCanceledException && _abort.IsCancellationRequested))
+                {
+                    failing = true;
+                    MonarchLogsEventSource.Log.WriteFailed(batch.Count, (int)delay.TotalMilliseconds, ex.GetType().Name + ": " + ex.Message);
+                    await Task.Delay(delay, _abort.Token).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
+                }
+            }
+        }
+
+        /// <summary>Writes one entry saying how many were dropped since the last report.</summary>
+        private async Task ReportDropsAsync(LogStore store)
+        {
+            var drops = Interlocked.Exchange(ref _unreportedDrops, 0);
+            if (drops == 0) return;
+            MonarchLogsEventSource.Log.EntriesDropped(drops, _options.BufferCapacity);
+            var notice = new MonarchLogEntry
+            {
+                Timestamp = DateTime.UtcNow,
+                Level = MonarchLogLevel.Warning,
+                Service = _service,
+                Category = DropNoticeCategory,
+                Message = $"{drops} log entries were dropped because the buffer of {_options.BufferCapacity} entries was full",
+                Template = "{DroppedEntries} log entries were dropped because the buffer of {BufferCapacity} entries was full",
+                Properties = "{\"DroppedEntries\":" + drops + ",\"BufferCapacity\":" + _options.BufferCapacity + "}",
+            };
+            try
+            {
+                await WriteWithRetryAsync(store, new List<MonarchLogEntry> { notice }).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Add(ref _unreportedDrops, drops);
+                throw;
+            }
+        }
+
+        private static MonarchLogEntry Encode(PendingLogEntry pending) => new MonarchLogEntry
+        {
+            Timestamp = pending.Timestamp,
+            Level = pending.Level,
+            Service = pending.Service,
+            Category = pending.Category,
+            Message = pending.Message,
+            Template = pending.Template ?? string.Empty,
+            EventId = pending.EventId,
+            EventName = pending.EventName ?? string.Empty,
+            ExceptionType = pending.Exception?.GetType().FullName ?? string.Empty,
+            ExceptionMessage = pending.Exception?.Message ?? string.Empty,
+            Exception = pending.Exception?.ToString() ?? string.Empty,
+            TraceId = pending.TraceId ?? string.Empty,
+            SpanId = pending.SpanId ?? string.Empty,
+            Properties = PropertySnapshot.ToJson(pending.Properties, pending.Scopes),
+        };
+
+        /// <summary>Stops taking entries, writes what is queued within the flush timeout, then stops.</summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+            _queue.Writer.TryComplete();
+            try
+            {
+                if (!_loop.Wait(_options.FlushTimeout))
+                {
+                    _abort.Cancel();
+                    _loop.Wait(TimeSpan.FromSeconds(2));
+                }
+            }
+            catch (AggregateException)
+            {
+            }
+
+            MonarchLogsMetrics.Untrack(this);
+            _connection?.Dispose();
+            _abort.Dispose();
+        }
+    }
+}
