@@ -68,24 +68,45 @@ namespace MonarchLogs.Core.Storage
             await registryTask.WithCancellation(cancellationToken).ConfigureAwait(false);
 
             // An ID earlier than the stream's last one is refused (another writer's clock is
-            // ahead); those entries go in with a server-assigned ID and keep their time in "ts".
-            List<Task<RedisValue>>? retries = null;
+            // ahead, or the clock stepped back): such an entry goes in right after the stream's
+            // last entry, as near its event time as the stream allows, and keeps its time in "ts".
             for (var i = 0; i < adds.Length; i++)
             {
                 try
                 {
                     await adds[i].WithCancellation(cancellationToken).ConfigureAwait(false);
                 }
-                catch (RedisServerException ex) when (ex.Message.IndexOf("equal or smaller", StringComparison.OrdinalIgnoreCase) >= 0)
+                catch (RedisServerException ex) when (IsIdTooSmall(ex))
                 {
-                    (retries ??= new List<Task<RedisValue>>()).Add(db.StreamAddAsync(partitions[i].StreamKey, fields[i]));
+                    await AppendAfterTopAsync(db, partitions[i].StreamKey, fields[i], cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            if (retries is not null) await Task.WhenAll(retries).WithCancellation(cancellationToken).ConfigureAwait(false);
             await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), entries.Count, CommandFlags.FireAndForget).ConfigureAwait(false);
             return entries.Count;
         }
+
+        private static async Task AppendAfterTopAsync(IDatabase db, string streamKey, NameValueEntry[] fields, CancellationToken cancellationToken)
+        {
+            var top = await db.StreamRangeAsync(streamKey, "-", "+", 1, Order.Descending).WithCancellation(cancellationToken).ConfigureAwait(false);
+            if (top.Length > 0 && StreamId.TryParse(top[0].Id, out var last))
+            {
+                try
+                {
+                    await db.StreamAddAsync(streamKey, fields, last.Milliseconds + "-*").WithCancellation(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (RedisServerException ex) when (IsIdTooSmall(ex))
+                {
+                    // Another writer moved the top meanwhile; let the server choose.
+                }
+            }
+
+            await db.StreamAddAsync(streamKey, fields).WithCancellation(cancellationToken).ConfigureAwait(false);
+        }
+
+        private static bool IsIdTooSmall(RedisServerException ex) =>
+            ex.Message.IndexOf("equal or smaller", StringComparison.OrdinalIgnoreCase) >= 0;
 
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN).</summary>
         public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default)

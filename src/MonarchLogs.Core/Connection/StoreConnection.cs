@@ -1,0 +1,172 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Connection
+{
+    /// <summary>
+    /// Opens the one connection a host shares, and tells "not reachable" and "wrong credentials"
+    /// apart in one line (a <see cref="MonarchLogsException"/>) instead of a stack trace. The
+    /// connection is made with abortConnect=false, so once made it reconnects by itself after a
+    /// Valkey restart.
+    /// </summary>
+    public static class StoreConnection
+    {
+        /// <summary>The environment variable that holds the default connection string.</summary>
+        public const string EnvironmentVariable = "MONARCHLOGS_CONNECTION";
+
+        public const string DefaultConnectionString = "localhost:6379";
+
+        /// <summary>How long a first connect may take unless the connection string sets connectTimeout.</summary>
+        public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(3);
+
+        /// <summary>The connection string from <see cref="EnvironmentVariable"/>, else <see cref="DefaultConnectionString"/>.</summary>
+        public static string DefaultFromEnvironment()
+        {
+            var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            return string.IsNullOrWhiteSpace(configured) ? DefaultConnectionString : configured!.Trim();
+        }
+
+        /// <summary>
+        /// Reads a StackExchange.Redis connection string (<c>host:port,ssl=true,...</c>) and adds
+        /// the ACL user and password given apart from it, so that they need not be written in it.
+        /// </summary>
+        public static ConfigurationOptions CreateOptions(string connectionString, string? user = null, string? password = null, string? clientName = null)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string is empty; give host:port, for example localhost:6379.");
+            }
+
+            ConfigurationOptions options;
+            try
+            {
+                options = ConfigurationOptions.Parse(connectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                // The parser's message names the offending keyword only, never a password value.
+                throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string is not valid: " + ex.Message, ex);
+            }
+
+            if (options.EndPoints.Count == 0)
+            {
+                throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string names no server; give host:port, for example localhost:6379.");
+            }
+
+            options.AbortOnConnectFail = false;
+            if (connectionString.IndexOf("connectTimeout", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                options.ConnectTimeout = (int)DefaultConnectTimeout.TotalMilliseconds;
+            }
+
+            if (!string.IsNullOrEmpty(user)) options.User = user;
+            if (password is not null) options.Password = password;
+            if (!string.IsNullOrEmpty(clientName) && string.IsNullOrEmpty(options.ClientName)) options.ClientName = clientName;
+            return options;
+        }
+
+        /// <summary>The connection target as text safe to show: endpoints and options, never the password.</summary>
+        public static string Describe(ConfigurationOptions options) => options.ToString(includePassword: false);
+
+        /// <summary>
+        /// Connects and waits for the first connection (at most the connect timeout). A server that
+        /// does not answer gives <c>ValkeyUnreachable</c>; refused credentials give
+        /// <c>ValkeyAuthenticationFailed</c>.
+        /// </summary>
+        public static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions options, CancellationToken cancellationToken = default)
+        {
+            ConnectionFailureType? failure = null;
+            Exception? failureException = null;
+            var connectTask = ConnectionMultiplexer.ConnectAsync(options, log: null);
+            ConnectionMultiplexer connection;
+            try
+            {
+                connection = await connectTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The connect goes on without us; close what it makes so nothing keeps reconnecting.
+                _ = connectTask.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                throw;
+            }
+
+            if (connection.IsConnected) return connection;
+
+            // With abortConnect=false a failed first connect leaves an unconnected multiplexer; its
+            // status tells a refused login from a server that is not there.
+            connection.ConnectionFailed += (_, e) =>
+            {
+                failure ??= e.FailureType;
+                failureException ??= e.Exception;
+            };
+            try
+            {
+                await connection.GetDatabase().PingAsync().WithCancellation(cancellationToken).ConfigureAwait(false);
+                if (connection.IsConnected) return connection;
+            }
+            catch (RedisConnectionException ex)
+            {
+                failure ??= ex.FailureType;
+                failureException ??= ex;
+            }
+            catch (RedisTimeoutException ex)
+            {
+                failureException ??= ex;
+            }
+            catch (RedisServerException ex) when (IsAuthenticationError(ex.Message))
+            {
+                failure = ConnectionFailureType.AuthenticationFailure;
+                failureException = ex;
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+
+            var status = connection.GetStatus();
+            connection.Dispose();
+            if (failure == ConnectionFailureType.AuthenticationFailure || IsAuthenticationError(status) || IsAuthenticationError(failureException?.Message))
+            {
+                throw new MonarchLogsException("ValkeyAuthenticationFailed", MonarchErrorKind.PermissionDenied,
+                    $"Valkey at {DescribeEndpoints(options)} refused the user name or password.", null);
+            }
+
+            throw Unreachable(options, null);
+        }
+
+        /// <summary>
+        /// Waits, at most <paramref name="wait"/>, for a shared connection that is reconnecting
+        /// (after a server restart) to be up again; gives <c>ValkeyUnreachable</c> if it is not.
+        /// </summary>
+        public static async Task EnsureConnectedAsync(IConnectionMultiplexer connection, ConfigurationOptions options, TimeSpan wait, CancellationToken cancellationToken = default)
+        {
+            var deadline = DateTime.UtcNow + wait;
+            while (!connection.IsConnected)
+            {
+                if (DateTime.UtcNow >= deadline) throw Unreachable(options, null);
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The server(s) of a connection, for messages: host:port only.</summary>
+        public static string DescribeEndpoints(ConfigurationOptions options)
+        {
+            var names = new string[options.EndPoints.Count];
+            for (var i = 0; i < names.Length; i++) names[i] = EndPointCollection.ToString(options.EndPoints[i]);
+            return string.Join(", ", names);
+        }
+
+        private static MonarchLogsException Unreachable(ConfigurationOptions options, Exception? inner) =>
+            new MonarchLogsException("ValkeyUnreachable", MonarchErrorKind.ConnectionError,
+                $"Valkey at {DescribeEndpoints(options)} did not answer within {options.ConnectTimeout / 1000.0:0.#} s. Check that it runs and that the connection string (-ConnectionString or ${EnvironmentVariable}) is right.", inner);
+
+        private static bool IsAuthenticationError(string? text) =>
+            text is not null
+            && (text.IndexOf("WRONGPASS", StringComparison.Ordinal) >= 0
+                || text.IndexOf("NOAUTH", StringComparison.Ordinal) >= 0
+                || text.IndexOf("AuthenticationFailure", StringComparison.Ordinal) >= 0);
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using MonarchLogs.Core.Query;
+
+namespace MonarchLogs.Core.Tests
+{
+    public sealed class ParsingTests
+    {
+        private static readonly DateTime Now = new DateTime(2026, 11, 28, 14, 0, 0, DateTimeKind.Utc);
+
+        [Theory]
+        [InlineData("-1h", 60)]
+        [InlineData("1h", 60)]
+        [InlineData("30min ago", 30)]
+        [InlineData("30 minutes ago", 30)]
+        [InlineData("2d", 2880)]
+        [InlineData("90s", 1.5)]
+        [InlineData("1w", 10080)]
+        public void Relative_times_count_back_from_now(string text, double minutesAgo)
+        {
+            Assert.Equal(Now.AddMinutes(-minutesAgo), TimeExpression.Parse(text, Now));
+        }
+
+        [Fact]
+        public void Absolute_and_named_times_parse()
+        {
+            Assert.Equal(new DateTime(2026, 11, 27, 8, 30, 0, DateTimeKind.Utc), TimeExpression.Parse("2026-11-27T08:30:00Z", Now));
+            Assert.Equal(Now, TimeExpression.Parse("now", Now));
+            Assert.Equal(TimeExpression.Parse("today", Now).AddDays(-1), TimeExpression.Parse("yesterday", Now));
+            Assert.Equal(DateTimeKind.Utc, TimeExpression.Parse("today", Now).Kind);
+        }
+
+        [Fact]
+        public void Nonsense_is_an_InvalidTimeExpression_error()
+        {
+            var error = Assert.Throws<MonarchLogsException>(() => TimeExpression.Parse("next tuesday-ish", Now));
+            Assert.Equal("InvalidTimeExpression", error.ErrorId);
+        }
+
+        [Theory]
+        [InlineData("info", MonarchLogLevel.Information)]
+        [InlineData("WARN", MonarchLogLevel.Warning)]
+        [InlineData("Fatal", MonarchLogLevel.Critical)]
+        [InlineData("error", MonarchLogLevel.Error)]
+        [InlineData("trace", MonarchLogLevel.Trace)]
+        public void Level_aliases_parse(string text, MonarchLogLevel level) => Assert.Equal(level, LogLevels.Parse(text));
+
+        [Fact]
+        public void Entry_ids_round_trip_with_odd_service_names()
+        {
+            var id = LogEntryId.Parse("1764340087123-7@a@b/c:d/error");
+            Assert.Equal("a@b/c:d", id.Service);
+            Assert.Equal(MonarchLogLevel.Error, id.Level);
+            Assert.Equal(new StreamId(1764340087123, 7), id.Position);
+            Assert.Equal("1764340087123-7@a@b/c:d/error", id.ToString());
+            Assert.False(LogEntryId.TryParse("1764340087123-7", out _));
+        }
+
+        [Fact]
+        public void Wildcards_are_case_insensitive_and_whole_value()
+        {
+            Assert.True(new Wildcard("ord*").IsMatch("Orders"));
+            Assert.False(new Wildcard("ord").IsMatch("orders"));
+            Assert.True(new Wildcard("a?c").IsMatch("abc"));
+            Assert.True(new Wildcard("a.c").IsMatch("A.C"));
+            Assert.False(new Wildcard("a.c").IsMatch("abc"));
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Storage;
+using MonarchLogs.Testing;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Tests
+{
+    /// <summary>One real valkey-server per test class; each test takes its own key prefix.</summary>
+    public sealed class ValkeyFixture : IAsyncLifetime
+    {
+        public ValkeyServer Server { get; private set; } = null!;
+
+        public ConnectionMultiplexer Connection { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Server = await ValkeyServer.StartAsync();
+            Connection = Server.Connect();
+        }
+
+        public Task DisposeAsync()
+        {
+            Connection.Dispose();
+            Server.Dispose();
+            return Task.CompletedTask;
+        }
+
+        public LogStore NewStore() => new LogStore(Connection, new StorageFormat("test:" + Guid.NewGuid().ToString("N")));
+    }
+
+    internal static class StoreExtensions
+    {
+        public static readonly DateTime BaseTime = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+
+        public static MonarchLogEntry Entry(string service, MonarchLogLevel level, DateTime time, string message = "m", string category = "Cat") =>
+            new MonarchLogEntry { Service = service, Level = level, Timestamp = time, Message = message, Category = category };
+
+        public static async Task<List<MonarchLogEntry>> ToListAsync(this LogStore store, LogQuery query)
+        {
+            var list = new List<MonarchLogEntry>();
+            await foreach (var entry in store.QueryAsync(query)) list.Add(entry);
+            return list;
+        }
+
+        public static async Task AppendAllAsync(this LogStore store, IEnumerable<MonarchLogEntry> entries)
+        {
+            foreach (var chunk in entries.Chunk(500)) await store.AppendAsync(chunk);
+        }
+    }
+}
