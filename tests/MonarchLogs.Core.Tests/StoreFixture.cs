@@ -47,6 +47,19 @@ namespace MonarchLogs.Core.Tests
             return list;
         }
 
+        /// <summary>Stops reading after <paramref name="count"/> entries, as a caller of -First does.</summary>
+        public static async Task<List<MonarchLogEntry>> TakeAsync(this LogStore store, LogQuery query, int count)
+        {
+            var list = new List<MonarchLogEntry>();
+            await foreach (var entry in store.QueryAsync(query))
+            {
+                list.Add(entry);
+                if (list.Count == count) break;
+            }
+
+            return list;
+        }
+
         public static async Task AppendAllAsync(this LogStore store, IEnumerable<MonarchLogEntry> entries)
         {
             foreach (var chunk in entries.Chunk(500)) await store.AppendAsync(chunk);

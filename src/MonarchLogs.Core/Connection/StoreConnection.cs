@@ -55,6 +55,7 @@ namespace MonarchLogs.Core.Connection
                 throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string names no server; give host:port, for example localhost:6379.");
             }
 
+            // A multiplexer made from these options keeps reconnecting after an outage.
             options.AbortOnConnectFail = false;
             if (connectionString.IndexOf("connectTimeout", StringComparison.OrdinalIgnoreCase) < 0)
             {
@@ -73,17 +74,21 @@ namespace MonarchLogs.Core.Connection
         /// <summary>
         /// Connects and waits for the first connection (at most the connect timeout). A server that
         /// does not answer gives <c>ValkeyUnreachable</c>; refused credentials give
-        /// <c>ValkeyAuthenticationFailed</c>.
+        /// <c>ValkeyAuthenticationFailed</c> at once.
         /// </summary>
         public static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions options, CancellationToken cancellationToken = default)
         {
-            ConnectionFailureType? failure = null;
-            Exception? failureException = null;
-            var connectTask = ConnectionMultiplexer.ConnectAsync(options, log: null);
-            ConnectionMultiplexer connection;
+            // The first connect aborts on failure, so that the exception says why (refused login or
+            // no answer) as soon as it is known, instead of an unconnected multiplexer that retries
+            // in the background. Once connected, a multiplexer reconnects by itself either way.
+            // One attempt: retrying a refused connection or login only makes the user wait.
+            var first = options.Clone();
+            first.AbortOnConnectFail = true;
+            first.ConnectRetry = 1;
+            var connectTask = ConnectionMultiplexer.ConnectAsync(first, log: null);
             try
             {
-                connection = await connectTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+                return await connectTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -91,50 +96,15 @@ namespace MonarchLogs.Core.Connection
                 _ = connectTask.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
                 throw;
             }
-
-            if (connection.IsConnected) return connection;
-
-            // With abortConnect=false a failed first connect leaves an unconnected multiplexer; its
-            // status tells a refused login from a server that is not there.
-            connection.ConnectionFailed += (_, e) =>
-            {
-                failure ??= e.FailureType;
-                failureException ??= e.Exception;
-            };
-            try
-            {
-                await connection.GetDatabase().PingAsync().WithCancellation(cancellationToken).ConfigureAwait(false);
-                if (connection.IsConnected) return connection;
-            }
-            catch (RedisConnectionException ex)
-            {
-                failure ??= ex.FailureType;
-                failureException ??= ex;
-            }
-            catch (RedisTimeoutException ex)
-            {
-                failureException ??= ex;
-            }
-            catch (RedisServerException ex) when (IsAuthenticationError(ex.Message))
-            {
-                failure = ConnectionFailureType.AuthenticationFailure;
-                failureException = ex;
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-
-            var status = connection.GetStatus();
-            connection.Dispose();
-            if (failure == ConnectionFailureType.AuthenticationFailure || IsAuthenticationError(status) || IsAuthenticationError(failureException?.Message))
+            catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthenticationError(ex.Message))
             {
                 throw new MonarchLogsException("ValkeyAuthenticationFailed", MonarchErrorKind.PermissionDenied,
-                    $"Valkey at {DescribeEndpoints(options)} refused the user name or password.", null);
+                    $"Valkey at {DescribeEndpoints(options)} refused the user name or password.");
             }
-
-            throw Unreachable(options, null);
+            catch (RedisConnectionException)
+            {
+                throw Unreachable(options);
+            }
         }
 
         /// <summary>
@@ -146,7 +116,7 @@ namespace MonarchLogs.Core.Connection
             var deadline = DateTime.UtcNow + wait;
             while (!connection.IsConnected)
             {
-                if (DateTime.UtcNow >= deadline) throw Unreachable(options, null);
+                if (DateTime.UtcNow >= deadline) throw Unreachable(options);
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -159,9 +129,9 @@ namespace MonarchLogs.Core.Connection
             return string.Join(", ", names);
         }
 
-        private static MonarchLogsException Unreachable(ConfigurationOptions options, Exception? inner) =>
+        private static MonarchLogsException Unreachable(ConfigurationOptions options) =>
             new MonarchLogsException("ValkeyUnreachable", MonarchErrorKind.ConnectionError,
-                $"Valkey at {DescribeEndpoints(options)} did not answer within {options.ConnectTimeout / 1000.0:0.#} s. Check that it runs and that the connection string (-ConnectionString or ${EnvironmentVariable}) is right.", inner);
+                $"Cannot reach Valkey at {DescribeEndpoints(options)}: the connection was refused or got no answer within {options.ConnectTimeout / 1000.0:0.#} s. Check that it runs and that the connection string (or the {EnvironmentVariable} environment variable) is right.");
 
         private static bool IsAuthenticationError(string? text) =>
             text is not null

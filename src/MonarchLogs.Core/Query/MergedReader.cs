@@ -10,8 +10,8 @@ namespace MonarchLogs.Core.Query
 {
     /// <summary>
     /// Merges the partitions of a query in store order. Each partition is read in pages by ID
-    /// range, and the next page is requested as soon as a full one arrives, so the merge rarely
-    /// waits; at most two pages per partition are held at once.
+    /// range in pages that grow from the caller's limit to 1024, so memory stays flat and a
+    /// caller that takes a few entries costs a few; at most two pages per partition are held.
     /// </summary>
     internal sealed class MergedReader
     {
@@ -32,7 +32,7 @@ namespace MonarchLogs.Core.Query
         public async IAsyncEnumerable<MonarchLogEntry> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var descending = !_filter.Query.OldestFirst;
-            var firstPage = Math.Min(PageSize, Math.Max(FirstPageSize, _filter.Query.Limit ?? 0));
+            var firstPage = Math.Min(PageSize, _filter.Query.Limit ?? FirstPageSize);
             var cursors = new List<PartitionCursor>(_partitions.Count);
             foreach (var partition in _partitions)
             {
@@ -95,32 +95,27 @@ namespace MonarchLogs.Core.Query
 
             public StreamId CurrentPosition { get; private set; }
 
-            public void Start() => _next = Fetch();
+            public void Start() => _next = FetchNext();
 
             public async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken)
             {
                 while (_index >= _page.Length)
                 {
-                    if (_next is null) return false;
+                    if (_exhausted) return false;
+                    _next ??= FetchNext();
                     _page = await _next.WithCancellation(cancellationToken).ConfigureAwait(false);
-                    _index = 0;
                     _next = null;
+                    _index = 0;
+                    _exhausted = _page.Length < _pageSize;
                     if (_page.Length == 0) return false;
-                    if (_page.Length < _pageSize)
-                    {
-                        _exhausted = true;
-                    }
-                    else
-                    {
-                        StreamId.TryParse(_page[_page.Length - 1].Id, out var last);
-                        _range = _range.ContinueAfter(last, _descending);
-                        _pageSize = PageSize;
-                        _next = Fetch();
-                    }
-
-                    if (_exhausted) _next = null;
+                    StreamId.TryParse(_page[_page.Length - 1].Id, out var last);
+                    _range = _range.ContinueAfter(last, _descending);
+                    _pageSize = Math.Min(PageSize, _pageSize * 2);
                 }
 
+                // Half way through a page, ask for the next one, so the merge rarely waits and a
+                // caller that stops early has not made the server read far ahead.
+                if (_next is null && !_exhausted && _index >= _page.Length / 2) _next = FetchNext();
                 StreamId.TryParse(_page[_index].Id, out var position);
                 CurrentPosition = position;
                 return true;
@@ -128,7 +123,7 @@ namespace MonarchLogs.Core.Query
 
             public MonarchLogEntry Take() => StorageFormat.Decode(Partition, _page[_index++]);
 
-            private Task<StreamEntry[]> Fetch() =>
+            private Task<StreamEntry[]> FetchNext() =>
                 _db.StreamRangeAsync(Partition.StreamKey, _range.LowArgument, _range.HighArgument, _pageSize, _descending ? Order.Descending : Order.Ascending);
         }
     }

@@ -82,7 +82,7 @@ namespace MonarchLogs.Core.Storage
                 }
             }
 
-            await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), entries.Count, CommandFlags.FireAndForget).ConfigureAwait(false);
+            await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", registry.Keys), CommandFlags.FireAndForget).ConfigureAwait(false);
             return entries.Count;
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -29,7 +30,9 @@ namespace MonarchLogs.Core.Tail
         private readonly RedisChannel _channel;
         private readonly DateTime _openedUtc;
         private DateTime _registryReadUtc;
+        private readonly ConcurrentDictionary<string, bool> _knownKeys = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         private bool _moreWaiting;
+        private volatile bool _unknownPartitionWritten;
         private readonly Action<RedisChannel, RedisValue> _onNudge;
         private ISubscriber? _subscriber;
 
@@ -39,7 +42,7 @@ namespace MonarchLogs.Core.Tail
             _filter = filter;
             _channel = RedisChannel.Literal(store.Format.NotifyChannel);
             _openedUtc = DateTime.UtcNow;
-            _onNudge = (_, _) => Nudge();
+            _onNudge = (_, message) => Nudge(message);
         }
 
         /// <summary>The last failure to read, for verbose output; null after a good read.</summary>
@@ -92,15 +95,12 @@ namespace MonarchLogs.Core.Tail
         /// </summary>
         public async Task<IReadOnlyList<MonarchLogEntry>> NextAsync(TimeSpan pollInterval, CancellationToken cancellationToken)
         {
-            if (!_moreWaiting)
-            {
-                await _nudge.WaitAsync(pollInterval, cancellationToken).ConfigureAwait(false);
-            }
-
+            if (!_moreWaiting) await _nudge.WaitAsync(pollInterval, cancellationToken).ConfigureAwait(false);
             try
             {
-                if (DateTime.UtcNow - _registryReadUtc >= RegistryRefreshInterval)
+                if (_unknownPartitionWritten || DateTime.UtcNow - _registryReadUtc >= RegistryRefreshInterval)
                 {
+                    _unknownPartitionWritten = false;
                     await RefreshPartitionsAsync(startAtEnd: false, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -158,6 +158,7 @@ namespace MonarchLogs.Core.Tail
         {
             var partitions = (await _store.GetPartitionsAsync(cancellationToken).ConfigureAwait(false)).Where(_filter.Includes).ToList();
             _registryReadUtc = DateTime.UtcNow;
+            foreach (var partition in partitions) _knownKeys[partition.StreamKey] = true;
             var fresh = partitions.Where(p => !_positions.ContainsKey(p.StreamKey)).ToList();
             if (fresh.Count == 0) return;
             if (!startAtEnd)
@@ -188,8 +189,19 @@ namespace MonarchLogs.Core.Tail
             };
         }
 
-        private void Nudge()
+        private void Nudge(RedisValue writtenKeys)
         {
+            // The message names the streams a batch wrote to; one this tail does not know may be
+            // a partition born since the last registry read (or one the filter excludes).
+            foreach (var key in ((string?)writtenKeys ?? string.Empty).Split('\n'))
+            {
+                if (key.Length > 0 && !_knownKeys.ContainsKey(key))
+                {
+                    _knownKeys[key] = true;
+                    _unknownPartitionWritten = true;
+                }
+            }
+
             // A count of one is enough: the next read takes everything written since the last.
             if (_nudge.CurrentCount == 0)
             {
