@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# MonarchLogs: one entry point for set-up, build, demo, tests and benchmarks.
+#   ./build.sh demo    set up, build, start a throwaway Valkey, run the demo service, query its logs
+#   ./build.sh test    set up, build, run every test (xunit, Pester, browser)
+#   ./build.sh bench   set up, build, run the benchmarks against a throwaway Valkey
+#   ./build.sh setup   install what is missing (Valkey, Chromium, PowerShell, Pester)
+#   ./build.sh build   build the solution and lay out the module in artifacts/module/MonarchLogs
+# Safe to run again; works on a fresh Debian 12 machine that has only the .NET SDK.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+configuration=${CONFIGURATION:-Release}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+setup() {
+  step "prerequisites"
+  bash build/install-prerequisites.sh "${1:-all}"
+  dotnet restore tools/MonarchLogs.Tools/MonarchLogs.Tools.csproj --verbosity quiet
+}
+
+build() {
+  step "build ($configuration)"
+  dotnet build MonarchLogs.sln -c "$configuration" --nologo --verbosity quiet
+  step "module layout"
+  dotnet pwsh -NoProfile -NonInteractive -File build/Build-Module.ps1 -Configuration "$configuration" -NoBuild
+}
+
+# A free loopback port: nothing answers there.
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$(( (RANDOM % 30000) + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  echo "no free port found" >&2; exit 1
+}
+
+# Starts a throwaway valkey-server on a free loopback port in a temp folder; sets VALKEY_PORT.
+start_valkey() {
+  VALKEY_DIR=$(mktemp -d -t monarchlogs-valkey.XXXXXX)
+  VALKEY_PORT=$(free_port)
+  valkey-server --port "$VALKEY_PORT" --bind 127.0.0.1 --dir "$VALKEY_DIR" --save "" --appendonly no \
+    --daemonize yes --pidfile "$VALKEY_DIR/valkey.pid" --logfile "$VALKEY_DIR/valkey.log" >/dev/null
+  for _ in $(seq 1 100); do
+    valkey-cli -p "$VALKEY_PORT" PING >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  trap stop_valkey EXIT
+  echo "throwaway Valkey on 127.0.0.1:$VALKEY_PORT ($VALKEY_DIR)"
+}
+
+stop_valkey() {
+  if [ -n "${VALKEY_PORT:-}" ]; then valkey-cli -p "$VALKEY_PORT" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; fi
+  if [ -n "${VALKEY_DIR:-}" ]; then rm -rf "$VALKEY_DIR"; fi
+}
+
+demo() {
+  setup valkey
+  build
+  start_valkey
+  local connection="127.0.0.1:$VALKEY_PORT"
+  step "demo service: 800 entries at 200 a second, to stdout (first lines below) and to Valkey"
+  dotnet "samples/MonarchLogs.DemoService/bin/$configuration/net10.0/MonarchLogs.DemoService.dll" \
+    --contentRoot "$root/samples/MonarchLogs.DemoService" \
+    --Logging:MonarchValkey:ConnectionString "$connection" --Demo:EntriesPerSecond 200 --Demo:TotalEntries 800 \
+    --Urls "http://127.0.0.1:$(free_port)" > "$VALKEY_DIR/demo-stdout.jsonl"
+  head -n 3 "$VALKEY_DIR/demo-stdout.jsonl"
+  echo "... $(wc -l < "$VALKEY_DIR/demo-stdout.jsonl") JSON lines on stdout in all"
+
+  step "the store, as valkey-cli sees it (docs/storage-format.md)"
+  valkey-cli -p "$VALKEY_PORT" HGETALL monarch:logs:partitions | paste - - | head -n 8
+  valkey-cli -p "$VALKEY_PORT" XREVRANGE monarch:logs:stream:orders:error + - COUNT 1 | head -n 12
+
+  step "querying it with the MonarchLogs module"
+  MONARCHLOGS_CONNECTION="$connection" dotnet pwsh -NoProfile -NonInteractive -Command "
+    \$ErrorActionPreference = 'Stop'
+    Import-Module '$root/artifacts/module/MonarchLogs' -Force
+    Write-Host 'Get-MonarchLog -Level Error -Since (Get-Date).AddHours(-1) -First 5'
+    Get-MonarchLog -Level Error -Since (Get-Date).AddHours(-1) -First 5 | Format-Table -AutoSize | Out-Host
+    Write-Host 'Entries per service and level:'
+    Get-MonarchLog | Group-Object Service, Level | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
+    \$csv = Join-Path '$VALKEY_DIR' 'errors.csv'
+    Get-MonarchLog -MinimumLevel Error -Since 1h | Export-Csv \$csv -NoTypeInformation
+    Write-Host \"Exported \$((Import-Csv \$csv).Count) error and critical entries to CSV; first row:\"
+    Import-Csv \$csv | Select-Object -First 1 Timestamp, Level, Service, Category, Message | Format-List | Out-Host
+  "
+}
+
+run_tests() {
+  setup all
+  build
+  step "xunit tests (each starts its own Valkey on a free loopback port)"
+  dotnet test MonarchLogs.sln -c "$configuration" --no-build --nologo --verbosity quiet --logger "console;verbosity=minimal"
+  step "Pester tests (real pwsh, the built module, a Valkey of their own)"
+  dotnet pwsh -NoProfile -NonInteractive -File tests/Invoke-PesterTests.ps1
+}
+
+bench() {
+  setup valkey
+  build
+  step "benchmarks"
+  dotnet run --project bench/MonarchLogs.Benchmarks -c Release --no-build -- "$@"
+}
+
+command=${1:-}
+shift || true
+case "$command" in
+  setup) setup all ;;
+  build) setup valkey; build ;;
+  demo) demo ;;
+  test) run_tests ;;
+  bench) bench "$@" ;;
+  *) sed -n '2,8p' "$0"; exit 2 ;;
+esac
