@@ -1,4 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -78,6 +82,10 @@ namespace MonarchLogs.Core.Connection
         /// </summary>
         public static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions options, CancellationToken cancellationToken = default)
         {
+            // A refused or silent port is told at once by a plain TCP connect; StackExchange.Redis
+            // sometimes waits out its whole connect timeout before it reports a refused connection.
+            if (!await AnyEndpointAcceptsAsync(options, cancellationToken).ConfigureAwait(false)) throw Unreachable(options);
+
             // The first connect aborts on failure, so that the exception says why (refused login or
             // no answer) as soon as it is known, instead of an unconnected multiplexer that retries
             // in the background. Once connected, a multiplexer reconnects by itself either way.
@@ -118,6 +126,37 @@ namespace MonarchLogs.Core.Connection
             {
                 if (DateTime.UtcNow >= deadline) throw Unreachable(options);
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static async Task<bool> AnyEndpointAcceptsAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+        {
+            var probes = new List<Task<bool>>();
+            foreach (var endpoint in options.EndPoints)
+            {
+                if (endpoint is DnsEndPoint dns) probes.Add(ProbeAsync(dns.Host, dns.Port, options.ConnectTimeout, cancellationToken));
+                else if (endpoint is IPEndPoint ip) probes.Add(ProbeAsync(ip.Address.ToString(), ip.Port, options.ConnectTimeout, cancellationToken));
+                else return true; // a Unix socket or other endpoint: leave it to the client library
+            }
+
+            var results = await Task.WhenAll(probes).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return Array.IndexOf(results, true) >= 0;
+        }
+
+        private static async Task<bool> ProbeAsync(string host, int port, int timeoutMilliseconds, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(timeoutMilliseconds);
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(host, port).WithCancellation(timeout.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception ex) when (ex is SocketException || ex is OperationCanceledException || ex is IOException)
+            {
+                return false;
             }
         }
 

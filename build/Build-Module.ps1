@@ -1,0 +1,78 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Lays out the ready-to-import MonarchLogs module folder: artifacts/module/MonarchLogs.
+.DESCRIPTION
+    Publishes src/MonarchLogs.Cmdlets, then copies the manifest, the format file, the cmdlet
+    assembly and its runtime dependencies (MonarchLogs.Core, StackExchange.Redis and what it
+    needs), and the en-US help built from docs/ by Build-Help.ps1 when that script exists.
+    System.Management.Automation comes from the PowerShell host and is never copied.
+.EXAMPLE
+    dotnet pwsh -NoProfile -File build/Build-Module.ps1
+    Import-Module ./artifacts/module/MonarchLogs
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+
+    # The folder that receives MonarchLogs/; artifacts/module under the repository by default.
+    [string] $OutputRoot = (Join-Path $PSScriptRoot '..' 'artifacts' 'module'),
+
+    # Publish what `dotnet build -c <Configuration>` already compiled (build.sh builds the
+    # solution first) instead of building again.
+    [switch] $NoBuild,
+
+    # Lay out the module without en-US help (for a quick inner loop; a release build has help).
+    [switch] $SkipHelp
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$repository = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path
+$moduleFolder = [System.IO.Path]::GetFullPath((Join-Path $OutputRoot 'MonarchLogs'))
+$publishFolder = Join-Path ([System.IO.Path]::GetTempPath()) ('monarchlogs-publish-' + [guid]::NewGuid().ToString('N'))
+
+try {
+    Write-Host "Publishing MonarchLogs.Cmdlets ($Configuration)..."
+    $publishArguments = @((Join-Path $repository 'src' 'MonarchLogs.Cmdlets'), '-c', $Configuration, '-o', $publishFolder, '--nologo', '-v', 'quiet')
+    if ($NoBuild) { $publishArguments += '--no-build' }
+    & dotnet publish @publishArguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet publish failed with exit code $LASTEXITCODE." }
+
+    if (Test-Path $moduleFolder) { Remove-Item $moduleFolder -Recurse -Force }
+    New-Item -ItemType Directory -Path $moduleFolder -Force | Out-Null
+
+    Copy-Item (Join-Path $repository 'module' 'MonarchLogs.psd1') $moduleFolder
+    Copy-Item (Join-Path $repository 'module' 'MonarchLogs.Format.ps1xml') $moduleFolder
+
+    # Everything the publish step resolved for net8.0, except what the PowerShell host supplies.
+    $hostSupplied = @('System.Management.Automation.dll')
+    Get-ChildItem $publishFolder -File -Filter '*.dll' |
+        Where-Object Name -NotIn $hostSupplied |
+        Copy-Item -Destination $moduleFolder
+    Get-ChildItem $publishFolder -File -Filter 'MonarchLogs.*.pdb' | Copy-Item -Destination $moduleFolder
+
+    $helpScript = Join-Path $PSScriptRoot 'Build-Help.ps1'
+    if ($SkipHelp) {
+        Write-Warning '-SkipHelp: the module is laid out without en-US help.'
+    }
+    elseif (Test-Path $helpScript) {
+        Write-Host 'Building en-US help from docs/...'
+        & $helpScript -OutputPath (Join-Path $moduleFolder 'en-US')
+    }
+    else {
+        Write-Warning 'build/Build-Help.ps1 not found: the module is laid out without en-US help.'
+    }
+
+    if (Test-Path (Join-Path $moduleFolder 'System.Management.Automation.dll')) {
+        throw 'System.Management.Automation.dll must not ship in the module folder.'
+    }
+
+    $manifest = Test-ModuleManifest (Join-Path $moduleFolder 'MonarchLogs.psd1')
+    Write-Host "Module $($manifest.Name) $($manifest.Version) laid out in $moduleFolder"
+}
+finally {
+    if (Test-Path $publishFolder) { Remove-Item $publishFolder -Recurse -Force }
+}

@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'MonarchLogs.Cmdlets.dll'
+    # Loaded at import so that the entry types ([MonarchLogs.Core.MonarchLogLevel], ...) are there at once.
+    RequiredAssemblies   = @('MonarchLogs.Core.dll')
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d0f7f0a-3c1e-4c55-9a57-2f4e8b1c6a31'
+    Author               = 'MonarchLogs'
+    CompanyName          = 'MonarchLogs'
+    Copyright            = '(c) MonarchLogs. All rights reserved.'
+    Description          = 'Query, follow and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Remove-ExpiredMonarchLog.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('MonarchLogs.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-MonarchLog'
+        'Get-MonarchLog'
+        'Get-MonarchLogService'
+        'Remove-ExpiredMonarchLog'
+        'Watch-MonarchLog'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('Logging', 'Valkey', 'Redis', 'Logs')
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Cmdlets.Infrastructure
+{
+    /// <summary>
+    /// What every MonarchLogs cmdlet shares: the connection parameters, a cancellation token that
+    /// Ctrl+C (StopProcessing) fires, waiting on the store from the pipeline thread, and one
+    /// mapping from store failures to ErrorRecords.
+    /// </summary>
+    public abstract class MonarchCommandBase : PSCmdlet, IDisposable
+    {
+        private CancellationTokenSource? _stopping;
+
+        /// <summary>StackExchange.Redis connection string: host:port and options such as ssl=true.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ConnectionString { get; set; } = null!;
+
+        /// <summary>Valkey ACL user name and password.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential Credential { get; set; } = null!;
+
+        /// <summary>Key prefix of the store, monarch:logs unless the writers use another.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Prefix { get; set; } = null!;
+
+        /// <summary>Fires when the user presses Ctrl+C or the pipeline stops.</summary>
+        protected CancellationToken StopToken => (_stopping ??= new CancellationTokenSource()).Token;
+
+        protected override void BeginProcessing()
+        {
+            _stopping ??= new CancellationTokenSource();
+        }
+
+        protected override void StopProcessing()
+        {
+            _stopping?.Cancel();
+        }
+
+        public void Dispose()
+        {
+            _stopping?.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        private protected ConnectionTarget ResolveTarget() =>
+            ConnectionTarget.Resolve(ConnectionString, Credential, Prefix, SessionConnections.SessionDefault);
+
+        /// <summary>The store on the session's shared connection; a terminating error if Valkey cannot be reached.</summary>
+        private protected LogStore OpenStore(ConnectionTarget target)
+        {
+            try
+            {
+                var store = SessionConnections.Open(target, null, StopToken);
+                WriteVerbose($"Using Valkey at {Core.Connection.StoreConnection.DescribeEndpoints(target.CreateOptions())}, prefix '{target.Prefix}'.");
+                return store;
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (Exception ex) when (IsStoreFailure(ex))
+            {
+                ThrowTerminatingError(ToErrorRecord(ex, target.DisplayName));
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+        }
+
+        private protected LogStore OpenStore() => OpenStore(ResolveTarget());
+
+        /// <summary>
+        /// Waits for a store call on the pipeline thread. A stop surfaces as PipelineStoppedException,
+        /// a store failure as a terminating ErrorRecord with its stable id.
+        /// </summary>
+        private protected T Await<T>(Task<T> task, object? target = null)
+        {
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (Exception ex) when (IsStoreFailure(ex))
+            {
+                ThrowTerminatingError(ToErrorRecord(ex, target));
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Waits for a store call about one item (a partition). If that item fails, the error is
+        /// written and the command goes on with the next; a lost connection still ends it, since
+        /// every later item would fail the same way.
+        /// </summary>
+        private protected bool TryAwait<T>(Task<T> task, object? target, out T result)
+        {
+            try
+            {
+                result = task.GetAwaiter().GetResult();
+                return true;
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (Exception ex) when (IsStoreFailure(ex) && !IsConnectionFailure(ex))
+            {
+                WriteError(ToErrorRecord(ex, target));
+                result = default!;
+                return false;
+            }
+            catch (Exception ex) when (IsStoreFailure(ex))
+            {
+                ThrowTerminatingError(ToErrorRecord(ex, target));
+                throw;
+            }
+        }
+
+        private static bool IsConnectionFailure(Exception ex) =>
+            ex is RedisConnectionException || ex is RedisTimeoutException
+            || (ex is MonarchLogsException monarch && monarch.Kind == MonarchErrorKind.ConnectionError);
+
+        private protected void ThrowParameterError(string errorId, string message, object? target)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+        }
+
+        /// <summary>The failures of the store and of the connection that scripts should see as ErrorRecords.</summary>
+        private protected static bool IsStoreFailure(Exception ex) =>
+            ex is MonarchLogsException || ex is RedisException;
+
+        private protected static ErrorRecord ToErrorRecord(Exception ex, object? target)
+        {
+            switch (ex)
+            {
+                case MonarchLogsException monarch:
+                    return new ErrorRecord(monarch, monarch.ErrorId, ToCategory(monarch.Kind), target);
+                case RedisConnectionException:
+                    return new ErrorRecord(new MonarchLogsException("ValkeyUnreachable", MonarchErrorKind.ConnectionError, "Lost the connection to Valkey: " + FirstLine(ex.Message), ex),
+                        "ValkeyUnreachable", ErrorCategory.ConnectionError, target);
+                case RedisTimeoutException:
+                    return new ErrorRecord(new MonarchLogsException("ValkeyTimeout", MonarchErrorKind.OperationTimeout, "Valkey did not answer in time: " + FirstLine(ex.Message), ex),
+                        "ValkeyTimeout", ErrorCategory.OperationTimeout, target);
+                case RedisServerException server when server.Message.StartsWith("NOPERM", StringComparison.Ordinal):
+                    return new ErrorRecord(new MonarchLogsException("ValkeyPermissionDenied", MonarchErrorKind.PermissionDenied, "Valkey refused the command for this user: " + FirstLine(ex.Message), ex),
+                        "ValkeyPermissionDenied", ErrorCategory.PermissionDenied, target);
+                default:
+                    return new ErrorRecord(new MonarchLogsException("ValkeyCommandFailed", MonarchErrorKind.InvalidData, "Valkey refused a command: " + FirstLine(ex.Message), ex),
+                        "ValkeyCommandFailed", ErrorCategory.InvalidResult, target);
+            }
+        }
+
+        private static ErrorCategory ToCategory(MonarchErrorKind kind) => kind switch
+        {
+            MonarchErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            MonarchErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+            MonarchErrorKind.InvalidData => ErrorCategory.InvalidData,
+            MonarchErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+            MonarchErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
+            _ => ErrorCategory.NotSpecified,
+        };
+
+        private static string FirstLine(string text)
+        {
+            var end = text.IndexOfAny(new[] { '\r', '\n' });
+            return end < 0 ? text : text.Substring(0, end);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using MonarchLogs.Cmdlets.Arguments;
+using MonarchLogs.Cmdlets.Infrastructure;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Storage;
+
+namespace MonarchLogs.Cmdlets
+{
+    /// <summary>
+    /// Removes the entries older than a cutoff, partition by partition, in bounded steps on the
+    /// server. Made for unattended scheduled scripts: ConfirmImpact Medium prompts only when asked
+    /// (-Confirm), a second run removes nothing more, and writers may run meanwhile.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "ExpiredMonarchLog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+        DefaultParameterSetName = RetentionDaysSet)]
+    [OutputType(typeof(RetentionSummary))]
+    public sealed class RemoveExpiredMonarchLogCommand : MonarchCommandBase
+    {
+        private const string RetentionDaysSet = "RetentionDays";
+        private const string BeforeSet = "Before";
+
+        /// <summary>Keep this many days of entries; older ones go.</summary>
+        [Parameter(ParameterSetName = RetentionDaysSet, Position = 0)]
+        [ValidateRange(1, 36500)]
+        public int RetentionDays { get; set; } = 30;
+
+        /// <summary>Remove the entries older than this time.</summary>
+        [Parameter(ParameterSetName = BeforeSet, Mandatory = true)]
+        [TimeTransformation]
+        public DateTime Before { get; set; }
+
+        /// <summary>Only the partitions of these services (wildcards allowed).</summary>
+        [Parameter]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ServiceCompleter))]
+        public string[] Service { get; set; } = null!;
+
+        protected override void ProcessRecord()
+        {
+            var now = DateTime.UtcNow;
+            var cutoff = ParameterSetName == BeforeSet ? Before : now.AddDays(-RetentionDays);
+            if (cutoff > now)
+            {
+                ThrowParameterError("CutoffInFuture",
+                    $"-Before {FormatTime(cutoff)} is in the future; that would remove entries being written now. Give a past time.", Before);
+            }
+
+            var whatIf = IsWhatIf();
+            var store = OpenStore();
+            var services = Service?.Select(s => new Wildcard(s)).ToArray();
+            var partitions = Await(store.GetPartitionsAsync(StopToken))
+                .Where(p => services is null || services.Any(s => s.IsMatch(p.Service)))
+                .ToList();
+            WriteVerbose($"Removing entries older than {FormatTime(cutoff)} from {partitions.Count} partitions.");
+
+            int touched = 0;
+            long entries = 0, bytes = 0;
+            DateTime? oldest = null, newest = null;
+            foreach (var partition in partitions)
+            {
+                if (whatIf)
+                {
+                    if (!TryAwait(store.PreviewExpiredAsync(partition, cutoff, StopToken), partition.ToString(), out var preview)) continue;
+                    if (preview.ExpiredEntries == 0) continue;
+                    touched++;
+                    entries += preview.ExpiredEntries;
+                    bytes += preview.EstimatedBytes;
+                    if (preview.Oldest is { } first && (oldest is null || first < oldest)) oldest = first;
+                    if (preview.Newest is { } last && (newest is null || last > newest)) newest = last;
+                    ShouldProcess(partition.ToString(),
+                        $"Remove {preview.ExpiredEntries} of {preview.TotalEntries} entries, written {FormatTime(preview.Oldest)} to {FormatTime(preview.Newest)}, about {FormatBytes(preview.EstimatedBytes)}");
+                    continue;
+                }
+
+                if (!ShouldProcess(partition.ToString(), $"Remove the entries older than {FormatTime(cutoff)}")) continue;
+                if (!TryAwait(store.RemoveExpiredAsync(partition, cutoff, StopToken), partition.ToString(), out var result)) continue;
+                if (result.RemovedEntries > 0) touched++;
+                entries += result.RemovedEntries;
+                bytes += result.BytesReclaimed;
+                WriteVerbose($"{partition}: removed {result.RemovedEntries} entries in {result.TrimCommands} commands, reclaimed {FormatBytes(result.BytesReclaimed)}.");
+            }
+
+            WriteObject(new RetentionSummary
+            {
+                Cutoff = cutoff,
+                WhatIf = whatIf,
+                PartitionsScanned = partitions.Count,
+                PartitionsTouched = touched,
+                EntriesRemoved = entries,
+                BytesReclaimed = bytes,
+                Oldest = oldest,
+                Newest = newest,
+            });
+        }
+
+        /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
+        private bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)) return LanguagePrimitives.IsTrue(given);
+            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        }
+
+        private static string FormatTime(DateTime? utc) =>
+            utc is { } time ? time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
+
+        private static string FormatBytes(long bytes) =>
+            bytes >= 1 << 20 ? (bytes / 1048576.0).ToString("0.0 'MB'", CultureInfo.InvariantCulture)
+            : bytes >= 1 << 10 ? (bytes / 1024.0).ToString("0.0 'KB'", CultureInfo.InvariantCulture)
+            : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+    }
+}
