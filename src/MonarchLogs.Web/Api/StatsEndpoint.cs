@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Storage;
+
+namespace MonarchLogs.Web.Api
+{
+    /// <summary>
+    /// api/stats: counts per level per time bucket, for the chart. It streams the ordinary query
+    /// (the same filters as api/logs) and counts, reading at most
+    /// <see cref="MonarchLogViewerOptions.StatsScanLimit"/> entries, newest first; past that the
+    /// answer says <c>capped</c> and from when its counts are complete.
+    /// </summary>
+    internal static class StatsEndpoint
+    {
+        public const int TargetBuckets = 60;
+        public const int MaxBuckets = 2000;
+
+        private static readonly Regex IntervalPattern = new Regex(
+            @"^\s*(?<n>\d{1,6})\s*(?<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        // Bucket widths a reader takes in at a glance, in seconds.
+        private static readonly long[] NiceIntervals =
+        {
+            1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400,
+        };
+
+        public sealed record StatsBucket(DateTime Start, IReadOnlyList<int> Counts);
+
+        public sealed record StatsResult(
+            DateTime Since,
+            DateTime Until,
+            long IntervalSeconds,
+            string Interval,
+            IReadOnlyList<MonarchLogLevel> Levels,
+            IReadOnlyList<StatsBucket> Buckets,
+            IReadOnlyDictionary<string, int> Totals,
+            int Total,
+            bool Capped,
+            DateTime? CompleteSince);
+
+        public static async Task<IResult> GetAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options)
+        {
+            var now = DateTime.UtcNow;
+            var query = context.Request.Query;
+            var filters = ViewerFilters.Parse(query, now);
+            var requestedInterval = ParseInterval(ViewerFilters.Single(query, "interval"));
+            var scanLimit = Math.Max(1, options.Value.StatsScanLimit);
+
+            var until = filters.Until ?? now;
+            var samples = new List<(DateTime Time, MonarchLogLevel Level)>();
+            var capped = false;
+            await foreach (var entry in store.QueryAsync(filters.ToQuery(limit: null, oldestFirst: false, withCursor: false), context.RequestAborted).ConfigureAwait(false))
+            {
+                if (samples.Count == scanLimit)
+                {
+                    capped = true;
+                    break;
+                }
+
+                samples.Add((entry.Timestamp, entry.Level));
+            }
+
+            // Without a lower bound the chart starts at the oldest entry it read.
+            var since = filters.Since ?? (samples.Count > 0 ? samples.Min(s => s.Time) : until.AddHours(-1));
+            if (since >= until) since = until.AddSeconds(-1);
+            var intervalSeconds = requestedInterval ?? ChooseInterval(until - since);
+            var interval = TimeSpan.FromSeconds(intervalSeconds);
+
+            // Buckets are aligned to whole intervals since the Unix epoch, so that two charts of
+            // overlapping ranges put the same entries into the same buckets.
+            var firstStart = AlignDown(since, interval);
+            var bucketCount = (long)Math.Ceiling((until - firstStart).Ticks / (double)interval.Ticks);
+            if (bucketCount > MaxBuckets)
+            {
+                throw new BadParameterException("interval", "InvalidInterval",
+                    $"An interval of {Describe(intervalSeconds)} makes {bucketCount} buckets over this time range; the most is {MaxBuckets}. Choose a longer interval or a shorter range.");
+            }
+
+            bucketCount = Math.Max(1, bucketCount);
+            var counts = new int[bucketCount][];
+            for (var i = 0; i < bucketCount; i++) counts[i] = new int[LogLevels.All.Count];
+            var totals = new int[LogLevels.All.Count];
+            var total = 0;
+            foreach (var (time, level) in samples)
+            {
+                // An entry stored with a server-assigned ID may carry a time outside the range.
+                if (time < firstStart || time >= until) continue;
+                var bucket = (time - firstStart).Ticks / interval.Ticks;
+                if (bucket >= bucketCount) continue;
+                counts[bucket][(int)level]++;
+                totals[(int)level]++;
+                total++;
+            }
+
+            var buckets = new List<StatsBucket>((int)bucketCount);
+            for (var i = 0; i < bucketCount; i++) buckets.Add(new StatsBucket(firstStart + TimeSpan.FromTicks(interval.Ticks * i), counts[i]));
+            var totalsByName = LogLevels.All.ToDictionary(l => l.ToString(), l => totals[(int)l]);
+            DateTime? completeSince = capped ? samples[samples.Count - 1].Time : since;
+
+            return Results.Json(new StatsResult(since, until, intervalSeconds, Describe(intervalSeconds), LogLevels.All, buckets, totalsByName, total, capped, completeSince), ViewerJson.Options);
+        }
+
+        internal static long ChooseInterval(TimeSpan range)
+        {
+            var wanted = Math.Max(1.0, range.TotalSeconds / TargetBuckets);
+            foreach (var nice in NiceIntervals)
+            {
+                if (nice >= wanted) return nice;
+            }
+
+            var week = 7 * 86400L;
+            return (long)Math.Ceiling(wanted / week) * week;
+        }
+
+        private static long? ParseInterval(string? text)
+        {
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            var match = IntervalPattern.Match(text);
+            var n = match.Success ? long.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture) : 0;
+            if (n < 1)
+            {
+                throw new BadParameterException("interval", "InvalidInterval",
+                    $"interval '{text}' is not a duration. Use a whole number with s, min, h, d or w, for example 30s, 5min, 1h.");
+            }
+
+            var unit = match.Groups["unit"].Value.ToLowerInvariant();
+            var seconds = unit[0] switch
+            {
+                's' => 1L,
+                'm' => 60L,
+                'h' => 3600L,
+                'd' => 86400L,
+                _ => 7 * 86400L,
+            };
+            return n * seconds;
+        }
+
+        private static DateTime AlignDown(DateTime utc, TimeSpan interval)
+        {
+            var sinceEpoch = utc.Ticks - DateTime.UnixEpoch.Ticks;
+            var aligned = sinceEpoch - (((sinceEpoch % interval.Ticks) + interval.Ticks) % interval.Ticks);
+            return new DateTime(DateTime.UnixEpoch.Ticks + aligned, DateTimeKind.Utc);
+        }
+
+        internal static string Describe(long seconds)
+        {
+            if (seconds % 86400 == 0) return (seconds / 86400).ToString(CultureInfo.InvariantCulture) + "d";
+            if (seconds % 3600 == 0) return (seconds / 3600).ToString(CultureInfo.InvariantCulture) + "h";
+            if (seconds % 60 == 0) return (seconds / 60).ToString(CultureInfo.InvariantCulture) + "min";
+            return seconds.ToString(CultureInfo.InvariantCulture) + "s";
+        }
+    }
+}

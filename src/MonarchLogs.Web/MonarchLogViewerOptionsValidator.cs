@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using Microsoft.Extensions.Options;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Connection;
+
+namespace MonarchLogs.Web
+{
+    /// <summary>
+    /// Checked when the host starts (ValidateOnStart), so that a mistake in the settings stops
+    /// the start with one line instead of failing the first request, or, worse, leaving auth off.
+    /// </summary>
+    internal sealed class MonarchLogViewerOptionsValidator : IValidateOptions<MonarchLogViewerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, MonarchLogViewerOptions options)
+        {
+            var failures = new List<string>();
+            try
+            {
+                StoreConnection.CreateOptions(options.ConnectionString, options.ValkeyUser, options.ValkeyPassword);
+            }
+            catch (MonarchLogsException ex)
+            {
+                failures.Add("Valkey:ConnectionString: " + ex.Message);
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Prefix)) failures.Add("Valkey:Prefix must not be empty.");
+            if (string.IsNullOrEmpty(options.BasicAuthUser) != string.IsNullOrEmpty(options.BasicAuthPassword))
+            {
+                failures.Add("Viewer:BasicAuth needs both User and Password; with only one of them basic auth would be off.");
+            }
+
+            if (options.BasicAuthUser?.Contains(':') == true) failures.Add("Viewer:BasicAuth:User must not contain ':'.");
+            if (options.DefaultLimit < 1 || options.MaxLimit < 1) failures.Add("DefaultLimit and MaxLimit must be at least 1.");
+            if (options.DefaultExportLimit < 1 || options.MaxExportLimit < 1) failures.Add("DefaultExportLimit and MaxExportLimit must be at least 1.");
+            if (options.StatsScanLimit < 1) failures.Add("StatsScanLimit must be at least 1.");
+            if (options.HeartbeatInterval <= System.TimeSpan.Zero || options.TailPollInterval <= System.TimeSpan.Zero)
+            {
+                failures.Add("HeartbeatInterval and TailPollInterval must be positive.");
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

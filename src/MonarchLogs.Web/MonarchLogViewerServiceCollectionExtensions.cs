@@ -1,0 +1,67 @@
+using System;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MonarchLogs.Core.Connection;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Web
+{
+    public static class MonarchLogViewerServiceCollectionExtensions
+    {
+        /// <summary>
+        /// Registers the web viewer's options and, unless the host has its own, one shared
+        /// <see cref="IConnectionMultiplexer"/> and a singleton <see cref="LogStore"/> over it.
+        /// </summary>
+        public static IServiceCollection AddMonarchLogViewer(this IServiceCollection services, Action<MonarchLogViewerOptions>? configure = null)
+        {
+            ArgumentNullException.ThrowIfNull(services);
+            services.AddOptions<MonarchLogViewerOptions>().ValidateOnStart();
+            services.AddSingleton<IConfigureOptions<MonarchLogViewerOptions>>(sp =>
+                new ConfigureFromConfiguration(sp.GetService<IConfiguration>()));
+            if (configure is not null) services.Configure(configure);
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchLogViewerOptions>, MonarchLogViewerOptionsValidator>());
+
+            services.TryAddSingleton<IConnectionMultiplexer>(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<MonarchLogViewerOptions>>().Value;
+                // abortConnect=false: the viewer serves while Valkey is down, answering 503 until it is back.
+                var configuration = StoreConnection.CreateOptions(options.ConnectionString, options.ValkeyUser, options.ValkeyPassword, "monarchlogs-viewer");
+                return ConnectionMultiplexer.Connect(configuration);
+            });
+            services.TryAddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<MonarchLogViewerOptions>>().Value;
+                return new LogStore(sp.GetRequiredService<IConnectionMultiplexer>(), new StorageFormat(options.Prefix));
+            });
+            return services;
+        }
+
+        private sealed class ConfigureFromConfiguration : IConfigureOptions<MonarchLogViewerOptions>
+        {
+            private readonly IConfiguration? _configuration;
+
+            public ConfigureFromConfiguration(IConfiguration? configuration) => _configuration = configuration;
+
+            public void Configure(MonarchLogViewerOptions options)
+            {
+                if (_configuration is null) return;
+                options.ConnectionString = NonEmpty(_configuration["Valkey:ConnectionString"]) ?? options.ConnectionString;
+                options.Prefix = NonEmpty(_configuration["Valkey:Prefix"]) ?? options.Prefix;
+                options.ValkeyUser = NonEmpty(_configuration["Valkey:User"]) ?? options.ValkeyUser;
+                options.ValkeyPassword = NonEmpty(_configuration["Valkey:Password"]) ?? options.ValkeyPassword;
+                options.BearerToken = NonEmpty(_configuration["Viewer:BearerToken"]) ?? options.BearerToken;
+                options.BasicAuthUser = NonEmpty(_configuration["Viewer:BasicAuth:User"]) ?? options.BasicAuthUser;
+                options.BasicAuthPassword = NonEmpty(_configuration["Viewer:BasicAuth:Password"]) ?? options.BasicAuthPassword;
+                if (bool.TryParse(_configuration["Viewer:AllowRemoteAccessWithoutAuth"], out var allowRemote))
+                {
+                    options.AllowRemoteAccessWithoutAuth = allowRemote;
+                }
+            }
+
+            private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+        }
+    }
+}
