@@ -15,6 +15,7 @@
         'Connect-MonarchLog'
         'Get-MonarchLog'
         'Get-MonarchLogService'
+        'Get-MonarchLogStoreStatus'
         'Remove-ExpiredMonarchLog'
         'Watch-MonarchLog'
     )

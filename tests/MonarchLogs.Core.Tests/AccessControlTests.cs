@@ -18,7 +18,7 @@ namespace MonarchLogs.Core.Tests
 
         // Kept word for word in docs/operations.md.
         private const string WriterRules = "+xadd +xrevrange +hset +hmset +set +publish +ping +client|setname +info +echo ~monarch:logs:* &monarch:logs:notify";
-        private const string ReaderRules = "+xrange +xrevrange +xread +hgetall +get +subscribe +unsubscribe +ping +client|setname +info +echo ~monarch:logs:* &monarch:logs:notify";
+        private const string ReaderRules = "+xrange +xrevrange +xread +xlen +hgetall +get +subscribe +unsubscribe +ping +client|setname +info +echo ~monarch:logs:* &monarch:logs:notify";
         private const string RetentionRules = "+xrange +xrevrange +xtrim +xlen +memory|usage +hgetall +get +ping +client|setname +info +echo ~monarch:logs:*";
 
         [Fact]

@@ -99,7 +99,8 @@ namespace MonarchLogs.Logging.Tests
         [Fact]
         public async Task Dispose_flushes_what_is_queued()
         {
-            var harness = await ProviderHarness.StartAsync();
+            // A generous limit: this is about draining on dispose, not about speed on a busy machine.
+            var harness = await ProviderHarness.StartAsync(o => o.FlushTimeout = TimeSpan.FromSeconds(60));
             var store = harness.Store();
             var logger = harness.Loggers.CreateLogger("Flush");
             for (var i = 0; i < 20_000; i++) logger.LogWarning("queued {Index}", i);

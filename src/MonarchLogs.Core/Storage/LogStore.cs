@@ -165,6 +165,13 @@ namespace MonarchLogs.Core.Storage
         public Task<RetentionResult> RemoveExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
             RetentionTrimmer.TrimAsync(Database, partition, cutoffUtc, cancellationToken);
 
+        /// <summary>
+        /// The health of the store and its server, with the warnings an operator should act on;
+        /// entries older than the retention period (and a day's slack) count as retention not running.
+        /// </summary>
+        public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, CancellationToken cancellationToken = default) =>
+            StoreStatusReader.ReadAsync(this, retentionPeriod, cancellationToken);
+
         internal async Task EnsureFormatAsync(CancellationToken cancellationToken)
         {
             if (Volatile.Read(ref _formatChecked) == 1) return;

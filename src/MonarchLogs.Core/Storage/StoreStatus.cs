@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Storage
+{
+    /// <summary>
+    /// The health of a store and of the Valkey server under it: what is stored, how much memory it
+    /// takes, whether it survives a restart, and the warnings an operator should act on. A value
+    /// is null when Valkey did not give it (an ACL user without the command, an older server).
+    /// </summary>
+    public sealed class StoreStatus
+    {
+        /// <summary>The storage format version the store is marked with; null for a store never written.</summary>
+        public string? FormatVersion { get; init; }
+
+        public string Prefix { get; init; } = string.Empty;
+
+        public int PartitionCount { get; init; }
+
+        public int ServiceCount { get; init; }
+
+        /// <summary>Entries in all partitions; null when the user may not run XLEN.</summary>
+        public long? TotalEntries { get; init; }
+
+        /// <summary>Stream time (UTC) of the oldest entry in the store; null when it holds none.</summary>
+        public DateTime? Oldest { get; init; }
+
+        /// <summary>Stream time (UTC) of the newest entry in the store; null when it holds none.</summary>
+        public DateTime? Newest { get; init; }
+
+        public IReadOnlyList<PartitionStatus> Partitions { get; init; } = Array.Empty<PartitionStatus>();
+
+        /// <summary>used_memory of INFO memory, in bytes.</summary>
+        public long? UsedMemoryBytes { get; init; }
+
+        /// <summary>maxmemory of INFO memory, in bytes; 0 means no limit.</summary>
+        public long? MaxMemoryBytes { get; init; }
+
+        public string? MaxMemoryPolicy { get; init; }
+
+        /// <summary>The sum of MEMORY USAGE over the store's streams; null when the user may not run it.</summary>
+        public long? StoreMemoryBytes { get; init; }
+
+        public bool? AofEnabled { get; init; }
+
+        public string? RdbLastBgsaveStatus { get; init; }
+
+        public string? AofLastWriteStatus { get; init; }
+
+        public long? RdbChangesSinceLastSave { get; init; }
+
+        /// <summary>The retention period the age of the oldest entry was checked against.</summary>
+        public TimeSpan RetentionPeriod { get; init; }
+
+        /// <summary>What an operator should act on, one sentence each; empty when all is well.</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+    }
+
+    /// <summary>One partition of <see cref="StoreStatus"/>: its size and the times of its first and last entries.</summary>
+    public sealed class PartitionStatus
+    {
+        public string Service { get; init; } = string.Empty;
+
+        public MonarchLogLevel Level { get; init; }
+
+        /// <summary>Entries in the stream; null when the user may not run XLEN.</summary>
+        public long? Entries { get; init; }
+
+        public DateTime? Oldest { get; init; }
+
+        public DateTime? Newest { get; init; }
+
+        /// <summary>MEMORY USAGE of the stream; null when the user may not run it.</summary>
+        public long? MemoryBytes { get; init; }
+
+        public override string ToString() => $"{Service}/{LogLevels.StorageName(Level)}: {Entries?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
+    }
+
+    /// <summary>
+    /// Reads <see cref="StoreStatus"/> with bounded work: two INFO sections, the registry, and four
+    /// pipelined commands per registered partition (XLEN, first and last entry, MEMORY USAGE);
+    /// never KEYS or SCAN. Commands the ACL user lacks leave their values null.
+    /// </summary>
+    internal static class StoreStatusReader
+    {
+        public const double MemoryWarningRatio = 0.8;
+
+        // A daily retention job lets entries reach one day past the period before it runs.
+        private static readonly TimeSpan RetentionSlack = TimeSpan.FromDays(1);
+
+        public static async Task<StoreStatus> ReadAsync(LogStore store, TimeSpan retentionPeriod, CancellationToken cancellationToken)
+        {
+            var db = store.Database;
+            var memoryInfoTask = RefusedAsNull(db.ExecuteAsync("INFO", "memory"));
+            var persistenceInfoTask = RefusedAsNull(db.ExecuteAsync("INFO", "persistence"));
+            var formatTask = db.StringGetAsync(store.Format.FormatKey);
+            var partitions = await store.GetPartitionsAsync(cancellationToken).ConfigureAwait(false);
+
+            // In the order Get-MonarchLogService lists them: by service, then by severity.
+            var reads = partitions
+                .OrderBy(p => p.Service, StringComparer.OrdinalIgnoreCase)
+                .ThenBy(p => p.Level)
+                .Select(p => new PartitionRead(db, p))
+                .ToList();
+            var partitionStatuses = new List<PartitionStatus>(reads.Count);
+            foreach (var read in reads)
+            {
+                partitionStatuses.Add(await read.CompleteAsync(cancellationToken).ConfigureAwait(false));
+            }
+
+            var memory = ParseInfo(await memoryInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false));
+            var persistence = ParseInfo(await persistenceInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false));
+            var format = await formatTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+
+            var withEntries = partitionStatuses.Where(p => p.Oldest is not null).ToList();
+            var warnings = new List<string>();
+            var status = new StoreStatus
+            {
+                FormatVersion = format.IsNull ? null : format.ToString(),
+                Prefix = store.Format.Prefix,
+                PartitionCount = partitions.Count,
+                ServiceCount = partitions.Select(p => p.Service).Distinct(StringComparer.Ordinal).Count(),
+                TotalEntries = partitionStatuses.All(p => p.Entries is not null) ? partitionStatuses.Sum(p => p.Entries!.Value) : null,
+                Oldest = withEntries.Count == 0 ? null : withEntries.Min(p => p.Oldest),
+                Newest = withEntries.Count == 0 ? null : withEntries.Max(p => p.Newest),
+                Partitions = partitionStatuses,
+                UsedMemoryBytes = GetLong(memory, "used_memory"),
+                MaxMemoryBytes = GetLong(memory, "maxmemory"),
+                MaxMemoryPolicy = Get(memory, "maxmemory_policy"),
+                StoreMemoryBytes = partitionStatuses.All(p => p.MemoryBytes is not null) ? partitionStatuses.Sum(p => p.MemoryBytes!.Value) : null,
+                AofEnabled = GetLong(persistence, "aof_enabled") is { } aof ? aof != 0 : null,
+                RdbLastBgsaveStatus = Get(persistence, "rdb_last_bgsave_status"),
+                AofLastWriteStatus = Get(persistence, "aof_last_write_status"),
+                RdbChangesSinceLastSave = GetLong(persistence, "rdb_changes_since_last_save"),
+                RetentionPeriod = retentionPeriod,
+                Warnings = warnings,
+            };
+            AddWarnings(status, DateTime.UtcNow, warnings);
+            return status;
+        }
+
+        private static void AddWarnings(StoreStatus status, DateTime nowUtc, List<string> warnings)
+        {
+            if (status.AofEnabled == false)
+            {
+                warnings.Add("The append-only file is off (aof_enabled:0): a restart loses every entry since the last RDB snapshot, or all of them if no 'save' is configured. Set 'appendonly yes' (docs/operations.md, Persistence).");
+            }
+
+            if (status.RdbLastBgsaveStatus is { } bgsave && !IsOk(bgsave))
+            {
+                warnings.Add($"The last RDB save failed (rdb_last_bgsave_status:{bgsave}): entries since the last good snapshot are not on disk. Check the Valkey log and disk space.");
+            }
+
+            if (status.AofLastWriteStatus is { } aofWrite && !IsOk(aofWrite))
+            {
+                warnings.Add($"The last append-only file write failed (aof_last_write_status:{aofWrite}): Valkey refuses writes until it succeeds. Check the Valkey log and disk space.");
+            }
+
+            if (status.MaxMemoryPolicy is { } policy && !string.Equals(policy, "noeviction", StringComparison.OrdinalIgnoreCase))
+            {
+                warnings.Add($"maxmemory-policy is {policy}: when memory is full Valkey evicts keys, and whole partitions of logs vanish without a trace. Set 'maxmemory-policy noeviction'.");
+            }
+
+            if (status.UsedMemoryBytes is { } used && status.MaxMemoryBytes is { } max && max > 0 && used > max * MemoryWarningRatio)
+            {
+                warnings.Add(string.Format(CultureInfo.InvariantCulture,
+                    "Valkey uses {0:P0} of maxmemory ({1} of {2} bytes): raise maxmemory or shorten retention before writes fail.", (double)used / max, used, max));
+            }
+
+            if (status.Oldest is { } oldest && oldest < nowUtc - status.RetentionPeriod - RetentionSlack)
+            {
+                warnings.Add(string.Format(CultureInfo.InvariantCulture,
+                    "The oldest entry ({0:yyyy-MM-dd HH:mm:ss}Z) is older than the retention period of {1} days: retention is not running. Schedule Remove-ExpiredMonarchLog (docs/operations.md, Retention).",
+                    oldest, status.RetentionPeriod.TotalDays));
+            }
+        }
+
+        private static bool IsOk(string status) => string.Equals(status, "ok", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>The commands for one partition, all started at once so they share one pipeline.</summary>
+        private sealed class PartitionRead
+        {
+            private readonly Partition _partition;
+            private readonly Task<long?> _length;
+            private readonly Task<StreamEntry[]> _first;
+            private readonly Task<StreamEntry[]> _last;
+            private readonly Task<RedisResult?> _memory;
+
+            public PartitionRead(IDatabase db, Partition partition)
+            {
+                _partition = partition;
+                var key = (RedisKey)partition.StreamKey;
+                _length = RefusedAsNull(db.StreamLengthAsync(key));
+                _first = db.StreamRangeAsync(key, "-", "+", 1, Order.Ascending);
+                _last = db.StreamRangeAsync(key, "-", "+", 1, Order.Descending);
+                _memory = RefusedAsNull(db.ExecuteAsync("MEMORY", "USAGE", key));
+            }
+
+            public async Task<PartitionStatus> CompleteAsync(CancellationToken cancellationToken)
+            {
+                var length = await _length.WithCancellation(cancellationToken).ConfigureAwait(false);
+                var first = await _first.WithCancellation(cancellationToken).ConfigureAwait(false);
+                var last = await _last.WithCancellation(cancellationToken).ConfigureAwait(false);
+                var memory = await _memory.WithCancellation(cancellationToken).ConfigureAwait(false);
+                return new PartitionStatus
+                {
+                    Service = _partition.Service,
+                    Level = _partition.Level,
+                    Entries = length,
+                    Oldest = EntryTime(first),
+                    Newest = EntryTime(last),
+                    // A stream removed since the registry was read has no usage: it takes no memory.
+                    MemoryBytes = memory is null ? null : memory.IsNull ? 0 : (long)memory,
+                };
+            }
+
+            private static DateTime? EntryTime(StreamEntry[] entries) =>
+                entries.Length > 0 && StreamId.TryParse(entries[0].Id, out var id) ? StreamId.ToUtcTime(id.Milliseconds) : null;
+        }
+
+        /// <summary>A command this ACL user may not run (NOPERM) gives null instead of failing the status.</summary>
+        private static async Task<T?> RefusedAsNull<T>(Task<T> task) where T : class
+        {
+            try
+            {
+                return await task.ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsRefused(ex))
+            {
+                return null;
+            }
+        }
+
+        private static async Task<long?> RefusedAsNull(Task<long> task)
+        {
+            try
+            {
+                return await task.ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsRefused(ex))
+            {
+                return null;
+            }
+        }
+
+        private static bool IsRefused(RedisServerException ex) =>
+            ex.Message.StartsWith("NOPERM", StringComparison.Ordinal);
+
+        private static Dictionary<string, string> ParseInfo(RedisResult? info)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            var text = info is null || info.IsNull ? null : (string?)info;
+            if (text is null) return values;
+            foreach (var line in text.Split('\n'))
+            {
+                var colon = line.IndexOf(':');
+                if (line.Length == 0 || line[0] == '#' || colon <= 0) continue;
+                values[line.Substring(0, colon)] = line.Substring(colon + 1).TrimEnd('\r');
+            }
+
+            return values;
+        }
+
+        private static string? Get(Dictionary<string, string> info, string name) =>
+            info.TryGetValue(name, out var value) ? value : null;
+
+        private static long? GetLong(Dictionary<string, string> info, string name) =>
+            info.TryGetValue(name, out var value) && long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
+    }
+}
