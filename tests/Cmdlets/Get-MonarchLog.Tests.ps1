@@ -212,6 +212,12 @@ Describe 'Get-MonarchLog' {
             Ids $result | Should -Be (Ids ($newestFirst | Select-Object -First $Count))
         }
 
+        It 'reads an unquoted 1d (a decimal to PowerShell) as days ago, and refuses a number without a unit' {
+            @(Get-MonarchLog @c -Since 1d).Count | Should -Be 60
+            @(Get-MonarchLog @c -Until -1d).Count | Should -Be 0
+            { Get-MonarchLog @c -Since 5 } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,MonarchLogs.Cmdlets.GetMonarchLogCommand'
+        }
+
         It '-Until ''-30min'' returns the 45 older entries' {
             $result = @(Get-MonarchLog @c -Until '-30min')
             Ids $result | Should -Be (Ids ($newestFirst | Select-Object -Skip 15))
