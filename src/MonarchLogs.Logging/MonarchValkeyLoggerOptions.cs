@@ -33,7 +33,7 @@ namespace MonarchLogs.Logging
         public int BufferCapacity { get; set; } = 100_000;
 
         /// <summary>Most entries in one pipelined batch.</summary>
-        public int MaxBatchSize { get; set; } = 512;
+        public int MaxBatchSize { get; set; } = 2048;
 
         /// <summary>
         /// How long a batch may wait to fill once its first entry is queued. Zero (the default)

@@ -41,33 +41,48 @@ namespace MonarchLogs.Logging
             }
         }
 
-        public static string ToJson(List<KeyValuePair<string, object?>>? properties, List<string>? scopes)
+        /// <summary>
+        /// Writes the props JSON object. The writer's one thread owns <paramref name="buffer"/>
+        /// and <paramref name="json"/> and reuses them for every entry.
+        /// </summary>
+        public static string ToJson(List<KeyValuePair<string, object?>>? properties, List<string>? scopes, MemoryStream buffer, Utf8JsonWriter json)
         {
             if ((properties is null || properties.Count == 0) && (scopes is null || scopes.Count == 0)) return string.Empty;
-            using var stream = new MemoryStream();
-            using (var json = new Utf8JsonWriter(stream))
+            buffer.SetLength(0);
+            json.Reset(buffer);
+            json.WriteStartObject();
+            if (properties is not null)
             {
-                json.WriteStartObject();
-                if (properties is not null)
+                foreach (var property in HasRepeatedNames(properties) ? Deduplicate(properties) : properties)
                 {
-                    foreach (var property in Deduplicate(properties))
-                    {
-                        json.WritePropertyName(property.Key);
-                        WriteValue(json, property.Value);
-                    }
+                    json.WritePropertyName(property.Key);
+                    WriteValue(json, property.Value);
                 }
-
-                if (scopes is { Count: > 0 })
-                {
-                    json.WriteStartArray("Scope");
-                    foreach (var scope in scopes) json.WriteStringValue(scope);
-                    json.WriteEndArray();
-                }
-
-                json.WriteEndObject();
             }
 
-            return Encoding.UTF8.GetString(stream.ToArray());
+            if (scopes is { Count: > 0 })
+            {
+                json.WriteStartArray("Scope");
+                foreach (var scope in scopes) json.WriteStringValue(scope);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndObject();
+            json.Flush();
+            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+
+        private static bool HasRepeatedNames(List<KeyValuePair<string, object?>> properties)
+        {
+            for (var i = 1; i < properties.Count; i++)
+            {
+                for (var j = 0; j < i; j++)
+                {
+                    if (string.Equals(properties[i].Key, properties[j].Key, StringComparison.Ordinal)) return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Each name once, where it first appeared, with its last value (an inner scope, then the state, wins).</summary>

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -29,6 +31,8 @@ namespace MonarchLogs.Logging
         private readonly CancellationTokenSource _abort = new CancellationTokenSource();
         private readonly Task _loop;
         private readonly Func<ConfigurationOptions, Task<IConnectionMultiplexer>> _connect;
+        private readonly MemoryStream _jsonBuffer = new MemoryStream();
+        private readonly Utf8JsonWriter _json;
         private IConnectionMultiplexer? _connection;
         private long _buffered;
         private long _unreportedDrops;
@@ -41,6 +45,7 @@ namespace MonarchLogs.Logging
             _options = options;
             _service = service;
             _connect = connect ?? (async config => await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false));
+            _json = new Utf8JsonWriter(_jsonBuffer);
             MonarchLogsMetrics.Track(this);
             _loop = Task.Run(RunAsync);
         }
@@ -181,7 +186,7 @@ namespace MonarchLogs.Logging
             }
         }
 
-        private static MonarchLogEntry Encode(PendingLogEntry pending) => new MonarchLogEntry
+        private MonarchLogEntry Encode(PendingLogEntry pending) => new MonarchLogEntry
         {
             Timestamp = pending.Timestamp,
             Level = pending.Level,
@@ -196,7 +201,7 @@ namespace MonarchLogs.Logging
             Exception = pending.Exception?.ToString() ?? string.Empty,
             TraceId = pending.TraceId ?? string.Empty,
             SpanId = pending.SpanId ?? string.Empty,
-            Properties = PropertySnapshot.ToJson(pending.Properties, pending.Scopes),
+            Properties = PropertySnapshot.ToJson(pending.Properties, pending.Scopes, _jsonBuffer, _json),
         };
 
         /// <summary>Stops taking entries, writes what is queued within the flush timeout, then stops.</summary>
@@ -218,6 +223,7 @@ namespace MonarchLogs.Logging
 
             MonarchLogsMetrics.Untrack(this);
             _connection?.Dispose();
+            _json.Dispose();
             _abort.Dispose();
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Query;
@@ -53,33 +54,43 @@ namespace MonarchLogs.Core.Storage
                 }
             }
 
-            var formatTask = db.ExecuteAsync("SET", Format.FormatKey, StorageFormat.Version, "NX", "GET");
-            var registryTask = db.HashSetAsync(Format.PartitionsKey, registry.Values.ToArray());
+            // One batch: the client writes the whole pipeline at once instead of taking its
+            // write lock per command.
+            var batch = db.CreateBatch();
+            var formatTask = batch.ExecuteAsync("SET", Format.FormatKey, StorageFormat.Version, "NX", "GET");
+            var registryTask = batch.HashSetAsync(Format.PartitionsKey, registry.Values.ToArray());
             var adds = new Task<RedisValue>[entries.Count];
             var fields = new NameValueEntry[entries.Count][];
             for (var i = 0; i < entries.Count; i++)
             {
                 fields[i] = StorageFormat.Encode(entries[i], LocalHost);
-                adds[i] = db.StreamAddAsync(partitions[i].StreamKey, fields[i], StorageFormat.EventTimeId(entries[i].Timestamp));
+                adds[i] = batch.StreamAddAsync(partitions[i].StreamKey, fields[i], StorageFormat.EventTimeId(entries[i].Timestamp));
             }
+
+            batch.Execute();
 
             var format = await formatTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             CheckFormat(format.IsNull ? null : format.ToString());
             await registryTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+
+            try
+            {
+                await Task.WhenAll(adds).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException)
+            {
+                // Looked at entry by entry below.
+            }
 
             // An ID earlier than the stream's last one is refused (another writer's clock is
             // ahead, or the clock stepped back): such an entry goes in right after the stream's
             // last entry, as near its event time as the stream allows, and keeps its time in "ts".
             for (var i = 0; i < adds.Length; i++)
             {
-                try
-                {
-                    await adds[i].WithCancellation(cancellationToken).ConfigureAwait(false);
-                }
-                catch (RedisServerException ex) when (IsIdTooSmall(ex))
-                {
-                    await AppendAfterTopAsync(db, partitions[i].StreamKey, fields[i], cancellationToken).ConfigureAwait(false);
-                }
+                if (!adds[i].IsFaulted) continue;
+                var error = adds[i].Exception!.InnerException!;
+                if (!(error is RedisServerException server && IsIdTooSmall(server))) ExceptionDispatchInfo.Capture(error).Throw();
+                await AppendAfterTopAsync(db, partitions[i].StreamKey, fields[i], cancellationToken).ConfigureAwait(false);
             }
 
             await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", registry.Keys), CommandFlags.FireAndForget).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Globalization;
 using StackExchange.Redis;
 
@@ -31,7 +32,7 @@ namespace MonarchLogs.Core.Storage
         public const string HostField = "host";
         public const string PropertiesField = "props";
 
-        private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+        private const int MaxCachedPartitions = 10_000;
 
         // Field names as RedisValues, made once: every XADD reuses them in this fixed order.
         private static readonly RedisValue[] FieldNames =
@@ -40,6 +41,8 @@ namespace MonarchLogs.Core.Storage
             EventIdField, EventNameField, ExceptionTypeField, ExceptionMessageField, ExceptionField,
             TraceIdField, SpanIdField, HostField, PropertiesField,
         };
+
+        private readonly ConcurrentDictionary<(string, MonarchLogLevel), Partition> _partitions = new ConcurrentDictionary<(string, MonarchLogLevel), Partition>();
 
         public StorageFormat(string prefix = DefaultPrefix)
         {
@@ -60,8 +63,11 @@ namespace MonarchLogs.Core.Storage
 
         public Partition GetPartition(string service, MonarchLogLevel level)
         {
+            // The writer asks for every entry; a store has few partitions, so they are made once.
+            if (_partitions.TryGetValue((service, level), out var known)) return known;
             ValidateServiceName(service);
-            return new Partition(service, level, Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level));
+            var partition = new Partition(service, level, Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level));
+            return _partitions.Count < MaxCachedPartitions ? _partitions.GetOrAdd((service, level), partition) : partition;
         }
 
         /// <summary>The registry hash value of a partition: level first, since levels hold no ':'.</summary>
@@ -108,7 +114,8 @@ namespace MonarchLogs.Core.Storage
             var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
             return new[]
             {
-                new NameValueEntry(FieldNames[0], ts.ToString(TimestampFormat, CultureInfo.InvariantCulture)),
+                // "O" of a UTC time is exactly the documented form, 2026-11-28T14:28:07.1234567Z.
+                new NameValueEntry(FieldNames[0], ts.ToString("O", CultureInfo.InvariantCulture)),
                 new NameValueEntry(FieldNames[1], LogLevels.StorageName(entry.Level)),
                 new NameValueEntry(FieldNames[2], entry.Service),
                 new NameValueEntry(FieldNames[3], entry.Category),

@@ -1,0 +1,110 @@
+namespace MonarchLogs.Benchmarks.Infrastructure;
+
+public enum RunMode
+{
+    Full,
+    Quick,
+    Smoke,
+}
+
+/// <summary>
+/// The command line and the sizes of each mode. Full is the sizes; quick is for
+/// development; smoke runs every figure at a tiny size, fast enough for CI.
+/// </summary>
+public sealed class BenchSettings
+{
+    private BenchSettings(RunMode mode, string outputPath, IReadOnlySet<int> figures)
+    {
+        Mode = mode;
+        OutputPath = outputPath;
+        Figures = figures;
+    }
+
+    public RunMode Mode { get; }
+
+    public string OutputPath { get; }
+
+    /// <summary>The figures to run (1 to 7); all unless --only is given.</summary>
+    public IReadOnlySet<int> Figures { get; }
+
+    public bool Runs(int figure) => Figures.Contains(figure);
+
+    // 1. Caller cost (BenchmarkDotNet): calls per iteration, warm-up and measured iterations.
+    public int CallerInvocations => Pick(20_000, 20_000, 2_000);
+    public int CallerWarmups => Pick(5, 2, 1);
+    public int CallerIterations => Pick(25, 8, 3);
+
+    // 2 and 3. Ingest and memory.
+    public int IngestEntries => Pick(500_000, 100_000, 10_000);
+    public int ValkeyBenchmarkRequests => Pick(200_000, 100_000, 10_000);
+    public int OriginalDesignEntries => Pick(20_000, 5_000, 500);
+
+    // 4 and 7. Query stores: the small store holds one day; the big one that day and older days.
+    public int QueryEntriesPerDay => Pick(1_000_000, 200_000, 10_000);
+    public int QueryBigStoreDays => 5;
+    public int QueryRepetitions => Pick(5, 3, 1);
+    public int WholeProcessRepetitions => Pick(3, 2, 1);
+
+    // 5. Watch.
+    public int WatchWrites => Pick(500, 200, 30);
+    public int WatchMaxIntervalMs => 20;
+    public TimeSpan IdleWindow => TimeSpan.FromSeconds(Pick(10, 5, 2));
+
+    // 6. Retention.
+    public int RetentionExpiredEntries => Pick(1_000_000, 200_000, 10_000);
+    public int RetentionLiveEntries => Pick(10_000, 5_000, 1_000);
+
+    private int Pick(int full, int quick, int smoke) => Mode switch
+    {
+        RunMode.Smoke => smoke,
+        RunMode.Quick => quick,
+        _ => full,
+    };
+
+    public static BenchSettings Parse(string[] args, string repositoryRoot)
+    {
+        var mode = RunMode.Full;
+        string? output = null;
+        var figures = new SortedSet<int>(Enumerable.Range(1, 7));
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick": mode = RunMode.Quick; break;
+                case "--smoke": mode = RunMode.Smoke; break;
+                case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                case "--only" when i + 1 < args.Length:
+                    figures = new SortedSet<int>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse));
+                    break;
+                case "-h":
+                case "--help":
+                    throw new UsageException();
+                default:
+                    throw new UsageException($"Unknown argument '{args[i]}'.");
+            }
+        }
+
+        output ??= Path.Combine(repositoryRoot, "artifacts", "bench", "results.md");
+        return new BenchSettings(mode, Path.GetFullPath(output), figures);
+    }
+
+    public const string Usage =
+        "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...]\n" +
+        "  (default)  the full run, about 5 minutes on 2 quiet cores (1M and 5M stores: about 3 GB in Valkey)\n" +
+        "  --quick    smaller sizes, for development\n" +
+        "  --smoke    every figure at a tiny size, well under a minute (CI)\n" +
+        "  --out      where to write the markdown table (default artifacts/bench/results.md)\n" +
+        "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process)";
+}
+
+/// <summary>A bad command line (or --help); <see cref="Detail"/> says what was wrong, if anything.</summary>
+public sealed class UsageException : Exception
+{
+    public UsageException(string? detail = null)
+        : base(detail ?? "Usage requested.")
+    {
+        Detail = detail;
+    }
+
+    public string? Detail { get; }
+}

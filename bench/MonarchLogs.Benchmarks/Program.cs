@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using MonarchLogs.Benchmarks.Figures;
+using MonarchLogs.Benchmarks.Infrastructure;
+using MonarchLogs.Benchmarks.Reporting;
+
+namespace MonarchLogs.Benchmarks;
+
+/// <summary>
+/// Runs the figures of issue 5 against throwaway Valkey servers and prints a markdown table of
+/// figure / target / measured / reference / ratio / result, also written to a file.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var repositoryRoot = RepositoryRoot.Find();
+        BenchSettings settings;
+        try
+        {
+            settings = BenchSettings.Parse(args, repositoryRoot);
+        }
+        catch (UsageException ex)
+        {
+            if (ex.Detail is not null) Console.Error.WriteLine(ex.Detail);
+            Console.Error.WriteLine(BenchSettings.Usage);
+            return ex.Detail is null ? 0 : 2;
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine("--only takes figure numbers 1 to 7: " + ex.Message);
+            Console.Error.WriteLine(BenchSettings.Usage);
+            return 2;
+        }
+
+#if DEBUG
+        Console.Error.WriteLine("Warning: a Debug build; run with -c Release for figures worth quoting.");
+#endif
+        var started = Stopwatch.GetTimestamp();
+        var loadAtStart = LoadAverage.Read();
+        var table = new ResultTable();
+        var machine = MachineInfo.Collect();
+        machine.ValkeyVersion = await FigureRunner.ValkeyVersionAsync();
+        Console.WriteLine($"MonarchLogs benchmarks, mode {settings.Mode.ToString().ToLowerInvariant()}, figures {string.Join(',', settings.Figures)}");
+        Console.WriteLine("Machine: " + machine.Describe());
+
+        var runner = new FigureRunner(settings, table, repositoryRoot);
+        await runner.RunAllAsync();
+
+        var markdown = table.Render(settings, machine, Stopwatch.GetElapsedTime(started), loadAtStart, LoadAverage.Read());
+        Directory.CreateDirectory(Path.GetDirectoryName(settings.OutputPath)!);
+        await File.WriteAllTextAsync(settings.OutputPath, markdown);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Console.WriteLine($"Written to {settings.OutputPath}");
+        return table.Rows.Any(r => r.Verdict == Verdict.Error) ? 1 : 0;
+    }
+}
