@@ -86,6 +86,8 @@ demo() {
     Get-MonarchLog -MinimumLevel Error -Since 1h | Export-Csv \$csv -NoTypeInformation
     Write-Host \"Exported \$((Import-Csv \$csv).Count) error and critical entries to CSV; first row:\"
     Import-Csv \$csv | Select-Object -First 1 Timestamp, Level, Service, Category, Message | Format-List | Out-Host
+    Write-Host 'Get-MonarchLogStoreStatus (what an operator checks):'
+    Get-MonarchLogStoreStatus | Out-Host
   "
 }
 
