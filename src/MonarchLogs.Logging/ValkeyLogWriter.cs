@@ -39,6 +39,7 @@ namespace MonarchLogs.Logging
         private long _dropped;
         private long _written;
         private int _disposed;
+        private volatile bool _stopped;
 
         public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service, Func<ConfigurationOptions, Task<IConnectionMultiplexer>>? connect = null)
         {
@@ -61,6 +62,12 @@ namespace MonarchLogs.Logging
 
         public void TryEnqueue(PendingLogEntry entry)
         {
+            if (_stopped)
+            {
+                CountDrop();
+                return;
+            }
+
             if (Interlocked.Increment(ref _buffered) > _options.BufferCapacity || !_queue.Writer.TryWrite(entry))
             {
                 Interlocked.Decrement(ref _buffered);
@@ -128,7 +135,8 @@ namespace MonarchLogs.Logging
             {
                 // Never into the application: the entries still queued are lost and counted.
                 MonarchLogsEventSource.Log.CaptureFailed("The writer stopped: " + ex);
-                var lost = Interlocked.Exchange(ref _buffered, long.MaxValue / 2);
+                _stopped = true;
+                var lost = Interlocked.Exchange(ref _buffered, 0);
                 Interlocked.Add(ref _dropped, lost);
             }
         }

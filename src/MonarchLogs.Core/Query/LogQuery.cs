@@ -8,7 +8,7 @@ namespace MonarchLogs.Core.Query
     /// What to read from the store. Every filter combines with every other (AND); the values
     /// within one filter combine with OR. The time range is half-open: [Since, Until).
     /// </summary>
-    public sealed class LogQuery
+    public sealed record LogQuery
     {
         /// <summary>Inclusive lower bound, UTC.</summary>
         public DateTime? Since { get; init; }

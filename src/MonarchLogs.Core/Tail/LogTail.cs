@@ -73,7 +73,7 @@ namespace MonarchLogs.Core.Tail
         {
             var backlog = new List<MonarchLogEntry>(Math.Min(count, 1024));
             if (count <= 0) return backlog;
-            var reader = new MergedReader(_store.Database, _positions.Values.Select(p => p.Partition).ToList(), new LogFilter(CopyWithLimit(count)));
+            var reader = new MergedReader(_store.Database, _positions.Values.Select(p => p.Partition).ToList(), new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }));
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var id = LogEntryId.Parse(entry.Id!);
@@ -175,18 +175,6 @@ namespace MonarchLogs.Core.Tail
                 var last = top.Length > 0 && StreamId.TryParse(top[0].Id, out var position) ? position : new StreamId(0, 0);
                 _positions[fresh[i].StreamKey] = (fresh[i], last);
             }
-        }
-
-        private LogQuery CopyWithLimit(int count)
-        {
-            var q = _filter.Query;
-            return new LogQuery
-            {
-                Since = q.Since, Until = q.Until, Levels = q.Levels, MinimumLevel = q.MinimumLevel,
-                Services = q.Services, ExcludeServices = q.ExcludeServices, Categories = q.Categories,
-                ExcludeCategories = q.ExcludeCategories, Message = q.Message, Pattern = q.Pattern, Text = q.Text,
-                After = q.After, Before = q.Before, OldestFirst = false, Limit = count,
-            };
         }
 
         private void Nudge(RedisValue writtenKeys)
