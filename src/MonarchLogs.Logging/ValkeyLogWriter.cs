@@ -16,7 +16,8 @@ namespace MonarchLogs.Logging
     /// The one background loop of a provider: it takes what is queued, up to a batch, writes it
     /// in one pipeline, and while Valkey is away keeps the batch and retries with backoff. The
     /// buffer holds at most <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/> entries,
-    /// the batch in flight included; past that new entries are dropped and counted, and one
+    /// the part of the batch in flight the server has not taken included; a retry sends only
+    /// that part, so an entry the server acknowledged is never stored twice. Past that new entries are dropped and counted, and one
     /// entry reports the count once Valkey is back.
     /// </summary>
     internal sealed class ValkeyLogWriter : IDisposable
@@ -115,8 +116,7 @@ namespace MonarchLogs.Logging
                         batch.Add(Encode(pending));
                     }
 
-                    await WriteWithRetryAsync(store, batch).ConfigureAwait(false);
-                    Interlocked.Add(ref _buffered, -batch.Count);
+                    await WriteWithRetryAsync(store, batch, buffered: true).ConfigureAwait(false);
                     batch.Clear();
                     await ReportDropsAsync(store).ConfigureAwait(false);
                 }
@@ -141,19 +141,20 @@ namespace MonarchLogs.Logging
             }
         }
 
-        private async Task WriteWithRetryAsync(LogStore store, List<MonarchLogEntry> batch)
+        private async Task WriteWithRetryAsync(LogStore store, List<MonarchLogEntry> batch, bool buffered)
         {
             var delay = _options.MinRetryDelay;
             var failing = false;
+            // What the server took stays marked across retries, so a batch that failed in part
+            // (server loading, out of memory, connection cut) is never stored twice.
+            var stored = new bool[batch.Count];
             while (true)
             {
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    await store.AppendAsync(batch, _abort.Token).ConfigureAwait(false);
+                    await AppendCountedAsync(store, batch, stored, buffered).ConfigureAwait(false);
                     MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency);
-                    MonarchLogsMetrics.EntriesWritten.Add(batch.Count);
-                    Interlocked.Add(ref _written, batch.Count);
                     if (failing) MonarchLogsEventSource.Log.WriteResumed();
                     return;
                 }
@@ -165,6 +166,30 @@ namespace MonarchLogs.Logging
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
                 }
             }
+        }
+
+        /// <summary>Appends, and counts what the server took as written and, for queued entries, as out of the buffer.</summary>
+        private async Task AppendCountedAsync(LogStore store, List<MonarchLogEntry> batch, bool[] stored, bool buffered)
+        {
+            var before = CountMarked(stored);
+            try
+            {
+                await store.AppendAsync(batch, stored, _abort.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                var written = CountMarked(stored) - before;
+                MonarchLogsMetrics.EntriesWritten.Add(written);
+                Interlocked.Add(ref _written, written);
+                if (buffered) Interlocked.Add(ref _buffered, -written);
+            }
+        }
+
+        private static int CountMarked(bool[] marks)
+        {
+            var count = 0;
+            foreach (var mark in marks) if (mark) count++;
+            return count;
         }
 
         /// <summary>Writes one entry saying how many were dropped since the last report.</summary>
@@ -185,7 +210,7 @@ namespace MonarchLogs.Logging
             };
             try
             {
-                await WriteWithRetryAsync(store, new List<MonarchLogEntry> { notice }).ConfigureAwait(false);
+                await WriteWithRetryAsync(store, new List<MonarchLogEntry> { notice }, buffered: false).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

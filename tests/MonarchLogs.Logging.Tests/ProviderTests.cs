@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Logging.Tests
 {
@@ -164,6 +165,36 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal("75 log entries were dropped because the buffer of 100 entries was full", notice.Message);
             using var props = JsonDocument.Parse(notice.Properties);
             Assert.Equal(75, props.RootElement.GetProperty("DroppedEntries").GetInt64());
+        }
+
+        [Fact]
+        public async Task A_batch_the_server_took_in_part_is_retried_without_storing_an_entry_twice()
+        {
+            await using var harness = await ProviderHarness.StartAsync(o => o.BatchDelay = TimeSpan.FromMilliseconds(200));
+            using var connection = harness.Server.Connect();
+            var db = connection.GetDatabase();
+            var blocked = new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Error).StreamKey;
+            await db.StringSetAsync(blocked, "not a stream");
+            var logger = harness.Loggers.CreateLogger("Partial");
+            for (var i = 0; i < 40; i++)
+            {
+                if (i % 4 == 0) logger.LogError("n{Index}", i);
+                else logger.LogInformation("n{Index}", i);
+            }
+
+            // The 30 informations go in; the 10 errors wait in the buffer while their stream is blocked.
+            var informations = new LogQuery { Levels = new[] { MonarchLogLevel.Information } };
+            var clock = Stopwatch.StartNew();
+            while ((await harness.ReadAllAsync(informations)).Count < 30 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+            await Task.Delay(500);
+            Assert.Equal(30, (await harness.ReadAllAsync(informations)).Count);
+            Assert.Equal(10, harness.Provider.EntriesBuffered);
+
+            await db.KeyDeleteAsync(blocked);
+            await harness.WaitForAsync(40);
+            await Task.Delay(300);
+            Assert.Equal(Enumerable.Range(0, 40).Select(i => "n" + i).OrderBy(m => m), (await harness.ReadAllAsync()).Select(e => e.Message).OrderBy(m => m));
+            Assert.Equal(0, harness.Provider.EntriesDropped);
         }
 
         [Fact]

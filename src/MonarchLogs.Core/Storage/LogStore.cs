@@ -38,8 +38,19 @@ namespace MonarchLogs.Core.Storage
         /// Appends a batch in one pipeline: the format mark, the registry, one XADD per entry
         /// with its event time as ID, and one notification. Returns the number written.
         /// </summary>
-        public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, CancellationToken cancellationToken = default)
+        public Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, CancellationToken cancellationToken = default) =>
+            AppendAsync(entries, new bool[entries.Count], cancellationToken);
+
+        /// <summary>
+        /// Appends the entries of a batch not yet marked in <paramref name="stored"/>, and marks
+        /// each one the server took. When some fail (the server still loading, out of memory,
+        /// gone mid-batch) it throws only after every reply is in, so <paramref name="stored"/>
+        /// tells exactly which entries a retry must send: a retry never stores an entry twice
+        /// that the server acknowledged. Returns the number written by this call.
+        /// </summary>
+        public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken = default)
         {
+            if (stored is null || stored.Length != entries.Count) throw new ArgumentException("One mark per entry is needed.", nameof(stored));
             if (entries.Count == 0) return 0;
             var db = Database;
             var partitions = new Partition[entries.Count];
@@ -55,46 +66,82 @@ namespace MonarchLogs.Core.Storage
             }
 
             // One batch: the client writes the whole pipeline at once instead of taking its
-            // write lock per command.
+            // write lock per command. The registry names every partition of the batch, also of
+            // entries stored by an earlier attempt, since that attempt's HSET may have failed.
             var batch = db.CreateBatch();
             var formatTask = batch.ExecuteAsync("SET", Format.FormatKey, StorageFormat.Version, "NX", "GET");
             var registryTask = batch.HashSetAsync(Format.PartitionsKey, registry.Values.ToArray());
-            var adds = new Task<RedisValue>[entries.Count];
+            var adds = new Task<RedisValue>?[entries.Count];
             var fields = new NameValueEntry[entries.Count][];
+            var all = new List<Task>(entries.Count + 2) { formatTask, registryTask };
             for (var i = 0; i < entries.Count; i++)
             {
+                if (stored[i]) continue;
                 fields[i] = StorageFormat.Encode(entries[i], LocalHost);
-                adds[i] = batch.StreamAddAsync(partitions[i].StreamKey, fields[i], StorageFormat.EventTimeId(entries[i].Timestamp));
+                var add = batch.StreamAddAsync(partitions[i].StreamKey, fields[i], StorageFormat.EventTimeId(entries[i].Timestamp));
+                adds[i] = add;
+                all.Add(add);
             }
 
             batch.Execute();
 
-            var format = await formatTask.WithCancellation(cancellationToken).ConfigureAwait(false);
-            CheckFormat(format.IsNull ? null : format.ToString());
-            await registryTask.WithCancellation(cancellationToken).ConfigureAwait(false);
-
             try
             {
-                await Task.WhenAll(adds).WithCancellation(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(all).WithCancellation(cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisServerException)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                // Looked at entry by entry below.
+                // Every reply is in; they are looked at one by one below.
+            }
+
+            if (formatTask.Status == TaskStatus.RanToCompletion)
+            {
+                var format = formatTask.Result;
+                CheckFormat(format.IsNull ? null : format.ToString());
             }
 
             // An ID earlier than the stream's last one is refused (another writer's clock is
             // ahead, or the clock stepped back): such an entry goes in right after the stream's
             // last entry, as near its event time as the stream allows, and keeps its time in "ts".
+            var written = 0;
+            List<int>? late = null;
+            Exception? failure = formatTask.Exception?.InnerException ?? registryTask.Exception?.InnerException;
             for (var i = 0; i < adds.Length; i++)
             {
-                if (!adds[i].IsFaulted) continue;
-                var error = adds[i].Exception!.InnerException!;
-                if (!(error is RedisServerException server && IsIdTooSmall(server))) ExceptionDispatchInfo.Capture(error).Throw();
-                await AppendAfterTopAsync(db, partitions[i].StreamKey, fields[i], cancellationToken).ConfigureAwait(false);
+                var add = adds[i];
+                if (add is null) continue;
+                if (add.Status == TaskStatus.RanToCompletion)
+                {
+                    stored[i] = true;
+                    written++;
+                }
+                else if (add.Exception!.InnerException is RedisServerException server && IsIdTooSmall(server))
+                {
+                    (late ??= new List<int>()).Add(i);
+                }
+                else
+                {
+                    failure ??= add.Exception.InnerException!;
+                }
             }
 
-            await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", registry.Keys), CommandFlags.FireAndForget).ConfigureAwait(false);
-            return entries.Count;
+            // Marks first, then the late entries one by one: one failing here leaves the
+            // marks of the whole batch right.
+            for (var k = 0; late is not null && failure is null && k < late.Count; k++)
+            {
+                var i = late[k];
+                await AppendAfterTopAsync(db, partitions[i].StreamKey, fields[i], cancellationToken).ConfigureAwait(false);
+                stored[i] = true;
+                written++;
+            }
+
+            if (written > 0)
+            {
+                await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", registry.Keys), CommandFlags.FireAndForget).ConfigureAwait(false);
+            }
+
+            if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
+            return written;
         }
 
         private static async Task AppendAfterTopAsync(IDatabase db, string streamKey, NameValueEntry[] fields, CancellationToken cancellationToken)
