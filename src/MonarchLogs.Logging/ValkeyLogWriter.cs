@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Ingest;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 
@@ -31,10 +32,10 @@ namespace MonarchLogs.Logging
         private readonly string _service;
         private readonly CancellationTokenSource _abort = new CancellationTokenSource();
         private readonly Task _loop;
-        private readonly Func<ConfigurationOptions, Task<IConnectionMultiplexer>> _connect;
         private readonly MemoryStream _jsonBuffer = new MemoryStream();
         private readonly Utf8JsonWriter _json;
         private IConnectionMultiplexer? _connection;
+        private RespLogAppender? _resp;
         private long _buffered;
         private long _unreportedDrops;
         private long _dropped;
@@ -42,11 +43,10 @@ namespace MonarchLogs.Logging
         private int _disposed;
         private volatile bool _stopped;
 
-        public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service, Func<ConfigurationOptions, Task<IConnectionMultiplexer>>? connect = null)
+        public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service)
         {
             _options = options;
             _service = service;
-            _connect = connect ?? (async config => await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false));
             _json = new Utf8JsonWriter(_jsonBuffer);
             MonarchLogsMetrics.Track(this);
             _loop = Task.Run(RunAsync);
@@ -101,8 +101,19 @@ namespace MonarchLogs.Logging
                 // holds entries during an outage, so they are counted and never sent twice.
                 config.BacklogPolicy = BacklogPolicy.FailFast;
                 config.ClientName ??= "MonarchLogs.Logging";
-                _connection = await _connect(config).ConfigureAwait(false);
-                var store = new LogStore(_connection, new StorageFormat(_options.KeyPrefix));
+                var format = new StorageFormat(_options.KeyPrefix);
+                ILogAppender store;
+                if (RespLogAppender.Supports(config))
+                {
+                    // The common case, one Valkey endpoint: the lean RESP write path.
+                    store = _resp = new RespLogAppender(config, format);
+                }
+                else
+                {
+                    // Sentinel, several endpoints, a tunnel or a proxy: StackExchange.Redis knows them.
+                    _connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+                    store = new LogStore(_connection, format);
+                }
 
                 while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
                 {
@@ -141,7 +152,7 @@ namespace MonarchLogs.Logging
             }
         }
 
-        private async Task WriteWithRetryAsync(LogStore store, List<MonarchLogEntry> batch, bool buffered)
+        private async Task WriteWithRetryAsync(ILogAppender store, List<MonarchLogEntry> batch, bool buffered)
         {
             var delay = _options.MinRetryDelay;
             var failing = false;
@@ -169,7 +180,7 @@ namespace MonarchLogs.Logging
         }
 
         /// <summary>Appends, and counts what the server took as written and, for queued entries, as out of the buffer.</summary>
-        private async Task AppendCountedAsync(LogStore store, List<MonarchLogEntry> batch, bool[] stored, bool buffered)
+        private async Task AppendCountedAsync(ILogAppender store, List<MonarchLogEntry> batch, bool[] stored, bool buffered)
         {
             var before = CountMarked(stored);
             try
@@ -193,7 +204,7 @@ namespace MonarchLogs.Logging
         }
 
         /// <summary>Writes one entry saying how many were dropped since the last report.</summary>
-        private async Task ReportDropsAsync(LogStore store)
+        private async Task ReportDropsAsync(ILogAppender store)
         {
             var drops = Interlocked.Exchange(ref _unreportedDrops, 0);
             if (drops == 0) return;
@@ -255,6 +266,7 @@ namespace MonarchLogs.Logging
             }
 
             MonarchLogsMetrics.Untrack(this);
+            _resp?.Dispose();
             _connection?.Dispose();
             _json.Dispose();
             _abort.Dispose();

@@ -43,8 +43,15 @@ namespace MonarchLogs.Core.Tests
             // Out of order: the writer needs XREVRANGE to place it after the stream's top.
             await writer.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime.AddMinutes(1), "late") });
 
+            // The provider's own RESP write path needs no more than the same rules.
+            using (var respWriter = new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "w-secret"), new StorageFormat()))
+            {
+                var batch = new[] { Entry("acl", MonarchLogLevel.Error, BaseTime.AddMinutes(2), "late via resp") };
+                Assert.Equal(1, await respWriter.AppendAsync(batch, new bool[1]));
+            }
+
             var read = await reader.ToListAsync(new LogQuery());
-            Assert.Equal(new[] { "late", "new", "old" }, read.Select(e => e.Message));
+            Assert.Equal(new[] { "late via resp", "late", "new", "old" }, read.Select(e => e.Message));
             using (var tail = await reader.OpenTailAsync(new LogQuery()))
             {
                 Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None));
@@ -54,18 +61,25 @@ namespace MonarchLogs.Core.Tests
             var removed = await retention.RemoveExpiredAsync(partition, BaseTime.AddDays(1));
             Assert.Equal(1, removed.RemovedEntries);
 
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() =>
+                new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "not-the-secret"), new StorageFormat()).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }, new bool[1]));
+            Assert.Equal("ValkeyAuthenticationFailed", refused.ErrorId);
+            Assert.DoesNotContain("not-the-secret", refused.Message);
+
             await Assert.ThrowsAsync<RedisServerException>(() => reader.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }));
             await Assert.ThrowsAsync<RedisServerException>(() => reader.RemoveExpiredAsync(partition, DateTime.UtcNow));
             await Assert.ThrowsAsync<RedisServerException>(() => writer.RemoveExpiredAsync(partition, DateTime.UtcNow));
             await Assert.ThrowsAsync<RedisServerException>(() => writerConnection.GetDatabase().StringGetAsync("other:key"));
         }
 
-        private ConnectionMultiplexer Connect(string user, string password)
+        private ConnectionMultiplexer Connect(string user, string password) => ConnectionMultiplexer.Connect(Options(user, password));
+
+        private ConfigurationOptions Options(string user, string password)
         {
             var options = ConfigurationOptions.Parse(_valkey.Server.ConnectionString);
             options.User = user;
             options.Password = password;
-            return ConnectionMultiplexer.Connect(options);
+            return options;
         }
     }
 }

@@ -211,27 +211,6 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
-        public async Task A_batch_that_failed_in_part_marks_what_was_stored_so_a_retry_stores_each_entry_once()
-        {
-            var store = _valkey.NewStore();
-            var db = _valkey.Connection.GetDatabase();
-            var blocked = store.Format.GetPartition("b", MonarchLogLevel.Error).StreamKey;
-            await db.StringSetAsync(blocked, "not a stream");
-            var entries = Enumerable.Range(0, 30).Select(i => Entry(i % 3 == 0 ? "b" : "a", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "n" + i)).ToList();
-            var stored = new bool[entries.Count];
-
-            var error = await Assert.ThrowsAsync<RedisServerException>(() => store.AppendAsync(entries, stored));
-            Assert.StartsWith("WRONGTYPE", error.Message);
-            Assert.Equal(Enumerable.Range(0, 30).Select(i => i % 3 != 0), stored);
-
-            await db.KeyDeleteAsync(blocked);
-            Assert.Equal(10, await store.AppendAsync(entries, stored));
-            Assert.All(stored, Assert.True);
-            Assert.Equal(Enumerable.Range(0, 30).Select(i => "n" + i), (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
-            Assert.Equal(new[] { "a", "b" }, await store.GetServicesAsync());
-        }
-
-        [Fact]
         public async Task A_store_of_another_format_version_is_refused()
         {
             var store = _valkey.NewStore();

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Ingest;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
 using MonarchLogs.Core.Tail;
@@ -17,7 +18,7 @@ namespace MonarchLogs.Core.Storage
     /// <see cref="StorageFormat"/>. It takes plain arguments and a CancellationToken, and shares
     /// the caller's one <see cref="IConnectionMultiplexer"/>.
     /// </summary>
-    public sealed class LogStore
+    public sealed class LogStore : ILogAppender
     {
         private static readonly string LocalHost = Environment.MachineName;
         private int _formatChecked;
@@ -53,16 +54,11 @@ namespace MonarchLogs.Core.Storage
             if (stored is null || stored.Length != entries.Count) throw new ArgumentException("One mark per entry is needed.", nameof(stored));
             if (entries.Count == 0) return 0;
             var db = Database;
-            var partitions = new Partition[entries.Count];
-            var registry = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
+            var partitions = Format.PartitionsOf(entries, out var distinct);
+            var registry = new HashEntry[distinct.Count];
+            for (var i = 0; i < distinct.Count; i++)
             {
-                var partition = Format.GetPartition(entries[i].Service, entries[i].Level);
-                partitions[i] = partition;
-                if (!registry.ContainsKey(partition.StreamKey))
-                {
-                    registry[partition.StreamKey] = new HashEntry(partition.StreamKey, StorageFormat.RegistryValue(partition));
-                }
+                registry[i] = new HashEntry(distinct[i].StreamKey, StorageFormat.RegistryValue(distinct[i]));
             }
 
             // One batch: the client writes the whole pipeline at once instead of taking its
@@ -70,7 +66,7 @@ namespace MonarchLogs.Core.Storage
             // entries stored by an earlier attempt, since that attempt's HSET may have failed.
             var batch = db.CreateBatch();
             var formatTask = batch.ExecuteAsync("SET", Format.FormatKey, StorageFormat.Version, "NX", "GET");
-            var registryTask = batch.HashSetAsync(Format.PartitionsKey, registry.Values.ToArray());
+            var registryTask = batch.HashSetAsync(Format.PartitionsKey, registry);
             var adds = new Task<RedisValue>?[entries.Count];
             var fields = new NameValueEntry[entries.Count][];
             var all = new List<Task>(entries.Count + 2) { formatTask, registryTask };
@@ -97,7 +93,7 @@ namespace MonarchLogs.Core.Storage
             if (formatTask.Status == TaskStatus.RanToCompletion)
             {
                 var format = formatTask.Result;
-                CheckFormat(format.IsNull ? null : format.ToString());
+                Format.CheckVersion(format.IsNull ? null : format.ToString());
             }
 
             // An ID earlier than the stream's last one is refused (another writer's clock is
@@ -115,7 +111,7 @@ namespace MonarchLogs.Core.Storage
                     stored[i] = true;
                     written++;
                 }
-                else if (add.Exception!.InnerException is RedisServerException server && IsIdTooSmall(server))
+                else if (add.Exception!.InnerException is RedisServerException server && IsIdTooSmall(server.Message))
                 {
                     (late ??= new List<int>()).Add(i);
                 }
@@ -137,7 +133,7 @@ namespace MonarchLogs.Core.Storage
 
             if (written > 0)
             {
-                await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", registry.Keys), CommandFlags.FireAndForget).ConfigureAwait(false);
+                await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", distinct.Select(p => p.StreamKey)), CommandFlags.FireAndForget).ConfigureAwait(false);
             }
 
             if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
@@ -154,7 +150,7 @@ namespace MonarchLogs.Core.Storage
                     await db.StreamAddAsync(streamKey, fields, last.Milliseconds + "-*").WithCancellation(cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (RedisServerException ex) when (IsIdTooSmall(ex))
+                catch (RedisServerException ex) when (IsIdTooSmall(ex.Message))
                 {
                     // Another writer moved the top meanwhile; let the server choose.
                 }
@@ -163,8 +159,9 @@ namespace MonarchLogs.Core.Storage
             await db.StreamAddAsync(streamKey, fields).WithCancellation(cancellationToken).ConfigureAwait(false);
         }
 
-        private static bool IsIdTooSmall(RedisServerException ex) =>
-            ex.Message.IndexOf("equal or smaller", StringComparison.OrdinalIgnoreCase) >= 0;
+        /// <summary>Whether a server error is XADD's refusal of an ID not above the stream's last.</summary>
+        internal static bool IsIdTooSmall(string? message) =>
+            message is not null && message.IndexOf("equal or smaller", StringComparison.OrdinalIgnoreCase) >= 0;
 
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN).</summary>
         public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default)
@@ -234,17 +231,8 @@ namespace MonarchLogs.Core.Storage
         {
             if (Volatile.Read(ref _formatChecked) == 1) return;
             var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
-            CheckFormat(version.IsNull ? null : version.ToString());
+            Format.CheckVersion(version.IsNull ? null : version.ToString());
             if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
-        }
-
-        private void CheckFormat(string? version)
-        {
-            if (version is not null && version != StorageFormat.Version)
-            {
-                throw new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
-                    $"The store under '{Format.Prefix}' has storage format version {version}; this MonarchLogs reads and writes version {StorageFormat.Version}.");
-            }
         }
     }
 }

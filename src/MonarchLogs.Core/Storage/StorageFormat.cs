@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Globalization;
+using MonarchLogs.Core.Ingest;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Storage
@@ -42,6 +44,15 @@ namespace MonarchLogs.Core.Storage
             TraceIdField, SpanIdField, HostField, PropertiesField,
         };
 
+        // The same names encoded once as RESP bulk strings, for the write path's own encoder.
+        private static readonly byte[][] EncodedFieldNames = Array.ConvertAll(FieldNames, name => RespCommandBuffer.EncodeBulk(name!));
+
+        private static readonly byte[][] EncodedLevels = Array.ConvertAll(
+            new[] { MonarchLogLevel.Trace, MonarchLogLevel.Debug, MonarchLogLevel.Information, MonarchLogLevel.Warning, MonarchLogLevel.Error, MonarchLogLevel.Critical },
+            level => RespCommandBuffer.EncodeBulk(LogLevels.StorageName(level)));
+
+        private static readonly byte[] XaddCommand = RespCommandBuffer.EncodeBulk("XADD");
+
         private readonly ConcurrentDictionary<(string, MonarchLogLevel), Partition> _partitions = new ConcurrentDictionary<(string, MonarchLogLevel), Partition>();
 
         public StorageFormat(string prefix = DefaultPrefix)
@@ -68,6 +79,35 @@ namespace MonarchLogs.Core.Storage
             ValidateServiceName(service);
             var partition = new Partition(service, level, Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level));
             return _partitions.Count < MaxCachedPartitions ? _partitions.GetOrAdd((service, level), partition) : partition;
+        }
+
+        /// <summary>
+        /// The partition of each entry of a batch, and the batch's distinct partitions in the
+        /// order first seen: the registry fields a batch writes.
+        /// </summary>
+        internal Partition[] PartitionsOf(IReadOnlyList<MonarchLogEntry> entries, out List<Partition> distinct)
+        {
+            var partitions = new Partition[entries.Count];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            distinct = new List<Partition>();
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var partition = GetPartition(entries[i].Service, entries[i].Level);
+                partitions[i] = partition;
+                if (seen.Add(partition.StreamKey)) distinct.Add(partition);
+            }
+
+            return partitions;
+        }
+
+        /// <summary>Refuses a store whose format key holds another version.</summary>
+        internal void CheckVersion(string? version)
+        {
+            if (version is not null && version != Version)
+            {
+                throw new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
+                    $"The store under '{Prefix}' has storage format version {version}; this MonarchLogs reads and writes version {Version}.");
+            }
         }
 
         /// <summary>The registry hash value of a partition: level first, since levels hold no ':'.</summary>
@@ -108,6 +148,51 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The XADD ID that makes the entry's event time its stream ID.</summary>
         internal static RedisValue EventTimeId(DateTime timestamp) =>
             StreamId.ToUnixMilliseconds(timestamp).ToString(CultureInfo.InvariantCulture) + "-*";
+
+        /// <summary>
+        /// Writes the XADD of one entry for the RESP write path: the fields of <see cref="Encode"/>,
+        /// same names, same order, same text. <paramref name="idMilliseconds"/> is the ID's time
+        /// part (the server picks the sequence); null lets the server choose the whole ID.
+        /// </summary>
+        internal static void WriteAdd(RespCommandBuffer commands, string streamKey, long? idMilliseconds, MonarchLogEntry entry, string host)
+        {
+            var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
+            commands.BeginCommand(3 + 2 * FieldNames.Length);
+            commands.WriteRaw(XaddCommand);
+            commands.WriteBulk(streamKey);
+            if (idMilliseconds is long milliseconds) commands.WriteBulkAutoSequenceId(milliseconds);
+            else commands.WriteBulk("*");
+            commands.WriteRaw(EncodedFieldNames[0]);
+            commands.WriteBulkRoundTrip(ts);
+            commands.WriteRaw(EncodedFieldNames[1]);
+            commands.WriteRaw(EncodedLevels[(int)entry.Level]);
+            commands.WriteRaw(EncodedFieldNames[2]);
+            commands.WriteBulk(entry.Service);
+            commands.WriteRaw(EncodedFieldNames[3]);
+            commands.WriteBulk(entry.Category);
+            commands.WriteRaw(EncodedFieldNames[4]);
+            commands.WriteBulk(entry.Message);
+            commands.WriteRaw(EncodedFieldNames[5]);
+            commands.WriteBulk(entry.Template);
+            commands.WriteRaw(EncodedFieldNames[6]);
+            commands.WriteBulk(entry.EventId);
+            commands.WriteRaw(EncodedFieldNames[7]);
+            commands.WriteBulk(entry.EventName);
+            commands.WriteRaw(EncodedFieldNames[8]);
+            commands.WriteBulk(entry.ExceptionType);
+            commands.WriteRaw(EncodedFieldNames[9]);
+            commands.WriteBulk(entry.ExceptionMessage);
+            commands.WriteRaw(EncodedFieldNames[10]);
+            commands.WriteBulk(entry.Exception);
+            commands.WriteRaw(EncodedFieldNames[11]);
+            commands.WriteBulk(entry.TraceId);
+            commands.WriteRaw(EncodedFieldNames[12]);
+            commands.WriteBulk(entry.SpanId);
+            commands.WriteRaw(EncodedFieldNames[13]);
+            commands.WriteBulk(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
+            commands.WriteRaw(EncodedFieldNames[14]);
+            commands.WriteBulk(entry.Properties);
+        }
 
         internal static NameValueEntry[] Encode(MonarchLogEntry entry, string host)
         {

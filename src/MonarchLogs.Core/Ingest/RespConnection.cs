@@ -1,0 +1,173 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Ingest
+{
+    /// <summary>
+    /// One plain RESP2 connection for the write path: TCP (TLS when the connection string says
+    /// ssl=true), then AUTH, SELECT and CLIENT SETNAME as the connection string asks. It takes
+    /// the same StackExchange.Redis connection string as everything else, so there is one way
+    /// to say where Valkey is. Any failure leaves it broken; its owner opens a new one.
+    /// </summary>
+    internal sealed class RespConnection : IDisposable
+    {
+        private readonly Socket _socket;
+        private readonly Stream _stream;
+
+        private RespConnection(Socket socket, Stream stream)
+        {
+            _socket = socket;
+            _stream = stream;
+            Reader = new RespReader(stream);
+        }
+
+        public RespReader Reader { get; }
+
+        /// <summary>Whether the write path can serve these options: one endpoint, no sentinel, tunnel or proxy.</summary>
+        public static bool Supports(ConfigurationOptions options) =>
+            options.EndPoints.Count == 1 && string.IsNullOrEmpty(options.ServiceName) && options.Tunnel is null && options.Proxy == Proxy.None;
+
+        public static async Task<RespConnection> OpenAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+        {
+            var (host, port) = Target(options);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            RespConnection? connection = null;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.ConnectTimeout);
+                try
+                {
+#if NET8_0_OR_GREATER
+                    await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+#else
+                    using (timeout.Token.Register(socket.Dispose))
+                    {
+                        await socket.ConnectAsync(host, port).ConfigureAwait(false);
+                    }
+#endif
+                }
+                catch (Exception ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new IOException($"Valkey at {host}:{port} did not accept a connection within {options.ConnectTimeout} ms.", ex);
+                }
+
+                Stream stream = new NetworkStream(socket, ownsSocket: true);
+                if (options.Ssl)
+                {
+                    var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = ssl;
+                    await ssl.AuthenticateAsClientAsync(
+                        string.IsNullOrEmpty(options.SslHost) ? host : options.SslHost,
+                        null,
+                        options.SslProtocols ?? SslProtocols.None,
+                        options.CheckCertificateRevocation).ConfigureAwait(false);
+                }
+
+                connection = new RespConnection(socket, stream);
+                await connection.HandshakeAsync(options, timeout.Token).ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                connection?.Dispose();
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        public Task SendAsync(RespCommandBuffer commands, CancellationToken cancellationToken) =>
+            _stream.WriteAsync(commands.Buffer, 0, commands.Length, cancellationToken);
+
+        public ValueTask<RespValue> ReadAsync(bool keepText, CancellationToken cancellationToken) =>
+            Reader.ReadAsync(keepText, cancellationToken);
+
+        private async Task HandshakeAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+        {
+            var commands = new RespCommandBuffer(512);
+            var replies = 0;
+            if (options.Password is not null)
+            {
+                // The password goes on the wire only; no message of this class ever holds it.
+                if (string.IsNullOrEmpty(options.User))
+                {
+                    commands.BeginCommand(2);
+                    commands.WriteBulk("AUTH");
+                }
+                else
+                {
+                    commands.BeginCommand(3);
+                    commands.WriteBulk("AUTH");
+                    commands.WriteBulk(options.User);
+                }
+
+                commands.WriteBulk(options.Password);
+                replies++;
+            }
+
+            var selects = options.DefaultDatabase is int database && database != 0;
+            if (selects)
+            {
+                commands.BeginCommand(2);
+                commands.WriteBulk("SELECT");
+                commands.WriteBulk(options.DefaultDatabase!.Value);
+                replies++;
+            }
+
+            var name = string.IsNullOrEmpty(options.ClientName) ? null : options.ClientName!.Replace(' ', '-');
+            if (name is not null)
+            {
+                commands.BeginCommand(3);
+                commands.WriteBulk("CLIENT");
+                commands.WriteBulk("SETNAME");
+                commands.WriteBulk(name);
+                replies++;
+            }
+
+            if (replies == 0) return;
+            await SendAsync(commands, cancellationToken).ConfigureAwait(false);
+            if (options.Password is not null)
+            {
+                var auth = await ReadAsync(true, cancellationToken).ConfigureAwait(false);
+                if (auth.IsError)
+                {
+                    throw new MonarchLogsException("ValkeyAuthenticationFailed", MonarchErrorKind.PermissionDenied,
+                        "Valkey refused the user name or password: " + auth.Text);
+                }
+            }
+
+            if (selects)
+            {
+                var select = await ReadAsync(true, cancellationToken).ConfigureAwait(false);
+                if (select.IsError) throw new RedisServerException(select.Text ?? "SELECT failed");
+            }
+
+            // A refused client name changes nothing about the writes.
+            if (name is not null) await ReadAsync(false, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static (string Host, int Port) Target(ConfigurationOptions options)
+        {
+            var defaultPort = options.Ssl ? 6380 : 6379;
+            return options.EndPoints[0] switch
+            {
+                DnsEndPoint dns => (dns.Host, dns.Port == 0 ? defaultPort : dns.Port),
+                IPEndPoint ip => (ip.Address.ToString(), ip.Port == 0 ? defaultPort : ip.Port),
+                var other => throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The endpoint " + other + " is not a host and port."),
+            };
+        }
+
+        public void Dispose()
+        {
+            _stream.Dispose();
+            _socket.Dispose();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Ingest;
+using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+using static MonarchLogs.Core.Tests.StoreExtensions;
+
+namespace MonarchLogs.Core.Tests
+{
+    /// <summary>The provider's RESP write path against a real server, read back by the store engine; and what both write paths share.</summary>
+    public sealed class RespLogAppenderTests : IClassFixture<ValkeyFixture>
+    {
+        private readonly ValkeyFixture _valkey;
+
+        public RespLogAppenderTests(ValkeyFixture valkey) => _valkey = valkey;
+
+        private RespLogAppender NewAppender(LogStore store, string? connectionString = null) =>
+            new RespLogAppender(ConfigurationOptions.Parse(connectionString ?? _valkey.Server.ConnectionString), store.Format);
+
+        [Fact]
+        public async Task Entries_written_by_the_RESP_path_read_back_exactly_as_the_client_library_path_writes_them()
+        {
+            var viaResp = _valkey.NewStore();
+            var viaClient = _valkey.NewStore();
+            var entries = new List<MonarchLogEntry>
+            {
+                new MonarchLogEntry
+                {
+                    Timestamp = BaseTime.AddTicks(1234567), Level = MonarchLogLevel.Error, Service = "orders", Category = "Monarch.Orders",
+                    Message = "ünïcødé \"quoted\"\r\nsecond line 🦋 " + new string('x', 200_000), Template = "Order {OrderId}", EventId = -1005, EventName = "OrderFailed",
+                    ExceptionType = "System.InvalidOperationException", ExceptionMessage = "no address", Exception = "System.InvalidOperationException: no address\n   at Foo.Bar()",
+                    TraceId = "7a447039f5cb2392e2319fc3670ef2a1", SpanId = "5c826a3a0cdf70bb", Host = "box-1", Properties = "{\"OrderId\":42}",
+                },
+                Entry("billing", MonarchLogLevel.Trace, BaseTime.AddSeconds(1), ""),
+                Entry("billing", MonarchLogLevel.Critical, new DateTime(2026, 11, 1, 13, 0, 2, DateTimeKind.Local)),
+            };
+
+            using var appender = NewAppender(viaResp);
+            var stored = new bool[entries.Count];
+            Assert.Equal(3, await appender.AppendAsync(entries, stored));
+            Assert.All(stored, Assert.True);
+            await viaClient.AppendAsync(entries);
+
+            var fromResp = await viaResp.ToListAsync(new LogQuery { OldestFirst = true });
+            var fromClient = await viaClient.ToListAsync(new LogQuery { OldestFirst = true });
+            Assert.Equal(3, fromResp.Count);
+            Assert.Equal(fromClient.Select(e => System.Text.Json.JsonSerializer.Serialize(e)), fromResp.Select(e => System.Text.Json.JsonSerializer.Serialize(e)));
+            Assert.Equal(await viaClient.GetServicesAsync(), await viaResp.GetServicesAsync());
+
+            // Field by field on the wire too: the same names in the same order.
+            var db = _valkey.Connection.GetDatabase();
+            var key = viaResp.Format.GetPartition("orders", MonarchLogLevel.Error).StreamKey;
+            var raw = (await db.StreamRangeAsync(key)).Single();
+            var reference = (await db.StreamRangeAsync(viaClient.Format.GetPartition("orders", MonarchLogLevel.Error).StreamKey)).Single();
+            Assert.Equal(reference.Values.Select(v => (string?)v.Name), raw.Values.Select(v => (string?)v.Name));
+            Assert.Equal(reference.Values.Select(v => (string?)v.Value), raw.Values.Select(v => (string?)v.Value));
+            Assert.Equal(reference.Id, raw.Id);
+        }
+
+        [Fact]
+        public async Task A_big_batch_is_stored_whole_in_one_pipeline()
+        {
+            var store = _valkey.NewStore();
+            using var appender = NewAppender(store);
+            var entries = Enumerable.Range(0, 6000).Select(i => Entry("s" + (i % 5), (MonarchLogLevel)(i % 6), BaseTime.AddMilliseconds(i), "n" + i)).ToList();
+            var stored = new bool[entries.Count];
+            Assert.Equal(6000, await appender.AppendAsync(entries, stored));
+            Assert.Equal(Enumerable.Range(0, 6000).Select(i => "n" + i), (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
+        }
+
+        [Theory]
+        [InlineData("resp")]
+        [InlineData("client library")]
+        public async Task A_batch_that_failed_in_part_marks_what_was_stored_so_a_retry_stores_each_entry_once(string path)
+        {
+            var store = _valkey.NewStore();
+            using var resp = NewAppender(store);
+            ILogAppender appender = path == "resp" ? resp : store;
+            var db = _valkey.Connection.GetDatabase();
+            var blocked = store.Format.GetPartition("b", MonarchLogLevel.Error).StreamKey;
+            await db.StringSetAsync(blocked, "not a stream");
+            var entries = Enumerable.Range(0, 30).Select(i => Entry(i % 3 == 0 ? "b" : "a", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "n" + i)).ToList();
+            var stored = new bool[entries.Count];
+
+            var error = await Assert.ThrowsAsync<RedisServerException>(() => appender.AppendAsync(entries, stored));
+            Assert.StartsWith("WRONGTYPE", error.Message);
+            Assert.Equal(Enumerable.Range(0, 30).Select(i => i % 3 != 0), stored);
+
+            // The connection stays usable after a server error: the retry goes over it.
+            await db.KeyDeleteAsync(blocked);
+            Assert.Equal(10, await appender.AppendAsync(entries, stored));
+            Assert.All(stored, Assert.True);
+            Assert.Equal(Enumerable.Range(0, 30).Select(i => "n" + i), (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
+            Assert.Equal(new[] { "a", "b" }, await store.GetServicesAsync());
+        }
+
+        [Fact]
+        public async Task An_entry_older_than_its_stream_top_goes_right_after_it_with_its_own_time()
+        {
+            var store = _valkey.NewStore();
+            using var appender = NewAppender(store);
+            await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "newer") }, new bool[1]);
+            var late = new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "older"), Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(11), "newest") };
+            var stored = new bool[2];
+            Assert.Equal(2, await appender.AppendAsync(late, stored));
+
+            // The late entry is placed after the batch's own entries, at the top's millisecond.
+            var read = await store.ToListAsync(new LogQuery { OldestFirst = true });
+            Assert.Equal(new[] { "newer", "newest", "older" }, read.Select(e => e.Message));
+            Assert.Equal(BaseTime, read[2].Timestamp);
+            Assert.StartsWith(StreamId.ToUnixMilliseconds(BaseTime.AddMinutes(11)) + "-1@", read[2].Id);
+        }
+
+        [Fact]
+        public async Task A_store_of_another_format_version_is_refused()
+        {
+            var store = _valkey.NewStore();
+            await _valkey.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, "99");
+            using var appender = NewAppender(store);
+            var error = await Assert.ThrowsAsync<MonarchLogsException>(() => appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime) }, new bool[1]));
+            Assert.Equal("UnsupportedStorageFormat", error.ErrorId);
+        }
+
+        [Fact]
+        public async Task After_a_server_restart_the_next_batch_opens_a_new_connection()
+        {
+            using var server = await Testing.ValkeyServer.StartAsync();
+            using var reader = server.Connect();
+            var store = new LogStore(reader, new StorageFormat("restart"));
+            using var appender = new RespLogAppender(ConfigurationOptions.Parse(server.ConnectionString + ",connectTimeout=1000"), store.Format);
+            Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime, "before") }, new bool[1]));
+
+            await server.StopAsync(save: true);
+            var during = new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(1), "after") };
+            var stored = new bool[1];
+            await Assert.ThrowsAnyAsync<Exception>(() => appender.AppendAsync(during, stored));
+            Assert.False(stored[0]);
+
+            await server.StartAgainAsync();
+            Assert.Equal(1, await appender.AppendAsync(during, stored));
+            Assert.Equal(new[] { "before", "after" }, (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
+        }
+
+        [Fact]
+        public async Task Replies_split_across_reads_at_any_byte_are_parsed_whole()
+        {
+            var wire = System.Text.Encoding.UTF8.GetBytes("+OK\r\n-ERR bad\r\n:-42\r\n$-1\r\n$4\r\nhé!\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*0\r\n$0\r\n\r\n*-1\r\n");
+            var reader = new RespReader(new OneByteStream(wire), capacity: 4);
+            var ok = await reader.ReadAsync(true, default);
+            Assert.Equal((RespKind.SimpleString, "OK"), (ok.Kind, ok.Text));
+            var error = await reader.ReadAsync(true, default);
+            Assert.Equal((RespKind.Error, "ERR bad"), (error.Kind, error.Text));
+            Assert.Equal(-42, (await reader.ReadAsync(true, default)).Integer);
+            Assert.Equal(RespKind.Null, (await reader.ReadAsync(true, default)).Kind);
+            Assert.Equal("hé!", (await reader.ReadAsync(true, default)).Text);
+            var array = await reader.ReadAsync(true, default);
+            Assert.Equal(RespKind.Array, array.Kind);
+            Assert.Equal("1-0", array.Items![0].Items![0].Text);
+            Assert.Empty(array.Items[0].Items![1].Items!);
+            Assert.Equal("", array.Items[1].Text);
+            Assert.Equal(RespKind.Null, (await reader.ReadAsync(true, default)).Kind);
+            await Assert.ThrowsAsync<System.IO.IOException>(async () => await reader.ReadAsync(true, default));
+        }
+
+        [Fact]
+        public void Commands_are_encoded_as_RESP_arrays_of_bulk_strings()
+        {
+            var commands = new RespCommandBuffer(capacity: 2);
+            commands.BeginCommand(4);
+            commands.WriteBulk("XADD");
+            commands.WriteBulk("k é");
+            commands.WriteBulkAutoSequenceId(1764000000123);
+            commands.WriteBulk(-7);
+            commands.BeginCommand(2);
+            commands.WriteBulk("");
+            commands.WriteBulkRoundTrip(BaseTime.AddTicks(1));
+            var text = System.Text.Encoding.UTF8.GetString(commands.Buffer, 0, commands.Length);
+            Assert.Equal("*4\r\n$4\r\nXADD\r\n$4\r\nk é\r\n$15\r\n1764000000123-*\r\n$2\r\n-7\r\n*2\r\n$0\r\n\r\n$28\r\n2026-11-01T12:00:00.0000001Z\r\n", text);
+        }
+
+        /// <summary>A stream that hands out one byte per read, as the worst network would.</summary>
+        private sealed class OneByteStream : System.IO.MemoryStream
+        {
+            public OneByteStream(byte[] bytes)
+                : base(bytes)
+            {
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, System.Threading.CancellationToken cancellationToken) =>
+                base.ReadAsync(buffer, offset, Math.Min(count, 1), cancellationToken);
+        }
+    }
+}
