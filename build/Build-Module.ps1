@@ -3,7 +3,7 @@
 .SYNOPSIS
     Lays out the ready-to-import MonarchLogs module folder: artifacts/module/MonarchLogs.
 .DESCRIPTION
-    Publishes src/MonarchLogs.Cmdlets, then copies the manifest, the format file, the cmdlet
+    Publishes src/MonarchLogs.Cmdlets, then copies the manifest, the types and format files, the cmdlet
     assembly and its runtime dependencies (MonarchLogs.Core, StackExchange.Redis and what it
     needs), and the en-US help built from docs/ by Build-Help.ps1 when that script exists.
     System.Management.Automation comes from the PowerShell host and is never copied.
@@ -45,6 +45,7 @@ try {
     New-Item -ItemType Directory -Path $moduleFolder -Force | Out-Null
 
     Copy-Item (Join-Path $repository 'module' 'MonarchLogs.psd1') $moduleFolder
+    Copy-Item (Join-Path $repository 'module' 'MonarchLogs.Types.ps1xml') $moduleFolder
     Copy-Item (Join-Path $repository 'module' 'MonarchLogs.Format.ps1xml') $moduleFolder
 
     # Everything the publish step resolved for net8.0, except what the PowerShell host supplies.

@@ -10,6 +10,8 @@
     Description          = 'Query, follow and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Remove-ExpiredMonarchLog.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    # Typed Level and Timestamp members of the entries that Get-MonarchLog and Watch-MonarchLog write.
+    TypesToProcess       = @('MonarchLogs.Types.ps1xml')
     FormatsToProcess     = @('MonarchLogs.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-MonarchLog'

@@ -14,7 +14,7 @@ namespace MonarchLogs.Cmdlets
     /// The time range is half-open, [Since, Until).
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "MonarchLog")]
-    [OutputType(typeof(MonarchLogEntry))]
+    [OutputType(typeof(MonarchLogRecord))]
     public sealed class GetMonarchLogCommand : MonarchFilterCommandBase
     {
         /// <summary>Entries at or after this time (inclusive).</summary>
@@ -69,7 +69,7 @@ namespace MonarchLogs.Cmdlets
                 {
                     // Throws StopUpstreamCommandsException or PipelineStoppedException when the
                     // consumer has enough; the finally block then ends the read.
-                    WriteObject(entries.Current);
+                    WriteObject(new MonarchLogRecord(entries.Current));
                     written++;
                 }
             }

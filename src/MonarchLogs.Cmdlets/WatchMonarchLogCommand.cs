@@ -16,7 +16,7 @@ namespace MonarchLogs.Cmdlets
     /// stop token, so Ctrl+C ends it at once.
     /// </summary>
     [Cmdlet(VerbsCommon.Watch, "MonarchLog")]
-    [OutputType(typeof(MonarchLogEntry))]
+    [OutputType(typeof(MonarchLogRecord))]
     public sealed class WatchMonarchLogCommand : MonarchFilterCommandBase
     {
         /// <summary>Show the last N matching entries first, oldest of them first.</summary>
@@ -54,7 +54,7 @@ namespace MonarchLogs.Cmdlets
                     foreach (var entry in Await(tail.ReadBacklogAsync(Tail, token)))
                     {
                         if (written == limit) return;
-                        WriteObject(entry);
+                        WriteObject(new MonarchLogRecord(entry));
                         written++;
                     }
                 }
@@ -94,7 +94,7 @@ namespace MonarchLogs.Cmdlets
 
                 foreach (var entry in entries)
                 {
-                    WriteObject(entry);
+                    WriteObject(new MonarchLogRecord(entry));
                     if (++written == limit) return;
                 }
             }

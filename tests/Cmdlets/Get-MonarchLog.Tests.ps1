@@ -44,7 +44,9 @@ Describe 'Get-MonarchLog' {
 
         It 'outputs typed entries with a cursor Id, a UTC time and every field of the format' {
             $entry = Get-MonarchLog @c -First 1 -Level error -Service orders
-            $entry | Should -BeOfType ([MonarchLogs.Core.MonarchLogEntry])
+            $entry | Should -BeOfType ([MonarchLogs.Cmdlets.MonarchLogRecord])
+            $entry.Level | Should -BeOfType ([MonarchLogs.Core.MonarchLogLevel])
+            $entry.Timestamp | Should -BeOfType ([datetime])
             $truth = Get-Truth { $_.Level -eq 'error' -and $_.Service -eq 'orders' } | Select-Object -First 1
             $entry.Id | Should -Match '^\d+-\d+@orders/error$'
             $entry.Timestamp.Kind | Should -Be ([DateTimeKind]::Utc)
@@ -363,8 +365,7 @@ Describe 'Get-MonarchLog' {
             $rows.Message | Should -Be $truth.Message
             $rows.Service | Should -Be $truth.Service
             $rows.Exception | Should -Be $truth.Exception
-            @($rows | ForEach-Object { [datetime]::Parse($_.Timestamp, [cultureinfo]::InvariantCulture) }) |
-                Should -Be @($truth | ForEach-Object { [datetime]::new($_.Timestamp.Ticks) })
+            $rows.Timestamp | Should -Be @($truth | ForEach-Object { $_.Timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", [cultureinfo]::InvariantCulture) })
             @($rows | ForEach-Object { ($_.Properties | ConvertFrom-Json).Customer.Id }) | Should -Be @($truth | ForEach-Object { 1000 + [int] $_.EventId })
         }
 
@@ -377,8 +378,49 @@ Describe 'Get-MonarchLog' {
             $back.Message | Should -Be 'Payment 4 declined'
             $back.Exception | Should -Match '^System\.TimeoutException: The courier did not answer \(4\)\.\n   at '
             ($back.Properties | ConvertFrom-Json).Customer.Id | Should -Be 1004
-            $back.Level | Should -Be 4 -Because 'PowerShell writes enums as numbers; -EnumsAsStrings gives names'
+            $json | Should -Match '"Level": "Error",'
+            $back.Level | Should -Be 'Error'
             (Get-MonarchLog @c -Level error -First 1 | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json).Level | Should -Be 'Error'
+        }
+
+        It 'ConvertTo-Json and Export-Csv write Level as its name and Timestamp as ISO 8601 UTC with a Z, in any culture' {
+            $prefix = 'isotime'
+            Write-MonarchTestEntry -Server $server -Prefix $prefix -Entry @{
+                Timestamp = [datetime]::new(2026, 11, 28, 16, 0, 0, [DateTimeKind]::Utc).AddTicks(1234567)
+                Level = 'error'; Service = 'orders'; Message = 'one'
+            }
+            $culture = [cultureinfo]::CurrentCulture
+            try {
+                foreach ($name in 'de-DE', 'en-US', '') {
+                    [cultureinfo]::CurrentCulture = $name
+                    $json = Get-MonarchLog @c -Prefix $prefix | ConvertTo-Json
+                    $json | Should -Match '"Timestamp": "2026-11-28T16:00:00\.1234567Z",' -Because "culture '$name'"
+                    $json | Should -Match '"Level": "Error",' -Because "culture '$name'"
+                    $csv = @(Get-MonarchLog @c -Prefix $prefix | ConvertTo-Csv)
+                    $csv[1] | Should -BeLike '"*","2026-11-28T16:00:00.1234567Z","Error","orders",*' -Because "culture '$name'"
+                    $file = Join-Path $TestDrive "iso-$name.csv"
+                    Get-MonarchLog @c -Prefix $prefix | Export-Csv -Path $file
+                    (Import-Csv -Path $file).Timestamp | Should -Be '2026-11-28T16:00:00.1234567Z' -Because "culture '$name'"
+                }
+            }
+            finally {
+                [cultureinfo]::CurrentCulture = $culture
+            }
+        }
+
+        It 'filters and sorts in the pipeline on the typed Level and Timestamp' {
+            $all = @(Get-MonarchLog @c)
+            Ids ($all | Where-Object Level -eq Error) | Should -Be (Ids (Get-MonarchLog @c -Level Error))
+            Ids ($all | Where-Object Level -ge Warning) | Should -Be (Ids (Get-MonarchLog @c -MinimumLevel Warning))
+            Ids ($all | Where-Object Level -ge Warning) | Should -Be (Ids (Get-Truth { $_.Level -in 'warning', 'error', 'critical' }))
+            $cut = $newestFirst[9].Timestamp
+            Ids ($all | Where-Object Timestamp -gt $cut) | Should -Be (Ids ($newestFirst | Select-Object -First 9))
+            Ids ($all | Where-Object Timestamp -gt (Get-Date).AddYears(-1)) | Should -Be (Ids $newestFirst)
+            Ids ($all | Sort-Object Timestamp) | Should -Be (Ids (Get-MonarchLog @c -Oldest))
+            @($all | Sort-Object Level -Unique | ForEach-Object { [string] $_.Level }) | Should -Be 'Trace', 'Debug', 'Information', 'Warning', 'Error', 'Critical'
+            $first = $all[0]
+            $first.Timestamp.ToString('yyyy-MM-dd HH:mm', [cultureinfo]::InvariantCulture) | Should -Be $newestFirst[0].Timestamp.ToString('yyyy-MM-dd HH:mm', [cultureinfo]::InvariantCulture)
+            $first.Timestamp.AddHours(1) | Should -Be $newestFirst[0].Timestamp.AddHours(1)
         }
 
         It 'shows a table of time (UTC), level, service and message by default' {

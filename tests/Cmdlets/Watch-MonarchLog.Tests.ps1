@@ -70,7 +70,8 @@ Describe 'Watch-MonarchLog' {
         It '-Tail 3 shows the last 3 matching entries first, oldest of them first' {
             $result = @(Watch-MonarchLog @c -Service backlog -Tail 3 -Count 3)
             $result.Message | Should -Be 'old 3', 'old 4', 'old 5'
-            $result[0] | Should -BeOfType ([MonarchLogs.Core.MonarchLogEntry])
+            $result[0] | Should -BeOfType ([MonarchLogs.Cmdlets.MonarchLogRecord])
+            $result[0].Level | Should -BeOfType ([MonarchLogs.Core.MonarchLogLevel])
         }
 
         It '-Tail applies the filters' {
