@@ -40,6 +40,7 @@ namespace MonarchLogs.Logging
         private long _unreportedDrops;
         private long _dropped;
         private long _written;
+        private long _failingBatches;
         private int _disposed;
         private volatile bool _stopped;
 
@@ -93,6 +94,8 @@ namespace MonarchLogs.Logging
         {
             var reader = _queue.Reader;
             var batch = new List<MonarchLogEntry>(_options.MaxBatchSize);
+            List<MonarchLogEntry>? flying = null;
+            Task? inFlight = null;
             try
             {
                 var config = ConfigurationOptions.Parse(_options.ConnectionString);
@@ -127,10 +130,33 @@ namespace MonarchLogs.Logging
                         batch.Add(Encode(pending));
                     }
 
-                    await WriteWithRetryAsync(store, batch, buffered: true).ConfigureAwait(false);
-                    batch.Clear();
-                    await ReportDropsAsync(store).ConfigureAwait(false);
+                    // While Valkey answers, two batches are in flight: this one is encoded and sent
+                    // while the server still works through the one before. While it fails, one
+                    // at a time, so that the retries keep the entries' order.
+                    if (inFlight is not null && Interlocked.Read(ref _failingBatches) > 0)
+                    {
+                        await inFlight.ConfigureAwait(false);
+                        inFlight = null;
+                        flying!.Clear();
+                        await ReportDropsAsync(store).ConfigureAwait(false);
+                    }
+
+                    var write = WriteWithRetryAsync(store, batch, buffered: true, earlier: inFlight);
+                    var spare = flying ?? new List<MonarchLogEntry>(_options.MaxBatchSize);
+                    if (inFlight is not null)
+                    {
+                        await inFlight.ConfigureAwait(false);
+                        spare.Clear();
+
+                        // A batch just went through, so Valkey answers: report drops, if any.
+                        await ReportDropsAsync(store).ConfigureAwait(false);
+                    }
+
+                    (inFlight, flying, batch) = (write, batch, spare);
                 }
+
+                if (inFlight is not null) await inFlight.ConfigureAwait(false);
+                await ReportDropsAsync(store).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
@@ -152,7 +178,7 @@ namespace MonarchLogs.Logging
             }
         }
 
-        private async Task WriteWithRetryAsync(ILogAppender store, List<MonarchLogEntry> batch, bool buffered)
+        private async Task WriteWithRetryAsync(ILogAppender store, List<MonarchLogEntry> batch, bool buffered, Task? earlier = null)
         {
             var delay = _options.MinRetryDelay;
             var failing = false;
@@ -166,12 +192,27 @@ namespace MonarchLogs.Logging
                 {
                     await AppendCountedAsync(store, batch, stored, buffered).ConfigureAwait(false);
                     MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency);
-                    if (failing) MonarchLogsEventSource.Log.WriteResumed();
+                    if (failing)
+                    {
+                        Interlocked.Decrement(ref _failingBatches);
+                        MonarchLogsEventSource.Log.WriteResumed();
+                    }
+
                     return;
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException && _abort.IsCancellationRequested))
                 {
+                    if (!failing) Interlocked.Increment(ref _failingBatches);
                     failing = true;
+                    if (earlier is not null)
+                    {
+                        // A batch that fails waits for the one sent before it, so retries go in
+                        // order and the entries of an outage keep their order in the streams.
+                        await earlier.ConfigureAwait(false);
+                        earlier = null;
+                        continue;
+                    }
+
                     MonarchLogsEventSource.Log.WriteFailed(batch.Count, (int)delay.TotalMilliseconds, ex.GetType().Name + ": " + ex.Message);
                     await Task.Delay(delay, _abort.Token).ConfigureAwait(false);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));

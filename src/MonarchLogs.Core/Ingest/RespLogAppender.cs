@@ -13,8 +13,9 @@ namespace MonarchLogs.Core.Ingest
     /// (format mark, registry, one XADD per entry with its event time as ID, one notification),
     /// encoded by <see cref="StorageFormat"/> straight into one buffer and sent over its own RESP
     /// connection in one write. StackExchange.Redis spends tens of microseconds of CPU per XADD
-    /// of 33 arguments; this spends a few (docs/performance.md). One batch at a time; a broken
-    /// connection is dropped and the next call opens a new one.
+    /// of 33 arguments; this spends a few (docs/performance.md). Batches may overlap (the next is
+    /// sent while the replies of the last are read); a broken connection is dropped and the next
+    /// call opens a new one.
     /// </summary>
     public sealed class RespLogAppender : ILogAppender, IDisposable
     {
@@ -24,7 +25,8 @@ namespace MonarchLogs.Core.Ingest
         private readonly string _formatKey;
         private readonly string _partitionsKey;
         private readonly RespCommandBuffer _commands = new RespCommandBuffer();
-        private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
+        private readonly SemaphoreSlim _send = new SemaphoreSlim(1, 1);
+        private Task _repliesRead = Task.CompletedTask;
         private RespConnection? _connection;
         private volatile bool _disposed;
 
@@ -40,34 +42,145 @@ namespace MonarchLogs.Core.Ingest
         /// <summary>Whether these connection options can be served: one endpoint, no sentinel, tunnel or proxy.</summary>
         public static bool Supports(ConfigurationOptions options) => RespConnection.Supports(options);
 
+        /// <summary>
+        /// Sends the batch and reads its replies. Calls may overlap: a second batch is encoded
+        /// and sent while the first one's replies are still coming, and replies are read in the
+        /// order the batches were sent, so client and server work at the same time.
+        /// </summary>
         public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken = default)
         {
             if (stored is null || stored.Length != entries.Count) throw new ArgumentException("One mark per entry is needed.", nameof(stored));
             if (entries.Count == 0) return 0;
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.AsyncTimeout);
             try
             {
-                if (_disposed) throw new ObjectDisposedException(nameof(RespLogAppender));
-                var connection = _connection ??= await RespConnection.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    return await AppendAsync(connection, entries, stored, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!(ex is RedisServerException) && !(ex is MonarchLogsException))
-                {
-                    // Mid-pipeline the stream's place is unknown: this connection is done.
-                    Interlocked.CompareExchange(ref _connection, null, connection);
-                    connection.Dispose();
-                    throw;
-                }
+                var sent = await SendAsync(entries, stored, timeout.Token).ConfigureAwait(false);
+                var late = await ReadAsync(sent, entries, stored, timeout.Token).ConfigureAwait(false);
+                if (late is not null) sent.Written += await AppendLateAsync(sent.Partitions, late, entries, stored, timeout.Token).ConfigureAwait(false);
+                _format.CheckVersion(sent.Version);
+                if (sent.Failure is not null) throw sent.Failure;
+                return sent.Written;
             }
-            finally
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                _gate.Release();
+                throw new TimeoutException($"Valkey did not answer a batch of {entries.Count} entries within {_options.AsyncTimeout} ms.");
             }
         }
 
-        private async Task<int> AppendAsync(RespConnection connection, IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken)
+        /// <summary>What one batch sent, and what its replies said.</summary>
+        private sealed class SentBatch
+        {
+            public SentBatch(RespConnection connection, Partition[] partitions, Task earlierReplies, TaskCompletionSource<bool> repliesRead)
+            {
+                Connection = connection;
+                Partitions = partitions;
+                EarlierReplies = earlierReplies;
+                RepliesRead = repliesRead;
+            }
+
+            public RespConnection Connection { get; }
+
+            public Partition[] Partitions { get; }
+
+            /// <summary>Done once every batch sent before this one has had its replies read.</summary>
+            public Task EarlierReplies { get; }
+
+            public TaskCompletionSource<bool> RepliesRead { get; }
+
+            public string? Version { get; set; }
+
+            public Exception? Failure { get; set; }
+
+            public int Written { get; set; }
+        }
+
+        private async Task<SentBatch> SendAsync(IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken)
+        {
+            await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
+            TaskCompletionSource<bool>? repliesRead = null;
+            RespConnection? connection = null;
+            try
+            {
+                if (_disposed) throw new ObjectDisposedException(nameof(RespLogAppender));
+                connection = _connection ??= await RespConnection.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+                var partitions = Encode(entries, stored);
+
+                // Take this batch's turn to read before the bytes go out, under the send lock, so
+                // turns follow the order of the bytes on the wire.
+                repliesRead = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var sent = new SentBatch(connection, partitions, _repliesRead, repliesRead);
+                _repliesRead = repliesRead.Task;
+                await connection.SendAsync(_commands, cancellationToken).ConfigureAwait(false);
+                return sent;
+            }
+            catch (Exception ex)
+            {
+                repliesRead?.TrySetResult(true);
+                if (connection is not null && !(ex is MonarchLogsException)) Drop(connection);
+                throw;
+            }
+            finally
+            {
+                _send.Release();
+            }
+        }
+
+        /// <summary>
+        /// Reads the batch's replies once the batches sent before it are read, and marks each
+        /// entry as its reply arrives, so a connection lost mid-batch leaves every mark read
+        /// before it right. Returns the entries refused as older than their stream's top.
+        /// </summary>
+        private async Task<List<int>?> ReadAsync(SentBatch sent, IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken)
+        {
+            var connection = sent.Connection;
+            List<int>? late = null;
+            try
+            {
+                await sent.EarlierReplies.ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var format = await connection.ReadAsync(true, cancellationToken).ConfigureAwait(false);
+                if (format.IsError) sent.Failure = ServerError(format);
+                else sent.Version = format.Text;
+                var registry = await connection.ReadAsync(false, cancellationToken).ConfigureAwait(false);
+                if (registry.IsError) sent.Failure ??= ServerError(registry);
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    if (stored[i]) continue;
+                    var reply = await connection.ReadAsync(false, cancellationToken).ConfigureAwait(false);
+                    if (!reply.IsError)
+                    {
+                        stored[i] = true;
+                        sent.Written++;
+                    }
+                    else if (LogStore.IsIdTooSmall(reply.Text))
+                    {
+                        (late ??= new List<int>()).Add(i);
+                    }
+                    else
+                    {
+                        sent.Failure ??= ServerError(reply);
+                    }
+                }
+
+                await connection.ReadAsync(false, cancellationToken).ConfigureAwait(false);
+                return sent.Failure is null ? late : null;
+            }
+            catch
+            {
+                // Mid-pipeline the stream's place is unknown: this connection is done, and the
+                // batches sent after this one fail too and are retried whole.
+                Drop(connection);
+                throw;
+            }
+            finally
+            {
+                sent.RepliesRead.TrySetResult(true);
+            }
+        }
+
+        /// <summary>Encodes the batch: format mark, registry, the XADDs of the unmarked entries, one notification.</summary>
+        private Partition[] Encode(IReadOnlyList<MonarchLogEntry> entries, bool[] stored)
         {
             var partitions = _format.PartitionsOf(entries, out var distinct);
             var commands = _commands;
@@ -102,64 +215,41 @@ namespace MonarchLogs.Core.Ingest
             commands.WriteBulk("PUBLISH");
             commands.WriteBulk(_format.NotifyChannel);
             commands.WriteBulk(string.Join("\n", notice));
+            return partitions;
+        }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.AsyncTimeout);
-            var token = timeout.Token;
-            var written = 0;
-            List<int>? late = null;
-            Exception? failure = null;
-            string? version = null;
+        /// <summary>
+        /// An ID earlier than the stream's last one is refused (another writer's clock is ahead,
+        /// or the clock stepped back): such an entry goes in right after the stream's last entry
+        /// and keeps its own time in "ts", as LogStore does. This takes a few round trips, so it
+        /// holds the connection alone: no other batch is sent until it is done.
+        /// </summary>
+        private async Task<int> AppendLateAsync(Partition[] partitions, List<int> late, IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken)
+        {
+            await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
+            RespConnection? connection = null;
             try
             {
-                await connection.SendAsync(commands, token).ConfigureAwait(false);
-                var format = await connection.ReadAsync(true, token).ConfigureAwait(false);
-                if (format.IsError) failure = ServerError(format);
-                else version = format.Text;
-                var registry = await connection.ReadAsync(false, token).ConfigureAwait(false);
-                if (registry.IsError) failure ??= ServerError(registry);
-
-                // Each mark is set as its reply arrives, so a connection lost mid-batch leaves the
-                // marks of every reply read before it right.
-                for (var i = 0; i < entries.Count; i++)
+                await _repliesRead.ConfigureAwait(false);
+                if (_disposed) throw new ObjectDisposedException(nameof(RespLogAppender));
+                connection = _connection ??= await RespConnection.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+                foreach (var i in late)
                 {
-                    if (stored[i]) continue;
-                    var reply = await connection.ReadAsync(false, token).ConfigureAwait(false);
-                    if (!reply.IsError)
-                    {
-                        stored[i] = true;
-                        written++;
-                    }
-                    else if (LogStore.IsIdTooSmall(reply.Text))
-                    {
-                        (late ??= new List<int>()).Add(i);
-                    }
-                    else
-                    {
-                        failure ??= ServerError(reply);
-                    }
-                }
-
-                await connection.ReadAsync(false, token).ConfigureAwait(false);
-
-                // An ID earlier than the stream's last one is refused: such an entry goes in right
-                // after the stream's last entry and keeps its own time in "ts" (as LogStore does).
-                for (var k = 0; late is not null && failure is null && k < late.Count; k++)
-                {
-                    var i = late[k];
-                    await AppendAfterTopAsync(connection, partitions[i].StreamKey, entries[i], token).ConfigureAwait(false);
+                    await AppendAfterTopAsync(connection, partitions[i].StreamKey, entries[i], cancellationToken).ConfigureAwait(false);
                     stored[i] = true;
-                    written++;
                 }
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Valkey did not answer a batch of {entries.Count} entries within {_options.AsyncTimeout} ms.");
-            }
 
-            _format.CheckVersion(version);
-            if (failure is not null) throw failure;
-            return written;
+                return late.Count;
+            }
+            catch (Exception ex) when (connection is not null && !(ex is RedisServerException))
+            {
+                Drop(connection);
+                throw;
+            }
+            finally
+            {
+                _send.Release();
+            }
         }
 
         private async Task AppendAfterTopAsync(RespConnection connection, string streamKey, MonarchLogEntry entry, CancellationToken cancellationToken)
@@ -194,6 +284,12 @@ namespace MonarchLogs.Core.Ingest
                 if (after is null || !LogStore.IsIdTooSmall(reply.Text)) throw ServerError(reply);
                 after = null;
             }
+        }
+
+        private void Drop(RespConnection connection)
+        {
+            Interlocked.CompareExchange(ref _connection, null, connection);
+            connection.Dispose();
         }
 
         private static DateTime ToUtc(DateTime time) => time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime();
