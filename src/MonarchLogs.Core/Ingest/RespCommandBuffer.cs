@@ -44,6 +44,20 @@ namespace MonarchLogs.Core.Ingest
                 return;
             }
 
+#if NET8_0_OR_GREATER
+            // Most log text is ASCII: one pass that copies and checks at once, its length known.
+            Ensure(value!.Length + 16);
+            var start = _length;
+            WriteBulkHeader(value.Length);
+            if (System.Text.Ascii.FromUtf16(value, _buffer.AsSpan(_length, value.Length), out _) == System.Buffers.OperationStatus.Done)
+            {
+                _length += value.Length;
+                WriteCrLf();
+                return;
+            }
+
+            _length = start;
+#endif
             var bytes = Encoding.UTF8.GetByteCount(value);
             Ensure(bytes + 16);
             WriteBulkHeader(bytes);
@@ -122,6 +136,19 @@ namespace MonarchLogs.Core.Ingest
 
         private void WriteDigits(long value)
         {
+            if ((ulong)value < 10)
+            {
+                _buffer[_length++] = (byte)('0' + value);
+                return;
+            }
+
+            if ((ulong)value < 100)
+            {
+                _buffer[_length++] = (byte)('0' + value / 10);
+                _buffer[_length++] = (byte)('0' + value % 10);
+                return;
+            }
+
             if (value < 0)
             {
                 _buffer[_length++] = (byte)'-';
@@ -150,6 +177,9 @@ namespace MonarchLogs.Core.Ingest
 
         private static int CountDigits(long value)
         {
+            if ((ulong)value < 10) return 1;
+            if ((ulong)value < 100) return 2;
+            if ((ulong)value < 1000) return 3;
             if (value < 0) return value == long.MinValue ? 20 : 1 + CountDigits(-value);
             var digits = 1;
             while (value >= 10)
