@@ -39,6 +39,9 @@ public sealed class BenchSettings
     public int ValkeyBenchmarkRequests => Pick(200_000, 100_000, 10_000);
     public int OriginalDesignEntries => Pick(20_000, 5_000, 500);
 
+    /// <summary>Rounds of provider ingest, valkey-benchmark and writer drain, interleaved; the figures are their medians.</summary>
+    public int IngestRounds => Pick(3, 2, 1);
+
     // 4 and 7. Query stores: the small store holds one day; the big one that day and older days.
     public int QueryEntriesPerDay => Pick(1_000_000, 200_000, 10_000);
     public int QueryBigStoreDays => 5;
