@@ -145,6 +145,23 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_connection_closed_while_unused_is_replaced_at_once_without_a_failed_batch()
+        {
+            var store = _valkey.NewStore();
+            using var appender = NewAppender(store);
+            Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime, "before") }, new bool[1]));
+
+            // As Valkey's idle timeout or a firewall would: the connection goes while unused.
+            await Task.Delay(RespConnection.StaleAfter + TimeSpan.FromSeconds(1));
+            await _valkey.Connection.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+
+            var stored = new bool[1];
+            Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(1), "after") }, stored));
+            Assert.True(stored[0]);
+            Assert.Equal(new[] { "before", "after" }, (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
+        }
+
+        [Fact]
         public async Task Replies_split_across_reads_at_any_byte_are_parsed_whole()
         {
             var wire = System.Text.Encoding.UTF8.GetBytes("+OK\r\n-ERR bad\r\n:-42\r\n$-1\r\n$4\r\nhé!\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*0\r\n$0\r\n\r\n*-1\r\n");

@@ -32,12 +32,30 @@ namespace MonarchLogs.Core.Ingest
 
         /// <summary>Whether the write path can serve these options: one endpoint, no sentinel, tunnel or proxy.</summary>
         public static bool Supports(ConfigurationOptions options) =>
-            options.EndPoints.Count == 1 && string.IsNullOrEmpty(options.ServiceName) && options.Tunnel is null && options.Proxy == Proxy.None;
+            options.EndPoints.Count == 1 && (options.EndPoints[0] is DnsEndPoint || options.EndPoints[0] is IPEndPoint) &&
+            string.IsNullOrEmpty(options.ServiceName) && options.Tunnel is null && options.Proxy == Proxy.None;
+
+        /// <summary>How long a connection may sit unused before a failure on it counts as its having gone stale.</summary>
+        public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+
+        private int _lastUsed = Environment.TickCount;
+        private bool _resumedAfterIdle;
+        private long _repliesAtResume;
+
+        /// <summary>
+        /// Whether the connection sat unused for <see cref="StaleAfter"/> before its last send and
+        /// has not answered since: the server or a firewall may have closed it meanwhile
+        /// (Valkey's <c>timeout</c>), so a failure on it is worth one immediate try on a new one.
+        /// </summary>
+        public bool MayBeStale => _resumedAfterIdle && Reader.RepliesRead == Interlocked.Read(ref _repliesAtResume);
 
         public static async Task<RespConnection> OpenAsync(ConfigurationOptions options, CancellationToken cancellationToken)
         {
             var (host, port) = Target(options);
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+
+            // Keep-alive probes keep a quiet connection open through firewalls and NAT.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             RespConnection? connection = null;
             try
             {
@@ -83,8 +101,17 @@ namespace MonarchLogs.Core.Ingest
             }
         }
 
-        public Task SendAsync(RespCommandBuffer commands, CancellationToken cancellationToken) =>
-            _stream.WriteAsync(commands.Buffer, 0, commands.Length, cancellationToken);
+        public Task SendAsync(RespCommandBuffer commands, CancellationToken cancellationToken)
+        {
+            var now = Environment.TickCount;
+            if (unchecked(now - Interlocked.Exchange(ref _lastUsed, now)) > StaleAfter.TotalMilliseconds)
+            {
+                Interlocked.Exchange(ref _repliesAtResume, Reader.RepliesRead);
+                _resumedAfterIdle = true;
+            }
+
+            return _stream.WriteAsync(commands.Buffer, 0, commands.Length, cancellationToken);
+        }
 
         public ValueTask<RespValue> ReadAsync(bool keepText, CancellationToken cancellationToken) =>
             Reader.ReadAsync(keepText, cancellationToken);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Storage;
@@ -55,8 +56,21 @@ namespace MonarchLogs.Core.Ingest
             timeout.CancelAfter(_options.AsyncTimeout);
             try
             {
-                var sent = await SendAsync(entries, stored, timeout.Token).ConfigureAwait(false);
-                var late = await ReadAsync(sent, entries, stored, timeout.Token).ConfigureAwait(false);
+                SentBatch sent;
+                List<int>? late;
+                try
+                {
+                    sent = await SendAsync(entries, stored, timeout.Token).ConfigureAwait(false);
+                    late = await ReadAsync(sent, entries, stored, timeout.Token).ConfigureAwait(false);
+                }
+                catch (StaleConnectionException)
+                {
+                    // The connection had sat unused and was closed meanwhile: one more try at
+                    // once on a new one, instead of a failed write and a retry delay.
+                    sent = await SendAsync(entries, stored, timeout.Token).ConfigureAwait(false);
+                    late = await ReadAsync(sent, entries, stored, timeout.Token).ConfigureAwait(false);
+                }
+
                 if (late is not null) sent.Written += await AppendLateAsync(sent.Partitions, late, entries, stored, timeout.Token).ConfigureAwait(false);
                 _format.CheckVersion(sent.Version);
                 if (sent.Failure is not null) throw sent.Failure;
@@ -117,7 +131,7 @@ namespace MonarchLogs.Core.Ingest
             catch (Exception ex)
             {
                 repliesRead?.TrySetResult(true);
-                if (connection is not null && !(ex is MonarchLogsException)) Drop(connection);
+                if (connection is not null && !(ex is MonarchLogsException) && Drop(connection, ex) is StaleConnectionException stale) throw stale;
                 throw;
             }
             finally
@@ -166,11 +180,11 @@ namespace MonarchLogs.Core.Ingest
                 await connection.ReadAsync(false, cancellationToken).ConfigureAwait(false);
                 return sent.Failure is null ? late : null;
             }
-            catch
+            catch (Exception ex)
             {
                 // Mid-pipeline the stream's place is unknown: this connection is done, and the
                 // batches sent after this one fail too and are retried whole.
-                Drop(connection);
+                if (Drop(connection, ex) is StaleConnectionException stale) throw stale;
                 throw;
             }
             finally
@@ -243,7 +257,7 @@ namespace MonarchLogs.Core.Ingest
             }
             catch (Exception ex) when (connection is not null && !(ex is RedisServerException))
             {
-                Drop(connection);
+                Drop(connection, ex);
                 throw;
             }
             finally
@@ -286,10 +300,22 @@ namespace MonarchLogs.Core.Ingest
             }
         }
 
-        private void Drop(RespConnection connection)
+        /// <summary>Drops a connection that failed; a failure that may come from its having gone stale is told apart.</summary>
+        private Exception Drop(RespConnection connection, Exception failure)
         {
+            var stale = connection.MayBeStale && (failure is IOException || failure is SocketException || failure is ObjectDisposedException);
             Interlocked.CompareExchange(ref _connection, null, connection);
             connection.Dispose();
+            return stale ? new StaleConnectionException(failure) : failure;
+        }
+
+        /// <summary>A connection failed before answering anything after it sat unused.</summary>
+        private sealed class StaleConnectionException : IOException
+        {
+            public StaleConnectionException(Exception inner)
+                : base("The connection to Valkey had been closed while unused: " + inner.Message, inner)
+            {
+            }
         }
 
         private static DateTime ToUtc(DateTime time) => time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime();

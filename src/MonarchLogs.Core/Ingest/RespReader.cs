@@ -55,6 +55,9 @@ namespace MonarchLogs.Core.Ingest
             _buffer = new byte[capacity];
         }
 
+        /// <summary>Replies read so far.</summary>
+        public long RepliesRead { get; private set; }
+
         /// <summary>The next reply. <paramref name="keepText"/> false skips decoding bulk strings (an XADD's ID).</summary>
         public async ValueTask<RespValue> ReadAsync(bool keepText, CancellationToken cancellationToken)
         {
@@ -64,6 +67,7 @@ namespace MonarchLogs.Core.Ingest
                 if (TryParse(ref position, keepText, out var value))
                 {
                     _start = position;
+                    RepliesRead++;
                     return value;
                 }
 
