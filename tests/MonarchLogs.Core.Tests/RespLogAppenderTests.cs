@@ -162,6 +162,35 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task The_connection_string_password_and_database_are_honoured()
+        {
+            using var server = await Testing.ValkeyServer.StartAsync();
+            using (var admin = server.Connect())
+            {
+                await admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "requirepass", "s3cret pass");
+            }
+
+            var options = ConfigurationOptions.Parse(server.ConnectionString + ",defaultDatabase=3");
+            options.Password = "s3cret pass";
+            var format = new StorageFormat("auth");
+            using (var appender = new RespLogAppender(options, format))
+            {
+                Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Warning, BaseTime, "in db 3") }, new bool[1]));
+            }
+
+            using var reader = ConnectionMultiplexer.Connect(options);
+            var store = new LogStore(reader, format);
+            Assert.Equal("in db 3", Assert.Single(await store.ToListAsync(new LogQuery())).Message);
+            Assert.Equal(0, await reader.GetDatabase(0).KeyExistsAsync(format.FormatKey) ? 1 : 0);
+
+            options.Password = "wrong";
+            using var refused = new RespLogAppender(options, format);
+            var error = await Assert.ThrowsAsync<MonarchLogsException>(() => refused.AppendAsync(new[] { Entry("s", MonarchLogLevel.Warning, BaseTime) }, new bool[1]));
+            Assert.Equal("ValkeyAuthenticationFailed", error.ErrorId);
+            Assert.DoesNotContain("wrong", error.Message.Replace("WRONGPASS", string.Empty));
+        }
+
+        [Fact]
         public async Task Replies_split_across_reads_at_any_byte_are_parsed_whole()
         {
             var wire = System.Text.Encoding.UTF8.GetBytes("+OK\r\n-ERR bad\r\n:-42\r\n$-1\r\n$4\r\nhé!\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*0\r\n$0\r\n\r\n*-1\r\n");
