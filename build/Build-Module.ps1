@@ -5,7 +5,8 @@
 .DESCRIPTION
     Publishes src/MonarchLogs.Cmdlets, then copies the manifest, the types and format files, the cmdlet
     assembly and its runtime dependencies (MonarchLogs.Core, StackExchange.Redis and what it
-    needs), and the en-US help built from docs/ by Build-Help.ps1 when that script exists.
+    needs), the web viewer (src/MonarchLogs.Web, published framework-dependent into viewer/ for
+    Start-MonarchLogViewer), and the en-US help built from docs/ by Build-Help.ps1 when that script exists.
     System.Management.Automation comes from the PowerShell host and is never copied.
 .EXAMPLE
     dotnet pwsh -NoProfile -File build/Build-Module.ps1
@@ -54,6 +55,15 @@ try {
         Where-Object Name -NotIn $hostSupplied |
         Copy-Item -Destination $moduleFolder
     Get-ChildItem $publishFolder -File -Filter 'MonarchLogs.*.pdb' | Copy-Item -Destination $moduleFolder
+
+    # The web viewer, framework-dependent, in a folder of its own: Start-MonarchLogViewer runs it
+    # as a separate `dotnet viewer/MonarchLogs.Web.dll` process, so ASP.NET Core never loads into PowerShell.
+    Write-Host "Publishing MonarchLogs.Web, the viewer ($Configuration)..."
+    $viewerArguments = @((Join-Path $repository 'src' 'MonarchLogs.Web'), '-c', $Configuration, '-o', (Join-Path $moduleFolder 'viewer'),
+        '--nologo', '-v', 'quiet', '-p:UseAppHost=false', '-p:IsTransformWebConfigDisabled=true')
+    if ($NoBuild) { $viewerArguments += '--no-build' }
+    & dotnet publish @viewerArguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet publish of the viewer failed with exit code $LASTEXITCODE." }
 
     $helpScript = Join-Path $PSScriptRoot 'Build-Help.ps1'
     if ($SkipHelp) {

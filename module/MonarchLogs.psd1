@@ -7,7 +7,7 @@
     Author               = 'MonarchLogs'
     CompanyName          = 'MonarchLogs'
     Copyright            = '(c) MonarchLogs. All rights reserved.'
-    Description          = 'Query, follow and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Remove-ExpiredMonarchLog.'
+    Description          = 'Query, follow and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     # Typed Level and Timestamp members of the entries that Get-MonarchLog and Watch-MonarchLog write.
@@ -19,6 +19,8 @@
         'Get-MonarchLogService'
         'Get-MonarchLogStoreStatus'
         'Remove-ExpiredMonarchLog'
+        'Start-MonarchLogViewer'
+        'Stop-MonarchLogViewer'
         'Watch-MonarchLog'
     )
     FunctionsToExport    = @()

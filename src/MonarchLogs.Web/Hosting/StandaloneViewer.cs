@@ -45,6 +45,11 @@ namespace MonarchLogs.Web.Hosting
             }
 
             builder.Services.AddMonarchLogViewer();
+            if (builder.Configuration.GetValue<bool>("Viewer:Background"))
+            {
+                builder.Services.AddSingleton<IHostLifetime, BackgroundChildLifetime>();
+            }
+
             configure?.Invoke(builder);
             var app = builder.Build();
             try
