@@ -263,7 +263,8 @@ namespace MonarchLogs.Web.Tests
                 // A wrong password is told apart from an unreachable server.
                 await using var refused = await ViewerSession.StartAsync(valkey, options =>
                 {
-                    options.ConnectionString = valkey.Server.ConnectionString + ",connectTimeout=500,asyncTimeout=1000";
+                    // Short enough to keep the test quick, long enough for a loaded machine to get the AUTH reply in.
+                    options.ConnectionString = valkey.Server.ConnectionString + ",connectTimeout=3000,asyncTimeout=3000";
                     options.ValkeyUser = "monarch-reader";
                     options.ValkeyPassword = "wrong";
                 }, prefix: prefix);
