@@ -52,6 +52,8 @@ public static class IngestFigure
         var benchmarks = new List<double>();
         var benchmarksOneClient = new List<double>();
         var drains = new List<double>();
+        var originals = new List<double>();
+        var originalBytesPerEntry = 0.0;
         for (var round = 0; round < settings.IngestRounds; round++)
         {
             if (round > 0)
@@ -66,6 +68,13 @@ public static class IngestFigure
             await admin.GetDatabase().KeyDeleteAsync(ValkeyBenchmarkKey);
             await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
             drains.Add(await DrainAsync(server.ConnectionString, admin.GetDatabase(), workload, settings.IngestEntries));
+
+            // The original design, on the emptied server (synchronously: Valkey 8 frees lazily
+            // by default, and memory still being freed would shrink the delta).
+            await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
+            var originalMemoryBefore = await stats.SettledUsedMemoryAsync();
+            originals.Add((await OriginalDesignAsync(admin.GetDatabase(), workload, settings.OriginalDesignEntries)).EntriesPerSecond);
+            if (round == 0) originalBytesPerEntry = (double)(await stats.SettledUsedMemoryAsync() - originalMemoryBefore) / settings.OriginalDesignEntries;
         }
 
         var ingestRate = Measure.Median(ingests.Select(i => i.EntriesPerSecond));
@@ -73,13 +82,7 @@ public static class IngestFigure
         var valkeyBenchmarkOneClient = Measure.Median(benchmarksOneClient);
         var drain = Measure.Median(drains);
 
-        // The original design, on the same server, emptied first (synchronously: Valkey 8 frees
-        // lazily by default, and memory still being freed would shrink the delta).
-        await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
-        var originalMemoryBefore = await stats.SettledUsedMemoryAsync();
-        var original = await OriginalDesignAsync(admin.GetDatabase(), workload, settings.OriginalDesignEntries);
-        var originalMemoryAfter = await stats.SettledUsedMemoryAsync();
-        var originalBytesPerEntry = (double)(originalMemoryAfter - originalMemoryBefore) / settings.OriginalDesignEntries;
+        var original = Measure.Median(originals);
 
         // The reference is the better of the two valkey-benchmark runs: what it achieves.
         var reference = Math.Max(valkeyBenchmark, valkeyBenchmarkOneClient);
@@ -96,11 +99,11 @@ public static class IngestFigure
             $"valkey-benchmark, as above: {Format.Rate(reference)}",
             Format.Ratio(drain / reference),
             Verdict.Info));
-        var ratioToOriginal = ingestRate / original.EntriesPerSecond;
+        var ratioToOriginal = ingestRate / original;
         table.Add(new FigureRow("2", "Sustained ingest vs the original design",
             "≥ 20× the original",
             Format.Rate(ingestRate),
-            $"original write path ({Format.Count(settings.OriginalDesignEntries)} entries): {Format.Rate(original.EntriesPerSecond)}",
+            $"original write path ({Format.Count(settings.OriginalDesignEntries)} entries): {Format.Rate(original)}",
             Format.Ratio(ratioToOriginal),
             ratioToOriginal >= 20 ? Verdict.Pass : Verdict.Miss));
         var memoryRatio = providerBytesPerEntry / rawJsonBytes;
@@ -120,14 +123,14 @@ public static class IngestFigure
         table.Note("2.", $"The entries: {LogWorkload.Shapes.Length} services (a scope with Service and RequestId routes each to its partition), a LoggerMessage template with three arguments, a W3C trace (one Activity per 16 entries), " +
             $"levels 5% trace, 15% debug, 65% information, 10% warning, 4% error, 1% critical, no exceptions; {Format.Number(valueBytes, "0")} bytes of field values per stored entry on average. " +
             $"One producer thread calls ILogger.Log {Format.Count(settings.IngestEntries)} times as fast as it can; the rate is entries / time from the first Log call until provider.EntriesWritten counts them all. " +
-            $"Rounds, interleaved on the same server (emptied between them), each as ingest / valkey-benchmark -c {ValkeyBenchmarkClients} / -c 1 / writer alone: " +
-            string.Join("; ", Enumerable.Range(0, ingests.Count).Select(r => $"{Format.Rate(ingests[r].EntriesPerSecond)} (producer done in {Format.Ms(ingests[r].ProduceMs)}, all stored in {Format.Ms(ingests[r].TotalMs)}) / {Format.Rate(benchmarks[r])} / {Format.Rate(benchmarksOneClient[r])} / {Format.Rate(drains[r])}")) +
+            $"Rounds, interleaved on the same server (emptied between them), each as ingest / valkey-benchmark -c {ValkeyBenchmarkClients} / -c 1 / writer alone / original design: " +
+            string.Join("; ", Enumerable.Range(0, ingests.Count).Select(r => $"{Format.Rate(ingests[r].EntriesPerSecond)} (producer done in {Format.Ms(ingests[r].ProduceMs)}, all stored in {Format.Ms(ingests[r].TotalMs)}) / {Format.Rate(benchmarks[r])} / {Format.Rate(benchmarksOneClient[r])} / {Format.Rate(drains[r])} / {Format.Rate(originals[r])}")) +
             $"; the table gives the medians. Stored entries of the first round checked by XLEN over the partitions: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BatchDelay 0, the RESP write path), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
         table.Note("2.", "Writer alone: a second provider on the emptied server; the server holds writes (CLIENT PAUSE WRITE) while the same entries are logged into the buffer, then the rate is entries / time from CLIENT UNPAUSE until provider.EntriesWritten counts them all: the writer and the server with the producer idle. The sustained figure above also pays for the producer thread, which takes one of the machine's cores while it runs.");
         table.Note("2.", $"valkey-benchmark reference, same server, same run, {Format.Count(settings.ValkeyBenchmarkRequests)} requests of the median sample entry with its 15 fields: `{Shorten(ValkeyBenchmarkTool.Describe(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, ValkeyBenchmarkClients, command))}` " +
             "and the same with -c 1 (one connection, as the provider has); the ratio is to the better of the two. valkey-benchmark is a C client with nothing to encode, pipelining 64 commands per connection.");
         table.Note("2.", $"Original design reference: per entry, each command awaited before the next as the Python handler does: XADD logs:<date> * data <json>, ZADD logs:index:timestamp, ZADD logs:index:level:<level>, ZADD logs:index:service:<service>, HSET logs:metadata, HGETALL logs:metadata and the date check of each stream; " +
-            "the ZADD score is the event time in Unix seconds (structlog's ISO string is not a valid score). Same entries, same server (flushed first), one StackExchange.Redis connection.");
+            "the ZADD score is the event time in Unix seconds (structlog's ISO string is not a valid score). Same entries, same server (flushed first), one StackExchange.Redis connection; one run per round, the median in the table; its memory from the first round.");
         table.Note("3.", $"used_memory delta over {Format.Count(stored)} entries written by the provider to an empty server (the stream nodes, the registry, the format key), divided by the entries. " +
             $"Raw JSON: the entry's non-empty fields as one compact UTF-8 JSON object (properties nested), averaged over {sample.Count} stored entries; the same document the original design stores in its data field. " +
             $"The original design's figure: used_memory delta over its {Format.Count(settings.OriginalDesignEntries)} entries (daily stream with one JSON field, three sorted-set indexes, metadata hash).");
