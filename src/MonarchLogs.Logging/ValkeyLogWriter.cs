@@ -130,7 +130,7 @@ namespace MonarchLogs.Logging
                     // After a batch of a burst, a short pause before waiting for the next entry:
                     // the burst's next entries then queue without each one waking the writer,
                     // which costs the logging thread far more than queuing does.
-                    if (linger && Volatile.Read(ref _disposed) == 0)
+                    if (linger && reader.Count == 0 && Volatile.Read(ref _disposed) == 0)
                     {
                         await Task.Delay(LingerDelay, _abort.Token).ConfigureAwait(false);
                     }
@@ -146,8 +146,7 @@ namespace MonarchLogs.Logging
                         batch.Add(Encode(pending));
                     }
 
-                    // A burst's batch that emptied the queue; a full batch leaves more queued.
-                    linger = batch.Count >= LingerAfter && batch.Count < _options.MaxBatchSize;
+                    linger = batch.Count >= LingerAfter;
 
                     // While Valkey answers, two batches are in flight: this one is encoded and sent
                     // while the server still works through the one before. While it fails, one
