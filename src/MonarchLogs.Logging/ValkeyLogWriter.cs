@@ -25,12 +25,6 @@ namespace MonarchLogs.Logging
     {
         internal const string DropNoticeCategory = "MonarchLogs.Logging";
 
-        /// <summary>A batch at least this big counts as part of a burst.</summary>
-        private const int LingerAfter = 8;
-
-        /// <summary>How long the writer lets a burst's entries gather before it waits to be woken.</summary>
-        private static readonly TimeSpan LingerDelay = TimeSpan.FromMilliseconds(1);
-
         private readonly Channel<PendingLogEntry> _queue = Channel.CreateUnbounded<PendingLogEntry>(
             new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -124,18 +118,8 @@ namespace MonarchLogs.Logging
                     store = new LogStore(_connection, format);
                 }
 
-                var linger = false;
-                while (true)
+                while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
                 {
-                    // After a batch of a burst, a short pause before waiting for the next entry:
-                    // the burst's next entries then queue without each one waking the writer,
-                    // which costs the logging thread far more than queuing does.
-                    if (linger && reader.Count == 0 && Volatile.Read(ref _disposed) == 0)
-                    {
-                        await Task.Delay(LingerDelay, _abort.Token).ConfigureAwait(false);
-                    }
-
-                    if (!await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false)) break;
                     if (_options.BatchDelay > TimeSpan.Zero && Volatile.Read(ref _disposed) == 0)
                     {
                         await Task.Delay(_options.BatchDelay, _abort.Token).ConfigureAwait(false);
@@ -145,8 +129,6 @@ namespace MonarchLogs.Logging
                     {
                         batch.Add(Encode(pending));
                     }
-
-                    linger = batch.Count >= LingerAfter;
 
                     // While Valkey answers, two batches are in flight: this one is encoded and sent
                     // while the server still works through the one before. While it fails, one
