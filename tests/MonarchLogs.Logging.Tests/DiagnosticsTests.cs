@@ -30,18 +30,26 @@ namespace MonarchLogs.Logging.Tests
             var logger = harness.Loggers.CreateLogger("Metrics");
             logger.LogInformation("one");
             await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
             await harness.Server.StopAsync(save: true);
             for (var i = 0; i < 15; i++) logger.LogInformation("during {I}", i);
             listener.RecordObservableInstruments();
             Assert.True(totals.GetValueOrDefault("monarchlogs.queue.length") >= 10);
             await harness.Server.StartAgainAsync();
             await harness.WaitForAsync(1 + 10 + 1);
+            await UntilAsync(() => totals.GetValueOrDefault("monarchlogs.entries.written") >= 12 && totals.GetValueOrDefault("monarchlogs.batch.duration.count") >= 2);
 
             // Other tests' providers may run at the same time and share the static meter, so
             // these are lower bounds.
             Assert.True(totals.GetValueOrDefault("monarchlogs.entries.written") >= 12, $"written {totals.GetValueOrDefault("monarchlogs.entries.written")}");
             Assert.True(totals.GetValueOrDefault("monarchlogs.entries.dropped") >= 5);
             Assert.True(totals.GetValueOrDefault("monarchlogs.batch.duration.count") >= 2);
+        }
+
+        private static async Task UntilAsync(Func<bool> condition)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
         }
 
         [Fact]

@@ -82,6 +82,16 @@ namespace MonarchLogs.Logging.Tests
             }
         }
 
+        /// <summary>
+        /// Waits until the writer holds nothing: it counts an entry out of its buffer once the
+        /// server's reply is read, a moment after the entry can show in the store.
+        /// </summary>
+        public async Task WaitUntilWriterIdleAsync()
+        {
+            var clock = Stopwatch.StartNew();
+            while (Provider.EntriesBuffered > 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+        }
+
         public async ValueTask DisposeAsync()
         {
             await Services.DisposeAsync();

@@ -150,6 +150,7 @@ namespace MonarchLogs.Logging.Tests
             var logger = harness.Loggers.CreateLogger("Drops");
             logger.LogInformation("before");
             await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
             await harness.Server.StopAsync(save: true);
 
             for (var i = 0; i < 175; i++) logger.LogInformation("during {Index}", i);
