@@ -178,7 +178,7 @@ namespace MonarchLogs.Logging
             }
         }
 
-        private async Task WriteWithRetryAsync(ILogAppender store, List<MonarchLogEntry> batch, bool buffered, Task? earlier = null)
+        private async Task WriteWithRetryAsync(ILogAppender store, List<MonarchLogEntry> batch, bool buffered, Task? earlier = null, Action? beforeAttempt = null)
         {
             var delay = _options.MinRetryDelay;
             var failing = false;
@@ -190,6 +190,7 @@ namespace MonarchLogs.Logging
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
+                    if (beforeAttempt is not null && Array.IndexOf(stored, true) < 0) beforeAttempt();
                     await AppendCountedAsync(store, batch, stored, buffered).ConfigureAwait(false);
                     MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency);
                     if (failing)
@@ -247,29 +248,31 @@ namespace MonarchLogs.Logging
         /// <summary>Writes one entry saying how many were dropped since the last report.</summary>
         private async Task ReportDropsAsync(ILogAppender store)
         {
-            var drops = Interlocked.Exchange(ref _unreportedDrops, 0);
-            if (drops == 0) return;
-            MonarchLogsEventSource.Log.EntriesDropped(drops, _options.BufferCapacity);
-            var notice = new MonarchLogEntry
+            if (Interlocked.Read(ref _unreportedDrops) == 0) return;
+            long reported = 0;
+            var notice = new List<MonarchLogEntry>(1) { DropNotice(0) };
+
+            // Counted again before each attempt, so that drops made while Valkey is still away
+            // go into the same one notice.
+            await WriteWithRetryAsync(store, notice, buffered: false, beforeAttempt: () =>
             {
-                Timestamp = DateTime.UtcNow,
-                Level = MonarchLogLevel.Warning,
-                Service = _service,
-                Category = DropNoticeCategory,
-                Message = $"{drops} log entries were dropped because the buffer of {_options.BufferCapacity} entries was full",
-                Template = "{DroppedEntries} log entries were dropped because the buffer of {BufferCapacity} entries was full",
-                Properties = "{\"DroppedEntries\":" + drops + ",\"BufferCapacity\":" + _options.BufferCapacity + "}",
-            };
-            try
-            {
-                await WriteWithRetryAsync(store, new List<MonarchLogEntry> { notice }, buffered: false).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Interlocked.Add(ref _unreportedDrops, drops);
-                throw;
-            }
+                reported = Interlocked.Read(ref _unreportedDrops);
+                notice[0] = DropNotice(reported);
+            }).ConfigureAwait(false);
+            Interlocked.Add(ref _unreportedDrops, -reported);
+            MonarchLogsEventSource.Log.EntriesDropped(reported, _options.BufferCapacity);
         }
+
+        private MonarchLogEntry DropNotice(long drops) => new MonarchLogEntry
+        {
+            Timestamp = DateTime.UtcNow,
+            Level = MonarchLogLevel.Warning,
+            Service = _service,
+            Category = DropNoticeCategory,
+            Message = $"{drops} log entries were dropped because the buffer of {_options.BufferCapacity} entries was full",
+            Template = "{DroppedEntries} log entries were dropped because the buffer of {BufferCapacity} entries was full",
+            Properties = "{\"DroppedEntries\":" + drops + ",\"BufferCapacity\":" + _options.BufferCapacity + "}",
+        };
 
         private MonarchLogEntry Encode(PendingLogEntry pending) => new MonarchLogEntry
         {
