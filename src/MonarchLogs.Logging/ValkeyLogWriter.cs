@@ -17,9 +17,9 @@ namespace MonarchLogs.Logging
     /// The one background loop of a provider: it takes what is queued, up to a batch, writes it
     /// in one pipeline, and while Valkey is away keeps the batch and retries with backoff. The
     /// buffer holds at most <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/> entries,
-    /// the part of the batch in flight the server has not taken included; a retry sends only
-    /// that part, so an entry the server acknowledged is never stored twice. Past that new entries are dropped and counted, and one
-    /// entry reports the count once Valkey is back.
+    /// the part of the batches in flight the server has not taken included; a retry sends only
+    /// that part, so an entry the server acknowledged is never stored twice. Past that, new
+    /// entries are dropped and counted, and one entry reports the count once Valkey is back.
     /// </summary>
     internal sealed class ValkeyLogWriter : IDisposable
     {

@@ -5,7 +5,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
-using MonarchLogs.Core.Ingest;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
 using MonarchLogs.Core.Tail;

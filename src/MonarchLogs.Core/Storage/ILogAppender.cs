@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace MonarchLogs.Core.Ingest
+namespace MonarchLogs.Core.Storage
 {
     /// <summary>
     /// Appends batches of entries to the store by the storage format. An implementation sends
