@@ -18,12 +18,16 @@ namespace MonarchLogs.Core
     /// </summary>
     public sealed class MonarchLogsException : Exception
     {
-        public MonarchLogsException(string errorId, MonarchErrorKind kind, string message, Exception? inner = null)
+        public MonarchLogsException(string errorId, MonarchErrorKind kind, string message, Exception? inner = null, bool transient = false)
             : base(message, inner)
         {
             ErrorId = errorId;
             Kind = kind;
+            IsTransient = transient;
         }
+
+        /// <summary>Whether a retry may succeed (a lost connection, a server loading); see <see cref="StoreErrors"/>.</summary>
+        public bool IsTransient { get; }
 
         public string ErrorId { get; }
 

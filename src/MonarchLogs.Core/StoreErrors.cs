@@ -1,0 +1,112 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core
+{
+    /// <summary>
+    /// The one classification of store failures. Every layer (the provider's writer, the
+    /// cmdlets, the web viewer) passes what it caught through <see cref="Classify"/> and acts on
+    /// the result: one set of error ids, one answer to "retry or set aside".
+    /// <list type="bullet">
+    /// <item>Transient (<see cref="MonarchLogsException.IsTransient"/>): the connection is lost or
+    /// slow, the server is loading, busy, out of memory, read-only after a failover, or a cluster
+    /// slot is moving. Retried with backoff, up to a time limit.</item>
+    /// <item>Permanent: a key of another type (WRONGTYPE), an ACL that refuses the user (NOPERM,
+    /// WRONGPASS), a store of another format version, an entry too large. Never retried blindly;
+    /// it costs the partition or the entry it concerns, never the others.</item>
+    /// </list>
+    /// </summary>
+    public static class StoreErrors
+    {
+        public const string Unreachable = "ValkeyUnreachable";
+        public const string Timeout = "ValkeyTimeout";
+        public const string Unavailable = "ValkeyUnavailable";
+        public const string AuthenticationFailed = "ValkeyAuthenticationFailed";
+        public const string PermissionDenied = "ValkeyPermissionDenied";
+        public const string WrongType = "PartitionWrongType";
+        public const string UnsupportedFormat = "UnsupportedStorageFormat";
+        public const string EntryTooLarge = "EntryTooLarge";
+        public const string CommandFailed = "ValkeyCommandFailed";
+
+        /// <summary>
+        /// The failure as a <see cref="MonarchLogsException"/> with its stable id, kind and
+        /// whether a retry may help. <paramref name="target"/> (a key, a partition) is named in
+        /// the message when given. An exception that already is one is returned as it is.
+        /// </summary>
+        public static MonarchLogsException Classify(Exception ex, string? target = null)
+        {
+            if (ex is MonarchLogsException monarch) return monarch;
+            if (ex is AggregateException { InnerExceptions.Count: 1 } aggregate) return Classify(aggregate.InnerExceptions[0], target);
+            var on = target is null ? string.Empty : $" ({target})";
+            var first = FirstLine(ex.Message);
+            switch (ex)
+            {
+                case RedisConnectionException connection when connection.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthenticationError(first):
+                    return new MonarchLogsException(AuthenticationFailed, MonarchErrorKind.PermissionDenied, "Valkey refused the user name or password" + on + ".", ex);
+                case RedisConnectionException:
+                case IOException:
+                case SocketException:
+                case ObjectDisposedException:
+                    return new MonarchLogsException(Unreachable, MonarchErrorKind.ConnectionError, "Lost the connection to Valkey" + on + ": " + first, ex, transient: true);
+                case RedisTimeoutException:
+                case TimeoutException:
+                    return new MonarchLogsException(Timeout, MonarchErrorKind.OperationTimeout, "Valkey did not answer in time" + on + ": " + first, ex, transient: true);
+                case RedisServerException:
+                    return ClassifyServerReply(first, target, ex);
+                default:
+                    return new MonarchLogsException(CommandFailed, MonarchErrorKind.InvalidData, "The store failed" + on + ": " + ex.GetType().Name + ": " + first, ex);
+            }
+        }
+
+        /// <summary>Classifies the text of a server error reply (<c>WRONGTYPE ...</c>, <c>NOPERM ...</c>).</summary>
+        public static MonarchLogsException ClassifyServerReply(string reply, string? target = null, Exception? inner = null)
+        {
+            var on = target is null ? string.Empty : $" ({target})";
+            var first = FirstLine(reply);
+            var code = ErrorCode(first);
+            switch (code)
+            {
+                case "WRONGTYPE":
+                    return new MonarchLogsException(WrongType, MonarchErrorKind.InvalidData, $"A key of another type is where the store expects a stream or its registry{on}: {first}", inner);
+                case "NOPERM":
+                    return new MonarchLogsException(PermissionDenied, MonarchErrorKind.PermissionDenied, $"Valkey refused the command for this user{on}: {first}", inner);
+                case "WRONGPASS":
+                case "NOAUTH":
+                    return new MonarchLogsException(AuthenticationFailed, MonarchErrorKind.PermissionDenied, $"Valkey refused the user name or password{on}.", inner);
+                case "LOADING":
+                case "BUSY":
+                case "TRYAGAIN":
+                case "CLUSTERDOWN":
+                case "MASTERDOWN":
+                case "READONLY":
+                case "MOVED":
+                case "ASK":
+                case "OOM":
+                case "NOREPLICAS":
+                case "UNBLOCKED":
+                    return new MonarchLogsException(Unavailable, MonarchErrorKind.ConnectionError, $"Valkey cannot take the command now{on}: {first}", inner, transient: true);
+                default:
+                    return new MonarchLogsException(CommandFailed, MonarchErrorKind.InvalidData, $"Valkey refused a command{on}: {first}", inner);
+            }
+        }
+
+        /// <summary>The error code of a reply: its first word, as Valkey sends it (<c>WRONGTYPE</c>, <c>ERR</c>).</summary>
+        public static string ErrorCode(string reply)
+        {
+            var end = reply.IndexOf(' ');
+            return end < 0 ? reply : reply.Substring(0, end);
+        }
+
+        internal static bool IsAuthenticationError(string? text) =>
+            text is not null && (text.IndexOf("WRONGPASS", StringComparison.Ordinal) >= 0 || text.IndexOf("NOAUTH", StringComparison.Ordinal) >= 0
+                || text.IndexOf("AuthenticationFailure", StringComparison.Ordinal) >= 0);
+
+        internal static string FirstLine(string text)
+        {
+            var end = text.IndexOfAny(new[] { '\r', '\n' });
+            return end < 0 ? text : text.Substring(0, end);
+        }
+    }
+}
