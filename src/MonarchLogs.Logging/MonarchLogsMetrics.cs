@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 
+using MonarchLogs.Logging.Writing;
+
 namespace MonarchLogs.Logging
 {
     /// <summary>The provider's metrics, on the meter "MonarchLogs.Logging".</summary>
@@ -13,7 +15,8 @@ namespace MonarchLogs.Logging
         private static readonly ConcurrentDictionary<ValkeyLogWriter, byte> Writers = new ConcurrentDictionary<ValkeyLogWriter, byte>();
 
         public static readonly Counter<long> EntriesWritten = Meter.CreateCounter<long>("monarchlogs.entries.written", "{entry}", "Entries written to Valkey.");
-        public static readonly Counter<long> EntriesDropped = Meter.CreateCounter<long>("monarchlogs.entries.dropped", "{entry}", "Entries dropped because the buffer was full, or lost at shutdown.");
+        public static readonly Counter<long> EntriesDropped = Meter.CreateCounter<long>("monarchlogs.entries.dropped", "{entry}", "Entries not stored, tagged with the reason (BufferFull, PartitionRefused, RetryTimeLimit, NotSentAtShutdown, UnconfirmedAtShutdown, ...).");
+        public static readonly Counter<long> EntriesTruncated = Meter.CreateCounter<long>("monarchlogs.entries.truncated", "{entry}", "Entries stored with a field cut to the size limits.");
         public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("monarchlogs.batch.duration", "ms", "Time to write one batch to Valkey.");
 
         static MonarchLogsMetrics()

@@ -4,13 +4,15 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Storage;
+using MonarchLogs.Logging.Writing;
 
 namespace MonarchLogs.Logging
 {
     /// <summary>
     /// Captures an entry and hands it to the writer. No I/O, no lock, and nothing thrown into the
-    /// application: a failure to capture is counted as a dropped entry and reported through
-    /// <see cref="MonarchLogsEventSource"/>.
+    /// application. What the application hands over may throw (a formatter, a property's
+    /// ToString(), a scope): that costs the one value, which is replaced by a note of what failed,
+    /// never the entry. Only if even the note cannot be made is the entry counted as not stored.
     /// </summary>
     internal sealed class MonarchValkeyLogger : ILogger
     {
@@ -32,13 +34,51 @@ namespace MonarchLogs.Logging
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
+            PendingLogEntry entry;
             try
             {
-                _provider.Writer.TryEnqueue(Capture(logLevel, eventId, state, exception, formatter));
+                entry = Capture(logLevel, eventId, state, exception, formatter);
             }
             catch (Exception ex)
             {
-                _provider.Writer.CountCaptureFailure(ex);
+                try
+                {
+                    entry = Fallback(logLevel, eventId, exception, ex);
+                }
+                catch (Exception again)
+                {
+                    _provider.Writer.CountCaptureFailure(again);
+                    return;
+                }
+            }
+
+            _provider.Writer.TryEnqueue(entry);
+        }
+
+        /// <summary>The entry in its safe form: what is known without touching the state again, and what failed.</summary>
+        private PendingLogEntry Fallback(LogLevel logLevel, EventId eventId, Exception? exception, Exception failure) => new PendingLogEntry
+        {
+            Timestamp = DateTime.UtcNow,
+            Level = LevelOf(logLevel),
+            Service = _provider.DefaultService,
+            Category = _category,
+            Message = $"[The log entry could not be captured: {SafeText.Describe(failure)}]",
+            EventId = eventId.Id,
+            Exception = exception,
+        };
+
+        private static MonarchLogLevel LevelOf(LogLevel logLevel) =>
+            logLevel < LogLevel.Trace ? MonarchLogLevel.Trace : logLevel > LogLevel.Critical ? MonarchLogLevel.Critical : (MonarchLogLevel)logLevel;
+
+        private static string Render<TState>(Func<TState, Exception?, string> formatter, TState state, Exception? exception)
+        {
+            try
+            {
+                return formatter(state, exception) ?? string.Empty;
+            }
+            catch (Exception ex)
+            {
+                return $"[The message could not be rendered: {SafeText.Describe(ex)}]";
             }
         }
 
@@ -48,10 +88,10 @@ namespace MonarchLogs.Logging
             var entry = new PendingLogEntry
             {
                 Timestamp = DateTime.UtcNow,
-                Level = (MonarchLogLevel)logLevel,
+                Level = LevelOf(logLevel),
                 Service = _provider.DefaultService,
                 Category = _category,
-                Message = formatter(state, exception) ?? string.Empty,
+                Message = Render(formatter, state, exception),
                 EventId = eventId.Id,
                 EventName = eventId.Name,
                 Exception = exception,
@@ -66,27 +106,49 @@ namespace MonarchLogs.Logging
 
             if (options.IncludeScopes && _provider.ScopeProvider is { } scopes)
             {
-                scopes.ForEachScope((scope, target) => AddScope(scope, target), entry);
-            }
-
-            if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
-            {
-                for (var i = 0; i < values.Count; i++)
+                try
                 {
-                    var pair = values[i];
-                    if (pair.Key == OriginalFormatKey)
-                    {
-                        entry.Template = pair.Value as string;
-                        continue;
-                    }
-
-                    (entry.Properties ??= new List<KeyValuePair<string, object?>>(values.Count))
-                        .Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
+                    scopes.ForEachScope((scope, target) => AddScope(scope, target), entry);
+                }
+                catch (Exception ex)
+                {
+                    (entry.Scopes ??= new List<string>()).Add($"[A scope could not be read: {SafeText.Describe(ex)}]");
                 }
             }
 
-            ApplyServiceOverride(entry, options.ServicePropertyName);
+            // Only a scope the host set deliberately routes an entry, and only when asked to.
+            if (!string.IsNullOrEmpty(options.ServicePropertyName)) ApplyServiceOverride(entry, options.ServicePropertyName!);
+
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            {
+                try
+                {
+                    AddState(values, entry);
+                }
+                catch (Exception ex)
+                {
+                    (entry.Properties ??= new List<KeyValuePair<string, object?>>())
+                        .Add(new KeyValuePair<string, object?>("StateError", $"[The message's values could not be read: {SafeText.Describe(ex)}]"));
+                }
+            }
+
             return entry;
+        }
+
+        private static void AddState(IReadOnlyList<KeyValuePair<string, object?>> values, PendingLogEntry entry)
+        {
+            for (var i = 0; i < values.Count; i++)
+            {
+                var pair = values[i];
+                if (pair.Key == OriginalFormatKey)
+                {
+                    entry.Template = pair.Value as string;
+                    continue;
+                }
+
+                (entry.Properties ??= new List<KeyValuePair<string, object?>>(values.Count))
+                    .Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
+            }
         }
 
         private static void AddScope(object? scope, PendingLogEntry entry)
@@ -99,17 +161,18 @@ namespace MonarchLogs.Logging
                     // The framework's activity-tracking scope repeats what traceId and spanId hold.
                     if (pair.Key == OriginalFormatKey || pair.Key == "TraceId" || pair.Key == "SpanId" || pair.Key == "ParentId") continue;
                     entry.Properties.Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
+                    entry.ScopePropertyCount = entry.Properties.Count;
                 }
 
                 // A message-template scope ("Order {Id}") also reads as text.
                 if (scope is IReadOnlyList<KeyValuePair<string, object?>> list && HasTemplate(list))
                 {
-                    (entry.Scopes ??= new List<string>()).Add(scope.ToString() ?? string.Empty);
+                    (entry.Scopes ??= new List<string>()).Add(SafeText.ToStringOf(scope));
                 }
             }
             else if (scope is not null)
             {
-                (entry.Scopes ??= new List<string>()).Add(scope.ToString() ?? string.Empty);
+                (entry.Scopes ??= new List<string>()).Add(SafeText.ToStringOf(scope));
             }
         }
 
@@ -123,10 +186,11 @@ namespace MonarchLogs.Logging
             return false;
         }
 
-        private static void ApplyServiceOverride(PendingLogEntry entry, string? propertyName)
+        /// <summary>The innermost scope property of that name with a valid service name routes the entry.</summary>
+        private static void ApplyServiceOverride(PendingLogEntry entry, string propertyName)
         {
-            if (string.IsNullOrEmpty(propertyName) || entry.Properties is null) return;
-            for (var i = entry.Properties.Count - 1; i >= 0; i--)
+            if (entry.Properties is null) return;
+            for (var i = entry.ScopePropertyCount - 1; i >= 0; i--)
             {
                 if (entry.Properties[i].Key == propertyName && entry.Properties[i].Value is string service && StorageFormat.IsValidServiceName(service))
                 {

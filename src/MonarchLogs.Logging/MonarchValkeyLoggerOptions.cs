@@ -17,10 +17,20 @@ namespace MonarchLogs.Logging
         public string? Service { get; set; }
 
         /// <summary>
-        /// A scope or state property with this name and a text value overrides <see cref="Service"/>
-        /// for that entry, for hosts that run several services. Empty to turn it off.
+        /// Off (empty) by default. When set, a <em>scope</em> property with this name and a text
+        /// value overrides <see cref="Service"/> for the entries logged inside that scope, for hosts
+        /// that run several services (<c>using (logger.BeginScope(new Dictionary&lt;string, object&gt; { ["Service"] = "billing" }))</c>).
+        /// A message template's arguments never re-route an entry: <c>LogWarning("Lookup for {Service} failed", name)</c>
+        /// stays with this service.
         /// </summary>
-        public string ServicePropertyName { get; set; } = "Service";
+        public string? ServicePropertyName { get; set; }
+
+        /// <summary>
+        /// Most distinct services one provider writes to (each is up to six partitions). An entry
+        /// routed to one more service is stored under <see cref="Service"/> instead, with the
+        /// service it asked for in the property <c>RequestedService</c>, and counted.
+        /// </summary>
+        public int MaxServices { get; set; } = 100;
 
         /// <summary>Key prefix of the store.</summary>
         public string KeyPrefix { get; set; } = StorageFormat.DefaultPrefix;
@@ -45,6 +55,27 @@ namespace MonarchLogs.Logging
         public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
         public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// How long a batch is retried while Valkey fails in a way that may pass (connection lost,
+        /// loading, out of memory). Past it, the batch's entries are dropped, counted with the
+        /// reason, and the writer goes on with newer entries. An error that will not pass (a key of
+        /// another type, an ACL that refuses the key, another format version) is never retried
+        /// blindly: its partition is set aside and tried again after <see cref="MaxRetryDelay"/>.
+        /// </summary>
+        public TimeSpan RetryTimeLimit { get; set; } = TimeSpan.FromMinutes(10);
+
+        /// <summary>Longest rendered message kept, in characters; the rest is cut and the cut marked in the entry.</summary>
+        public int MaxMessageLength { get; set; } = 32 * 1024;
+
+        /// <summary>Longest exception text (type, message, stack, inner exceptions) kept, in characters.</summary>
+        public int MaxExceptionLength { get; set; } = 64 * 1024;
+
+        /// <summary>Longest properties JSON kept, in characters; a longer one is replaced by a marker with its length.</summary>
+        public int MaxPropertiesLength { get; set; } = 64 * 1024;
+
+        /// <summary>Longest whole entry, all fields together, in characters: the exception, then the properties, then the message give way.</summary>
+        public int MaxEntryLength { get; set; } = 256 * 1024;
 
         /// <summary>How long Dispose waits for queued entries to be written.</summary>
         public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);

@@ -40,6 +40,13 @@ namespace MonarchLogs.Logging
             if (options.BatchDelay < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:BatchDelay must not be negative.");
             if (options.MinRetryDelay <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:MinRetryDelay must be positive.");
             if (options.MaxRetryDelay < options.MinRetryDelay) failures.Add("Logging:MonarchValkey:MaxRetryDelay must not be less than MinRetryDelay.");
+            if (options.RetryTimeLimit <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:RetryTimeLimit must be positive.");
+            if (options.MaxServices < 1) failures.Add($"Logging:MonarchValkey:MaxServices must be at least 1; got {options.MaxServices}.");
+            if (options.MaxMessageLength < 256) failures.Add($"Logging:MonarchValkey:MaxMessageLength must be at least 256; got {options.MaxMessageLength}.");
+            if (options.MaxExceptionLength < 256) failures.Add($"Logging:MonarchValkey:MaxExceptionLength must be at least 256; got {options.MaxExceptionLength}.");
+            if (options.MaxPropertiesLength < 256) failures.Add($"Logging:MonarchValkey:MaxPropertiesLength must be at least 256; got {options.MaxPropertiesLength}.");
+            if (options.MaxEntryLength < 4096) failures.Add($"Logging:MonarchValkey:MaxEntryLength must be at least 4096; got {options.MaxEntryLength}.");
+            if (options.ServicePropertyName is { Length: > 0 } property && string.IsNullOrWhiteSpace(property)) failures.Add("Logging:MonarchValkey:ServicePropertyName must not be blank.");
             if (options.FlushTimeout < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:FlushTimeout must not be negative.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }

@@ -4,6 +4,8 @@ using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using MonarchLogs.Logging.Writing;
+
 namespace MonarchLogs.Logging
 {
     /// <summary>

@@ -36,6 +36,9 @@ namespace MonarchLogs.Logging
         /// <summary>State and scope properties; values are scalars, strings or arrays of those.</summary>
         public List<KeyValuePair<string, object?>>? Properties { get; set; }
 
+        /// <summary>How many of <see cref="Properties"/>, from the start, came from scopes (the rest from the message's state).</summary>
+        public int ScopePropertyCount { get; set; }
+
         /// <summary>Scopes that are not key/value pairs, as text, outermost first.</summary>
         public List<string>? Scopes { get; set; }
     }

@@ -17,7 +17,7 @@ namespace MonarchLogs.Core.Tests
         public AccessControlTests(ValkeyFixture valkey) => _valkey = valkey;
 
         // Kept word for word in docs/operations.md.
-        private const string WriterRules = "+xadd +xrevrange +hset +hmset +set +publish +ping +client|setname +info +echo ~monarch:logs:* &monarch:logs:notify";
+        private const string WriterRules = "+ping +hello +auth +client|setname +client|setinfo +select +acl|whoami +get +hset +eval +xadd +publish +info +echo %R~monarch:logs:format %W~monarch:logs:partitions ~monarch:logs:stream:* &monarch:logs:notify";
         private const string ReaderRules = "+xrange +xrevrange +xread +xlen +hgetall +get +subscribe +unsubscribe +ping +client|setname +info +echo ~monarch:logs:* &monarch:logs:notify";
         private const string RetentionRules = "+xrange +xrevrange +xtrim +xlen +memory|usage +hgetall +get +ping +client|setname +info +echo ~monarch:logs:*";
 
@@ -40,14 +40,14 @@ namespace MonarchLogs.Core.Tests
             var retention = new LogStore(retentionConnection);
 
             await writer.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime, "old"), Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "new") });
-            // Out of order: the writer needs XREVRANGE to place it after the stream's top.
+            // Out of order: the append script places it after the stream's top without reading it.
             await writer.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime.AddMinutes(1), "late") });
 
             // The provider's own RESP write path needs no more than the same rules.
             using (var respWriter = new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "w-secret"), new StorageFormat()))
             {
                 var batch = new[] { Entry("acl", MonarchLogLevel.Error, BaseTime.AddMinutes(2), "late via resp") };
-                Assert.Equal(1, await respWriter.AppendAsync(batch, new bool[1]));
+                Assert.Equal(1, await respWriter.AppendBatchAsync(batch));
             }
 
             var read = await reader.ToListAsync(new LogQuery());
@@ -62,11 +62,11 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(1, removed.RemovedEntries);
 
             var refused = await Assert.ThrowsAsync<MonarchLogsException>(() =>
-                new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "not-the-secret"), new StorageFormat()).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }, new bool[1]));
+                new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "not-the-secret"), new StorageFormat()).AppendBatchAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }));
             Assert.Equal("ValkeyAuthenticationFailed", refused.ErrorId);
             Assert.DoesNotContain("not-the-secret", refused.Message);
 
-            await Assert.ThrowsAsync<RedisServerException>(() => reader.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }));
+            Assert.Equal("ValkeyPermissionDenied", (await Assert.ThrowsAsync<MonarchLogsException>(() => reader.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }))).ErrorId);
             await Assert.ThrowsAsync<RedisServerException>(() => reader.RemoveExpiredAsync(partition, DateTime.UtcNow));
             await Assert.ThrowsAsync<RedisServerException>(() => writer.RemoveExpiredAsync(partition, DateTime.UtcNow));
             await Assert.ThrowsAsync<RedisServerException>(() => writerConnection.GetDatabase().StringGetAsync("other:key"));

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
@@ -58,6 +59,14 @@ namespace MonarchLogs.Core.Tests
             }
 
             return list;
+        }
+
+        /// <summary>Appends a batch through an append path; returns the count stored, throws the first partition's failure.</summary>
+        public static async Task<int> AppendBatchAsync(this ILogAppender appender, IReadOnlyList<MonarchLogEntry> entries)
+        {
+            var result = await appender.AppendAsync(new AppendBatch(entries));
+            if (result.Failures.Count > 0) throw result.Failures[0].Error;
+            return result.Stored;
         }
 
         public static async Task AppendAllAsync(this LogStore store, IEnumerable<MonarchLogEntry> entries)

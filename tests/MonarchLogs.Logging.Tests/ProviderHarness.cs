@@ -35,9 +35,9 @@ namespace MonarchLogs.Logging.Tests
 
         public MonarchValkeyLoggerProvider Provider => Services.GetServices<ILoggerProvider>().OfType<MonarchValkeyLoggerProvider>().Single();
 
-        public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null)
+        public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null, string service = "tests", ValkeyServer? server = null)
         {
-            var server = await ValkeyServer.StartAsync();
+            server ??= await ValkeyServer.StartAsync();
             var prefix = "t:" + Guid.NewGuid().ToString("N");
             var services = new ServiceCollection()
                 .AddLogging(builder =>
@@ -47,7 +47,7 @@ namespace MonarchLogs.Logging.Tests
                     {
                         options.ConnectionString = server.ConnectionString;
                         options.KeyPrefix = prefix;
-                        options.Service = "tests";
+                        options.Service = service;
                         options.MinRetryDelay = TimeSpan.FromMilliseconds(50);
                         options.MaxRetryDelay = TimeSpan.FromMilliseconds(500);
                         configure?.Invoke(options);
@@ -56,6 +56,9 @@ namespace MonarchLogs.Logging.Tests
                 .BuildServiceProvider();
             return new ProviderHarness(server, prefix, services);
         }
+
+        /// <summary>Entries not stored for one reason.</summary>
+        internal long Dropped(Writing.DropReason reason) => Provider.Writer.Ledger.Count(reason);
 
         public LogStore Store()
         {

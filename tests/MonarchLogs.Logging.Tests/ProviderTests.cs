@@ -70,18 +70,60 @@ namespace MonarchLogs.Logging.Tests
         }
 
         [Fact]
-        public async Task A_service_property_routes_the_entry_to_that_service()
+        public async Task A_template_argument_never_routes_an_entry_and_a_scope_property_routes_only_when_asked()
         {
-            await using var harness = await ProviderHarness.StartAsync();
-            var logger = harness.Loggers.CreateLogger("Cat");
-            using (logger.BeginScope(new Dictionary<string, object?> { ["Service"] = "billing" }))
+            await using (var harness = await ProviderHarness.StartAsync())
             {
-                logger.LogInformation("in billing");
+                var logger = harness.Loggers.CreateLogger("Cat");
+                using (logger.BeginScope(new Dictionary<string, object?> { ["Service"] = "billing" }))
+                {
+                    logger.LogWarning("Lookup for {Service} failed", "not-a-service");
+                }
+
+                var entry = Assert.Single(await harness.WaitForAsync(1));
+                Assert.Equal(("tests", "Lookup for not-a-service failed"), (entry.Service, entry.Message));
             }
 
-            logger.LogInformation("in the default service");
-            var entries = await harness.WaitForAsync(2);
-            Assert.Equal(new[] { ("billing", "in billing"), ("tests", "in the default service") }, entries.Select(e => (e.Service, e.Message)));
+            await using (var harness = await ProviderHarness.StartAsync(o => o.ServicePropertyName = "Service"))
+            {
+                var logger = harness.Loggers.CreateLogger("Cat");
+                using (logger.BeginScope(new Dictionary<string, object?> { ["Service"] = "billing" }))
+                {
+                    logger.LogInformation("in billing");
+                }
+
+                logger.LogWarning("Lookup for {Service} failed", "not-a-service");
+                var entries = await harness.WaitForAsync(2);
+                Assert.Equal(new[] { ("billing", "in billing"), ("tests", "Lookup for not-a-service failed") }, entries.Select(e => (e.Service, e.Message)).OrderBy(e => e.Item2));
+            }
+        }
+
+        [Fact]
+        public async Task Past_the_service_limit_entries_stay_with_the_host_service_counted_and_reported()
+        {
+            await using var harness = await ProviderHarness.StartAsync(o =>
+            {
+                o.ServicePropertyName = "Service";
+                o.MaxServices = 3;
+            });
+            var logger = harness.Loggers.CreateLogger("Cat");
+            for (var i = 0; i < 10; i++)
+            {
+                using (logger.BeginScope(new Dictionary<string, object?> { ["Service"] = "svc" + i }))
+                {
+                    logger.LogInformation("entry {Index}", i);
+                }
+            }
+
+            var entries = await harness.WaitForAsync(11);
+            var services = await harness.Store().GetServicesAsync();
+            Assert.Equal(new[] { "svc0", "svc1", "tests" }, services);
+            var rerouted = entries.Where(e => e.Category == "Cat" && e.Service == "tests").ToList();
+            Assert.Equal(8, rerouted.Count);
+            Assert.All(rerouted, e => Assert.StartsWith("svc", JsonDocument.Parse(e.Properties).RootElement.GetProperty("RequestedService").GetString()));
+            var notice = Assert.Single(entries, e => e.Category == "MonarchLogs.Logging");
+            Assert.Contains("8 entries asked for a service past the limit", notice.Message);
+            Assert.Equal(0, harness.Provider.EntriesDropped);
         }
 
         [Fact]
@@ -169,9 +211,9 @@ namespace MonarchLogs.Logging.Tests
         }
 
         [Fact]
-        public async Task A_batch_the_server_took_in_part_is_retried_without_storing_an_entry_twice()
+        public async Task A_partition_that_cannot_be_written_costs_its_own_entries_only_counted_with_the_reason()
         {
-            await using var harness = await ProviderHarness.StartAsync(o => o.BatchDelay = TimeSpan.FromMilliseconds(200));
+            await using var harness = await ProviderHarness.StartAsync();
             using var connection = harness.Server.Connect();
             var db = connection.GetDatabase();
             var blocked = new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Error).StreamKey;
@@ -183,32 +225,72 @@ namespace MonarchLogs.Logging.Tests
                 else logger.LogInformation("n{Index}", i);
             }
 
-            // The 30 informations go in; the 10 errors wait in the buffer while their stream is blocked.
+            // The 30 informations go in; the 10 errors are counted as refused by their partition,
+            // and nothing waits in the buffer for a key that will not change by itself.
+            await harness.WaitForAsync(31);
+            await harness.WaitUntilWriterIdleAsync();
             var informations = new LogQuery { Levels = new[] { MonarchLogLevel.Information } };
-            var clock = Stopwatch.StartNew();
-            while ((await harness.ReadAllAsync(informations)).Count < 30 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
-            await Task.Delay(500);
             Assert.Equal(30, (await harness.ReadAllAsync(informations)).Count);
-            Assert.Equal(10, harness.Provider.EntriesBuffered);
+            Assert.Equal(0, harness.Provider.EntriesBuffered);
+            Assert.Equal(10, harness.Dropped(Writing.DropReason.PartitionRefused));
+            Assert.Equal(10, harness.Provider.EntriesDropped);
+            var notice = Assert.Single(await harness.ReadAllAsync(new LogQuery { Categories = new[] { "MonarchLogs.Logging" } }));
+            Assert.Contains("10 log entries were not stored: 10 refused by their partition", notice.Message);
+            Assert.Contains(blocked + ": PartitionWrongType", notice.Message);
+            Assert.Equal(10, JsonDocument.Parse(notice.Properties).RootElement.GetProperty("PartitionRefused").GetInt64());
 
+            // Repaired, the partition takes entries again after its backoff.
             await db.KeyDeleteAsync(blocked);
-            await harness.WaitForAsync(40);
-            await Task.Delay(300);
-            Assert.Equal(Enumerable.Range(0, 40).Select(i => "n" + i).OrderBy(m => m), (await harness.ReadAllAsync()).Select(e => e.Message).OrderBy(m => m));
+            var clock = Stopwatch.StartNew();
+            while ((await harness.ReadAllAsync(new LogQuery { Levels = new[] { MonarchLogLevel.Error } })).Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                logger.LogError("after the repair");
+                await Task.Delay(100);
+            }
+
+            Assert.NotEmpty(await harness.ReadAllAsync(new LogQuery { Levels = new[] { MonarchLogLevel.Error } }));
+        }
+
+        [Fact]
+        public async Task A_failure_that_may_pass_is_retried_and_stores_each_entry_once()
+        {
+            await using var harness = await ProviderHarness.StartAsync();
+            using var connection = harness.Server.Connect();
+            var admin = connection.GetDatabase();
+            var logger = harness.Loggers.CreateLogger("Memory");
+            logger.LogInformation("before");
+            await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
+
+            // Out of memory: every write is refused with OOM, which passes once memory is freed.
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+            for (var i = 0; i < 50; i++)
+            {
+                if (i % 2 == 0) logger.LogError("n{Index}", i);
+                else logger.LogInformation("n{Index}", i);
+            }
+
+            await Task.Delay(700);
+            Assert.Equal(50, harness.Provider.EntriesBuffered);
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+
+            var entries = await harness.WaitForAsync(51);
+            await harness.WaitUntilWriterIdleAsync();
+            Assert.Equal(new[] { "before" }.Concat(Enumerable.Range(0, 50).Select(i => "n" + i)), (await harness.ReadAllAsync()).Select(e => e.Message));
             Assert.Equal(0, harness.Provider.EntriesDropped);
         }
 
         [Fact]
-        public async Task A_throwing_formatter_never_reaches_the_app_and_is_counted()
+        public async Task A_throwing_formatter_costs_only_the_message_text_and_the_entry_is_stored()
         {
             await using var harness = await ProviderHarness.StartAsync();
             var logger = harness.Loggers.CreateLogger("Bad");
             var thrower = harness.Provider.CreateLogger("Bad");
             thrower.Log(LogLevel.Error, default, "state", null, (_, _) => throw new FormatException("bad formatter"));
             logger.LogInformation("after");
-            var entries = await harness.WaitForAsync(2, TimeSpan.FromSeconds(3));
-            Assert.Contains(entries, e => e.Message == "after");
-            Assert.Equal(1, harness.Provider.EntriesDropped);
+            var entries = await harness.WaitForAsync(2, TimeSpan.FromSeconds(10));
+            Assert.Equal(new[] { "[The message could not be rendered: System.FormatException]", "after" }, entries.Select(e => e.Message));
+            Assert.Equal(0, harness.Provider.EntriesDropped);
         }
 
         [Fact]

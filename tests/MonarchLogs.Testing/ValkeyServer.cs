@@ -115,6 +115,18 @@ namespace MonarchLogs.Testing
             }
         }
 
+        /// <summary>Freezes the server process (SIGSTOP): connections stay open and nothing answers, as on a stalled host.</summary>
+        public void Pause() => Signal("STOP");
+
+        /// <summary>Lets a paused server go on (SIGCONT).</summary>
+        public void Resume() => Signal("CONT");
+
+        private void Signal(string signal)
+        {
+            using var kill = Process.Start("kill", $"-{signal} {_process!.Id}") ?? throw new IOException("kill did not start.");
+            kill.WaitForExit();
+        }
+
         /// <summary>A dedicated connection for test assertions (not the one the code under test uses).</summary>
         public ConnectionMultiplexer Connect() =>
             ConnectionMultiplexer.Connect(ConnectionString + ",abortConnect=false,allowAdmin=true");

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
 using MonarchLogs.Core.Tail;
@@ -17,10 +18,10 @@ namespace MonarchLogs.Core.Storage
     /// <see cref="StorageFormat"/>. It takes plain arguments and a CancellationToken, and shares
     /// the caller's one <see cref="IConnectionMultiplexer"/>.
     /// </summary>
-    public sealed class LogStore : ILogAppender
+    public sealed class LogStore
     {
-        private static readonly string LocalHost = Environment.MachineName;
         private int _formatChecked;
+        private StoreAppender? _appender;
 
         public LogStore(IConnectionMultiplexer connection, StorageFormat? format = null)
         {
@@ -35,132 +36,20 @@ namespace MonarchLogs.Core.Storage
         internal IDatabase Database => Connection.GetDatabase();
 
         /// <summary>
-        /// Appends a batch in one pipeline: the format mark, the registry, one XADD per entry
-        /// with its event time as ID, and one notification. Returns the number written.
+        /// Appends entries (for scripts, tools and tests; the logging provider drives an
+        /// <see cref="ILogAppender"/> itself). Returns the number stored; throws the first
+        /// partition's failure, after the other partitions were written.
         /// </summary>
-        public Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, CancellationToken cancellationToken = default) =>
-            AppendAsync(entries, new bool[entries.Count], cancellationToken);
-
-        /// <summary>
-        /// Appends the entries of a batch not yet marked in <paramref name="stored"/>, and marks
-        /// each one the server took. When some fail (the server still loading, out of memory,
-        /// gone mid-batch) it throws only after every reply is in, so <paramref name="stored"/>
-        /// tells exactly which entries a retry must send: a retry never stores an entry twice
-        /// that the server acknowledged. Returns the number written by this call.
-        /// </summary>
-        public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, bool[] stored, CancellationToken cancellationToken = default)
+        public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, CancellationToken cancellationToken = default)
         {
-            if (stored is null || stored.Length != entries.Count) throw new ArgumentException("One mark per entry is needed.", nameof(stored));
-            if (entries.Count == 0) return 0;
-            var db = Database;
-            var partitions = Format.PartitionsOf(entries, out var distinct);
-            var registry = new HashEntry[distinct.Count];
-            for (var i = 0; i < distinct.Count; i++)
-            {
-                registry[i] = new HashEntry(distinct[i].StreamKey, StorageFormat.RegistryValue(distinct[i]));
-            }
-
-            // One batch: the client writes the whole pipeline at once instead of taking its
-            // write lock per command. The registry names every partition of the batch, also of
-            // entries stored by an earlier attempt, since that attempt's HSET may have failed.
-            var batch = db.CreateBatch();
-            var formatTask = batch.ExecuteAsync("SET", Format.FormatKey, StorageFormat.Version, "NX", "GET");
-            var registryTask = batch.HashSetAsync(Format.PartitionsKey, registry);
-            var adds = new Task<RedisValue>?[entries.Count];
-            var fields = new NameValueEntry[entries.Count][];
-            var all = new List<Task>(entries.Count + 2) { formatTask, registryTask };
-            for (var i = 0; i < entries.Count; i++)
-            {
-                if (stored[i]) continue;
-                fields[i] = StorageFormat.Encode(entries[i], LocalHost);
-                var add = batch.StreamAddAsync(partitions[i].StreamKey, fields[i], StorageFormat.EventTimeId(entries[i].Timestamp));
-                adds[i] = add;
-                all.Add(add);
-            }
-
-            batch.Execute();
-
-            try
-            {
-                await Task.WhenAll(all).WithCancellation(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Every reply is in; they are looked at one by one below.
-            }
-
-            if (formatTask.Status == TaskStatus.RanToCompletion)
-            {
-                var format = formatTask.Result;
-                Format.CheckVersion(format.IsNull ? null : format.ToString());
-            }
-
-            // An ID earlier than the stream's last one is refused (another writer's clock is
-            // ahead, or the clock stepped back): such an entry goes in right after the stream's
-            // last entry, as near its event time as the stream allows, and keeps its time in "ts".
-            var written = 0;
-            List<int>? late = null;
-            Exception? failure = formatTask.Exception?.InnerException ?? registryTask.Exception?.InnerException;
-            for (var i = 0; i < adds.Length; i++)
-            {
-                var add = adds[i];
-                if (add is null) continue;
-                if (add.Status == TaskStatus.RanToCompletion)
-                {
-                    stored[i] = true;
-                    written++;
-                }
-                else if (add.Exception!.InnerException is RedisServerException server && IsIdTooSmall(server.Message))
-                {
-                    (late ??= new List<int>()).Add(i);
-                }
-                else
-                {
-                    failure ??= add.Exception.InnerException!;
-                }
-            }
-
-            // Marks first, then the late entries one by one: one failing here leaves the
-            // marks of the whole batch right.
-            for (var k = 0; late is not null && failure is null && k < late.Count; k++)
-            {
-                var i = late[k];
-                await AppendAfterTopAsync(db, partitions[i].StreamKey, fields[i], cancellationToken).ConfigureAwait(false);
-                stored[i] = true;
-                written++;
-            }
-
-            if (written > 0)
-            {
-                await db.PublishAsync(RedisChannel.Literal(Format.NotifyChannel), string.Join("\n", distinct.Select(p => p.StreamKey)), CommandFlags.FireAndForget).ConfigureAwait(false);
-            }
-
-            if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
-            return written;
+            var batch = new AppendBatch(entries);
+            var result = await Appender.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (result.Failures.Count > 0) throw result.Failures[0].Error;
+            return result.Stored;
         }
 
-        private static async Task AppendAfterTopAsync(IDatabase db, string streamKey, NameValueEntry[] fields, CancellationToken cancellationToken)
-        {
-            var top = await db.StreamRangeAsync(streamKey, "-", "+", 1, Order.Descending).WithCancellation(cancellationToken).ConfigureAwait(false);
-            if (top.Length > 0 && StreamId.TryParse(top[0].Id, out var last))
-            {
-                try
-                {
-                    await db.StreamAddAsync(streamKey, fields, last.Milliseconds + "-*").WithCancellation(cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (RedisServerException ex) when (IsIdTooSmall(ex.Message))
-                {
-                    // Another writer moved the top meanwhile; let the server choose.
-                }
-            }
-
-            await db.StreamAddAsync(streamKey, fields).WithCancellation(cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>Whether a server error is XADD's refusal of an ID not above the stream's last.</summary>
-        internal static bool IsIdTooSmall(string? message) =>
-            message is not null && message.IndexOf("equal or smaller", StringComparison.OrdinalIgnoreCase) >= 0;
+        /// <summary>The append path over this store's connection (StackExchange.Redis).</summary>
+        public ILogAppender Appender => _appender ??= new StoreAppender(Connection, Format);
 
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN).</summary>
         public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default)

@@ -44,14 +44,10 @@ namespace MonarchLogs.Core.Storage
             TraceIdField, SpanIdField, HostField, PropertiesField,
         };
 
-        // The same names encoded once as RESP bulk strings, for the write path's own encoder.
-        private static readonly byte[][] EncodedFieldNames = Array.ConvertAll(FieldNames, name => RespCommandBuffer.EncodeBulk(name!));
-
         private static readonly byte[][] EncodedLevels = Array.ConvertAll(
             new[] { MonarchLogLevel.Trace, MonarchLogLevel.Debug, MonarchLogLevel.Information, MonarchLogLevel.Warning, MonarchLogLevel.Error, MonarchLogLevel.Critical },
             level => RespCommandBuffer.EncodeBulk(LogLevels.StorageName(level)));
 
-        private static readonly byte[] XaddCommand = RespCommandBuffer.EncodeBulk("XADD");
 
         private readonly ConcurrentDictionary<(string, MonarchLogLevel), Partition> _partitions = new ConcurrentDictionary<(string, MonarchLogLevel), Partition>();
 
@@ -79,25 +75,6 @@ namespace MonarchLogs.Core.Storage
             ValidateServiceName(service);
             var partition = new Partition(service, level, Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level));
             return _partitions.Count < MaxCachedPartitions ? _partitions.GetOrAdd((service, level), partition) : partition;
-        }
-
-        /// <summary>
-        /// The partition of each entry of a batch, and the batch's distinct partitions in the
-        /// order first seen: the registry fields a batch writes.
-        /// </summary>
-        internal Partition[] PartitionsOf(IReadOnlyList<MonarchLogEntry> entries, out List<Partition> distinct)
-        {
-            var partitions = new Partition[entries.Count];
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            distinct = new List<Partition>();
-            for (var i = 0; i < entries.Count; i++)
-            {
-                var partition = GetPartition(entries[i].Service, entries[i].Level);
-                partitions[i] = partition;
-                if (seen.Add(partition.StreamKey)) distinct.Add(partition);
-            }
-
-            return partitions;
         }
 
         /// <summary>Refuses a store whose format key holds another version.</summary>
@@ -145,77 +122,117 @@ namespace MonarchLogs.Core.Storage
             }
         }
 
-        /// <summary>The XADD ID that makes the entry's event time its stream ID.</summary>
-        internal static RedisValue EventTimeId(DateTime timestamp) =>
-            StreamId.ToUnixMilliseconds(timestamp).ToString(CultureInfo.InvariantCulture) + "-*";
-
         /// <summary>
-        /// Writes the XADD of one entry for the RESP write path: the fields of <see cref="Encode"/>,
-        /// same names, same order, same text. <paramref name="idMilliseconds"/> is the ID's time
-        /// part (the server picks the sequence); null lets the server choose the whole ID.
+        /// The server-side append of one partition's run of entries (EVAL with the stream key as
+        /// its one key, so it runs on the node that owns the stream). Each entry is added with its
+        /// ID time (<c>&lt;ms&gt;-*</c>), raised to the ID the script added last, so a run is stored
+        /// in the order given; an entry older than the stream's top (another writer went ahead)
+        /// goes in with <c>*</c>, right after the top, keeping its true time in <c>ts</c>. It stops
+        /// at the first other error and answers <c>[stored, error]</c>: the count stored from the
+        /// start of the run and the error text, empty when all were stored.
         /// </summary>
-        internal static void WriteAdd(RespCommandBuffer commands, string streamKey, long? idMilliseconds, MonarchLogEntry entry, string host)
+        public static readonly string AppendScript = BuildAppendScript();
+
+        /// <summary>Arguments per entry after the script's count: the ID time, then the fifteen field values.</summary>
+        internal const int AppendArgumentsPerEntry = 1 + 15;
+
+        private static string BuildAppendScript()
         {
-            var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
-            commands.BeginCommand(3 + 2 * FieldNames.Length);
-            commands.WriteRaw(XaddCommand);
-            commands.WriteBulk(streamKey);
-            if (idMilliseconds is long milliseconds) commands.WriteBulkAutoSequenceId(milliseconds);
-            else commands.WriteBulk("*");
-            commands.WriteRaw(EncodedFieldNames[0]);
-            commands.WriteBulkRoundTrip(ts);
-            commands.WriteRaw(EncodedFieldNames[1]);
-            commands.WriteRaw(EncodedLevels[(int)entry.Level]);
-            commands.WriteRaw(EncodedFieldNames[2]);
-            commands.WriteBulk(entry.Service);
-            commands.WriteRaw(EncodedFieldNames[3]);
-            commands.WriteBulk(entry.Category);
-            commands.WriteRaw(EncodedFieldNames[4]);
-            commands.WriteBulk(entry.Message);
-            commands.WriteRaw(EncodedFieldNames[5]);
-            commands.WriteBulk(entry.Template);
-            commands.WriteRaw(EncodedFieldNames[6]);
-            commands.WriteBulk(entry.EventId);
-            commands.WriteRaw(EncodedFieldNames[7]);
-            commands.WriteBulk(entry.EventName);
-            commands.WriteRaw(EncodedFieldNames[8]);
-            commands.WriteBulk(entry.ExceptionType);
-            commands.WriteRaw(EncodedFieldNames[9]);
-            commands.WriteBulk(entry.ExceptionMessage);
-            commands.WriteRaw(EncodedFieldNames[10]);
-            commands.WriteBulk(entry.Exception);
-            commands.WriteRaw(EncodedFieldNames[11]);
-            commands.WriteBulk(entry.TraceId);
-            commands.WriteRaw(EncodedFieldNames[12]);
-            commands.WriteBulk(entry.SpanId);
-            commands.WriteRaw(EncodedFieldNames[13]);
-            commands.WriteBulk(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
-            commands.WriteRaw(EncodedFieldNames[14]);
-            commands.WriteBulk(entry.Properties);
+            var fields = new System.Text.StringBuilder();
+            for (var i = 0; i < FieldNames.Length; i++)
+            {
+                fields.Append(", '").Append((string?)FieldNames[i]).Append("', ARGV[b + ").Append(i + 1).Append(']');
+            }
+
+            return "local key = KEYS[1]\n"
+                + "local n = tonumber(ARGV[1])\n"
+                + "local floor, floorText = -1, nil\n"
+                + "local function add(id, b) return redis.pcall('XADD', key, id" + fields + ") end\n"
+                + "for i = 0, n - 1 do\n"
+                + "  local b = 2 + i * " + AppendArgumentsPerEntry + "\n"
+                + "  local id = ARGV[b] .. '-*'\n"
+                + "  if floorText ~= nil and tonumber(ARGV[b]) < floor then id = floorText .. '-*' end\n"
+                + "  local r = add(id, b)\n"
+                + "  if type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) then r = add('*', b) end\n"
+                + "  if type(r) == 'table' and r.err then return {i, r.err} end\n"
+                + "  floorText = string.match(r, '^(%d+)')\n"
+                + "  floor = tonumber(floorText)\n"
+                + "end\n"
+                + "return {n, ''}\n";
         }
 
-        internal static NameValueEntry[] Encode(MonarchLogEntry entry, string host)
+        private static readonly byte[] EvalCommand = RespCommandBuffer.EncodeBulk("EVAL");
+        private static readonly byte[] EncodedAppendScript = RespCommandBuffer.EncodeBulk(AppendScript);
+        private static readonly byte[] OneKey = RespCommandBuffer.EncodeBulk("1");
+
+        /// <summary>
+        /// Writes the append of one partition's run for the RESP write path: the same command and
+        /// arguments as <see cref="AppendArguments"/>, encoded straight into the buffer.
+        /// </summary>
+        internal static void WriteAppend(RespCommandBuffer commands, string streamKey, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, string host)
         {
-            var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
-            return new[]
+            commands.BeginCommand(5 + AppendArgumentsPerEntry * indexes.Count);
+            commands.WriteRaw(EvalCommand);
+            commands.WriteRaw(EncodedAppendScript);
+            commands.WriteRaw(OneKey);
+            commands.WriteBulk(streamKey);
+            commands.WriteBulk(indexes.Count);
+            for (var k = 0; k < indexes.Count; k++)
             {
+                var entry = entries[indexes[k]];
+                var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
+                commands.WriteBulk(idMilliseconds[k]);
+                commands.WriteBulkRoundTrip(ts);
+                commands.WriteRaw(EncodedLevels[(int)entry.Level]);
+                commands.WriteBulk(entry.Service);
+                commands.WriteBulk(entry.Category);
+                commands.WriteBulk(entry.Message);
+                commands.WriteBulk(entry.Template);
+                commands.WriteBulk(entry.EventId);
+                commands.WriteBulk(entry.EventName);
+                commands.WriteBulk(entry.ExceptionType);
+                commands.WriteBulk(entry.ExceptionMessage);
+                commands.WriteBulk(entry.Exception);
+                commands.WriteBulk(entry.TraceId);
+                commands.WriteBulk(entry.SpanId);
+                commands.WriteBulk(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
+                commands.WriteBulk(entry.Properties);
+            }
+        }
+
+        /// <summary>The EVAL arguments (after the command name) of one partition's run, for StackExchange.Redis.</summary>
+        internal static object[] AppendArguments(string streamKey, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, string host)
+        {
+            var arguments = new object[4 + AppendArgumentsPerEntry * indexes.Count];
+            arguments[0] = (RedisValue)AppendScript;
+            arguments[1] = (RedisValue)1;
+            arguments[2] = (RedisKey)streamKey;
+            arguments[3] = (RedisValue)indexes.Count;
+            var at = 4;
+            for (var k = 0; k < indexes.Count; k++)
+            {
+                var entry = entries[indexes[k]];
+                var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
+                arguments[at++] = (RedisValue)idMilliseconds[k];
                 // "O" of a UTC time is exactly the documented form, 2026-11-28T14:28:07.1234567Z.
-                new NameValueEntry(FieldNames[0], ts.ToString("O", CultureInfo.InvariantCulture)),
-                new NameValueEntry(FieldNames[1], LogLevels.StorageName(entry.Level)),
-                new NameValueEntry(FieldNames[2], entry.Service),
-                new NameValueEntry(FieldNames[3], entry.Category),
-                new NameValueEntry(FieldNames[4], entry.Message),
-                new NameValueEntry(FieldNames[5], entry.Template),
-                new NameValueEntry(FieldNames[6], entry.EventId),
-                new NameValueEntry(FieldNames[7], entry.EventName),
-                new NameValueEntry(FieldNames[8], entry.ExceptionType),
-                new NameValueEntry(FieldNames[9], entry.ExceptionMessage),
-                new NameValueEntry(FieldNames[10], entry.Exception),
-                new NameValueEntry(FieldNames[11], entry.TraceId),
-                new NameValueEntry(FieldNames[12], entry.SpanId),
-                new NameValueEntry(FieldNames[13], string.IsNullOrEmpty(entry.Host) ? host : entry.Host),
-                new NameValueEntry(FieldNames[14], entry.Properties),
-            };
+                arguments[at++] = (RedisValue)ts.ToString("O", CultureInfo.InvariantCulture);
+                arguments[at++] = (RedisValue)LogLevels.StorageName(entry.Level);
+                arguments[at++] = (RedisValue)entry.Service;
+                arguments[at++] = (RedisValue)entry.Category;
+                arguments[at++] = (RedisValue)entry.Message;
+                arguments[at++] = (RedisValue)entry.Template;
+                arguments[at++] = (RedisValue)entry.EventId;
+                arguments[at++] = (RedisValue)entry.EventName;
+                arguments[at++] = (RedisValue)entry.ExceptionType;
+                arguments[at++] = (RedisValue)entry.ExceptionMessage;
+                arguments[at++] = (RedisValue)entry.Exception;
+                arguments[at++] = (RedisValue)entry.TraceId;
+                arguments[at++] = (RedisValue)entry.SpanId;
+                arguments[at++] = (RedisValue)(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
+                arguments[at++] = (RedisValue)entry.Properties;
+            }
+
+            return arguments;
         }
 
         /// <summary>

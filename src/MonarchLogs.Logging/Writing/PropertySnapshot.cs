@@ -6,7 +6,7 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 
-namespace MonarchLogs.Logging
+namespace MonarchLogs.Logging.Writing
 {
     /// <summary>
     /// Makes property values safe to hand to another thread (scalars stay, anything else becomes
@@ -16,7 +16,24 @@ namespace MonarchLogs.Logging
     {
         private const int MaxSequenceItems = 64;
 
+        /// <summary>
+        /// The value as it is at log time. A value whose ToString() or enumeration throws costs only
+        /// itself: it becomes a note of what failed. Sequences keep their first 64 items, so an
+        /// endless or self-containing one ends.
+        /// </summary>
         public static object? Capture(object? value)
+        {
+            try
+            {
+                return CaptureUnchecked(value);
+            }
+            catch (Exception ex)
+            {
+                return $"[{value!.GetType().FullName} could not be read: {SafeText.Describe(ex)}]";
+            }
+        }
+
+        private static object? CaptureUnchecked(object? value)
         {
             switch (value)
             {
@@ -32,12 +49,14 @@ namespace MonarchLogs.Logging
                     foreach (var item in sequence)
                     {
                         if (items.Count == MaxSequenceItems) break;
-                        items.Add(item is IEnumerable && !(item is string) ? Convert.ToString(item, CultureInfo.InvariantCulture) : Capture(item));
+                        items.Add(item is IEnumerable && !(item is string) ? SafeText.ToStringOf(item) : Capture(item));
                     }
 
                     return items.ToArray();
+                case IFormattable formattable:
+                    return formattable.ToString(null, CultureInfo.InvariantCulture);
                 default:
-                    return Convert.ToString(value, CultureInfo.InvariantCulture);
+                    return SafeText.ToStringOf(value);
             }
         }
 
@@ -55,7 +74,7 @@ namespace MonarchLogs.Logging
             {
                 foreach (var property in HasRepeatedNames(properties) ? Deduplicate(properties) : properties)
                 {
-                    json.WritePropertyName(property.Key);
+                    json.WritePropertyName(WellFormed(property.Key ?? string.Empty));
                     WriteValue(json, property.Value);
                 }
             }
@@ -63,7 +82,7 @@ namespace MonarchLogs.Logging
             if (scopes is { Count: > 0 })
             {
                 json.WriteStartArray("Scope");
-                foreach (var scope in scopes) json.WriteStringValue(scope);
+                foreach (var scope in scopes) json.WriteStringValue(WellFormed(scope));
                 json.WriteEndArray();
             }
 
@@ -74,6 +93,19 @@ namespace MonarchLogs.Logging
 
         private static bool HasRepeatedNames(List<KeyValuePair<string, object?>> properties)
         {
+            // A handful of names are compared pairwise; more go through a set, so that an entry
+            // with thousands of properties costs time in proportion to their number.
+            if (properties.Count > 8)
+            {
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in properties)
+                {
+                    if (!names.Add(property.Key ?? string.Empty)) return true;
+                }
+
+                return false;
+            }
+
             for (var i = 1; i < properties.Count; i++)
             {
                 for (var j = 0; j < i; j++)
@@ -85,6 +117,32 @@ namespace MonarchLogs.Logging
             return false;
         }
 
+        /// <summary>The text with lone surrogates (which JSON cannot carry) replaced by U+FFFD.</summary>
+        internal static string WellFormed(string text)
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (!char.IsSurrogate(c)) continue;
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+
+                var chars = text.ToCharArray();
+                for (var j = i; j < chars.Length; j++)
+                {
+                    if (char.IsHighSurrogate(chars[j]) && j + 1 < chars.Length && char.IsLowSurrogate(chars[j + 1])) j++;
+                    else if (char.IsSurrogate(chars[j])) chars[j] = '\uFFFD';
+                }
+
+                return new string(chars);
+            }
+
+            return text;
+        }
+
         /// <summary>Each name once, where it first appeared, with its last value (an inner scope, then the state, wins).</summary>
         private static List<KeyValuePair<string, object?>> Deduplicate(List<KeyValuePair<string, object?>> properties)
         {
@@ -92,13 +150,13 @@ namespace MonarchLogs.Logging
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var property in properties)
             {
-                if (index.TryGetValue(property.Key, out var at))
+                if (index.TryGetValue(property.Key ?? string.Empty, out var at))
                 {
                     result[at] = property;
                 }
                 else
                 {
-                    index[property.Key] = result.Count;
+                    index[property.Key ?? string.Empty] = result.Count;
                     result.Add(property);
                 }
             }
@@ -111,7 +169,7 @@ namespace MonarchLogs.Logging
             switch (value)
             {
                 case null: json.WriteNullValue(); break;
-                case string s: json.WriteStringValue(s); break;
+                case string s: json.WriteStringValue(WellFormed(s)); break;
                 case bool b: json.WriteBooleanValue(b); break;
                 case int i: json.WriteNumberValue(i); break;
                 case long l: json.WriteNumberValue(l); break;
@@ -133,7 +191,7 @@ namespace MonarchLogs.Logging
                     foreach (var item in items) WriteValue(json, item);
                     json.WriteEndArray();
                     break;
-                default: json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+                default: json.WriteStringValue(WellFormed(SafeText.ToStringOf(value))); break;
             }
         }
     }

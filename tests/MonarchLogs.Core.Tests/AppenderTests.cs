@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Ingest;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
@@ -10,15 +11,33 @@ using static MonarchLogs.Core.Tests.StoreExtensions;
 
 namespace MonarchLogs.Core.Tests
 {
-    /// <summary>The provider's RESP write path against a real server, read back by the store engine; and what both write paths share.</summary>
-    public sealed class RespLogAppenderTests : IClassFixture<ValkeyFixture>
+    /// <summary>
+    /// Both append paths (the provider's own RESP path and StackExchange.Redis) against a real
+    /// server, read back by the store engine: the same stored form, one partition's failure costs
+    /// that partition only, the order of one writer is kept, another format version is refused
+    /// before anything is written.
+    /// </summary>
+    public sealed class AppenderTests : IClassFixture<ValkeyFixture>
     {
         private readonly ValkeyFixture _valkey;
 
-        public RespLogAppenderTests(ValkeyFixture valkey) => _valkey = valkey;
+        public AppenderTests(ValkeyFixture valkey) => _valkey = valkey;
 
         private RespLogAppender NewAppender(LogStore store, string? connectionString = null) =>
             new RespLogAppender(ConfigurationOptions.Parse(connectionString ?? _valkey.Server.ConnectionString), store.Format);
+
+        /// <summary>An append path by name, each on its own connection (as two processes would be).</summary>
+        private (ILogAppender Appender, IDisposable Owner) NewAppender(string path, LogStore store)
+        {
+            if (path == "resp")
+            {
+                var resp = NewAppender(store);
+                return (resp, resp);
+            }
+
+            var connection = _valkey.Server.Connect();
+            return (new StoreAppender(connection, store.Format), connection);
+        }
 
         [Fact]
         public async Task Entries_written_by_the_RESP_path_read_back_exactly_as_the_client_library_path_writes_them()
@@ -39,9 +58,11 @@ namespace MonarchLogs.Core.Tests
             };
 
             using var appender = NewAppender(viaResp);
-            var stored = new bool[entries.Count];
-            Assert.Equal(3, await appender.AppendAsync(entries, stored));
-            Assert.All(stored, Assert.True);
+            var batch = new AppendBatch(entries);
+            var result = await appender.AppendAsync(batch);
+            Assert.Equal(3, result.Stored);
+            Assert.Empty(result.Failures);
+            Assert.Equal(3, batch.StoredCount);
             await viaClient.AppendAsync(entries);
 
             var fromResp = await viaResp.ToListAsync(new LogQuery { OldestFirst = true });
@@ -66,62 +87,122 @@ namespace MonarchLogs.Core.Tests
             var store = _valkey.NewStore();
             using var appender = NewAppender(store);
             var entries = Enumerable.Range(0, 6000).Select(i => Entry("s" + (i % 5), (MonarchLogLevel)(i % 6), BaseTime.AddMilliseconds(i), "n" + i)).ToList();
-            var stored = new bool[entries.Count];
-            Assert.Equal(6000, await appender.AppendAsync(entries, stored));
+            Assert.Equal(6000, await appender.AppendBatchAsync(entries));
             Assert.Equal(Enumerable.Range(0, 6000).Select(i => "n" + i), (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
         }
 
         [Theory]
         [InlineData("resp")]
         [InlineData("client library")]
-        public async Task A_batch_that_failed_in_part_marks_what_was_stored_so_a_retry_stores_each_entry_once(string path)
+        public async Task A_partition_that_refuses_costs_its_own_entries_only_and_a_retry_stores_each_entry_once(string path)
         {
             var store = _valkey.NewStore();
-            using var resp = NewAppender(store);
-            ILogAppender appender = path == "resp" ? resp : store;
+            var (appender, owner) = NewAppender(path, store);
+            using var _ = owner;
             var db = _valkey.Connection.GetDatabase();
             var blocked = store.Format.GetPartition("b", MonarchLogLevel.Error).StreamKey;
             await db.StringSetAsync(blocked, "not a stream");
             var entries = Enumerable.Range(0, 30).Select(i => Entry(i % 3 == 0 ? "b" : "a", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "n" + i)).ToList();
-            var stored = new bool[entries.Count];
+            var batch = new AppendBatch(entries);
 
-            var error = await Assert.ThrowsAsync<RedisServerException>(() => appender.AppendAsync(entries, stored));
-            Assert.StartsWith("WRONGTYPE", error.Message);
-            Assert.Equal(Enumerable.Range(0, 30).Select(i => i % 3 != 0), stored);
+            var result = await appender.AppendAsync(batch);
+            Assert.Equal(20, result.Stored);
+            var failure = Assert.Single(result.Failures);
+            Assert.Equal(blocked, failure.Partition.StreamKey);
+            Assert.Equal("PartitionWrongType", failure.Error.ErrorId);
+            Assert.False(failure.Error.IsTransient);
+            Assert.Equal(Enumerable.Range(0, 30).Select(i => i % 3 != 0), Enumerable.Range(0, 30).Select(batch.IsStored));
 
             // The connection stays usable after a server error: the retry goes over it.
             await db.KeyDeleteAsync(blocked);
-            Assert.Equal(10, await appender.AppendAsync(entries, stored));
-            Assert.All(stored, Assert.True);
+            result = await appender.AppendAsync(batch);
+            Assert.Equal(10, result.Stored);
+            Assert.Empty(result.Failures);
+            Assert.Equal(0, batch.Unsettled);
             Assert.Equal(Enumerable.Range(0, 30).Select(i => "n" + i), (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
             Assert.Equal(new[] { "a", "b" }, await store.GetServicesAsync());
         }
 
-        [Fact]
-        public async Task An_entry_older_than_its_stream_top_goes_right_after_it_with_its_own_time()
+        [Theory]
+        [InlineData("resp")]
+        [InlineData("client library")]
+        public async Task An_entry_older_than_its_stream_top_goes_after_it_in_batch_order_with_its_own_time(string path)
         {
             var store = _valkey.NewStore();
-            using var appender = NewAppender(store);
-            await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "newer") }, new bool[1]);
-            var late = new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "older"), Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(11), "newest") };
-            var stored = new bool[2];
-            Assert.Equal(2, await appender.AppendAsync(late, stored));
+            var (appender, owner) = NewAppender(path, store);
+            using var _ = owner;
+            await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "newer") });
 
-            // The late entry is placed after the batch's own entries, at the top's millisecond.
+            // Another writer went ahead: this one's late entry and the one after it keep their order.
+            using var other = NewAppender(store);
+            await other.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(20), "other writer") });
+            Assert.Equal(2, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "older"), Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(11), "newest") }));
+
             var read = await store.ToListAsync(new LogQuery { OldestFirst = true });
-            Assert.Equal(new[] { "newer", "newest", "older" }, read.Select(e => e.Message));
+            Assert.Equal(new[] { "newer", "other writer", "older", "newest" }, read.Select(e => e.Message));
             Assert.Equal(BaseTime, read[2].Timestamp);
-            Assert.StartsWith(StreamId.ToUnixMilliseconds(BaseTime.AddMinutes(11)) + "-1@", read[2].Id);
+            Assert.Equal(BaseTime.AddMinutes(11), read[3].Timestamp);
         }
 
-        [Fact]
-        public async Task A_store_of_another_format_version_is_refused()
+        [Theory]
+        [InlineData("resp")]
+        [InlineData("client library")]
+        public async Task Each_writer_keeps_its_own_order_when_writers_share_a_partition_and_their_times_interleave(string path)
         {
             var store = _valkey.NewStore();
-            await _valkey.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, "99");
-            using var appender = NewAppender(store);
-            var error = await Assert.ThrowsAsync<MonarchLogsException>(() => appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime) }, new bool[1]));
+            var writers = Enumerable.Range(0, 4).Select(_ => NewAppender(path, store)).ToList();
+            try
+            {
+                // Each writer's times go up, but jitter back by up to 40 ms (threads take their
+                // time before they enqueue), and the writers' batches interleave.
+                var random = new Random(7);
+                await Task.WhenAll(writers.Select((writer, w) => Task.Run(async () =>
+                {
+                    var clock = BaseTime;
+                    for (var b = 0; b < 25; b++)
+                    {
+                        var entries = new List<MonarchLogEntry>();
+                        for (var i = 0; i < 20; i++)
+                        {
+                            int jitter;
+                            lock (random) jitter = random.Next(0, 40);
+                            clock = clock.AddMilliseconds(3);
+                            entries.Add(Entry("shared", MonarchLogLevel.Information, clock.AddMilliseconds(-jitter), $"{w}:{b * 20 + i:D4}"));
+                        }
+
+                        Assert.Equal(20, await writer.Appender.AppendBatchAsync(entries));
+                    }
+                })));
+            }
+            finally
+            {
+                foreach (var writer in writers) writer.Owner.Dispose();
+            }
+
+            var read = await store.ToListAsync(new LogQuery { OldestFirst = true });
+            Assert.Equal(2000, read.Count);
+            for (var w = 0; w < 4; w++)
+            {
+                var mine = read.Select(e => e.Message).Where(m => m.StartsWith(w + ":", StringComparison.Ordinal)).ToList();
+                Assert.Equal(mine.OrderBy(m => m, StringComparer.Ordinal), mine);
+            }
+        }
+
+        [Theory]
+        [InlineData("resp")]
+        [InlineData("client library")]
+        public async Task A_store_of_another_format_version_is_refused_before_anything_is_written(string path)
+        {
+            var store = _valkey.NewStore();
+            await _valkey.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, "2");
+            var (appender, owner) = NewAppender(path, store);
+            using var _ = owner;
+            var error = await Assert.ThrowsAsync<MonarchLogsException>(() => appender.AppendAsync(new AppendBatch(new[] { Entry("s", MonarchLogLevel.Error, BaseTime) })));
             Assert.Equal("UnsupportedStorageFormat", error.ErrorId);
+            Assert.False(error.IsTransient);
+            var db = _valkey.Connection.GetDatabase();
+            Assert.False(await db.KeyExistsAsync(store.Format.GetPartition("s", MonarchLogLevel.Error).StreamKey));
+            Assert.False(await db.KeyExistsAsync(store.Format.PartitionsKey));
         }
 
         [Fact]
@@ -131,16 +212,16 @@ namespace MonarchLogs.Core.Tests
             using var reader = server.Connect();
             var store = new LogStore(reader, new StorageFormat("restart"));
             using var appender = new RespLogAppender(ConfigurationOptions.Parse(server.ConnectionString + ",connectTimeout=1000"), store.Format);
-            Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime, "before") }, new bool[1]));
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime, "before") }));
 
             await server.StopAsync(save: true);
-            var during = new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(1), "after") };
-            var stored = new bool[1];
-            await Assert.ThrowsAnyAsync<Exception>(() => appender.AppendAsync(during, stored));
-            Assert.False(stored[0]);
+            var during = new AppendBatch(new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(1), "after") });
+            var lost = StoreErrors.Classify(await Assert.ThrowsAnyAsync<Exception>(() => appender.AppendAsync(during)));
+            Assert.True(lost.IsTransient);
+            Assert.False(during.IsStored(0));
 
             await server.StartAgainAsync();
-            Assert.Equal(1, await appender.AppendAsync(during, stored));
+            Assert.Equal(1, (await appender.AppendAsync(during)).Stored);
             Assert.Equal(new[] { "before", "after" }, (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
         }
 
@@ -149,15 +230,15 @@ namespace MonarchLogs.Core.Tests
         {
             var store = _valkey.NewStore();
             using var appender = NewAppender(store);
-            Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime, "before") }, new bool[1]));
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime, "before") }));
 
             // As Valkey's idle timeout or a firewall would: the connection goes while unused.
             await Task.Delay(RespConnection.StaleAfter + TimeSpan.FromSeconds(1));
             await _valkey.Connection.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
 
-            var stored = new bool[1];
-            Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(1), "after") }, stored));
-            Assert.True(stored[0]);
+            var after = new AppendBatch(new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(1), "after") });
+            Assert.Equal(1, (await appender.AppendAsync(after)).Stored);
+            Assert.True(after.IsStored(0));
             Assert.Equal(new[] { "before", "after" }, (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
         }
 
@@ -175,7 +256,7 @@ namespace MonarchLogs.Core.Tests
             var format = new StorageFormat("auth");
             using (var appender = new RespLogAppender(options, format))
             {
-                Assert.Equal(1, await appender.AppendAsync(new[] { Entry("s", MonarchLogLevel.Warning, BaseTime, "in db 3") }, new bool[1]));
+                Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Warning, BaseTime, "in db 3") }));
             }
 
             using var reader = ConnectionMultiplexer.Connect(options);
@@ -185,7 +266,7 @@ namespace MonarchLogs.Core.Tests
 
             options.Password = "wrong";
             using var refused = new RespLogAppender(options, format);
-            var error = await Assert.ThrowsAsync<MonarchLogsException>(() => refused.AppendAsync(new[] { Entry("s", MonarchLogLevel.Warning, BaseTime) }, new bool[1]));
+            var error = await Assert.ThrowsAsync<MonarchLogsException>(() => refused.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Warning, BaseTime) }));
             Assert.Equal("ValkeyAuthenticationFailed", error.ErrorId);
             Assert.DoesNotContain("wrong", error.Message.Replace("WRONGPASS", string.Empty));
         }

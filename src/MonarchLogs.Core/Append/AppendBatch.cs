@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using MonarchLogs.Core.Storage;
+
+namespace MonarchLogs.Core.Append
+{
+    /// <summary>
+    /// A batch of entries and, for each, whether it is settled: stored by an earlier attempt, or
+    /// given up by the caller (its partition was refused). Appenders send only what is unsettled.
+    /// </summary>
+    public sealed class AppendBatch
+    {
+        private readonly bool[] _settled;
+        private readonly bool[] _stored;
+        private int _sent;
+
+        public AppendBatch(IReadOnlyList<MonarchLogEntry> entries)
+        {
+            Entries = entries ?? throw new ArgumentNullException(nameof(entries));
+            _settled = new bool[entries.Count];
+            _stored = new bool[entries.Count];
+        }
+
+        public IReadOnlyList<MonarchLogEntry> Entries { get; }
+
+        public int Count => Entries.Count;
+
+        /// <summary>Whether any attempt put this batch's commands on the wire (so an unanswered entry is "unconfirmed", not "never sent").</summary>
+        public bool Sent => Volatile.Read(ref _sent) == 1;
+
+        public bool IsSettled(int index) => _settled[index];
+
+        public bool IsStored(int index) => _stored[index];
+
+        /// <summary>Entries neither stored nor given up.</summary>
+        public int Unsettled
+        {
+            get
+            {
+                var count = 0;
+                foreach (var settled in _settled) if (!settled) count++;
+                return count;
+            }
+        }
+
+        public int StoredCount
+        {
+            get
+            {
+                var count = 0;
+                foreach (var stored in _stored) if (stored) count++;
+                return count;
+            }
+        }
+
+        internal void MarkSent() => Volatile.Write(ref _sent, 1);
+
+        internal void MarkStored(int index)
+        {
+            _stored[index] = true;
+            _settled[index] = true;
+        }
+
+        /// <summary>Gives up the unsettled entries of one partition; returns how many.</summary>
+        public int GiveUp(Partition partition, StorageFormat format)
+        {
+            var count = 0;
+            for (var i = 0; i < _settled.Length; i++)
+            {
+                if (_settled[i]) continue;
+                if (format.GetPartition(Entries[i].Service, Entries[i].Level).StreamKey != partition.StreamKey) continue;
+                _settled[i] = true;
+                count++;
+            }
+
+            return count;
+        }
+
+        /// <summary>Gives up every unsettled entry; returns how many.</summary>
+        public int GiveUpAll()
+        {
+            var count = 0;
+            for (var i = 0; i < _settled.Length; i++)
+            {
+                if (_settled[i]) continue;
+                _settled[i] = true;
+                count++;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>What one append attempt stored, and the partitions the server refused.</summary>
+    public sealed class AppendResult
+    {
+        internal AppendResult(int stored, IReadOnlyList<PartitionFailure> failures)
+        {
+            Stored = stored;
+            Failures = failures;
+        }
+
+        /// <summary>Entries this attempt stored.</summary>
+        public int Stored { get; }
+
+        /// <summary>One per partition whose append failed, classified by <see cref="StoreErrors"/>.</summary>
+        public IReadOnlyList<PartitionFailure> Failures { get; }
+
+        /// <summary>The registry could not be written (its entries are stored, but readers do not list a new partition until it is).</summary>
+        public MonarchLogsException? RegistryFailure { get; internal set; }
+    }
+
+    /// <summary>A partition whose entries the server did not take in one attempt, and why.</summary>
+    public sealed class PartitionFailure
+    {
+        internal PartitionFailure(Partition partition, MonarchLogsException error)
+        {
+            Partition = partition;
+            Error = error;
+        }
+
+        public Partition Partition { get; }
+
+        public MonarchLogsException Error { get; }
+    }
+}

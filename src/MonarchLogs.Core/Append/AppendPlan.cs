@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using MonarchLogs.Core.Storage;
+
+namespace MonarchLogs.Core.Append
+{
+    /// <summary>The unsettled entries of one partition in a batch, in batch order, and the ID time each is sent with.</summary>
+    internal sealed class PartitionRun
+    {
+        public PartitionRun(Partition partition)
+        {
+            Partition = partition;
+        }
+
+        public Partition Partition { get; }
+
+        public List<int> Indexes { get; } = new List<int>();
+
+        public List<long> IdMilliseconds { get; } = new List<long>();
+    }
+
+    /// <summary>
+    /// Splits a batch into one run per partition and gives every entry the time part of its
+    /// stream ID: its event time, raised to the last one this appender sent to the partition. The
+    /// queue holds entries in the order they were logged, but a thread may take its timestamp
+    /// before another thread that enqueues first; raising keeps the IDs of one process in queue
+    /// order, so the server never refuses an entry of this process as older than its own last one.
+    /// </summary>
+    internal sealed class AppendPlanner
+    {
+        private const int MaxTrackedPartitions = 100_000;
+        private readonly StorageFormat _format;
+        private readonly Dictionary<string, long> _lastSent = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        public AppendPlanner(StorageFormat format) => _format = format;
+
+        public List<PartitionRun> Plan(AppendBatch batch)
+        {
+            var runs = new List<PartitionRun>();
+            var byKey = new Dictionary<string, PartitionRun>(StringComparer.Ordinal);
+            lock (_lastSent)
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (batch.IsSettled(i)) continue;
+                    var entry = batch.Entries[i];
+                    var partition = _format.GetPartition(entry.Service, entry.Level);
+                    if (!byKey.TryGetValue(partition.StreamKey, out var run))
+                    {
+                        run = new PartitionRun(partition);
+                        byKey.Add(partition.StreamKey, run);
+                        runs.Add(run);
+                    }
+
+                    // An ID cannot be before 1970: such an entry (imported, a broken clock) goes in at 0.
+                    var milliseconds = Math.Max(0, StreamId.ToUnixMilliseconds(entry.Timestamp));
+                    if (_lastSent.TryGetValue(partition.StreamKey, out var last) && last > milliseconds) milliseconds = last;
+                    else if (_lastSent.Count < MaxTrackedPartitions || _lastSent.ContainsKey(partition.StreamKey)) _lastSent[partition.StreamKey] = milliseconds;
+                    run.Indexes.Add(i);
+                    run.IdMilliseconds.Add(milliseconds);
+                }
+            }
+
+            return runs;
+        }
+
+        /// <summary>
+        /// Forgets what was sent to a partition whose append failed: its retry goes with the
+        /// entries' own times (the server still puts anything older than its top after it).
+        /// </summary>
+        public void Forget(Partition partition)
+        {
+            lock (_lastSent) _lastSent.Remove(partition.StreamKey);
+        }
+
+        /// <summary>Forgets every partition: after a lost connection nothing is known of what went in.</summary>
+        public void Reset()
+        {
+            lock (_lastSent) _lastSent.Clear();
+        }
+    }
+}
