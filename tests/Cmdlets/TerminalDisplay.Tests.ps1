@@ -2,7 +2,7 @@
 # Log text must not drive the operator's terminal. Entries whose message, category, exception
 # and service hold escape sequences, BEL, NUL, lone CR, forged lines, a C1 CSI and bidi overrides
 # are written to a real valkey-server; every view of them (the default table, Format-Table,
-# Format-List, Watch-MonarchLog, the other cmdlets' views)
+# Format-List, Watch-MonarchLog, the other cmdlets' views, errors, verbose lines)
 # must show those characters as PowerShell-style tokens (`e, `a, `0, `r, `n, `u{202E}), and the
 # objects (.Message, Export-Csv, ConvertTo-Json) must keep the exact text.
 
@@ -33,6 +33,11 @@ BeforeAll {
             Message = $message; ExceptionType = 'System.InvalidOperationException'; Exception = $exception; Properties = '{"K":1}' }
         [pscustomobject]@{ Timestamp = $now.AddMinutes(-1); Level = 'information'; Service = $service; Category = 'Plain'
             Message = 'plain text'; Properties = '' }
+    )
+
+    # An old entry for the retention test's verbose line.
+    Write-MonarchTestEntry -Server $server -Prefix 'old:logs' -Entry @(
+        [pscustomobject]@{ Timestamp = $now.AddDays(-40); Level = 'warning'; Service = $service; Message = 'old' }
     )
 
     # Tokens each text view must show, one for every kind of character in the data.
@@ -145,6 +150,28 @@ Describe 'Terminal-safe display of log text' {
             $text = $status.Partitions | Out-String -Width 4000
             Get-RawControl $text | Should -BeNullOrEmpty
             $text | Should -Match ([regex]::Escape($serviceToken))
+        }
+
+        It 'Remove-ExpiredMonarchLog names the partition escaped in its verbose lines' {
+            $verbose = @(Remove-ExpiredMonarchLog @c -Prefix 'old:logs' -RetentionDays 30 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $removed = @($verbose | Where-Object { $_ -like '*: removed 1 entries*' })
+            $removed.Count | Should -Be 1
+            Get-RawControl $removed[0] | Should -BeNullOrEmpty
+            $removed[0] | Should -Match ('^' + [regex]::Escape("$serviceToken/warning: removed"))
+        }
+
+        It 'an error that quotes the store''s text shows it escaped; the exception keeps it exact' {
+            $version = "9${e}]0;pwned`a${e}[2J"
+            Invoke-MonarchTestCli -Server $server SET 'odd:logs:format' $version | Out-Null
+            $failure = { Get-MonarchLog @c -Prefix 'odd:logs' } |
+                Should -Throw -ErrorId 'UnsupportedStorageFormat,MonarchLogs.Cmdlets.GetMonarchLogCommand' -PassThru
+            $failure.Exception.Message.Contains("version $version;") | Should -BeTrue
+            Get-RawControl $failure.ErrorDetails.Message | Should -BeNullOrEmpty
+            $failure.ErrorDetails.Message | Should -Match ([regex]::Escape('version 9`e]0;pwned`a`e[2J;'))
+            $shown = $failure | Out-String -Width 4000
+            Get-RawControl $shown | Should -BeNullOrEmpty
+            $shown | Should -Match ([regex]::Escape('9`e]0;pwned`a`e[2J'))
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Management.Automation;
 using System.Text;
 
 namespace MonarchLogs.Cmdlets.Display
@@ -17,8 +18,8 @@ namespace MonarchLogs.Cmdlets.Display
     /// shown as it is, so that .NET generic names (List`1) stay readable; the exact text is always
     /// in the object's properties.
     /// </para>
-    /// Used only for display, by the views of MonarchLogs.Format.ps1xml. The objects in the
-    /// pipeline keep the exact text.
+    /// Used only for display: by the views of MonarchLogs.Format.ps1xml, and for the messages of
+    /// errors, warnings and confirmations. The objects in the pipeline keep the exact text.
     /// </summary>
     public static class TerminalText
     {
@@ -43,6 +44,29 @@ namespace MonarchLogs.Cmdlets.Display
 
         /// <summary>True when <see cref="Escape"/> would change the text.</summary>
         public static bool NeedsEscaping(string? text) => !string.IsNullOrEmpty(text) && IndexOfUnsafe(text) >= 0;
+
+        /// <summary>
+        /// The record with its message, and the target name that the longer error views show,
+        /// escaped for display when they need it; <see cref="ErrorRecord.Exception"/> and
+        /// <see cref="ErrorRecord.TargetObject"/> keep the exact text for scripts.
+        /// </summary>
+        public static ErrorRecord ForDisplay(ErrorRecord record)
+        {
+            var message = record.ErrorDetails?.Message ?? record.Exception?.Message;
+            if (NeedsEscaping(message))
+            {
+                var details = new ErrorDetails(Escape(message));
+                if (record.ErrorDetails?.RecommendedAction is { } action) details.RecommendedAction = Escape(action);
+                record.ErrorDetails = details;
+            }
+
+            if (NeedsEscaping(record.CategoryInfo.TargetName))
+            {
+                record.CategoryInfo.TargetName = Escape(record.CategoryInfo.TargetName);
+            }
+
+            return record;
+        }
 
         private static int IndexOfUnsafe(string text)
         {
