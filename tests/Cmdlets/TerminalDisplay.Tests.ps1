@@ -2,7 +2,7 @@
 # Log text must not drive the operator's terminal. Entries whose message, category, exception
 # and service hold escape sequences, BEL, NUL, lone CR, forged lines, a C1 CSI and bidi overrides
 # are written to a real valkey-server; every view of them (the default table, Format-Table,
-# Format-List, Watch-MonarchLog, the other cmdlets' views, errors, verbose lines)
+# Format-List, Watch-MonarchLog, the other cmdlets' views, errors, verbose lines, completion)
 # must show those characters as PowerShell-style tokens (`e, `a, `0, `r, `n, `u{202E}), and the
 # objects (.Message, Export-Csv, ConvertTo-Json) must keep the exact text.
 
@@ -172,6 +172,17 @@ Describe 'Terminal-safe display of log text' {
             $shown = $failure | Out-String -Width 4000
             Get-RawControl $shown | Should -BeNullOrEmpty
             $shown | Should -Match ([regex]::Escape('9`e]0;pwned`a`e[2J'))
+        }
+
+        It 'completion lists the service escaped and completes to a string that names it exactly' {
+            $line = "Get-MonarchLog -ConnectionString $($server.ConnectionString) -Service pay"
+            $match = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches)
+            $match.Count | Should -Be 1
+            $match[0].ListItemText | Should -BeExactly $serviceToken
+            $match[0].ToolTip | Should -BeExactly $serviceToken
+            Get-RawControl $match[0].CompletionText | Should -BeNullOrEmpty
+            $match[0].CompletionText | Should -BeExactly ('"' + $serviceToken + '"')
+            Invoke-Expression $match[0].CompletionText | Should -BeExactly $service
         }
     }
 }

@@ -42,6 +42,24 @@ namespace MonarchLogs.Cmdlets.Display
             return builder.ToString();
         }
 
+        /// <summary>
+        /// A PowerShell double-quoted string that evaluates to exactly the text, written with the
+        /// same tokens, for a completion that must name a value without putting its control
+        /// characters on the command line.
+        /// </summary>
+        public static string ToDoubleQuotedLiteral(string text)
+        {
+            var builder = new StringBuilder(text.Length + 8).Append('"');
+            foreach (var c in text)
+            {
+                if (IsUnsafe(c)) AppendToken(builder, c);
+                else if (c == '`' || c == '$' || IsDoubleQuote(c)) builder.Append('`').Append(c);
+                else builder.Append(c);
+            }
+
+            return builder.Append('"').ToString();
+        }
+
         /// <summary>True when <see cref="Escape"/> would change the text.</summary>
         public static bool NeedsEscaping(string? text) => !string.IsNullOrEmpty(text) && IndexOfUnsafe(text) >= 0;
 
@@ -85,6 +103,9 @@ namespace MonarchLogs.Cmdlets.Display
             || c == '\u200E' || c == '\u200F'
             || (c >= '\u2028' && c <= '\u202E')
             || (c >= '\u2066' && c <= '\u2069');
+
+        // PowerShell ends a double-quoted string at any of these, not only at '"'.
+        private static bool IsDoubleQuote(char c) => c == '"' || c == '\u201C' || c == '\u201D' || c == '\u201E';
 
         private static void AppendToken(StringBuilder builder, char c)
         {
