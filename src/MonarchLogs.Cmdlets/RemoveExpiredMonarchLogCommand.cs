@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using MonarchLogs.Cmdlets.Arguments;
+using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Cmdlets.Infrastructure;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
@@ -63,6 +64,8 @@ namespace MonarchLogs.Cmdlets
             DateTime? oldest = null, newest = null;
             foreach (var partition in partitions)
             {
+                // The service name is the writers' text: escaped wherever it is shown (-WhatIf, -Confirm, -Verbose).
+                var shownName = TerminalText.Escape(partition.ToString());
                 if (whatIf)
                 {
                     if (!TryAwait(store.PreviewExpiredAsync(partition, cutoff, StopToken), partition.ToString(), out var preview)) continue;
@@ -72,17 +75,17 @@ namespace MonarchLogs.Cmdlets
                     bytes += preview.EstimatedBytes;
                     if (preview.Oldest is { } first && (oldest is null || first < oldest)) oldest = first;
                     if (preview.Newest is { } last && (newest is null || last > newest)) newest = last;
-                    ShouldProcess(partition.ToString(),
+                    ShouldProcess(shownName,
                         $"Remove {preview.ExpiredEntries} of {preview.TotalEntries} entries, written {FormatTime(preview.Oldest)} to {FormatTime(preview.Newest)}, about {FormatBytes(preview.EstimatedBytes)}");
                     continue;
                 }
 
-                if (!ShouldProcess(partition.ToString(), $"Remove the entries older than {FormatTime(cutoff)}")) continue;
+                if (!ShouldProcess(shownName, $"Remove the entries older than {FormatTime(cutoff)}")) continue;
                 if (!TryAwait(store.RemoveExpiredAsync(partition, cutoff, StopToken), partition.ToString(), out var result)) continue;
                 if (result.RemovedEntries > 0) touched++;
                 entries += result.RemovedEntries;
                 bytes += result.BytesReclaimed;
-                WriteVerbose($"{partition}: removed {result.RemovedEntries} entries in {result.TrimCommands} commands, reclaimed {FormatBytes(result.BytesReclaimed)}.");
+                WriteVerbose($"{shownName}: removed {result.RemovedEntries} entries in {result.TrimCommands} commands, reclaimed {FormatBytes(result.BytesReclaimed)}.");
             }
 
             WriteObject(new RetentionSummary

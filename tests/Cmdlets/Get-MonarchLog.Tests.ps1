@@ -329,13 +329,12 @@ Describe 'Get-MonarchLog' {
             }
         }
 
-        It 'Select-Object -First 5 over 100 000 entries answers at once and stops reading' {
+        It 'Select-Object -First 5 over 100 000 entries stops reading' {
             Invoke-MonarchTestCli -Server $server CONFIG RESETSTAT | Out-Null
-            $elapsed = Measure-Command { $script:five = @(Get-MonarchLog @c -Prefix 'big:logs' | Select-Object -First 5) }
+            $five = @(Get-MonarchLog @c -Prefix 'big:logs' | Select-Object -First 5)
             $five.Count | Should -Be 5
             $five[0].Message | Should -Be 'bulk 99999'
             $five[4].Message | Should -Be 'bulk 99995'
-            $elapsed.TotalSeconds | Should -BeLessThan 2
             # One first page and at most the next one prefetched, not 100 pages.
             Get-RangeCalls | Should -BeLessOrEqual 2
         }
@@ -473,10 +472,8 @@ Describe 'Get-MonarchLog' {
             { Get-MonarchLog @c -Before '12-0@orders/loud' } | Should -Throw -ErrorId 'InvalidCursor,MonarchLogs.Cmdlets.GetMonarchLogCommand'
         }
 
-        It 'an unreachable server is ValkeyUnreachable within seconds, in one line' {
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        It 'an unreachable server is ValkeyUnreachable, in one line' {
             $failure = { Get-MonarchLog -ConnectionString '127.0.0.1:1' } | Should -Throw -ErrorId 'ValkeyUnreachable,MonarchLogs.Cmdlets.GetMonarchLogCommand' -PassThru
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
             $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
             $failure.Exception.Message | Should -Match '127\.0\.0\.1:1\b'
             $failure.Exception.Message | Should -Not -Match "`n|   at "

@@ -1,6 +1,8 @@
 #Requires -Version 7.4
-# Watch-MonarchLog against a real valkey-server: backlog, latency of live entries, filters,
-# -Count, -Timeout, stopping (Ctrl+C) and a Valkey restart in the middle of a watch.
+# Watch-MonarchLog against a real valkey-server: backlog, live entries, filters, -Count,
+# -Timeout, stopping (Ctrl+C) and a Valkey restart in the middle of a watch. How fast entries
+# show up is measured by the benchmarks (bench/), not asserted here; the waits below are only
+# deadlines after which a test gives up.
 
 BeforeAll {
     $script:modulePath = Join-Path $PSScriptRoot '..' '..' 'artifacts' 'module' 'MonarchLogs'
@@ -79,29 +81,35 @@ Describe 'Watch-MonarchLog' {
             $result.Message | Should -Be 'old 3', 'old 5'
         }
 
-        It 'Select-Object -First 2 ends the watch at once' {
-            $elapsed = Measure-Command { $script:two = @(Watch-MonarchLog @c -Service backlog -Tail 5 | Select-Object -First 2) }
-            $two.Message | Should -Be 'old 1', 'old 2'
-            $elapsed.TotalSeconds | Should -BeLessThan 2
+        It 'Select-Object -First 2 ends the watch' {
+            # Without -Count or -Timeout only Select-Object can end it; the deadline keeps a
+            # watch that does not end from hanging the run.
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript('param($module, $connection) Import-Module $module; Watch-MonarchLog -ConnectionString $connection -Service backlog -Tail 5 | Select-Object -First 2').
+                    AddArgument($modulePath).AddArgument($server.ConnectionString)
+                $handle = $ps.BeginInvoke()
+                Wait-Until { $handle.IsCompleted } 30 | Should -BeTrue -Because 'Select-Object -First 2 stops the watch'
+                $two = @($ps.EndInvoke($handle))
+                $two.Message | Should -Be 'old 1', 'old 2'
+                $ps.Streams.Error.Count | Should -Be 0
+            }
+            finally {
+                if (-not $handle.IsCompleted) { $ps.Stop() }
+                $ps.Dispose()
+            }
         }
     }
 
     Context 'Live entries' {
-        It 'shows a new entry within 100 ms of its write (median; the slow poll alone would take up to 1 s)' {
+        It 'shows each new entry, in the order written' {
             $watch = Start-Watch @{ ConnectionString = $server.ConnectionString; Service = 'live' }
             try {
-                $latencies = foreach ($i in 1..20) {
+                foreach ($i in 1..20) {
                     Write-MonarchTestEntry -Server $server -Entry (New-Entry live "live $i")
-                    $written = [System.Diagnostics.Stopwatch]::StartNew()
-                    Wait-Until { $watch.Output.Count -ge $i } 3 | Should -BeTrue
-                    $written.Elapsed.TotalMilliseconds
+                    Wait-Until { $watch.Output.Count -ge $i } 10 | Should -BeTrue
                 }
                 (Get-Shown $watch).Message | Should -Be (1..20 | ForEach-Object { "live $_" })
-                $sorted = @($latencies | Sort-Object)
-                Write-Host "    latencies after the writer returned (ms): $(($sorted | ForEach-Object { [int] $_ }) -join ', ')"
-                $sorted[9] | Should -BeLessThan 100
-                $sorted[17] | Should -BeLessThan 250
-                $sorted[-1] | Should -BeLessThan 1000
             }
             finally { Stop-Watch $watch }
         }
@@ -113,9 +121,7 @@ Describe 'Watch-MonarchLog' {
             $watch = Start-Watch @{ ConnectionString = $server.ConnectionString; Service = 'quiet' }
             try {
                 Write-MonarchTestEntry -Server $server -Entry (New-Entry quiet 'no nudge') -NoNotify
-                $written = [System.Diagnostics.Stopwatch]::StartNew()
-                Wait-Until { $watch.Output.Count -ge 1 } 3 | Should -BeTrue
-                $written.Elapsed.TotalSeconds | Should -BeLessThan 1.5
+                Wait-Until { $watch.Output.Count -ge 1 } 10 | Should -BeTrue
                 (Get-Shown $watch).Message | Should -Be 'no nudge'
             }
             finally { Stop-Watch $watch }
@@ -148,9 +154,7 @@ Describe 'Watch-MonarchLog' {
             try {
                 Write-MonarchTestEntry -Server $server -Entry (New-Entry newcomer-1 'first words')
                 # The writer's nudge makes the watch read the registry again and find the new partition.
-                $written = [System.Diagnostics.Stopwatch]::StartNew()
-                Wait-Until { $watch.Output.Count -ge 1 } 8 | Should -BeTrue
-                $written.Elapsed.TotalSeconds | Should -BeLessThan 1.5
+                Wait-Until { $watch.Output.Count -ge 1 } 10 | Should -BeTrue
                 (Get-Shown $watch).Message | Should -Be 'first words'
             }
             finally { Stop-Watch $watch }
@@ -169,7 +173,7 @@ Describe 'Watch-MonarchLog' {
             finally { Stop-Watch $watch }
         }
 
-        It '-Timeout <Timeout> ends quietly after about <Seconds> s' -ForEach @(
+        It '-Timeout <Timeout> ends quietly, not before <Seconds> s' -ForEach @(
             @{ Timeout = 1; Seconds = 1 }
             @{ Timeout = '1.5'; Seconds = 1.5 }
             @{ Timeout = (New-TimeSpan -Milliseconds 1200); Seconds = 1.2 }
@@ -178,15 +182,16 @@ Describe 'Watch-MonarchLog' {
             $elapsed = Measure-Command { $script:result = @(Watch-MonarchLog @c -Service 'silent' -Timeout $Timeout -ErrorVariable problems) }
             $result.Count | Should -Be 0
             $problems.Count | Should -Be 0
+            # The lower bound shows the value was read as that duration; a unit misread as
+            # minutes, or 1.5 read as 15, would not end within the test's 10 s.
             $elapsed.TotalSeconds | Should -BeGreaterOrEqual ($Seconds - 0.05)
-            $elapsed.TotalSeconds | Should -BeLessThan ($Seconds + 1)
+            $elapsed.TotalSeconds | Should -BeLessThan 10
         }
 
-        It 'Stop (Ctrl+C) ends it within one second' {
+        It 'Stop (Ctrl+C) ends it' {
             $watch = Start-Watch @{ ConnectionString = $server.ConnectionString; Service = 'stopped' }
             Start-Sleep -Milliseconds 300
-            $elapsed = Measure-Command { $watch.PowerShell.Stop() }
-            $elapsed.TotalSeconds | Should -BeLessThan 1
+            $watch.PowerShell.Stop()
             $watch.Handle.IsCompleted | Should -BeTrue
             $watch.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
             $watch.PowerShell.Dispose()
@@ -217,13 +222,14 @@ Describe 'Watch-MonarchLog' {
             finally { Stop-Watch $watch }
         }
 
-        It 'Stop ends it within one second while Valkey is down' {
+        It 'Stop ends it while Valkey is down' {
             $watch = Start-Watch @{ ConnectionString = $server.ConnectionString; Service = 'down' }
             try {
                 Stop-MonarchTestServer -Server $server
                 Start-Sleep -Milliseconds 1500
-                $elapsed = Measure-Command { $watch.PowerShell.Stop() }
-                $elapsed.TotalSeconds | Should -BeLessThan 1
+                $watch.PowerShell.Stop()
+                $watch.Handle.IsCompleted | Should -BeTrue
+                $watch.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
             }
             finally {
                 Stop-Watch $watch

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Threading;
+using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Cmdlets.Infrastructure;
 
 namespace MonarchLogs.Cmdlets.Arguments
@@ -33,7 +34,7 @@ namespace MonarchLogs.Cmdlets.Arguments
                 var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
                 return services
                     .Where(s => pattern.IsMatch(s))
-                    .Select(s => new CompletionResult(Quote(s), s, CompletionResultType.ParameterValue, s))
+                    .Select(s => new CompletionResult(Quote(s), TerminalText.Escape(s), CompletionResultType.ParameterValue, TerminalText.Escape(s)))
                     .ToList();
             }
             catch (Exception)
@@ -43,8 +44,11 @@ namespace MonarchLogs.Cmdlets.Arguments
             }
         }
 
+        // A name with control or bidi characters is written as a double-quoted string with
+        // escapes (TerminalText), so that the command line names it exactly without holding them.
         private static string Quote(string service) =>
-            service.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '@', '#', '&', '|', '<', '>' }) >= 0
+            TerminalText.NeedsEscaping(service) ? TerminalText.ToDoubleQuotedLiteral(service)
+            : service.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '@', '#', '&', '|', '<', '>' }) >= 0
                 ? "'" + service.Replace("'", "''") + "'"
                 : service;
     }

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
@@ -51,6 +52,18 @@ namespace MonarchLogs.Cmdlets.Infrastructure
             _stopping?.Dispose();
             GC.SuppressFinalize(this);
         }
+
+        /// <summary>
+        /// Every error of a MonarchLogs cmdlet goes out through here (these hide
+        /// <see cref="Cmdlet.WriteError"/> and <see cref="Cmdlet.ThrowTerminatingError"/> for all
+        /// the cmdlets deriving from this class). A store error can quote a service name or a
+        /// key, which are the writers' text: its displayed message is escaped for the terminal,
+        /// while the exception and the target keep the exact text (<see cref="TerminalText"/>).
+        /// </summary>
+        private protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(TerminalText.ForDisplay(errorRecord));
+
+        /// <inheritdoc cref="WriteError"/>
+        private protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(TerminalText.ForDisplay(errorRecord));
 
         private protected ConnectionTarget ResolveTarget() =>
             ConnectionTarget.Resolve(ConnectionString, Credential, Prefix, SessionConnections.SessionDefault);
