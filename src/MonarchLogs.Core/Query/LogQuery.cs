@@ -22,7 +22,7 @@ namespace MonarchLogs.Core.Query
         /// <summary>This level and above.</summary>
         public MonarchLogLevel? MinimumLevel { get; init; }
 
-        /// <summary>Service names or wildcards (<c>*</c>, <c>?</c>), case-insensitive.</summary>
+        /// <summary>Service names or wildcards (<c>*</c>, <c>?</c>, <c>[a-z]</c>, <c>`</c> escapes; see <see cref="Wildcard"/>), case-insensitive.</summary>
         public IReadOnlyList<string>? Services { get; init; }
 
         public IReadOnlyList<string>? ExcludeServices { get; init; }
