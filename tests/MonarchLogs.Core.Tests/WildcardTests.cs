@@ -1,4 +1,5 @@
 using System;
+using System.Text.RegularExpressions;
 using MonarchLogs.Core.Query;
 
 namespace MonarchLogs.Core.Tests
@@ -97,6 +98,19 @@ namespace MonarchLogs.Core.Tests
             Assert.True(filter.Matches(new MonarchLogEntry { Message = "Gateway time-out" }));
             Assert.True(filter.Matches(new MonarchLogEntry { Message = "failed", Exception = "System.TimeoutException: TIME OUT" }));
             Assert.False(filter.Matches(new MonarchLogEntry { Message = "timeout" }));
+        }
+
+        [Fact]
+        public void A_regular_expression_that_runs_too_long_stops_the_query_with_PatternTimeout()
+        {
+            // (a+)+$ against a run of 'a' with a wrong last character takes 2^n steps.
+            var filter = new LogFilter(new LogQuery { Pattern = new Regex("(a+)+$", RegexOptions.IgnoreCase) });
+            var entry = new MonarchLogEntry { Message = new string('a', 40) + "!" };
+            var error = Assert.Throws<MonarchLogsException>(() => filter.Matches(entry));
+            Assert.Equal("PatternTimeout", error.ErrorId);
+            Assert.Equal(MonarchErrorKind.InvalidArgument, error.Kind);
+            Assert.IsType<RegexMatchTimeoutException>(error.InnerException);
+            Assert.True(filter.Matches(new MonarchLogEntry { Message = "aaa" }));
         }
     }
 }

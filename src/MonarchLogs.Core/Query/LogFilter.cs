@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text.RegularExpressions;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Core.Query
@@ -12,6 +13,15 @@ namespace MonarchLogs.Core.Query
     /// </summary>
     public sealed class LogFilter
     {
+        /// <summary>
+        /// How long one regular expression may search one text. A user's expression can take
+        /// exponential time (<c>(a+)+$</c>); past this the query stops with <c>PatternTimeout</c>
+        /// instead of holding a thread for minutes.
+        /// </summary>
+        public static readonly TimeSpan PatternMatchTimeout = TimeSpan.FromSeconds(1);
+
+        public const string PatternTimeoutErrorId = "PatternTimeout";
+
         private readonly LogQuery _query;
         private readonly HashSet<MonarchLogLevel> _levels;
         private readonly Wildcard[] _services;
@@ -19,6 +29,7 @@ namespace MonarchLogs.Core.Query
         private readonly Wildcard[] _categories;
         private readonly Wildcard[] _excludeCategories;
         private readonly Wildcard? _message;
+        private readonly Regex? _pattern;
 
         public LogFilter(LogQuery query)
         {
@@ -43,6 +54,7 @@ namespace MonarchLogs.Core.Query
             _categories = Compile(query.Categories);
             _excludeCategories = Compile(query.ExcludeCategories);
             _message = string.IsNullOrEmpty(query.Message) ? null : new Wildcard(query.Message!);
+            _pattern = query.Pattern is null ? null : WithTimeout(query.Pattern);
         }
 
         public LogQuery Query => _query;
@@ -63,7 +75,7 @@ namespace MonarchLogs.Core.Query
             if (_categories.Length > 0 && !_categories.Any(c => c.IsMatch(entry.Category))) return false;
             if (_excludeCategories.Any(c => c.IsMatch(entry.Category))) return false;
             if (_message is not null && !_message.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && _message.IsMatch(entry.Exception))) return false;
-            if (_query.Pattern is { } pattern && !pattern.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && pattern.IsMatch(entry.Exception))) return false;
+            if (_pattern is { } pattern && !Search(pattern, entry.Message) && !(entry.Exception.Length > 0 && Search(pattern, entry.Exception))) return false;
             if (!string.IsNullOrEmpty(_query.Text))
             {
                 var text = _query.Text!;
@@ -72,6 +84,24 @@ namespace MonarchLogs.Core.Query
             }
 
             return true;
+        }
+
+        /// <summary>The caller's expression with its options and, unless it has a time limit of its own, <see cref="PatternMatchTimeout"/>.</summary>
+        private static Regex WithTimeout(Regex pattern) =>
+            pattern.MatchTimeout != Regex.InfiniteMatchTimeout ? pattern : new Regex(pattern.ToString(), pattern.Options, PatternMatchTimeout);
+
+        private static bool Search(Regex pattern, string text)
+        {
+            try
+            {
+                return pattern.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                throw new MonarchLogsException(PatternTimeoutErrorId, MonarchErrorKind.InvalidArgument,
+                    $"The regular expression '{DisplayText.Quote(pattern.ToString())}' took longer than {pattern.MatchTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s on one entry of {text.Length} characters. "
+                    + "Simplify it: avoid nested or overlapping repetition such as (a+)+ or (a|a)*.", ex);
+            }
         }
 
         private static bool Contains(string haystack, string needle) =>
