@@ -22,6 +22,12 @@ namespace MonarchLogs.Core.Query
 
         public const string PatternTimeoutErrorId = "PatternTimeout";
 
+        /// <summary>The earliest time an entry can have: entry ids count milliseconds since the Unix epoch.</summary>
+        public static readonly DateTime EarliestTime = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+        /// <summary>The latest time a query can name, the end of year 9999.</summary>
+        public static readonly DateTime LatestTime = new DateTime(DateTime.MaxValue.Ticks, DateTimeKind.Utc);
+
         private readonly LogQuery _query;
         private readonly HashSet<MonarchLogLevel> _levels;
         private readonly Wildcard[] _services;
@@ -34,6 +40,8 @@ namespace MonarchLogs.Core.Query
         public LogFilter(LogQuery query)
         {
             _query = query ?? throw new ArgumentNullException(nameof(query));
+            CheckTime(query.Since, "Since");
+            CheckTime(query.Until, "Until");
             if (query.Since is { } since && query.Until is { } until && since.ToUniversalTime() >= until.ToUniversalTime())
             {
                 throw new MonarchLogsException("InvalidTimeRange", MonarchErrorKind.InvalidArgument,
@@ -110,12 +118,26 @@ namespace MonarchLogs.Core.Query
         private static Wildcard[] Compile(IReadOnlyList<string>? patterns) =>
             patterns is null ? Array.Empty<Wildcard>() : patterns.Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p)).ToArray();
 
+        /// <summary>
+        /// Refuses a time before <see cref="EarliestTime"/> with <c>TimeOutOfRange</c>: the store
+        /// cannot name it (a stream id before the epoch), and a range that starts there means the
+        /// same as no lower bound, which is what the caller should say instead.
+        /// </summary>
+        public static void CheckTime(DateTime? time, string name)
+        {
+            if (time is not { } value) return;
+            var utc = value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime();
+            if (utc >= EarliestTime) return;
+            throw new MonarchLogsException(TimeExpression.OutOfRangeErrorId, MonarchErrorKind.InvalidArgument,
+                $"{name} ({Format(utc)}) is before {Format(EarliestTime)}, the earliest time the store can hold; no entry is older. To read from the oldest entry, leave the start of the range out.");
+        }
+
         private static LogEntryId? ParseCursor(string? text, string name)
         {
             if (string.IsNullOrEmpty(text)) return null;
             if (LogEntryId.TryParse(text, out var id)) return id;
             throw new MonarchLogsException("InvalidCursor", MonarchErrorKind.InvalidArgument,
-                $"{name} '{text}' is not a log entry Id; an Id looks like 1764340087123-0@orders/error.");
+                $"{name} '{DisplayText.Quote(text)}' is not a log entry Id; an Id looks like 1764340087123-0@orders/error.");
         }
 
         private static string Format(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
