@@ -110,6 +110,19 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_range_that_ends_at_the_epoch_is_empty_not_a_refused_command()
+        {
+            var store = _valkey.NewStore();
+            await store.AppendAllAsync(new[] { Entry("a", MonarchLogLevel.Error, BaseTime) });
+            foreach (var oldestFirst in new[] { false, true })
+            {
+                Assert.Empty(await store.ToListAsync(new LogQuery { Until = LogFilter.EarliestTime, OldestFirst = oldestFirst }));
+            }
+
+            Assert.Single(await store.ToListAsync(new LogQuery { Since = LogFilter.EarliestTime }));
+        }
+
+        [Fact]
         public async Task Pages_by_cursor_have_no_gap_and_no_duplicate_even_with_equal_ids()
         {
             var store = _valkey.NewStore();

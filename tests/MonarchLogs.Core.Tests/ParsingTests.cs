@@ -37,6 +37,37 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Theory]
+        [InlineData("-800000d")]
+        [InlineData("-99999999999999999999d")]
+        [InlineData("99999999999999999999999999999999999999999999999999w ago")]
+        public void A_duration_that_reaches_before_year_1_is_TimeOutOfRange_not_an_overflow(string text)
+        {
+            Assert.False(TimeExpression.TryParse(text, Now, out _));
+            var error = Assert.Throws<MonarchLogsException>(() => TimeExpression.Parse(text, Now));
+            Assert.Equal("TimeOutOfRange", error.ErrorId);
+        }
+
+        [Fact]
+        public void A_filter_refuses_a_time_before_1970_which_no_entry_id_can_name()
+        {
+            var since = Assert.Throws<MonarchLogsException>(() => new LogFilter(new LogQuery { Since = new DateTime(1, 1, 1, 0, 0, 0, DateTimeKind.Utc) }));
+            Assert.Equal("TimeOutOfRange", since.ErrorId);
+            Assert.Contains("Since", since.Message);
+            var until = Assert.Throws<MonarchLogsException>(() => new LogFilter(new LogQuery { Until = new DateTime(1969, 12, 31, 23, 59, 59, DateTimeKind.Utc) }));
+            Assert.Equal("TimeOutOfRange", until.ErrorId);
+            _ = new LogFilter(new LogQuery { Since = LogFilter.EarliestTime, Until = LogFilter.LatestTime });
+        }
+
+        [Fact]
+        public void A_long_or_hostile_text_is_not_a_time_and_its_quote_in_the_error_is_short_and_escaped()
+        {
+            var error = Assert.Throws<MonarchLogsException>(() => TimeExpression.Parse("1" + new string(' ', 10_000) + "h\u202E\r", Now));
+            Assert.Equal("InvalidTimeExpression", error.ErrorId);
+            Assert.True(error.Message.Length < 300, error.Message);
+            Assert.Equal("a\\u202Eb\\u000D…", DisplayText.Quote("a\u202Eb\r" + new string('x', 200), maxLength: 14));
+        }
+
+        [Theory]
         [InlineData("info", MonarchLogLevel.Information)]
         [InlineData("WARN", MonarchLogLevel.Warning)]
         [InlineData("Fatal", MonarchLogLevel.Critical)]

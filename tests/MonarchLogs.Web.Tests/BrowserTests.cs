@@ -213,6 +213,63 @@ namespace MonarchLogs.Web.Tests
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
 
+        [Fact]
+        public async Task Bidi_overrides_and_control_characters_show_as_marked_tokens_and_the_download_keeps_them()
+        {
+            await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
+            const string spoofed = "invoice_\u202Efdp.exe";                // shows as "invoice_exe.pdf" if applied
+            const string overwritten = "transfer approved\rtransfer DENIED";  // a terminal shows only the second half
+            const string controls = "bell\u0007 del\u007F nel\u0085 isolate\u2067x\u2069 mark\u200F";
+            const string windowsLines = "line one\r\nline two";
+            var now = DateTime.UtcNow;
+            await viewer.AppendAsync(
+                Entry("files", MonarchLogLevel.Warning, now.AddMinutes(-4), windowsLines),
+                Entry("files", MonarchLogLevel.Warning, now.AddMinutes(-3), controls),
+                Entry("files", MonarchLogLevel.Warning, now.AddMinutes(-2), overwritten, category: "Monarch.\u001B[31mRed"),
+                Entry("fil\u202Ees", MonarchLogLevel.Error, now.AddMinutes(-1), spoofed, exception: "System.IO.IOException: " + spoofed));
+
+            var problems = new List<string>();
+            var page = await _browser.NewPageAsync(problems);
+            await page.GotoAsync(viewer.BaseUri.ToString());
+            var messages = page.Locator("#rows tr.row .msg-text");
+            await Expect(messages).ToHaveCountAsync(4);
+
+            // What the reader sees: the escape token where the override was, the text in its order.
+            Assert.Equal(new[] { "invoice_\\u202Efdp.exe", "transfer approved\\u000Dtransfer DENIED", "bell\\u0007 del\\u007F nel\\u0085 isolate\\u2067x\\u2069 mark\\u200F", "line one\r\nline two" },
+                await page.EvalOnSelectorAllAsync<string[]>("#rows tr.row .msg-text", "spans => spans.map(s => s.textContent)"));
+            Assert.Equal("invoice_\\u202Efdp.exe", await messages.First.InnerTextAsync());
+            await Expect(messages.First.Locator("span.ctl")).ToHaveTextAsync("\\u202E");
+            await Expect(messages.First.Locator("span.ctl")).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("RIGHT-TO-LEFT OVERRIDE"));
+            await Expect(messages.Nth(3).Locator("span.ctl")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#rows td.service").First).ToHaveTextAsync("fil\\u202Ees");
+            Assert.Equal("fil\\u202Ees", await page.Locator("#rows td.service").First.GetAttributeAsync("title"));
+            await Expect(page.Locator("#rows td.category").Nth(1)).ToHaveTextAsync("Monarch.\\u001B[31mRed");
+            await Expect(page.Locator("#services span.ctl")).ToHaveTextAsync("\\u202E");
+
+            // The same in the opened entry.
+            await page.ClickAsync("#rows tr.row:nth-child(1)");
+            var detail = page.Locator("#rows tr.detail");
+            Assert.Equal("invoice_\\u202Efdp.exe", await detail.Locator("dd[data-field='Message'] pre").InnerTextAsync());
+            Assert.Equal("System.IO.IOException: invoice_\\u202Efdp.exe", await detail.Locator("dd[data-field='Exception'] pre").InnerTextAsync());
+            await Expect(detail.Locator("dd[data-field='Service'] span.ctl")).ToHaveTextAsync("\\u202E");
+
+            // No such character is left anywhere in the rendered entries.
+            Assert.False(await page.EvaluateAsync<bool>(@"() => /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|\r(?!\n)/.test(document.getElementById('rows').textContent + document.getElementById('services').textContent)"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("viewer-control-characters.png"), FullPage = true });
+
+            // Display is not data: the downloads keep the exact text.
+            using (var json = await viewer.GetJsonAsync("api/logs.json"))
+            {
+                var stored = json.RootElement.EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();
+                Assert.Equal(new[] { spoofed, overwritten, controls, windowsLines }, stored);
+            }
+
+            var csv = await viewer.Http.GetStringAsync("api/logs.csv");
+            Assert.Contains("\"" + spoofed + "\"", csv);
+            Assert.Contains("\"" + overwritten + "\"", csv);
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+
         private static string Artifact(string name) => Path.Combine(BrowserFixture.ArtifactsDirectory, name);
     }
 }

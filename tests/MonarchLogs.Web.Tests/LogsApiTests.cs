@@ -132,7 +132,16 @@ namespace MonarchLogs.Web.Tests
         [Theory]
         [InlineData("api/logs?since=yesterdayish", "InvalidTimeExpression", "since")]
         [InlineData("api/logs?until=13:99", "InvalidTimeExpression", "until")]
-        [InlineData("api/logs?since=-1h&until=-2h", "InvalidTimeRange", null)]
+        [InlineData("api/logs?since=-1h&until=-2h", "InvalidTimeRange", "until")]
+        [InlineData("api/logs?since=-100000d", "TimeOutOfRange", "since")]
+        [InlineData("api/logs?since=-99999999999999999999d", "TimeOutOfRange", "since")]
+        [InlineData("api/logs?since=0001-01-01T00:00Z", "TimeOutOfRange", "since")]
+        [InlineData("api/stats?since=1969-12-31T23:59:59Z", "TimeOutOfRange", "since")]
+        [InlineData("api/stats?until=-100000d", "TimeOutOfRange", "until")]
+        [InlineData("api/logs.json?until=1900-01-01", "TimeOutOfRange", "until")]
+        [InlineData("api/stream?since=10000-01-01", "InvalidTimeExpression", "since")]
+        [InlineData("api/logs?service=orders,[a-", "InvalidWildcard", "service")]
+        [InlineData("api/stats?category=Monarch.[z-a]", "InvalidWildcard", "category")]
         [InlineData("api/logs?level=loud", "InvalidLevel", "level")]
         [InlineData("api/logs?level=error,loud", "InvalidLevel", "level")]
         [InlineData("api/logs?minLevel=0", "InvalidLevel", "minLevel")]
@@ -191,7 +200,7 @@ namespace MonarchLogs.Web.Tests
         }
 
         [Fact]
-        public async Task An_unreachable_store_is_503_StoreUnavailable()
+        public async Task An_unreachable_store_is_503_ValkeyUnreachable_as_in_the_cmdlets()
         {
             var closedPort = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
             closedPort.Start();
@@ -203,8 +212,43 @@ namespace MonarchLogs.Web.Tests
             using var response = await viewer.Http.GetAsync("api/logs");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.Equal("StoreUnavailable", problem.RootElement.GetProperty("errorId").GetString());
+            Assert.Equal("ValkeyUnreachable", problem.RootElement.GetProperty("errorId").GetString());
             Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+        }
+
+        [Fact]
+        public async Task Store_failures_carry_the_cmdlets_error_ids()
+        {
+            // A key of another type where the partition registry belongs: permanent, 500 with its id.
+            await using (var viewer = await ViewerSession.StartAsync(_valkey))
+            {
+                await _valkey.Connection.GetDatabase().StringSetAsync(viewer.Store.Format.PartitionsKey, "not a hash");
+                await AssertProblemAsync(viewer, "api/services", HttpStatusCode.InternalServerError, "PartitionWrongType");
+            }
+
+            // A Valkey user whose ACL lacks a command the viewer needs: the viewer cannot serve, 503.
+            var prefix = ViewerSession.NewPrefix();
+            var admin = _valkey.Connection.GetDatabase();
+            var user = "no-hgetall-" + Guid.NewGuid().ToString("N");
+            await admin.ExecuteAsync("ACL", "SETUSER", user, "on", ">pw", "resetkeys", "~*", "&*", "+@all", "-hgetall");
+            await using (var viewer = await ViewerSession.StartAsync(_valkey, options =>
+            {
+                options.ValkeyUser = user;
+                options.ValkeyPassword = "pw";
+            }, prefix: prefix))
+            {
+                await AssertProblemAsync(viewer, "api/services", HttpStatusCode.ServiceUnavailable, "ValkeyPermissionDenied");
+            }
+        }
+
+        private static async Task AssertProblemAsync(ViewerSession viewer, string url, HttpStatusCode status, string errorId)
+        {
+            using var response = await viewer.Http.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var problem = JsonDocument.Parse(body);
+            Assert.Equal(errorId, problem.RootElement.GetProperty("errorId").GetString());
         }
 
         internal static async Task<List<string>> MessagesAsync(ViewerSession viewer, string url)

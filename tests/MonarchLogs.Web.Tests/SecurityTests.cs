@@ -271,7 +271,7 @@ namespace MonarchLogs.Web.Tests
                 using var denied = await refused.Http.GetAsync("api/logs");
                 var body = await denied.Content.ReadAsStringAsync();
                 Assert.True(denied.StatusCode == HttpStatusCode.ServiceUnavailable, body);
-                Assert.True(body.Contains("\"errorId\":\"StoreAuthenticationFailed\"", StringComparison.Ordinal), body);
+                Assert.True(body.Contains("\"errorId\":\"ValkeyAuthenticationFailed\"", StringComparison.Ordinal), body);
             }
             finally
             {

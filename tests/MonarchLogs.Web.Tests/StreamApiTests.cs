@@ -62,10 +62,19 @@ namespace MonarchLogs.Web.Tests
             Assert.Contains("\"missed 2\"", second.DataLines[0]);
             await events.ReadUntilEventAsync("ready");
 
-            // A browser that reconnects sends the last id it saw; the stream resumes there.
-            await using var resumed = await SseReader.OpenAsync(viewer, "api/stream", lastEventId: second.Id);
-            var next = await resumed.ReadNextEventAsync();
-            Assert.Equal("ready", next.Event);
+            // A browser that reconnects sends the last id it saw; the stream resumes right after it:
+            // exactly the entries written later, then ready, and none it had already seen. (Without
+            // the header and without after, the stream sends no backlog at all, only ready.)
+            await using var resumed = await SseReader.OpenAsync(viewer, "api/stream", lastEventId: first.Id);
+            var replayed = new List<string>();
+            for (var next = await resumed.ReadNextEventAsync(); next.Event != "ready"; next = await resumed.ReadNextEventAsync())
+            {
+                Assert.Equal("message", next.Event);
+                using var json = JsonDocument.Parse(next.DataLines[0]);
+                replayed.Add(json.RootElement.GetProperty("message").GetString()!);
+            }
+
+            Assert.Equal(new[] { "missed 2" }, replayed);
         }
 
         [Fact]

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text.RegularExpressions;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Core.Query
@@ -12,6 +13,21 @@ namespace MonarchLogs.Core.Query
     /// </summary>
     public sealed class LogFilter
     {
+        /// <summary>
+        /// How long one regular expression may search one text. A user's expression can take
+        /// exponential time (<c>(a+)+$</c>); past this the query stops with <c>PatternTimeout</c>
+        /// instead of holding a thread for minutes.
+        /// </summary>
+        public static readonly TimeSpan PatternMatchTimeout = TimeSpan.FromSeconds(1);
+
+        public const string PatternTimeoutErrorId = "PatternTimeout";
+
+        /// <summary>The earliest time an entry can have: entry ids count milliseconds since the Unix epoch.</summary>
+        public static readonly DateTime EarliestTime = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+        /// <summary>The latest time a query can name, the end of year 9999.</summary>
+        public static readonly DateTime LatestTime = new DateTime(DateTime.MaxValue.Ticks, DateTimeKind.Utc);
+
         private readonly LogQuery _query;
         private readonly HashSet<MonarchLogLevel> _levels;
         private readonly Wildcard[] _services;
@@ -19,10 +35,13 @@ namespace MonarchLogs.Core.Query
         private readonly Wildcard[] _categories;
         private readonly Wildcard[] _excludeCategories;
         private readonly Wildcard? _message;
+        private readonly Regex? _pattern;
 
         public LogFilter(LogQuery query)
         {
             _query = query ?? throw new ArgumentNullException(nameof(query));
+            CheckTime(query.Since, "Since");
+            CheckTime(query.Until, "Until");
             if (query.Since is { } since && query.Until is { } until && since.ToUniversalTime() >= until.ToUniversalTime())
             {
                 throw new MonarchLogsException("InvalidTimeRange", MonarchErrorKind.InvalidArgument,
@@ -43,6 +62,7 @@ namespace MonarchLogs.Core.Query
             _categories = Compile(query.Categories);
             _excludeCategories = Compile(query.ExcludeCategories);
             _message = string.IsNullOrEmpty(query.Message) ? null : new Wildcard(query.Message!);
+            _pattern = query.Pattern is null ? null : WithTimeout(query.Pattern);
         }
 
         public LogQuery Query => _query;
@@ -63,7 +83,7 @@ namespace MonarchLogs.Core.Query
             if (_categories.Length > 0 && !_categories.Any(c => c.IsMatch(entry.Category))) return false;
             if (_excludeCategories.Any(c => c.IsMatch(entry.Category))) return false;
             if (_message is not null && !_message.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && _message.IsMatch(entry.Exception))) return false;
-            if (_query.Pattern is { } pattern && !pattern.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && pattern.IsMatch(entry.Exception))) return false;
+            if (_pattern is { } pattern && !Search(pattern, entry.Message) && !(entry.Exception.Length > 0 && Search(pattern, entry.Exception))) return false;
             if (!string.IsNullOrEmpty(_query.Text))
             {
                 var text = _query.Text!;
@@ -74,18 +94,50 @@ namespace MonarchLogs.Core.Query
             return true;
         }
 
+        /// <summary>The caller's expression with its options and, unless it has a time limit of its own, <see cref="PatternMatchTimeout"/>.</summary>
+        private static Regex WithTimeout(Regex pattern) =>
+            pattern.MatchTimeout != Regex.InfiniteMatchTimeout ? pattern : new Regex(pattern.ToString(), pattern.Options, PatternMatchTimeout);
+
+        private static bool Search(Regex pattern, string text)
+        {
+            try
+            {
+                return pattern.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                throw new MonarchLogsException(PatternTimeoutErrorId, MonarchErrorKind.InvalidArgument,
+                    $"The regular expression '{DisplayText.Quote(pattern.ToString())}' took longer than {pattern.MatchTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s on one entry of {text.Length} characters. "
+                    + "Simplify it: avoid nested or overlapping repetition such as (a+)+ or (a|a)*.", ex);
+            }
+        }
+
         private static bool Contains(string haystack, string needle) =>
             haystack.IndexOf(needle, StringComparison.OrdinalIgnoreCase) >= 0;
 
         private static Wildcard[] Compile(IReadOnlyList<string>? patterns) =>
             patterns is null ? Array.Empty<Wildcard>() : patterns.Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p)).ToArray();
 
+        /// <summary>
+        /// Refuses a time before <see cref="EarliestTime"/> with <c>TimeOutOfRange</c>: the store
+        /// cannot name it (a stream id before the epoch), and a range that starts there means the
+        /// same as no lower bound, which is what the caller should say instead.
+        /// </summary>
+        public static void CheckTime(DateTime? time, string name)
+        {
+            if (time is not { } value) return;
+            var utc = value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime();
+            if (utc >= EarliestTime) return;
+            throw new MonarchLogsException(TimeExpression.OutOfRangeErrorId, MonarchErrorKind.InvalidArgument,
+                $"{name} ({Format(utc)}) is before {Format(EarliestTime)}, the earliest time the store can hold; no entry is older. To read from the oldest entry, leave the start of the range out.");
+        }
+
         private static LogEntryId? ParseCursor(string? text, string name)
         {
             if (string.IsNullOrEmpty(text)) return null;
             if (LogEntryId.TryParse(text, out var id)) return id;
             throw new MonarchLogsException("InvalidCursor", MonarchErrorKind.InvalidArgument,
-                $"{name} '{text}' is not a log entry Id; an Id looks like 1764340087123-0@orders/error.");
+                $"{name} '{DisplayText.Quote(text)}' is not a log entry Id; an Id looks like 1764340087123-0@orders/error.");
         }
 
         private static string Format(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ namespace MonarchLogs.Core.Query
         /// <summary>This level and above.</summary>
         public MonarchLogLevel? MinimumLevel { get; init; }
 
-        /// <summary>Service names or wildcards (<c>*</c>, <c>?</c>), case-insensitive.</summary>
+        /// <summary>Service names or wildcards (<c>*</c>, <c>?</c>, <c>[a-z]</c>, <c>`</c> escapes; see <see cref="Wildcard"/>), case-insensitive.</summary>
         public IReadOnlyList<string>? Services { get; init; }
 
         public IReadOnlyList<string>? ExcludeServices { get; init; }
@@ -35,7 +35,11 @@ namespace MonarchLogs.Core.Query
         /// <summary>Wildcard that the message or the exception text must match as a whole.</summary>
         public string? Message { get; init; }
 
-        /// <summary>Regular expression searched in the message and the exception text.</summary>
+        /// <summary>
+        /// Regular expression searched in the message and the exception text. Without a match timeout
+        /// of its own it gets <see cref="LogFilter.PatternMatchTimeout"/>; a search that runs past it
+        /// ends the query with <c>PatternTimeout</c>.
+        /// </summary>
         public Regex? Pattern { get; init; }
 
         /// <summary>Case-insensitive text searched in message, exception, category and properties.</summary>

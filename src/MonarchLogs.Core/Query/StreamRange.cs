@@ -53,6 +53,8 @@ namespace MonarchLogs.Core.Query
         {
             get
             {
+                // Nothing comes before 0-0, and Valkey refuses "(0-0" as an end ("invalid end ID").
+                if (HighExclusive && High is { Milliseconds: 0, Sequence: 0 }) return true;
                 if (Low is not { } low || High is not { } high) return false;
                 var order = low.CompareTo(high);
                 return order > 0 || (order == 0 && (LowExclusive || HighExclusive));

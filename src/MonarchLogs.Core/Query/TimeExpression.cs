@@ -15,53 +15,83 @@ namespace MonarchLogs.Core.Query
             @"^\s*-?\s*(?<n>\d+(\.\d+)?)\s*(?<unit>ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*(ago)?\s*$",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
-        public static bool TryParse(string? text, DateTime nowUtc, out DateTime utc)
+        public const string InvalidErrorId = "InvalidTimeExpression";
+
+        public const string OutOfRangeErrorId = "TimeOutOfRange";
+
+        /// <summary>Longer text is no time this class reads (an ISO 8601 time with zone is 33 characters).</summary>
+        private const int MaxLength = 64;
+
+        private enum Outcome
+        {
+            Time,
+            NotATime,
+            OutOfRange,
+        }
+
+        /// <summary>Whether the text is a time; false for nonsense and for a time before year 1 or after 9999.</summary>
+        public static bool TryParse(string? text, DateTime nowUtc, out DateTime utc) => Read(text, nowUtc, out utc) == Outcome.Time;
+
+        /// <exception cref="MonarchLogsException"><c>InvalidTimeExpression</c> for nonsense, <c>TimeOutOfRange</c> for a duration that reaches before year 1.</exception>
+        public static DateTime Parse(string text, DateTime nowUtc)
+        {
+            switch (Read(text, nowUtc, out var utc))
+            {
+                case Outcome.Time:
+                    return utc;
+                case Outcome.OutOfRange:
+                    throw new MonarchLogsException(OutOfRangeErrorId, MonarchErrorKind.InvalidArgument,
+                        $"'{DisplayText.Quote(text)}' reaches outside the times the store can hold ({LogFilter.EarliestTime:yyyy-MM-dd} to {LogFilter.LatestTime:yyyy-MM-dd}). To read from the oldest entry, leave the start of the range out.");
+                default:
+                    throw new MonarchLogsException(InvalidErrorId, MonarchErrorKind.InvalidArgument,
+                        $"'{DisplayText.Quote(text)}' is not a time. Use a date (2026-11-28T14:00Z), a duration ago (-1h, 30min ago, 2d), today, yesterday or now.");
+            }
+        }
+
+        private static Outcome Read(string? text, DateTime nowUtc, out DateTime utc)
         {
             utc = default;
-            if (string.IsNullOrWhiteSpace(text)) return false;
+            if (string.IsNullOrWhiteSpace(text)) return Outcome.NotATime;
             var trimmed = text!.Trim();
+            if (trimmed.Length > MaxLength) return Outcome.NotATime;
             var localToday = nowUtc.ToLocalTime().Date;
             switch (trimmed.ToLowerInvariant())
             {
-                case "now": utc = nowUtc; return true;
-                case "today": utc = localToday.ToUniversalTime(); return true;
-                case "yesterday": utc = localToday.AddDays(-1).ToUniversalTime(); return true;
+                case "now": utc = nowUtc; return Outcome.Time;
+                case "today": utc = localToday.ToUniversalTime(); return Outcome.Time;
+                case "yesterday": utc = localToday.AddDays(-1).ToUniversalTime(); return Outcome.Time;
             }
 
             var match = Relative.Match(trimmed);
             if (match.Success)
             {
-                var n = double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
-                utc = nowUtc - Unit(match.Groups["unit"].Value.ToLowerInvariant(), n);
-                return true;
+                if (!double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return Outcome.OutOfRange;
+                // Counted in ticks as a double, so that a huge number is out of range instead of an overflow.
+                var ticksAgo = n * UnitTicks(match.Groups["unit"].Value.ToLowerInvariant());
+                if (double.IsNaN(ticksAgo) || ticksAgo > nowUtc.Ticks) return Outcome.OutOfRange;
+                utc = new DateTime(nowUtc.Ticks - (long)ticksAgo, DateTimeKind.Utc);
+                return Outcome.Time;
             }
 
             if (DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var absolute))
             {
                 utc = absolute.UtcDateTime;
-                return true;
+                return Outcome.Time;
             }
 
-            return false;
+            return Outcome.NotATime;
         }
 
-        public static DateTime Parse(string text, DateTime nowUtc)
+        private static double UnitTicks(string unit)
         {
-            if (TryParse(text, nowUtc, out var utc)) return utc;
-            throw new MonarchLogsException("InvalidTimeExpression", MonarchErrorKind.InvalidArgument,
-                $"'{text}' is not a time. Use a date (2026-11-28T14:00Z), a duration ago (-1h, 30min ago, 2d), today, yesterday or now.");
-        }
-
-        private static TimeSpan Unit(string unit, double n)
-        {
-            if (unit == "ms" || unit.StartsWith("milli", StringComparison.Ordinal)) return TimeSpan.FromMilliseconds(n);
+            if (unit == "ms" || unit.StartsWith("milli", StringComparison.Ordinal)) return TimeSpan.TicksPerMillisecond;
             switch (unit[0])
             {
-                case 's': return TimeSpan.FromSeconds(n);
-                case 'm': return TimeSpan.FromMinutes(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'd': return TimeSpan.FromDays(n);
-                default: return TimeSpan.FromDays(7 * n);
+                case 's': return TimeSpan.TicksPerSecond;
+                case 'm': return TimeSpan.TicksPerMinute;
+                case 'h': return TimeSpan.TicksPerHour;
+                case 'd': return TimeSpan.TicksPerDay;
+                default: return 7.0 * TimeSpan.TicksPerDay;
             }
         }
     }

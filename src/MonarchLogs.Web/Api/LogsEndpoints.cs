@@ -54,7 +54,7 @@ namespace MonarchLogs.Web.Api
             if (string.IsNullOrEmpty(format)) format = "csv";
             if (format != "csv" && format != "json")
             {
-                throw new BadParameterException("format", "InvalidFormat", $"format '{format}' is not a download format. Use csv or json.");
+                throw new BadParameterException("format", "InvalidFormat", $"format '{ViewerFilters.Shorten(format)}' is not a download format. Use csv or json.");
             }
 
             return ExportAsync(context, store, options.Value, format);

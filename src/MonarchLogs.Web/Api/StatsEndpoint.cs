@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Web.Api
@@ -70,6 +71,7 @@ namespace MonarchLogs.Web.Api
 
             // Without a lower bound the chart starts at the oldest entry it read.
             var since = filters.Since ?? (samples.Count > 0 ? samples.Min(s => s.Time) : until.AddHours(-1));
+            if (since < LogFilter.EarliestTime) since = LogFilter.EarliestTime;   // an entry's own time field may claim anything
             if (since >= until) since = until.AddSeconds(-1);
             var intervalSeconds = requestedInterval ?? ChooseInterval(until - since);
             var interval = TimeSpan.FromSeconds(intervalSeconds);
@@ -128,7 +130,7 @@ namespace MonarchLogs.Web.Api
             if (n < 1)
             {
                 throw new BadParameterException("interval", "InvalidInterval",
-                    $"interval '{text}' is not a duration. Use a whole number with s, min, h, d or w, for example 30s, 5min, 1h.");
+                    $"interval '{ViewerFilters.Shorten(text)}' is not a duration. Use a whole number with s, min, h, d or w, for example 30s, 5min, 1h.");
             }
 
             var unit = match.Groups["unit"].Value.ToLowerInvariant();

@@ -107,7 +107,7 @@ namespace MonarchLogs.Web.Api
             if (string.IsNullOrWhiteSpace(text)) return defaultCount;
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) || count < 0)
             {
-                throw new BadParameterException("backlog", "InvalidBacklog", $"backlog '{text}' is not a whole number of at least 0.");
+                throw new BadParameterException("backlog", "InvalidBacklog", $"backlog '{ViewerFilters.Shorten(text)}' is not a whole number of at least 0.");
             }
 
             return Math.Min(count, max);

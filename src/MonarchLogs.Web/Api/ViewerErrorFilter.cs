@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MonarchLogs.Core;
 using StackExchange.Redis;
 
@@ -9,82 +11,72 @@ namespace MonarchLogs.Web.Api
 {
     /// <summary>
     /// Turns the failures a request can meet into problem details (RFC 9457) with a stable
-    /// <c>errorId</c>: a bad parameter is 400, an unreachable store 503. Once an answer has
-    /// started, it can only be cut off.
+    /// <c>errorId</c>: a bad parameter is 400; a store failure goes through the engine's one
+    /// classifier (<see cref="StoreErrors.Classify"/>), so the viewer answers with the same ids as
+    /// the cmdlets, and its kind picks the status. Once an answer has started, it can only be cut off.
     /// </summary>
     internal sealed class ViewerErrorFilter : IEndpointFilter
     {
+        public const string InternalErrorId = "ViewerInternalError";
+
         public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
+            var http = context.HttpContext;
             try
             {
                 return await next(context).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsExpected(ex) && !context.HttpContext.Response.HasStarted)
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
             {
+                return Results.Empty;
+            }
+            catch (Exception ex) when (!http.Response.HasStarted)
+            {
+                if (!IsExpected(ex)) LogUnexpected(http, ex);
                 return ToProblem(ex);
             }
             catch (Exception ex) when (IsExpected(ex))
             {
-                context.HttpContext.Abort();
-                return Results.Empty;
-            }
-            catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
-            {
+                http.Abort();
                 return Results.Empty;
             }
         }
 
+        /// <summary>A bad parameter, or a failure of the store or of the connection to it.</summary>
         private static bool IsExpected(Exception ex) =>
-            ex is BadParameterException || ex is MonarchLogsException || ex is RedisConnectionException || ex is RedisTimeoutException
-            || IsRefusedByServer(ex);
+            ex is BadParameterException || ex is MonarchLogsException || ex is RedisException || ex is TimeoutException
+            || (ex is AggregateException { InnerExceptions.Count: 1 } aggregate && IsExpected(aggregate.InnerExceptions[0]));
 
-        /// <summary>Valkey refused the viewer's credentials (NOAUTH, WRONGPASS) or its ACL lacks a command (NOPERM).</summary>
-        private static bool IsRefusedByServer(Exception ex) =>
-            ex is RedisServerException && (IsAuthenticationError(ex.Message) || ex.Message.StartsWith("NOPERM", StringComparison.Ordinal));
-
-        private static bool IsAuthenticationError(string message) =>
-            message.StartsWith("NOAUTH", StringComparison.Ordinal) || message.StartsWith("WRONGPASS", StringComparison.Ordinal);
-
-        /// <summary>
-        /// A refused login shows as a connection failure of type AuthenticationFailure, or, for a
-        /// command that waited in the client's backlog meanwhile, as "no connection available"
-        /// whose text and inner exception carry that failure.
-        /// </summary>
-        private static bool IsAuthenticationFailure(Exception ex)
+        internal static IResult ToProblem(Exception ex)
         {
-            for (var current = ex; current is not null; current = current.InnerException)
+            if (ex is BadParameterException bad)
             {
-                if (current is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure }) return true;
-                if (current is RedisServerException && IsAuthenticationError(current.Message)) return true;
-                if (current is RedisConnectionException && (current.Message.Contains("AuthenticationFailure", StringComparison.Ordinal)
-                    || current.Message.Contains("WRONGPASS", StringComparison.Ordinal) || current.Message.Contains("NOAUTH", StringComparison.Ordinal))) return true;
+                return Problem(StatusCodes.Status400BadRequest, "Invalid request parameter", bad.ErrorId, bad.Message, bad.Parameter);
             }
 
-            return false;
+            if (!IsExpected(ex))
+            {
+                // A defect of the viewer, not of the request or the store: still an answer a script can read.
+                return Problem(StatusCodes.Status500InternalServerError, "Viewer error", InternalErrorId,
+                    "The viewer failed on this request (" + ex.GetType().Name + "); its log has the details.", null);
+            }
+
+            var error = StoreErrors.Classify(ex);
+            return error.Kind switch
+            {
+                MonarchErrorKind.InvalidArgument => Problem(StatusCodes.Status400BadRequest, "Invalid request parameter", error.ErrorId, error.Message, ParameterOf(error.ErrorId)),
+                MonarchErrorKind.ConnectionError => Problem(StatusCodes.Status503ServiceUnavailable, "Log store unavailable", error.ErrorId, error.Message, null),
+                MonarchErrorKind.OperationTimeout => Problem(StatusCodes.Status504GatewayTimeout, "Log store timed out", error.ErrorId, error.Message, null),
+                // Valkey refused the viewer's own user, not the caller: the viewer cannot serve, so 503
+                // (403 is the viewer's answer to a caller it does not let in, ViewerAuthRequired).
+                MonarchErrorKind.PermissionDenied => Problem(StatusCodes.Status503ServiceUnavailable, "Log store refused access", error.ErrorId, RefusalDetail(error), null),
+                _ => Problem(StatusCodes.Status500InternalServerError, "Log store error", error.ErrorId, error.Message, null),
+            };
         }
 
-        internal static IResult ToProblem(Exception ex) => ex switch
-        {
-            BadParameterException bad => Problem(StatusCodes.Status400BadRequest, "Invalid request parameter", bad.ErrorId, bad.Message, bad.Parameter),
-            MonarchLogsException monarch => monarch.Kind switch
-            {
-                MonarchErrorKind.InvalidArgument => Problem(StatusCodes.Status400BadRequest, "Invalid request parameter", monarch.ErrorId, monarch.Message, ParameterOf(monarch.ErrorId)),
-                MonarchErrorKind.ConnectionError => Problem(StatusCodes.Status503ServiceUnavailable, "Log store unavailable", monarch.ErrorId, monarch.Message, null),
-                MonarchErrorKind.OperationTimeout => Problem(StatusCodes.Status504GatewayTimeout, "Log store timed out", monarch.ErrorId, monarch.Message, null),
-                MonarchErrorKind.PermissionDenied => Problem(StatusCodes.Status403Forbidden, "Log store refused access", monarch.ErrorId, monarch.Message, null),
-                _ => Problem(StatusCodes.Status500InternalServerError, "Log store error", monarch.ErrorId, monarch.Message, null),
-            },
-            RedisTimeoutException => Problem(StatusCodes.Status504GatewayTimeout, "Log store timed out", "StoreTimeout", "Valkey did not answer in time.", null),
-            _ when IsAuthenticationFailure(ex) => AuthenticationFailed(),
-            RedisServerException => Problem(StatusCodes.Status503ServiceUnavailable, "Log store refused access", "StorePermissionDenied",
-                "The Valkey user of the viewer lacks a permission it needs (see the reader user in docs/operations.md): " + ex.Message, null),
-            _ => Problem(StatusCodes.Status503ServiceUnavailable, "Log store unavailable", "StoreUnavailable", "Cannot reach Valkey: " + ex.Message, null),
-        };
-
-        private static IResult AuthenticationFailed() =>
-            Problem(StatusCodes.Status503ServiceUnavailable, "Log store refused the login", "StoreAuthenticationFailed",
-                "Valkey refused the viewer's user name or password (Valkey:User, Valkey:Password or the connection string).", null);
+        private static string RefusalDetail(MonarchLogsException error) => error.ErrorId == StoreErrors.AuthenticationFailed
+            ? error.Message + " Check Valkey:User, Valkey:Password or the connection string of the viewer."
+            : error.Message + " The viewer's Valkey user needs the reader permissions of docs/operations.md.";
 
         internal static IResult Problem(int status, string title, string errorId, string detail, string? parameter)
         {
@@ -92,6 +84,10 @@ namespace MonarchLogs.Web.Api
             if (parameter is not null) extensions["parameter"] = parameter;
             return Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
         }
+
+        private static void LogUnexpected(HttpContext http, Exception ex) =>
+            http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("MonarchLogs.Web.Viewer")
+                .LogError(ex, "The viewer failed on {Method} {Path}.", http.Request.Method, http.Request.Path);
 
         private static string? ParameterOf(string errorId) => errorId switch
         {

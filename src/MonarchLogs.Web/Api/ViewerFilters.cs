@@ -47,8 +47,8 @@ namespace MonarchLogs.Web.Api
                 Until = ParseTime(query, "until", nowUtc),
                 Levels = ParseLevels(query),
                 MinimumLevel = ParseMinimumLevel(query),
-                Services = ListOf(query, "service"),
-                Categories = ListOf(query, "category"),
+                Services = WildcardsOf(query, "service"),
+                Categories = WildcardsOf(query, "category"),
                 Text = NonEmpty(Single(query, "q")),
                 OldestFirst = ParseOrder(query),
                 After = NonEmpty(Single(query, "after")),
@@ -56,7 +56,15 @@ namespace MonarchLogs.Web.Api
 
             // The engine validates the combination (time range, cursor); failing here, before any
             // byte of the answer is written, keeps a bad request a clean 400.
-            _ = new LogFilter(filters.ToQuery(limit: null));
+            try
+            {
+                _ = new LogFilter(filters.ToQuery(limit: null));
+            }
+            catch (MonarchLogsException ex) when (ex.Kind == MonarchErrorKind.InvalidArgument)
+            {
+                throw new BadParameterException(ParameterOf(ex.ErrorId), ex.ErrorId, ex.Message, ex);
+            }
+
             return filters;
         }
 
@@ -91,7 +99,7 @@ namespace MonarchLogs.Web.Api
             if (string.IsNullOrWhiteSpace(text)) return Math.Min(defaultLimit, max);
             if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) || limit < 1)
             {
-                throw new BadParameterException("limit", "InvalidLimit", $"limit '{text}' is not a whole number of at least 1.");
+                throw new BadParameterException("limit", "InvalidLimit", $"limit '{Shorten(text)}' is not a whole number of at least 1.");
             }
 
             return (int)Math.Min(limit, max);
@@ -106,6 +114,25 @@ namespace MonarchLogs.Web.Api
             }
 
             return values.Count == 1 ? values[0] : null;
+        }
+
+        /// <summary>A list of wildcards; one the engine cannot read (a <c>[</c> without <c>]</c>) is refused naming the parameter.</summary>
+        private static IReadOnlyList<string>? WildcardsOf(IQueryCollection query, string name)
+        {
+            var patterns = ListOf(query, name);
+            foreach (var pattern in patterns ?? Array.Empty<string>())
+            {
+                try
+                {
+                    _ = new Wildcard(pattern);
+                }
+                catch (MonarchLogsException ex)
+                {
+                    throw new BadParameterException(name, ex.ErrorId, $"{name}: {ex.Message}", ex);
+                }
+            }
+
+            return patterns;
         }
 
         /// <summary>A parameter that takes several values, repeated (<c>service=a&amp;service=b</c>) or comma-separated.</summary>
@@ -124,9 +151,16 @@ namespace MonarchLogs.Web.Api
         {
             var text = NonEmpty(Single(query, name));
             if (text is null) return null;
-            if (TimeExpression.TryParse(text, nowUtc, out var utc)) return utc;
-            throw new BadParameterException(name, "InvalidTimeExpression",
-                $"{name} '{text}' is not a time. Use a date (2026-11-28T14:00Z), a duration ago (-1h, 30min ago, 2d), today, yesterday or now.");
+            try
+            {
+                var utc = TimeExpression.Parse(text, nowUtc);
+                LogFilter.CheckTime(utc, name);
+                return utc;
+            }
+            catch (MonarchLogsException ex)
+            {
+                throw new BadParameterException(name, ex.ErrorId, $"{name}: {ex.Message}", ex);
+            }
         }
 
         private static IReadOnlyCollection<MonarchLogLevel>? ParseLevels(IQueryCollection query)
@@ -148,7 +182,7 @@ namespace MonarchLogs.Web.Api
         {
             if (LogLevels.TryParse(text, out var level)) return level;
             throw new BadParameterException(parameter, "InvalidLevel",
-                $"{parameter} '{text}' is not a log level. Use one of: {string.Join(", ", LogLevels.AcceptedNames)}.");
+                $"{parameter} '{Shorten(text)}' is not a log level. Use one of: {string.Join(", ", LogLevels.AcceptedNames)}.");
         }
 
         private static bool ParseOrder(IQueryCollection query)
@@ -158,9 +192,21 @@ namespace MonarchLogs.Web.Api
             {
                 case null: case "newest": case "desc": case "newest-first": return false;
                 case "oldest": case "asc": case "oldest-first": return true;
-                default: throw new BadParameterException("order", "InvalidOrder", $"order '{text}' is not an order. Use newest or oldest.");
+                default: throw new BadParameterException("order", "InvalidOrder", $"order '{Shorten(text)}' is not an order. Use newest or oldest.");
             }
         }
+
+        /// <summary>A value as an error message quotes it: short, with control characters and bidi overrides escaped.</summary>
+        internal static string Shorten(string? text) => DisplayText.Quote(text);
+
+        /// <summary>The parameter an error of the engine's combined check is about.</summary>
+        private static string ParameterOf(string errorId) => errorId switch
+        {
+            "InvalidCursor" => "after",
+            "InvalidLimit" => "limit",
+            // Since and until each parse on their own; what is left is their order (InvalidTimeRange).
+            _ => "until",
+        };
 
         private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
     }

@@ -1,6 +1,7 @@
 // MonarchLogs viewer. Plain JavaScript, no build step. Every value that comes from the store is
 // put on the page with textContent or as a property of an element created here, never as HTML:
-// a message that holds <script> or <img onerror> shows as text and runs nothing.
+// a message that holds <script> or <img onerror> shows as text and runs nothing. Log text goes
+// through appendLogText, which shows control characters and bidi overrides as marked tokens.
 (function () {
   'use strict';
 
@@ -34,6 +35,54 @@
   }
 
   function levelKey(level) { return LEVEL_KEYS[level] || 'information'; }
+
+  // ---- Log text: display is not data -------------------------------------------------------
+
+  // Characters that would make the page show something other than the text: bidi controls
+  // (a right-to-left override shows "fdp.exe" as "exe.pdf"), a CR not followed by LF, the
+  // other C0 and C1 controls and DEL. Tab, LF and CR LF stay as they are.
+  var DECEPTIVE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|\r(?!\n)/g;
+  var CHARACTER_NAMES = {
+    '\r': 'CARRIAGE RETURN', '\u0000': 'NULL', '\u001B': 'ESCAPE', '\u007F': 'DELETE', '\u0085': 'NEXT LINE',
+    '\u061C': 'ARABIC LETTER MARK', '\u200E': 'LEFT-TO-RIGHT MARK', '\u200F': 'RIGHT-TO-LEFT MARK',
+    '\u202A': 'LEFT-TO-RIGHT EMBEDDING', '\u202B': 'RIGHT-TO-LEFT EMBEDDING', '\u202C': 'POP DIRECTIONAL FORMATTING',
+    '\u202D': 'LEFT-TO-RIGHT OVERRIDE', '\u202E': 'RIGHT-TO-LEFT OVERRIDE', '\u2066': 'LEFT-TO-RIGHT ISOLATE',
+    '\u2067': 'RIGHT-TO-LEFT ISOLATE', '\u2068': 'FIRST STRONG ISOLATE', '\u2069': 'POP DIRECTIONAL ISOLATE'
+  };
+
+  function escapeCode(ch) {
+    var hex = ch.charCodeAt(0).toString(16).toUpperCase();
+    return '\\u' + '0000'.substring(hex.length) + hex;
+  }
+
+  // The text with each such character written as \uXXXX, for places that take a plain string (a title).
+  function visibleString(text) { return String(text).replace(DECEPTIVE, escapeCode); }
+
+  // Appends log text to a node: plain runs as text nodes, each such character as a marked
+  // <span class="ctl"> holding its \uXXXX code. The downloads and Copy as JSON keep the exact text.
+  function appendLogText(node, text) {
+    var s = String(text);
+    var last = 0;
+    var match;
+    DECEPTIVE.lastIndex = 0;
+    while ((match = DECEPTIVE.exec(s)) !== null) {
+      if (match.index > last) node.appendChild(document.createTextNode(s.substring(last, match.index)));
+      var mark = el('span', 'ctl', escapeCode(match[0]));
+      var name = CHARACTER_NAMES[match[0]];
+      mark.title = 'U+' + escapeCode(match[0]).substring(2) + (name ? ' ' + name : ' control character') + ' (shown, not applied)';
+      node.appendChild(mark);
+      last = match.index + match[0].length;
+    }
+    if (last < s.length) node.appendChild(document.createTextNode(s.substring(last)));
+    return node;
+  }
+
+  // An element holding log text.
+  function logEl(tag, className, text) {
+    var node = el(tag, className);
+    if (text !== undefined && text !== null) appendLogText(node, text);
+    return node;
+  }
 
   // ---- State and the URL -------------------------------------------------------------------
 
@@ -191,7 +240,7 @@
     return span;
   }
 
-  function plainLabel(text) { return el('span', null, text); }
+  function plainLabel(text) { return logEl('span', 'logtext', text); }
 
   function renderFilterLists() {
     var levels = LEVELS.filter(function (l) { return knownLevels.indexOf(l) >= 0; });
@@ -226,8 +275,8 @@
     $('since').value = isIsoTime(state.since) ? toLocalInput(state.since) : '';
     $('until').value = isIsoTime(state.until) ? toLocalInput(state.until) : '';
     var notes = [];
-    if (state.since && !isIsoTime(state.since) && mode === 'custom') notes.push('from ' + state.since);
-    if (state.until && !isIsoTime(state.until)) notes.push('to ' + state.until);
+    if (state.since && !isIsoTime(state.since) && mode === 'custom') notes.push('from ' + visibleString(state.since));
+    if (state.until && !isIsoTime(state.until)) notes.push('to ' + visibleString(state.until));
     $('custom-hint').textContent = notes.join(', ');
   }
 
@@ -366,13 +415,13 @@
     time.title = entry.timestamp;
     var level = el('td', 'level');
     level.appendChild(el('span', 'badge bg-' + key, entry.level));
-    var service = el('td', 'service', entry.service);
-    service.title = entry.service;
-    var category = el('td', 'category', entry.category);
-    category.title = entry.category;
+    var service = logEl('td', 'service logtext', entry.service);
+    service.title = visibleString(entry.service);
+    var category = logEl('td', 'category logtext', entry.category);
+    category.title = visibleString(entry.category);
     var message = el('td', 'msg');
-    message.appendChild(el('span', 'msg-text', entry.message));
-    if (entry.exception || entry.exceptionType) message.appendChild(el('span', 'ex-tag', entry.exceptionType ? shortType(entry.exceptionType) : 'exception'));
+    message.appendChild(logEl('span', 'msg-text logtext', entry.message));
+    if (entry.exception || entry.exceptionType) message.appendChild(logEl('span', 'ex-tag logtext', entry.exceptionType ? shortType(entry.exceptionType) : 'exception'));
     tr.appendChild(time);
     tr.appendChild(level);
     tr.appendChild(service);
@@ -426,9 +475,9 @@
     function add(label, value, block) {
       if (value === undefined || value === null || value === '') return;
       grid.appendChild(el('dt', null, label));
-      var dd = el('dd');
-      if (block) dd.appendChild(el('pre', null, value));
-      else dd.textContent = String(value);
+      var dd = el('dd', 'logtext');
+      if (block) dd.appendChild(logEl('pre', null, value));
+      else appendLogText(dd, value);
       dd.setAttribute('data-field', label);
       grid.appendChild(dd);
     }

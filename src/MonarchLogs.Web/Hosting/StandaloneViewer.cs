@@ -37,6 +37,9 @@ namespace MonarchLogs.Web.Hosting
                 ApplicationName = typeof(StandaloneViewer).Assembly.GetName().Name,
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // Kestrel's 8 KB request line would answer a long filter (a shared URL, a pasted
+            // message) with a bare 414 before the API can explain; 64 KB lets the API answer.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = 64 * 1024);
             var configured = ConfiguredUrls(builder.Configuration);
             if (configured.Count == 0)
             {
