@@ -353,7 +353,11 @@ namespace MonarchLogs.Logging.Writing
             }
             finally
             {
-                lock (_active) _active.Remove(batch);
+                // Cut off at shutdown, the batch stays listed: Dispose counts its sent entries as unconfirmed.
+                if (!_abort.IsCancellationRequested)
+                {
+                    lock (_active) _active.Remove(batch);
+                }
             }
         }
 

@@ -1,0 +1,97 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Storage;
+using MonarchLogs.Logging.Writing;
+using MonarchLogs.Testing;
+
+namespace MonarchLogs.Logging.Tests
+{
+    /// <summary>Every entry logged is stored or counted with its reason, on every path: logged = written + dropped.</summary>
+    public sealed class AccountingTests
+    {
+        [Theory]
+        [InlineData("resp")]
+        [InlineData("client library")]
+        public async Task Entries_logged_while_the_writer_never_connects_are_counted_as_not_sent_at_shutdown(string path)
+        {
+            // Nothing listens on the port: the writer keeps failing to connect until shutdown.
+            using var nobody = await ValkeyServer.StartAsync();
+            var port = nobody.Port;
+            await nobody.StopAsync(save: false);
+            var connection = path == "resp" ? $"127.0.0.1:{port},connectTimeout=500" : $"127.0.0.1:{port},127.0.0.1:{port + 1},connectTimeout=500";
+            var provider = new MonarchValkeyLoggerProvider(new MonarchValkeyLoggerOptions
+            {
+                ConnectionString = connection,
+                Service = "nowhere",
+                FlushTimeout = TimeSpan.FromMilliseconds(300),
+                MinRetryDelay = TimeSpan.FromMilliseconds(50),
+                MaxRetryDelay = TimeSpan.FromMilliseconds(200),
+            });
+            var logger = provider.CreateLogger("Lost");
+            for (var i = 0; i < 37; i++) logger.LogInformation("entry {Index}", i);
+            await Task.Delay(300);
+            provider.Dispose();
+
+            Assert.Equal(0, provider.EntriesWritten);
+            Assert.Equal(37, provider.EntriesDropped);
+            Assert.Equal(37, provider.Writer.Ledger.Count(DropReason.NotSentAtShutdown));
+            Assert.Equal(0, provider.EntriesBuffered);
+
+            // Logged after shutdown: counted too, never thrown.
+            logger.LogInformation("after");
+            Assert.Equal(38, provider.EntriesDropped);
+        }
+
+        [Fact]
+        public async Task Entries_sent_but_unanswered_at_shutdown_are_counted_as_unconfirmed_not_lost()
+        {
+            var harness = await ProviderHarness.StartAsync(o => o.FlushTimeout = TimeSpan.FromMilliseconds(500));
+            try
+            {
+                var logger = harness.Loggers.CreateLogger("Paused");
+                logger.LogInformation("first");
+                await harness.WaitForAsync(1);
+                await harness.WaitUntilWriterIdleAsync();
+
+                // The server takes the bytes into its socket buffer but never answers.
+                harness.Server.Pause();
+                for (var i = 0; i < 20; i++) logger.LogInformation("entry {Index}", i);
+                await Task.Delay(300);
+                var provider = harness.Provider;
+                await harness.Services.DisposeAsync();
+
+                Assert.Equal(1, provider.EntriesWritten);
+                Assert.Equal(20, provider.EntriesDropped);
+                Assert.Equal(20, provider.Writer.Ledger.Count(DropReason.UnconfirmedAtShutdown));
+                Assert.Equal(0, provider.Writer.Ledger.Count(DropReason.NotSentAtShutdown));
+            }
+            finally
+            {
+                harness.Server.Resume();
+                harness.Server.Dispose();
+            }
+        }
+
+        [Fact]
+        public async Task A_store_of_another_format_version_is_never_written_and_its_entries_are_counted()
+        {
+            await using var harness = await ProviderHarness.StartAsync();
+            using var connection = harness.Server.Connect();
+            var format = new StorageFormat(harness.Prefix);
+            await connection.GetDatabase().StringSetAsync(format.FormatKey, "2");
+            var logger = harness.Loggers.CreateLogger("Foreign");
+            for (var i = 0; i < 12; i++) logger.LogWarning("entry {Index}", i);
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (harness.Provider.EntriesDropped < 12 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+            Assert.Equal(12, harness.Provider.Writer.Ledger.Count(DropReason.StoreRefused));
+            Assert.Equal(0, harness.Provider.EntriesWritten);
+            Assert.Equal(0, harness.Provider.EntriesBuffered);
+            var keys = await connection.GetDatabase().ExecuteAsync("KEYS", harness.Prefix + ":*");
+            Assert.Equal(new[] { (string)format.FormatKey! }, ((string[])keys!).ToArray());
+        }
+    }
+}
