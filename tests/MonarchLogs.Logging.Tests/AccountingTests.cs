@@ -93,5 +93,55 @@ namespace MonarchLogs.Logging.Tests
             var keys = await connection.GetDatabase().ExecuteAsync("KEYS", harness.Prefix + ":*");
             Assert.Equal(new[] { (string)format.FormatKey! }, ((string[])keys!).ToArray());
         }
+
+        [Fact]
+        public async Task A_writer_loop_that_fails_is_restarted_counts_what_it_held_and_says_so_in_the_store()
+        {
+            await using var harness = await ProviderHarness.StartAsync();
+            var logger = harness.Loggers.CreateLogger("Fault");
+            logger.LogInformation("before");
+            await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
+
+            harness.Provider.Writer.FailOnceForTest();
+            for (var i = 0; i < 5; i++) logger.LogInformation("held {Index}", i);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (harness.Provider.Writer.Ledger.Restarts == 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+            for (var i = 0; i < 3; i++) logger.LogInformation("after {Index}", i);
+
+            var entries = await harness.WaitForAsync(1 + 3 + 1);
+            await harness.WaitUntilWriterIdleAsync();
+            var held = harness.Provider.Writer.Ledger.Count(DropReason.WriterFault);
+            Assert.Equal(1, harness.Provider.Writer.Ledger.Restarts);
+            Assert.Equal(5, held + entries.Count(e => e.Message.StartsWith("held", StringComparison.Ordinal)));
+            Assert.Equal(3, entries.Count(e => e.Message.StartsWith("after", StringComparison.Ordinal)));
+            var notice = Assert.Single(entries, e => e.Category == "MonarchLogs.Logging");
+            Assert.Contains("The log writer failed 1 time(s) and was restarted", notice.Message);
+            Assert.Equal(harness.Provider.EntriesDropped, held);
+        }
+
+        [Fact]
+        public async Task A_failure_that_lasts_past_the_retry_time_limit_drops_the_batch_counted_and_the_writer_goes_on()
+        {
+            await using var harness = await ProviderHarness.StartAsync(o => o.RetryTimeLimit = TimeSpan.FromSeconds(1));
+            using var connection = harness.Server.Connect();
+            var admin = connection.GetDatabase();
+            var logger = harness.Loggers.CreateLogger("Limit");
+            logger.LogInformation("before");
+            await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
+
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+            for (var i = 0; i < 8; i++) logger.LogInformation("refused {Index}", i);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit) < 8 && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+            logger.LogInformation("after");
+
+            var entries = await harness.WaitForAsync(3);
+            Assert.Equal(8, harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit));
+            Assert.Equal(new[] { "before", "after" }, entries.Where(e => e.Category == "Limit").Select(e => e.Message));
+            Assert.Contains("8 log entries were not stored: 8 given up after the retry time limit", Assert.Single(entries, e => e.Category == "MonarchLogs.Logging").Message);
+        }
     }
 }

@@ -55,6 +55,7 @@ namespace MonarchLogs.Logging.Writing
         private long _failingBatches;
         private int _disposed;
         private int _closed;
+        private int _faultRequested;
         private DateTime _lastReport;
 
         public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service)
@@ -82,6 +83,12 @@ namespace MonarchLogs.Logging.Writing
         internal DropLedger Ledger => _ledger;
 
         internal string Service => _service;
+
+        /// <summary>
+        /// Makes the loop fail once, at its next batch, as a defect in it would: for the test that
+        /// the loop is restarted, what it held is counted, and the restart is reported.
+        /// </summary>
+        internal void FailOnceForTest() => Volatile.Write(ref _faultRequested, 1);
 
         public void TryEnqueue(PendingLogEntry entry)
         {
@@ -179,6 +186,7 @@ namespace MonarchLogs.Logging.Writing
                         if (entry is not null) batch.Add(entry);
                     }
 
+                    if (Interlocked.Exchange(ref _faultRequested, 0) == 1) throw new InvalidOperationException("A fault injected by a test.");
                     if (batch.Count == 0)
                     {
                         // Everything was dropped here (set aside): say so, if the notice can go in.
