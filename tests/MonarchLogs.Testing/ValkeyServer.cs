@@ -59,6 +59,24 @@ namespace MonarchLogs.Testing
             throw new InvalidOperationException("Could not start valkey-server.", last);
         }
 
+        /// <summary>Starts a server on the given port (a cluster node needs a port whose bus port, +10000, is free too).</summary>
+        public static async Task<ValkeyServer> StartOnPortAsync(int port, params string[] extraArguments)
+        {
+            var directory = Path.Combine(Path.GetTempPath(), "monarchlogs-valkey-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(directory);
+            var server = new ValkeyServer(port, directory, extraArguments);
+            try
+            {
+                await server.StartAgainAsync().ConfigureAwait(false);
+                return server;
+            }
+            catch
+            {
+                server.Dispose();
+                throw;
+            }
+        }
+
         /// <summary>Starts the server again on the same port and folder (after <see cref="StopAsync"/>).</summary>
         public async Task StartAgainAsync()
         {

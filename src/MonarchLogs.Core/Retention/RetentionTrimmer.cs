@@ -116,7 +116,7 @@ namespace MonarchLogs.Core.Retention
 
         private static async Task<long> MemoryUsageAsync(IDatabase db, RedisKey key)
         {
-            var result = await db.ExecuteAsync("MEMORY", "USAGE", key).ConfigureAwait(false);
+            var result = await db.ExecuteAsync("MEMORY", (RedisValue)"USAGE", key).ConfigureAwait(false);
             return result.IsNull ? 0 : (long)result;
         }
     }

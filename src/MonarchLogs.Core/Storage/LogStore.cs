@@ -35,6 +35,9 @@ namespace MonarchLogs.Core.Storage
 
         internal IDatabase Database => Connection.GetDatabase();
 
+        /// <summary>Whether the store is a Valkey Cluster: a command may then name keys of one slot only.</summary>
+        internal bool IsCluster => Connection.GetEndPoints().Any(endpoint => Connection.GetServer(endpoint).ServerType == ServerType.Cluster);
+
         /// <summary>
         /// Appends entries (for scripts, tools and tests; the logging provider drives an
         /// <see cref="ILogAppender"/> itself). Returns the number stored; throws the first

@@ -96,8 +96,8 @@ namespace MonarchLogs.Core.Storage
         public static async Task<StoreStatus> ReadAsync(LogStore store, TimeSpan retentionPeriod, CancellationToken cancellationToken)
         {
             var db = store.Database;
-            var memoryInfoTask = RefusedAsNull(db.ExecuteAsync("INFO", "memory"));
-            var persistenceInfoTask = RefusedAsNull(db.ExecuteAsync("INFO", "persistence"));
+            var memoryInfoTask = InfoAsync(store, "memory");
+            var persistenceInfoTask = InfoAsync(store, "persistence");
             var formatTask = db.StringGetAsync(store.Format.FormatKey);
             var partitions = await store.GetPartitionsAsync(cancellationToken).ConfigureAwait(false);
 
@@ -113,8 +113,8 @@ namespace MonarchLogs.Core.Storage
                 partitionStatuses.Add(await read.CompleteAsync(cancellationToken).ConfigureAwait(false));
             }
 
-            var memory = ParseInfo(await memoryInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false));
-            var persistence = ParseInfo(await persistenceInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false));
+            var memory = await memoryInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+            var persistence = await persistenceInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             var format = await formatTask.WithCancellation(cancellationToken).ConfigureAwait(false);
 
             var withEntries = partitionStatuses.Where(p => p.Oldest is not null).ToList();
@@ -198,7 +198,7 @@ namespace MonarchLogs.Core.Storage
                 _length = RefusedAsNull(db.StreamLengthAsync(key));
                 _first = db.StreamRangeAsync(key, "-", "+", 1, Order.Ascending);
                 _last = db.StreamRangeAsync(key, "-", "+", 1, Order.Descending);
-                _memory = RefusedAsNull(db.ExecuteAsync("MEMORY", "USAGE", key));
+                _memory = RefusedAsNull(db.ExecuteAsync("MEMORY", (RedisValue)"USAGE", key));
             }
 
             public async Task<PartitionStatus> CompleteAsync(CancellationToken cancellationToken)
@@ -250,6 +250,31 @@ namespace MonarchLogs.Core.Storage
 
         private static bool IsRefused(RedisServerException ex) =>
             ex.Message.StartsWith("NOPERM", StringComparison.Ordinal);
+
+        /// <summary>
+        /// One INFO section of the server; of a cluster, of every master: memory figures summed,
+        /// and of any other field the worst value ("0" before "1", "err" before "ok").
+        /// </summary>
+        private static async Task<Dictionary<string, string>> InfoAsync(LogStore store, string section)
+        {
+            if (!store.IsCluster) return ParseInfo(await RefusedAsNull(store.Database.ExecuteAsync("INFO", (RedisValue)section)).ConfigureAwait(false));
+            var masters = store.Connection.GetEndPoints().Select(endpoint => store.Connection.GetServer(endpoint)).Where(server => server.IsConnected && !server.IsReplica).ToList();
+            var infos = await Task.WhenAll(masters.Select(server => RefusedAsNull(server.ExecuteAsync("INFO", (RedisValue)section)))).ConfigureAwait(false);
+            var merged = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var info in infos.Select(ParseInfo))
+            {
+                foreach (var pair in info)
+                {
+                    if (!merged.TryGetValue(pair.Key, out var value)) merged[pair.Key] = pair.Value;
+                    else if (SummedFields.Contains(pair.Key) && long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) && long.TryParse(pair.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b)) merged[pair.Key] = (a + b).ToString(CultureInfo.InvariantCulture);
+                    else if (string.CompareOrdinal(pair.Value, value) < 0) merged[pair.Key] = pair.Value;
+                }
+            }
+
+            return merged;
+        }
+
+        private static readonly HashSet<string> SummedFields = new HashSet<string>(StringComparer.Ordinal) { "used_memory", "maxmemory" };
 
         private static Dictionary<string, string> ParseInfo(RedisResult? info)
         {

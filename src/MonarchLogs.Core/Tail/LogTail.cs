@@ -116,13 +116,30 @@ namespace MonarchLogs.Core.Tail
             }
         }
 
+        /// <summary>
+        /// One XREAD for all partitions on one server; on a cluster, where one command may only
+        /// name keys of one slot, one XREAD per partition, sent together.
+        /// </summary>
+        private async Task<(RedisKey Key, StreamEntry[] Entries)[]> ReadStreamsAsync(StreamPosition[] positions)
+        {
+            if (!_store.IsCluster)
+            {
+                var streams = await _store.Database.StreamReadAsync(positions, ReadCountPerPartition).ConfigureAwait(false);
+                return streams.Select(stream => (stream.Key, stream.Entries)).ToArray();
+            }
+
+            var reads = positions.Select(position => _store.Database.StreamReadAsync(position.Key, position.Position, ReadCountPerPartition)).ToArray();
+            var results = await Task.WhenAll(reads).ConfigureAwait(false);
+            return positions.Select((position, i) => (position.Key, results[i])).ToArray();
+        }
+
         private async Task<IReadOnlyList<MonarchLogEntry>> ReadNewAsync(CancellationToken cancellationToken)
         {
             _moreWaiting = false;
             if (_positions.Count == 0) return Array.Empty<MonarchLogEntry>();
             var tracked = _positions.Values.ToArray();
             var positions = tracked.Select(p => new StackExchange.Redis.StreamPosition(p.Partition.StreamKey, p.Last.ToString())).ToArray();
-            var streams = await _store.Database.StreamReadAsync(positions, ReadCountPerPartition).WithCancellation(cancellationToken).ConfigureAwait(false);
+            var streams = await ReadStreamsAsync(positions).WithCancellation(cancellationToken).ConfigureAwait(false);
             var found = new List<(LogEntryId Id, MonarchLogEntry Entry)>();
             foreach (var stream in streams)
             {

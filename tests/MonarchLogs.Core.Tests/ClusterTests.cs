@@ -1,0 +1,88 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Storage;
+using MonarchLogs.Testing;
+using StackExchange.Redis;
+using static MonarchLogs.Core.Tests.StoreExtensions;
+
+namespace MonarchLogs.Core.Tests
+{
+    /// <summary>One real Valkey Cluster (three masters, one replica each) for the class.</summary>
+    public sealed class ClusterFixture : IAsyncLifetime
+    {
+        public ValkeyCluster Cluster { get; private set; } = null!;
+
+        public ConnectionMultiplexer Connection { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Cluster = await ValkeyCluster.StartAsync();
+            Connection = Cluster.Connect();
+        }
+
+        public Task DisposeAsync()
+        {
+            Connection.Dispose();
+            Cluster.Dispose();
+            return Task.CompletedTask;
+        }
+
+        public LogStore NewStore() => new LogStore(Connection, new StorageFormat("test:" + Guid.NewGuid().ToString("N")));
+    }
+
+    /// <summary>The store engine against a Valkey Cluster: partitions spread over the masters, every read and write routed by slot.</summary>
+    public sealed class ClusterTests : IClassFixture<ClusterFixture>
+    {
+        private readonly ClusterFixture _cluster;
+
+        public ClusterTests(ClusterFixture cluster) => _cluster = cluster;
+
+        [Fact]
+        public async Task Partitions_spread_over_the_masters_and_read_back_merged_in_order()
+        {
+            var store = _cluster.NewStore();
+            var services = Enumerable.Range(0, 12).Select(i => "svc" + i).ToArray();
+            var entries = Enumerable.Range(0, 600).Select(i => Entry(services[i % services.Length], (MonarchLogLevel)(i % 6), BaseTime.AddMilliseconds(i * 10), "n" + i)).ToList();
+            Assert.Equal(600, await store.AppendAsync(entries));
+
+            var read = await store.ToListAsync(new LogQuery { OldestFirst = true });
+            Assert.Equal(Enumerable.Range(0, 600).Select(i => "n" + i), read.Select(e => e.Message));
+            Assert.Equal(services.OrderBy(s => s, StringComparer.OrdinalIgnoreCase), await store.GetServicesAsync());
+
+            // The streams are on every master, not on one node.
+            var partitions = await store.GetPartitionsAsync();
+            var owners = partitions.Select(p => Owner(p.StreamKey)).Distinct().Count();
+            Assert.Equal(3, owners);
+        }
+
+        [Fact]
+        public async Task Tail_retention_and_status_work_across_the_masters()
+        {
+            var store = _cluster.NewStore();
+            await store.AppendAsync(Enumerable.Range(0, 60).Select(i => Entry("old" + (i % 6), MonarchLogLevel.Warning, BaseTime.AddSeconds(i), "old " + i)).ToList());
+            using var tail = await store.OpenTailAsync(new LogQuery());
+            await store.AppendAsync(Enumerable.Range(0, 12).Select(i => Entry("new" + i, MonarchLogLevel.Error, DateTime.UtcNow, "new " + i)).ToList());
+            var seen = new System.Collections.Generic.List<MonarchLogEntry>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (seen.Count < 12 && clock.Elapsed < TimeSpan.FromSeconds(20)) seen.AddRange(await tail.NextAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None));
+            Assert.Equal(Enumerable.Range(0, 12).Select(i => "new " + i).OrderBy(m => m), seen.Select(e => e.Message).OrderBy(m => m));
+
+            var removed = 0L;
+            foreach (var partition in await store.GetPartitionsAsync()) removed += (await store.RemoveExpiredAsync(partition, BaseTime.AddDays(1))).RemovedEntries;
+            Assert.Equal(60, removed);
+            Assert.Equal(12, (await store.ToListAsync(new LogQuery())).Count);
+
+            var status = await store.GetStatusAsync(TimeSpan.FromDays(30));
+            Assert.Equal(12, status.Partitions.Sum(p => p.Entries ?? 0));
+        }
+
+        private string Owner(string key)
+        {
+            var configuration = _cluster.Connection.GetServer(_cluster.Connection.GetEndPoints().First()).ClusterConfiguration!;
+            return configuration.GetBySlot(key)!.EndPoint!.ToString()!;
+        }
+    }
+}
