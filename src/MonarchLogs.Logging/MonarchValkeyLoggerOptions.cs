@@ -65,6 +65,19 @@ namespace MonarchLogs.Logging
         /// </summary>
         public TimeSpan RetryTimeLimit { get; set; } = TimeSpan.FromMinutes(10);
 
+        /// <summary>
+        /// 0 (the default): an entry counts as stored once the master has it; replication to
+        /// replicas is asynchronous, so a failover can lose the last few milliseconds of entries.
+        /// 1 or more: an entry counts as stored only once that many replicas have it (Valkey's
+        /// WAIT after each batch); one not confirmed in time is sent again, so a failover loses
+        /// nothing (and a slow replica may receive an entry twice). It costs a round trip and
+        /// the replicas' delay per batch (docs/performance.md).
+        /// </summary>
+        public int ReplicaAcknowledgements { get; set; }
+
+        /// <summary>How long a batch waits for <see cref="ReplicaAcknowledgements"/> replicas before it is sent again.</summary>
+        public TimeSpan ReplicaAcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
         /// <summary>Longest rendered message kept, in characters; the rest is cut and the cut marked in the entry.</summary>
         public int MaxMessageLength { get; set; } = 32 * 1024;
 

@@ -47,6 +47,8 @@ namespace MonarchLogs.Logging
             if (options.MaxPropertiesLength < 256) failures.Add($"Logging:MonarchValkey:MaxPropertiesLength must be at least 256; got {options.MaxPropertiesLength}.");
             if (options.MaxEntryLength < 4096) failures.Add($"Logging:MonarchValkey:MaxEntryLength must be at least 4096; got {options.MaxEntryLength}.");
             if (options.ServicePropertyName is { Length: > 0 } property && string.IsNullOrWhiteSpace(property)) failures.Add("Logging:MonarchValkey:ServicePropertyName must not be blank.");
+            if (options.ReplicaAcknowledgements < 0) failures.Add($"Logging:MonarchValkey:ReplicaAcknowledgements must not be negative; got {options.ReplicaAcknowledgements}.");
+            if (options.ReplicaAcknowledgementTimeout <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:ReplicaAcknowledgementTimeout must be positive.");
             if (options.FlushTimeout < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:FlushTimeout must not be negative.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }

@@ -67,6 +67,7 @@ namespace MonarchLogs.Core.Append
             var stored = 0;
             var failures = new List<PartitionFailure>();
             var confirmed = new List<HashEntry>();
+            var counts = new int[runs.Count];
             for (var r = 0; r < runs.Count; r++)
             {
                 var run = runs[r];
@@ -78,12 +79,18 @@ namespace MonarchLogs.Core.Append
                 }
 
                 var reply = (RedisResult[])append.Result!;
-                var count = (int)reply[0];
-                for (var k = 0; k < count && k < run.Indexes.Count; k++) batch.MarkStored(run.Indexes[k]);
-                stored += count;
-                if (count > 0 && Confirm(run.Partition)) confirmed.Add(new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition)));
+                counts[r] = Math.Min((int)reply[0], run.Indexes.Count);
                 var error = (string?)reply[1];
                 if (!string.IsNullOrEmpty(error)) failures.Add(new PartitionFailure(run.Partition, StoreErrors.ClassifyServerReply(error!, run.Partition.StreamKey)));
+            }
+
+            if (ReplicaAcknowledgements > 0) await AwaitReplicasAsync(db, runs, counts, failures, cancellationToken).ConfigureAwait(false);
+            for (var r = 0; r < runs.Count; r++)
+            {
+                var run = runs[r];
+                for (var k = 0; k < counts[r]; k++) batch.MarkStored(run.Indexes[k]);
+                stored += counts[r];
+                if (counts[r] > 0 && Confirm(run.Partition)) confirmed.Add(new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition)));
             }
 
             if (stored > 0)
@@ -114,6 +121,62 @@ namespace MonarchLogs.Core.Append
 
             foreach (var failure in failures) _planner.Forget(failure.Partition);
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
+        }
+
+        /// <summary>
+        /// With <see cref="ReplicaAcknowledgements"/>, an entry counts as stored only once that
+        /// many replicas have it (WAIT on each master written to, after its appends on the same
+        /// connection). Entries a master took but its replicas did not confirm in time are not
+        /// marked: the retry sends them again, so a failover that drops them from the demoted
+        /// master loses nothing (and a slow replica may get them twice).
+        /// </summary>
+        public int ReplicaAcknowledgements { get; init; }
+
+        /// <summary>How long WAIT waits for the replicas.</summary>
+        public TimeSpan ReplicaAcknowledgementTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+        private async Task AwaitReplicasAsync(IDatabase db, List<PartitionRun> runs, int[] counts, List<PartitionFailure> failures, CancellationToken cancellationToken)
+        {
+            var byServer = new Dictionary<System.Net.EndPoint, List<int>>();
+            for (var r = 0; r < runs.Count; r++)
+            {
+                if (counts[r] == 0) continue;
+                var endpoint = await db.IdentifyEndpointAsync(runs[r].Partition.StreamKey, CommandFlags.DemandMaster).ConfigureAwait(false);
+                if (endpoint is null)
+                {
+                    Unconfirmed(r, "no master");
+                    continue;
+                }
+
+                if (!byServer.TryGetValue(endpoint, out var list)) byServer[endpoint] = list = new List<int>();
+                list.Add(r);
+            }
+
+            var waits = byServer.Keys.Select(endpoint => _connection.GetServer(endpoint)
+                .ExecuteAsync("WAIT", ReplicaAcknowledgements, (long)ReplicaAcknowledgementTimeout.TotalMilliseconds)).ToArray();
+            try
+            {
+                await Task.WhenAll(waits).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            var i = 0;
+            foreach (var pair in byServer)
+            {
+                var wait = waits[i++];
+                var acknowledged = wait.Status == TaskStatus.RanToCompletion ? (long)wait.Result : -1;
+                if (acknowledged >= ReplicaAcknowledgements) continue;
+                foreach (var r in pair.Value) Unconfirmed(r, acknowledged < 0 ? "WAIT failed" : $"{acknowledged} of {ReplicaAcknowledgements} replicas within {ReplicaAcknowledgementTimeout.TotalMilliseconds} ms");
+            }
+
+            void Unconfirmed(int r, string why)
+            {
+                counts[r] = 0;
+                failures.RemoveAll(failure => failure.Partition.StreamKey == runs[r].Partition.StreamKey);
+                failures.Add(new PartitionFailure(runs[r].Partition, StoreErrors.ClassifyServerReply("NOREPLICAS Not acknowledged by the replicas: " + why, runs[r].Partition.StreamKey)));
+            }
         }
 
         private bool IsConfirmed(Partition partition)

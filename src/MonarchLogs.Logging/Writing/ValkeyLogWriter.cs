@@ -247,7 +247,7 @@ namespace MonarchLogs.Logging.Writing
             // entries during an outage, so they are counted and never sent twice.
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ClientName ??= "MonarchLogs.Logging";
-            if (RespLogAppender.Supports(config))
+            if (RespLogAppender.Supports(config) && _options.ReplicaAcknowledgements == 0)
             {
                 // The common case, one Valkey endpoint: the lean RESP write path.
                 return _resp = new RespLogAppender(config, _format);
@@ -264,7 +264,11 @@ namespace MonarchLogs.Logging.Writing
             }
 
             _connection = await connect.ConfigureAwait(false);
-            return new StoreAppender(_connection, _format);
+            return new StoreAppender(_connection, _format)
+            {
+                ReplicaAcknowledgements = _options.ReplicaAcknowledgements,
+                ReplicaAcknowledgementTimeout = _options.ReplicaAcknowledgementTimeout,
+            };
         }
 
         /// <summary>
