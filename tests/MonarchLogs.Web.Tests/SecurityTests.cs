@@ -226,6 +226,31 @@ namespace MonarchLogs.Web.Tests
         }
 
         [Fact]
+        public async Task A_wrong_password_is_503_ValkeyAuthenticationFailed_even_when_the_default_user_is_open()
+        {
+            // The fixture's server leaves default open (nopass): a refused AUTH would go on as default.
+            var prefix = ViewerSession.NewPrefix();
+            var user = "viewer-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">right-secret", "~*", "&*", "+@all");
+            await using var refused = await ViewerSession.StartAsync(_valkey, options =>
+            {
+                options.ValkeyUser = user;
+                options.ValkeyPassword = "wrong-secret";
+            }, prefix: prefix);
+            await refused.AppendAsync(Entry("acl", MonarchLogLevel.Error, HourStart, "not for the default user"));
+
+            foreach (var path in new[] { "api/logs", "api/stats", "api/services", "api/stream" })
+            {
+                using var denied = await refused.Http.GetAsync(path);
+                var body = await denied.Content.ReadAsStringAsync();
+                Assert.True(denied.StatusCode == HttpStatusCode.ServiceUnavailable, path + ": " + (int)denied.StatusCode + " " + body);
+                Assert.Equal("ValkeyAuthenticationFailed", await ErrorIdAsync(denied));
+                Assert.DoesNotContain("not for the default user", body);
+                Assert.DoesNotContain("wrong-secret", body);
+            }
+        }
+
+        [Fact]
         public async Task The_viewer_works_as_the_documented_read_only_acl_user()
         {
             // A server of its own: the default user gets a password, as on a server that uses ACL users.

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
 using MonarchLogs.Core.Tail;
@@ -282,8 +283,13 @@ namespace MonarchLogs.Core.Storage
         public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
             StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError, cancellationToken);
 
+        /// <summary>
+        /// Before any read: the connection runs as the ACL user it logged in as (see
+        /// <see cref="StoreConnection.GuardUser"/>), and the store has a format this version reads.
+        /// </summary>
         internal async Task EnsureFormatAsync(CancellationToken cancellationToken)
         {
+            await StoreConnection.EnsureUserAsync(Connection, cancellationToken).ConfigureAwait(false);
             if (Volatile.Read(ref _formatChecked) == 1) return;
             var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
             Format.CheckVersion(version.IsNull ? null : version.ToString());

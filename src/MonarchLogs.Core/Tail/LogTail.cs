@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
@@ -114,6 +115,8 @@ namespace MonarchLogs.Core.Tail
             if (!_moreWaiting) await _nudge.WaitAsync(pollInterval, cancellationToken).ConfigureAwait(false);
             try
             {
+                // After a reconnect, the tail reads on only as the user it logged in as.
+                await StoreConnection.EnsureUserAsync(_store.Connection, cancellationToken).ConfigureAwait(false);
                 if (_unknownPartitionWritten || DateTime.UtcNow - _registryReadUtc >= RegistryRefreshInterval)
                 {
                     _unknownPartitionWritten = false;
