@@ -31,6 +31,14 @@ namespace MonarchLogs.Core.Tail
         public static readonly TimeSpan RegistryRefreshInterval = TimeSpan.FromSeconds(5);
         private const int ReadCountPerPartition = 500;
 
+        /// <summary>
+        /// How far before the tail opened a partition registered later is read from. None of its
+        /// entries can have been shown (the backlog reads only the partitions known at open), so
+        /// this costs no duplicate; it keeps an entry stamped in the very millisecond the tail
+        /// opened, or by a writer whose clock is a little behind, from being passed over.
+        /// </summary>
+        internal static readonly TimeSpan NewPartitionSlack = TimeSpan.FromSeconds(1);
+
         private readonly LogStore _store;
         private readonly LogFilter _filter;
         private readonly Action<PartitionError>? _partitionError;
@@ -53,7 +61,7 @@ namespace MonarchLogs.Core.Tail
             _filter = filter;
             _partitionError = partitionError;
             _channel = RedisChannel.Literal(store.Format.NotifyChannel);
-            _openedPosition = new StreamId(StreamId.ToUnixMilliseconds(DateTime.UtcNow), 0);
+            _openedPosition = new StreamId(StreamId.ToUnixMilliseconds(DateTime.UtcNow - NewPartitionSlack), 0);
             _onNudge = (_, message) => Nudge(message);
         }
 
@@ -203,7 +211,8 @@ namespace MonarchLogs.Core.Tail
 
         /// <summary>
         /// Reads the registry. At open, each partition starts at its last entry; a partition
-        /// registered later starts at the time the tail opened, so its first entries are shown.
+        /// registered later starts at the time the tail opened (less <see cref="NewPartitionSlack"/>),
+        /// so its first entries are shown.
         /// Partitions set aside are tried again here. A partition already tracked keeps its
         /// position: a registry read never moves one back.
         /// </summary>
