@@ -62,10 +62,11 @@ namespace MonarchLogs.Cmdlets
             var store = OpenStore();
             var limit = bound.ContainsKey(nameof(First)) ? First : int.MaxValue;
             var written = 0;
-            IAsyncEnumerator<MonarchLogEntry> entries = store.QueryAsync(query, StopToken).GetAsyncEnumerator(StopToken);
+            // A partition that cannot be read is a non-terminating error; the others are still read.
+            IAsyncEnumerator<MonarchLogEntry> entries = store.QueryAsync(query, PartitionErrors, StopToken).GetAsyncEnumerator(StopToken);
             try
             {
-                while (written < limit && Await(entries.MoveNextAsync().AsTask()))
+                while (written < limit && AwaitNext(entries))
                 {
                     // Throws StopUpstreamCommandsException or PipelineStoppedException when the
                     // consumer has enough; the finally block then ends the read.
@@ -78,7 +79,15 @@ namespace MonarchLogs.Cmdlets
                 DisposeQuietly(entries);
             }
 
+            WritePartitionErrors();
             WriteVerbose($"{written} entries.");
+        }
+
+        private bool AwaitNext(IAsyncEnumerator<MonarchLogEntry> entries)
+        {
+            var more = Await(entries.MoveNextAsync().AsTask());
+            WritePartitionErrors();
+            return more;
         }
 
         private void Validate(LogQuery query)

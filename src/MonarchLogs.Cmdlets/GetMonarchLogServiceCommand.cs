@@ -26,10 +26,11 @@ namespace MonarchLogs.Cmdlets
         {
             var store = OpenStore();
             var services = Service?.Select(s => new Wildcard(s)).ToArray();
-            var partitions = Await(store.GetPartitionsAsync(StopToken))
+            var partitions = Await(store.GetPartitionsAsync(PartitionErrors, StopToken))
                 .Where(p => services is null || services.Any(s => s.IsMatch(p.Service)))
                 .OrderBy(p => p.Service, System.StringComparer.OrdinalIgnoreCase)
                 .ThenBy(p => p.Level);
+            WritePartitionErrors();
             foreach (var partition in partitions) WriteObject(partition);
         }
     }

@@ -21,7 +21,10 @@ namespace MonarchLogs.Cmdlets
         protected override void ProcessRecord()
         {
             var store = OpenStore();
-            WriteObject(Await(store.GetStatusAsync(TimeSpan.FromDays(RetentionDays), StopToken)));
+            // Each partition that cannot be read is a non-terminating error; the status covers the others.
+            var status = Await(store.GetStatusAsync(TimeSpan.FromDays(RetentionDays), PartitionErrors, StopToken));
+            WritePartitionErrors();
+            WriteObject(status);
         }
     }
 }

@@ -54,9 +54,10 @@ namespace MonarchLogs.Cmdlets
             var whatIf = IsWhatIf();
             var store = OpenStore();
             var services = Service?.Select(s => new Wildcard(s)).ToArray();
-            var partitions = Await(store.GetPartitionsAsync(StopToken))
+            var partitions = Await(store.GetPartitionsAsync(PartitionErrors, StopToken))
                 .Where(p => services is null || services.Any(s => s.IsMatch(p.Service)))
                 .ToList();
+            WritePartitionErrors();
             WriteVerbose($"Removing entries older than {FormatTime(cutoff)} from {partitions.Count} partitions.");
 
             int touched = 0;

@@ -47,11 +47,15 @@ namespace MonarchLogs.Cmdlets
             long written = 0;
             try
             {
-                using var tail = Await(store.OpenTailAsync(query, token), query);
+                // A partition that cannot be read is a non-terminating error; the tail follows the others.
+                using var tail = Await(store.OpenTailAsync(query, PartitionErrors, token), query);
+                WritePartitionErrors();
                 WriteVerbose("Watching for new entries.");
                 if (Tail > 0)
                 {
-                    foreach (var entry in Await(tail.ReadBacklogAsync(Tail, token)))
+                    var backlog = Await(tail.ReadBacklogAsync(Tail, token));
+                    WritePartitionErrors();
+                    foreach (var entry in backlog)
                     {
                         if (written == limit) return;
                         WriteObject(new MonarchLogRecord(entry));
@@ -74,6 +78,7 @@ namespace MonarchLogs.Cmdlets
             while (written < limit)
             {
                 var entries = Await(tail.NextAsync(LogTail.DefaultPollInterval, token));
+                WritePartitionErrors();
                 if (tail.LastError is { } error)
                 {
                     if (!connectionLost)

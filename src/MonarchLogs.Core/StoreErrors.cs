@@ -30,6 +30,9 @@ namespace MonarchLogs.Core
         public const string EntryTooLarge = "EntryTooLarge";
         public const string CommandFailed = "ValkeyCommandFailed";
 
+        /// <summary>A registry entry that names no partition of this store (junk, a foreign key, a value that does not match its key).</summary>
+        public const string InvalidRegistryEntry = "InvalidRegistryEntry";
+
         /// <summary>
         /// The failure as a <see cref="MonarchLogsException"/> with its stable id, kind and
         /// whether a retry may help. <paramref name="target"/> (a key, a partition) is named in

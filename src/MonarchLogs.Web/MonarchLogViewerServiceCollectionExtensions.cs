@@ -28,8 +28,9 @@ namespace MonarchLogs.Web
             {
                 var options = sp.GetRequiredService<IOptions<MonarchLogViewerOptions>>().Value;
                 // abortConnect=false: the viewer serves while Valkey is down, answering 503 until it is back.
+                // The store's reads check that the connection runs as the configured user.
                 var configuration = StoreConnection.CreateOptions(options.ConnectionString, options.ValkeyUser, options.ValkeyPassword, "monarchlogs-viewer");
-                return ConnectionMultiplexer.Connect(configuration);
+                return StoreConnection.ConnectInBackground(configuration);
             });
             services.TryAddSingleton(sp =>
             {

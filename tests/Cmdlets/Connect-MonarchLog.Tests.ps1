@@ -92,6 +92,28 @@ Describe 'Connect-MonarchLog' {
         $result.Output[1].Message | Should -Be 'plain one'
     }
 
+    It 'a wrong password is ValkeyAuthenticationFailed even when the default user is open' {
+        # A refused AUTH leaves a connection logged in as an open (nopass) default user. A server of
+        # its own: the connections this test leaves in the process would count in other tests.
+        $open = Start-MonarchTestServer -ExtraArguments @('--user', 'monarch-reader', 'on', ">$password", '~*', '&*', '+@all')
+        Write-MonarchTestEntry -Server $open -Prefix 'conn:logs' -Entry @([pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-1); Level = 'warning'; Service = 'open'; Message = 'open one' })
+        $wrong = [pscredential]::new('monarch-reader', (ConvertTo-SecureString 'Wrong-5b1d-password' -AsPlainText -Force))
+        $right = [pscredential]::new('monarch-reader', (ConvertTo-SecureString $password -AsPlainText -Force))
+        $result = Invoke-InNewSession {
+            try { Connect-MonarchLog -ConnectionString $a.Plain -Credential $a.Wrong -Prefix 'conn:logs' } catch { $_ }
+            try { Get-MonarchLog -ConnectionString $a.Plain -Credential $a.Wrong -Prefix 'conn:logs' } catch { $_ }
+            Connect-MonarchLog -ConnectionString $a.Plain -Credential $a.Right -Prefix 'conn:logs'
+        } @{ Plain = $open.ConnectionString; Wrong = $wrong; Right = $right }
+        Remove-MonarchTestServer -Server $open
+        $result.Output[0].FullyQualifiedErrorId | Should -Be 'ValkeyAuthenticationFailed,MonarchLogs.Cmdlets.ConnectMonarchLogCommand'
+        $result.Output[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $result.Output[0].Exception.Message | Should -Match "refused the user name or password \(user 'monarch-reader'\)"
+        $result.Output[0].Exception.Message | Should -Not -Match 'Wrong-5b1d-password'
+        $result.Output[1].FullyQualifiedErrorId | Should -Be 'ValkeyAuthenticationFailed,MonarchLogs.Cmdlets.GetMonarchLogCommand'
+        $result.Output[2].User | Should -Be 'monarch-reader'
+        $result.Output[2].Services | Should -Be 1
+    }
+
     It 'a server that requires a login, without -Credential, is ValkeyAuthenticationFailed' {
         { Get-MonarchLog -ConnectionString $secured.ConnectionString } |
             Should -Throw -ErrorId 'ValkeyAuthenticationFailed,MonarchLogs.Cmdlets.GetMonarchLogCommand'

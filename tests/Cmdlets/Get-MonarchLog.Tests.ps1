@@ -302,6 +302,16 @@ Describe 'Get-MonarchLog' {
             )
             Invoke-MonarchTestCli -Server $server HSET pruned:logs:partitions pruned:logs:stream:broken:warning warning:broken | Out-Null
             Invoke-MonarchTestCli -Server $server SET pruned:logs:stream:broken:warning not-a-stream | Out-Null
+            # A second store with every kind of bad partition: keys of other types, junk registry entries.
+            Write-MonarchTestEntry -Server $server -Prefix 'poisoned:logs' -Entry @(
+                [pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-5); Level = 'information'; Service = 'good'; Message = 'good one' }
+                [pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-4); Level = 'error'; Service = 'good'; Message = 'good two' }
+            )
+            Invoke-MonarchTestCli -Server $server HSET poisoned:logs:stream:bad:error a-hash field | Out-Null
+            Invoke-MonarchTestCli -Server $server LPUSH poisoned:logs:stream:bad:warning a-list | Out-Null
+            Invoke-MonarchTestCli -Server $server HSET poisoned:logs:partitions `
+                poisoned:logs:stream:bad:error error:bad poisoned:logs:stream:bad:warning warning:bad `
+                poisoned:logs:stream:junk:error 'no level here' other:key error:elsewhere | Out-Null
         }
 
         It 'a level or service filter reads only the matching partitions' {
@@ -310,9 +320,30 @@ Describe 'Get-MonarchLog' {
             @(Get-MonarchLog @c -Prefix 'pruned:logs' -ExcludeService broken).Count | Should -Be 2
         }
 
-        It 'a partition that cannot be read is a ValkeyCommandFailed error' {
+        It 'a partition that cannot be read is one PartitionWrongType error; the other entries still come out' {
+            $entries = @(Get-MonarchLog @c -Prefix 'pruned:logs' -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $entries.Message | Should -Be 'fine too', 'fine'
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'PartitionWrongType,MonarchLogs.Cmdlets.GetMonarchLogCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+            $problems[0].TargetObject | Should -Be 'broken/warning'
+        }
+
+        It 'with -ErrorAction Stop a partition that cannot be read stops the command' {
             { Get-MonarchLog @c -Prefix 'pruned:logs' -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ValkeyCommandFailed,MonarchLogs.Cmdlets.GetMonarchLogCommand'
+                Should -Throw -ErrorId 'PartitionWrongType,MonarchLogs.Cmdlets.GetMonarchLogCommand'
+        }
+
+        It 'keys of other types and junk registry entries are each one error; the good entries come out' {
+            $entries = @(Get-MonarchLog @c -Prefix 'poisoned:logs' -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $entries.Message | Should -Be 'good two', 'good one'
+            $found = @($problems | ForEach-Object { "$($_.FullyQualifiedErrorId) $($_.TargetObject)" } | Sort-Object)
+            $found | Should -Be @(
+                'InvalidRegistryEntry,MonarchLogs.Cmdlets.GetMonarchLogCommand other:key'
+                'InvalidRegistryEntry,MonarchLogs.Cmdlets.GetMonarchLogCommand poisoned:logs:stream:junk:error'
+                'PartitionWrongType,MonarchLogs.Cmdlets.GetMonarchLogCommand bad/error'
+                'PartitionWrongType,MonarchLogs.Cmdlets.GetMonarchLogCommand bad/warning'
+            )
         }
     }
 

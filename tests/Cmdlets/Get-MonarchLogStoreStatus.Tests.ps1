@@ -141,6 +141,22 @@ Describe 'Get-MonarchLogStoreStatus' {
         $text | Should -Match '(?m)^Warnings\s+: The append-only file is off'
     }
 
+    It 'a partition that cannot be read is one error each; the status covers the others' {
+        Write-MonarchTestEntry -Server $server -Prefix 'poisoned:logs' -Entry @(
+            [pscustomobject]@{ Timestamp = $base; Level = 'error'; Service = 'good'; Message = 'good one' }
+        )
+        Invoke-MonarchTestCli -Server $server SET poisoned:logs:stream:bad:error a-string | Out-Null
+        Invoke-MonarchTestCli -Server $server HSET poisoned:logs:partitions poisoned:logs:stream:bad:error error:bad poisoned:logs:stream:junk:error junk | Out-Null
+        $status = Get-MonarchLogStoreStatus @c -Prefix 'poisoned:logs' -ErrorVariable problems -ErrorAction SilentlyContinue
+        @($problems | ForEach-Object { "$($_.FullyQualifiedErrorId) $($_.TargetObject)" } | Sort-Object) | Should -Be @(
+            'InvalidRegistryEntry,MonarchLogs.Cmdlets.GetMonarchLogStoreStatusCommand poisoned:logs:stream:junk:error'
+            'PartitionWrongType,MonarchLogs.Cmdlets.GetMonarchLogStoreStatusCommand bad/error'
+        )
+        $status.PartitionCount | Should -Be 1
+        $status.TotalEntries | Should -Be 1
+        Get-Warning $status '^2 registered partition\(s\) or registry entries cannot be read' | Should -HaveCount 1
+    }
+
     It 'refuses -RetentionDays 0' {
         { Get-MonarchLogStoreStatus @c -RetentionDays 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MonarchLogs.Cmdlets.GetMonarchLogStoreStatusCommand'
     }

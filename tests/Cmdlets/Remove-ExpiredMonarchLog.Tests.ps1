@@ -218,7 +218,8 @@ try { Remove-ExpiredMonarchLog -ConnectionString '127.0.0.1:1'; 'NOT STOPPED' } 
         It 'a partition that fails is an error record; the others are still trimmed and summed up' {
             $summary = Remove-ExpiredMonarchLog @c -Prefix $brokenPrefix -ErrorVariable problems -ErrorAction SilentlyContinue
             $problems.Count | Should -Be 1
-            $problems[0].FullyQualifiedErrorId | Should -Be 'ValkeyCommandFailed,MonarchLogs.Cmdlets.RemoveExpiredMonarchLogCommand'
+            $problems[0].FullyQualifiedErrorId | Should -Be 'PartitionWrongType,MonarchLogs.Cmdlets.RemoveExpiredMonarchLogCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
             $problems[0].TargetObject | Should -Be 'broken/error'
             $summary.PartitionsScanned | Should -Be 5
             $summary.EntriesRemoved | Should -Be 12
@@ -227,7 +228,18 @@ try { Remove-ExpiredMonarchLog -ConnectionString '127.0.0.1:1'; 'NOT STOPPED' } 
 
         It 'with -ErrorAction Stop the failure stops the command' {
             { Remove-ExpiredMonarchLog @c -Prefix $brokenPrefix -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ValkeyCommandFailed,MonarchLogs.Cmdlets.RemoveExpiredMonarchLogCommand'
+                Should -Throw -ErrorId 'PartitionWrongType,MonarchLogs.Cmdlets.RemoveExpiredMonarchLogCommand'
+        }
+
+        It 'a junk registry entry is an InvalidRegistryEntry error and the partitions are still trimmed' {
+            $junkPrefix = New-RetentionStore
+            Invoke-MonarchTestCli -Server $server HSET "${junkPrefix}:partitions" "${junkPrefix}:stream:junk:error" 'not-a-level:junk' | Out-Null
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $junkPrefix -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'InvalidRegistryEntry,MonarchLogs.Cmdlets.RemoveExpiredMonarchLogCommand'
+            $problems[0].TargetObject | Should -Be "${junkPrefix}:stream:junk:error"
+            $summary.PartitionsScanned | Should -Be 4
+            $summary.EntriesRemoved | Should -Be 12
         }
 
         It '<Name> is <ErrorId>' -ForEach @(

@@ -76,6 +76,21 @@ Describe 'Watch-MonarchLog' {
             $result[0].Level | Should -BeOfType ([MonarchLogs.Core.MonarchLogLevel])
         }
 
+        It 'a partition that cannot be read is one error each; the tail shows the others' {
+            Write-MonarchTestEntry -Server $server -Prefix 'poisoned:logs' -Entry @(
+                [pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-2); Level = 'error'; Service = 'good'; Message = 'good one' }
+                [pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-1); Level = 'information'; Service = 'good'; Message = 'good two' }
+            )
+            Invoke-MonarchTestCli -Server $server SET poisoned:logs:stream:bad:error a-string | Out-Null
+            Invoke-MonarchTestCli -Server $server HSET poisoned:logs:partitions poisoned:logs:stream:bad:error error:bad poisoned:logs:stream:junk:error junk | Out-Null
+            $result = @(Watch-MonarchLog @c -Prefix 'poisoned:logs' -Tail 5 -Count 2 -Timeout 20 -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $result.Message | Should -Be 'good one', 'good two'
+            @($problems | ForEach-Object { "$($_.FullyQualifiedErrorId) $($_.TargetObject)" } | Sort-Object) | Should -Be @(
+                'InvalidRegistryEntry,MonarchLogs.Cmdlets.WatchMonarchLogCommand poisoned:logs:stream:junk:error'
+                'PartitionWrongType,MonarchLogs.Cmdlets.WatchMonarchLogCommand bad/error'
+            )
+        }
+
         It '-Tail applies the filters' {
             $result = @(Watch-MonarchLog @c -Service backlog -Level error -Tail 2 -Count 2)
             $result.Message | Should -Be 'old 3', 'old 5'

@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
@@ -9,77 +12,175 @@ using static MonarchLogs.Core.Tests.StoreExtensions;
 
 namespace MonarchLogs.Core.Tests
 {
-    /// <summary>The ACL users of docs/operations.md: each can do its job and nothing more.</summary>
+    /// <summary>
+    /// The ACL roles of docs/operations.md, read from that page and run against a real Valkey:
+    /// each role can do its job and is refused (NOPERM) everything the page says it cannot do.
+    /// </summary>
     public sealed class AccessControlTests : IClassFixture<ValkeyFixture>
     {
         private readonly ValkeyFixture _valkey;
 
         public AccessControlTests(ValkeyFixture valkey) => _valkey = valkey;
 
-        // Kept word for word in docs/operations.md.
-        private const string WriterRules = "+ping +hello +auth +client|setname +client|setinfo +select +acl|whoami +get +hset +eval +xadd +publish +info +echo %R~monarch:logs:format %W~monarch:logs:partitions ~monarch:logs:stream:* &monarch:logs:notify";
-        private const string ReaderRules = "+xrange +xrevrange +xread +xlen +hgetall +get +subscribe +unsubscribe +ping +client|setname +info +echo ~monarch:logs:* &monarch:logs:notify";
-        private const string RetentionRules = "+xrange +xrevrange +xtrim +xlen +memory|usage +hgetall +get +ping +client|setname +info +echo ~monarch:logs:*";
-
         [Fact]
-        public async Task Writer_reader_and_retention_users_can_do_their_jobs_and_no_more()
+        public async Task The_reader_reads_queries_tails_and_reports_status_and_writes_nothing()
         {
-            var admin = _valkey.Connection.GetDatabase();
-            var suffix = Guid.NewGuid().ToString("N").Substring(0, 8);
-            await admin.ExecuteAsync("ACL", ("SETUSER writer-" + suffix + " on >w-secret resetkeys resetchannels -@all " + WriterRules).Split(' '));
-            await admin.ExecuteAsync("ACL", ("SETUSER reader-" + suffix + " on >r-secret resetkeys resetchannels -@all " + ReaderRules).Split(' '));
-            await admin.ExecuteAsync("ACL", ("SETUSER retention-" + suffix + " on >x-secret resetkeys resetchannels -@all " + RetentionRules).Split(' '));
-            // The documented rules use the default prefix, so this test does too; clear it first.
-            await admin.ExecuteAsync("DEL", "monarch:logs:format", "monarch:logs:partitions", "monarch:logs:stream:acl:error");
+            var (store, prefix) = await SeededStoreAsync();
+            using var connection = await ConnectAsRoleAsync("monarch-reader", prefix);
+            var reader = new LogStore(connection, new StorageFormat(prefix));
 
-            using var writerConnection = Connect("writer-" + suffix, "w-secret");
-            using var readerConnection = Connect("reader-" + suffix, "r-secret");
-            using var retentionConnection = Connect("retention-" + suffix, "x-secret");
-            var writer = new LogStore(writerConnection);
-            var reader = new LogStore(readerConnection);
-            var retention = new LogStore(retentionConnection);
-
-            await writer.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime, "old"), Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "new") });
-            // Out of order: the append script places it after the stream's top without reading it.
-            await writer.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime.AddMinutes(1), "late") });
-
-            // The provider's own RESP write path needs no more than the same rules.
-            using (var respWriter = new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "w-secret"), new StorageFormat()))
-            {
-                var batch = new[] { Entry("acl", MonarchLogLevel.Error, BaseTime.AddMinutes(2), "late via resp") };
-                Assert.Equal(1, await respWriter.AppendBatchAsync(batch));
-            }
-
-            var read = await reader.ToListAsync(new LogQuery());
-            Assert.Equal(new[] { "late via resp", "late", "new", "old" }, read.Select(e => e.Message));
+            Assert.Equal(new[] { "newer", "older" }, (await reader.ToListAsync(new LogQuery())).Select(e => e.Message));
+            Assert.Equal(new[] { "acl" }, await reader.GetServicesAsync());
+            var status = await reader.GetStatusAsync(TimeSpan.FromDays(36500));
+            Assert.Equal(2, status.TotalEntries);
+            Assert.NotNull(status.StoreMemoryBytes);
             using (var tail = await reader.OpenTailAsync(new LogQuery()))
             {
-                Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None));
+                Assert.Equal(new[] { "older", "newer" }, (await tail.ReadBacklogAsync(5, CancellationToken.None)).Select(e => e.Message));
+                await store.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "live") });
+                var seen = new List<string>();
+                for (var i = 0; i < 50 && seen.Count == 0; i++) seen.AddRange((await tail.NextAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None)).Select(e => e.Message));
+                Assert.Equal(new[] { "live" }, seen);
             }
 
-            var partition = Assert.Single(await retention.GetPartitionsAsync());
-            var removed = await retention.RemoveExpiredAsync(partition, BaseTime.AddDays(1));
-            Assert.Equal(1, removed.RemovedEntries);
-
-            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() =>
-                new MonarchLogs.Core.Ingest.RespLogAppender(Options("writer-" + suffix, "not-the-secret"), new StorageFormat()).AppendBatchAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }));
-            Assert.Equal("ValkeyAuthenticationFailed", refused.ErrorId);
-            Assert.DoesNotContain("not-the-secret", refused.Message);
-
-            Assert.Equal("ValkeyPermissionDenied", (await Assert.ThrowsAsync<MonarchLogsException>(() => reader.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow) }))).ErrorId);
-            await Assert.ThrowsAsync<RedisServerException>(() => reader.RemoveExpiredAsync(partition, DateTime.UtcNow));
-            await Assert.ThrowsAsync<RedisServerException>(() => writer.RemoveExpiredAsync(partition, DateTime.UtcNow));
-            await Assert.ThrowsAsync<RedisServerException>(() => writerConnection.GetDatabase().StringGetAsync("other:key"));
+            var db = connection.GetDatabase();
+            var stream = prefix + ":stream:acl:error";
+            await AssertRefusedAsync(db, "XADD", stream, "*", "message", "forged");
+            await AssertRefusedAsync(db, "SET", prefix + ":format", "2");
+            await AssertRefusedAsync(db, "HSET", prefix + ":partitions", prefix + ":stream:x:error", "error:x");
+            await AssertRefusedAsync(db, "DEL", stream);
+            await AssertRefusedAsync(db, "XTRIM", stream, "MAXLEN", "0");
+            await AssertRefusedAsync(db, "PUBLISH", prefix + ":notify", "x");
+            await AssertRefusedAsync(db, "EVAL", "return 1", "0");
+            await AssertRefusedAsync(db, "GET", "other:key");
+            Assert.Equal(3, await _valkey.Connection.GetDatabase().StreamLengthAsync(stream));
         }
 
-        private ConnectionMultiplexer Connect(string user, string password) => ConnectionMultiplexer.Connect(Options(user, password));
-
-        private ConfigurationOptions Options(string user, string password)
+        [Fact]
+        public async Task The_maintainer_trims_streams_and_cannot_add_delete_or_change_the_format()
         {
-            var options = ConfigurationOptions.Parse(_valkey.Server.ConnectionString);
-            options.User = user;
-            options.Password = password;
-            return options;
+            var (_, prefix) = await SeededStoreAsync();
+            using var connection = await ConnectAsRoleAsync("monarch-maintainer", prefix);
+            var maintainer = new LogStore(connection, new StorageFormat(prefix));
+
+            var partition = Assert.Single(await maintainer.GetPartitionsAsync());
+            Assert.Equal(1, (await maintainer.PreviewExpiredAsync(partition, BaseTime.AddDays(1))).ExpiredEntries);
+            Assert.Equal(1, (await maintainer.RemoveExpiredAsync(partition, BaseTime.AddDays(1))).RemovedEntries);
+            Assert.Equal(new[] { "newer" }, (await maintainer.ToListAsync(new LogQuery())).Select(e => e.Message));
+
+            var db = connection.GetDatabase();
+            var stream = partition.StreamKey;
+            await AssertRefusedAsync(db, "XADD", stream, "*", "message", "forged");
+            await AssertRefusedAsync(db, "DEL", stream);
+            await AssertRefusedAsync(db, "UNLINK", stream);
+            await AssertRefusedAsync(db, "SET", prefix + ":format", "2");
+            await AssertRefusedAsync(db, "DEL", prefix + ":format");
+            await AssertRefusedAsync(db, "HSET", prefix + ":partitions", prefix + ":stream:x:error", "error:x");
+            await AssertRefusedAsync(db, "XTRIM", prefix + ":partitions", "MAXLEN", "0");
+            Assert.Equal("1", (string?)await _valkey.Connection.GetDatabase().StringGetAsync(prefix + ":format"));
+        }
+
+        [Fact]
+        public async Task The_writer_writes_entries_and_can_read_or_remove_nothing()
+        {
+            var (_, prefix) = await SeededStoreAsync();
+            using var connection = await ConnectAsRoleAsync("monarch-writer", prefix);
+            var db = connection.GetDatabase();
+            var stream = prefix + ":stream:acl:error";
+            var registry = prefix + ":partitions";
+
+            // What the provider does: check the format, register, append (also through a script), wake tails.
+            Assert.Equal("1", (string?)await db.ExecuteAsync("GET", prefix + ":format"));
+            await db.ExecuteAsync("HSET", registry, prefix + ":stream:new:error", "error:new");
+            await db.ExecuteAsync("XADD", stream, "*", "message", "written");
+            const string Append = "return redis.call('XADD', KEYS[1], '*', 'message', ARGV[1])";
+            await db.ExecuteAsync("EVAL", Append, "1", stream, "written by a script");
+            await db.ExecuteAsync("PUBLISH", prefix + ":notify", stream);
+
+            foreach (var command in new[]
+                     {
+                         new object[] { "XRANGE", stream, "-", "+" },
+                         new object[] { "XREVRANGE", stream, "+", "-", "COUNT", "1" },
+                         new object[] { "XREAD", "STREAMS", stream, "0" },
+                         new object[] { "HGETALL", registry },
+                         new object[] { "DUMP", stream },
+                         new object[] { "OBJECT", "ENCODING", stream },
+                         new object[] { "SCAN", "0" },
+                         new object[] { "KEYS", "*" },
+                         new object[] { "DEL", stream },
+                         new object[] { "UNLINK", stream },
+                         new object[] { "XTRIM", stream, "MAXLEN", "0" },
+                         new object[] { "XDEL", stream, "1-0" },
+                         new object[] { "SET", prefix + ":format", "2" },
+                         new object[] { "RENAME", stream, prefix + ":stream:moved:error" },
+                     })
+            {
+                await AssertRefusedAsync(db, command);
+            }
+
+            // A script runs with the user's rights: it reads or removes no more than the user.
+            foreach (var call in new[] { "'XRANGE', KEYS[1], '-', '+'", "'XREVRANGE', KEYS[1], '+', '-'", "'DEL', KEYS[1]", "'UNLINK', KEYS[1]", "'XTRIM', KEYS[1], 'MAXLEN', '0'", "'XDEL', KEYS[1], '1-0'", "'SET', KEYS[1], 'x'", "'DUMP', KEYS[1]" })
+            {
+                await AssertRefusedAsync(db, "EVAL", "return redis.call(" + call + ")", "1", stream);
+            }
+
+            await AssertRefusedAsync(db, "EVAL", "return redis.call('HGETALL', KEYS[1])", "1", registry);
+            await AssertRefusedAsync(db, "EVAL", "return redis.call('KEYS', '*')", "0");
+            await AssertRefusedAsync(db, "GET", "other:key");
+            var admin = _valkey.Connection.GetDatabase();
+            Assert.Equal(4, await admin.StreamLengthAsync(stream));
+            Assert.Equal("1", (string?)await admin.StringGetAsync(prefix + ":format"));
+
+            // What the page says ACLs cannot refuse: XADD's own trim options.
+            await db.ExecuteAsync("XADD", stream, "MAXLEN", "1", "*", "message", "trims the rest");
+            Assert.Equal(1, await admin.StreamLengthAsync(stream));
+        }
+
+        /// <summary>A store under a prefix of its own with two entries in one partition, one of them old.</summary>
+        private async Task<(LogStore Store, string Prefix)> SeededStoreAsync()
+        {
+            var store = _valkey.NewStore();
+            await store.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime, "older"), Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow.AddMinutes(-1), "newer") });
+            return (store, store.Format.Prefix);
+        }
+
+        /// <summary>Creates the role's user from its line in docs/operations.md and connects as it (ACL WHOAMI checked).</summary>
+        private async Task<ConnectionMultiplexer> ConnectAsRoleAsync(string role, string prefix)
+        {
+            var user = role + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var words = DocumentedLine(role).Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(word =>
+                word == role ? user
+                : word == ">PASSWORD" ? ">role-secret"
+                : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));
+            await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", new object[] { "SETUSER" }.Concat(words).ToArray());
+            var options = StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "role-secret");
+            if (role == "monarch-writer")
+            {
+                // The provider writes over its own RESP connection and needs no ECHO or INFO, which
+                // StackExchange.Redis's handshake would use; this client does without them too.
+                options.CommandMap = CommandMap.Create(new HashSet<string> { "ECHO", "INFO", "CONFIG", "CLUSTER" }, available: false);
+                options.TieBreaker = string.Empty;
+            }
+
+            var connection = await StoreConnection.ConnectAsync(options);
+            Assert.Equal(user, (string?)await connection.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
+            return connection;
+        }
+
+        private static string DocumentedLine(string role)
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "docs", "operations.md"))) directory = directory.Parent;
+            Assert.NotNull(directory);
+            var lines = File.ReadAllLines(Path.Combine(directory!.FullName, "docs", "operations.md"));
+            return Assert.Single(lines, line => line.StartsWith("ACL SETUSER " + role + " ", StringComparison.Ordinal));
+        }
+
+        private static async Task AssertRefusedAsync(IDatabase db, params object[] command)
+        {
+            var refused = await Assert.ThrowsAsync<RedisServerException>(() => db.ExecuteAsync((string)command[0], command.Skip(1).ToArray()));
+            Assert.True(refused.Message.Contains("NOPERM", StringComparison.Ordinal) || refused.Message.Contains("no permissions", StringComparison.Ordinal),
+                string.Join(" ", command) + ": " + refused.Message);
         }
     }
 }

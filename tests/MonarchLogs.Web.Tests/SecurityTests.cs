@@ -226,6 +226,31 @@ namespace MonarchLogs.Web.Tests
         }
 
         [Fact]
+        public async Task A_wrong_password_is_503_ValkeyAuthenticationFailed_even_when_the_default_user_is_open()
+        {
+            // The fixture's server leaves default open (nopass): a refused AUTH would go on as default.
+            var prefix = ViewerSession.NewPrefix();
+            var user = "viewer-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">right-secret", "~*", "&*", "+@all");
+            await using var refused = await ViewerSession.StartAsync(_valkey, options =>
+            {
+                options.ValkeyUser = user;
+                options.ValkeyPassword = "wrong-secret";
+            }, prefix: prefix);
+            await refused.AppendAsync(Entry("acl", MonarchLogLevel.Error, HourStart, "not for the default user"));
+
+            foreach (var path in new[] { "api/logs", "api/stats", "api/services", "api/stream" })
+            {
+                using var denied = await refused.Http.GetAsync(path);
+                var body = await denied.Content.ReadAsStringAsync();
+                Assert.True(denied.StatusCode == HttpStatusCode.ServiceUnavailable, path + ": " + (int)denied.StatusCode + " " + body);
+                Assert.Equal("ValkeyAuthenticationFailed", await ErrorIdAsync(denied));
+                Assert.DoesNotContain("not for the default user", body);
+                Assert.DoesNotContain("wrong-secret", body);
+            }
+        }
+
+        [Fact]
         public async Task The_viewer_works_as_the_documented_read_only_acl_user()
         {
             // A server of its own: the default user gets a password, as on a server that uses ACL users.
@@ -235,7 +260,7 @@ namespace MonarchLogs.Web.Tests
             {
                 var prefix = ViewerSession.NewPrefix();
                 // The reader rules of docs/operations.md, for this test's key prefix.
-                var rules = $"on >r-secret resetkeys resetchannels -@all +xrange +xrevrange +xread +xlen +hgetall +get +subscribe +unsubscribe +ping +client|setname +info +echo ~{prefix}:* &{prefix}:notify";
+                var rules = $"on >r-secret resetkeys resetchannels -@all +ping +hello +auth +client|setname +client|setinfo +select +acl|whoami +echo +info +get +hgetall +xrange +xrevrange +xread +xlen +memory|usage +subscribe +unsubscribe %R~{prefix}:format %R~{prefix}:partitions %R~{prefix}:stream:* &{prefix}:notify";
                 var admin = valkey.Connection.GetDatabase();
                 await admin.ExecuteAsync("ACL", new object[] { "SETUSER", "monarch-reader" }.Concat(rules.Split(' ')).ToArray());
                 await admin.ExecuteAsync("ACL", "SETUSER", "default", "resetpass", ">admin-secret");

@@ -109,7 +109,7 @@ namespace MonarchLogs.Web.Tests
         }
 
         /// <summary>A minimal Server-Sent Events reader over a real HTTP response.</summary>
-        private sealed class SseReader : IAsyncDisposable
+        internal sealed class SseReader : IAsyncDisposable
         {
             private readonly HttpClient _client;
             private readonly HttpResponseMessage _response;

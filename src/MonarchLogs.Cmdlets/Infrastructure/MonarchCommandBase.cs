@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -16,6 +17,7 @@ namespace MonarchLogs.Cmdlets.Infrastructure
     /// </summary>
     public abstract class MonarchCommandBase : PSCmdlet, IDisposable
     {
+        private readonly ConcurrentQueue<PartitionError> _partitionErrors = new ConcurrentQueue<PartitionError>();
         private CancellationTokenSource? _stopping;
 
         /// <summary>StackExchange.Redis connection string: host:port and options such as ssl=true.</summary>
@@ -153,24 +155,30 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         private protected static bool IsStoreFailure(Exception ex) =>
             ex is MonarchLogsException || ex is RedisException;
 
+        /// <summary>
+        /// The ErrorRecord of a store failure: the one classification of <see cref="StoreErrors"/>
+        /// gives the id (the same for every cmdlet and the viewer), the category by its kind, and
+        /// the message; the target is what the failure is about.
+        /// </summary>
         private protected static ErrorRecord ToErrorRecord(Exception ex, object? target)
         {
-            switch (ex)
+            var error = StoreErrors.Classify(ex, target is string text ? text : null);
+            return new ErrorRecord(error, error.ErrorId, ToCategory(error.Kind), target);
+        }
+
+        /// <summary>
+        /// Where the store reports a partition it cannot read. The store calls it on its own
+        /// threads; the errors wait here until <see cref="WritePartitionErrors"/> writes them from
+        /// the pipeline thread.
+        /// </summary>
+        private protected Action<PartitionError> PartitionErrors => _partitionErrors.Enqueue;
+
+        /// <summary>Writes the partition errors reported so far, each a non-terminating error; the command goes on.</summary>
+        private protected void WritePartitionErrors()
+        {
+            while (_partitionErrors.TryDequeue(out var failure))
             {
-                case MonarchLogsException monarch:
-                    return new ErrorRecord(monarch, monarch.ErrorId, ToCategory(monarch.Kind), target);
-                case RedisConnectionException:
-                    return new ErrorRecord(new MonarchLogsException("ValkeyUnreachable", MonarchErrorKind.ConnectionError, "Lost the connection to Valkey: " + FirstLine(ex.Message), ex),
-                        "ValkeyUnreachable", ErrorCategory.ConnectionError, target);
-                case RedisTimeoutException:
-                    return new ErrorRecord(new MonarchLogsException("ValkeyTimeout", MonarchErrorKind.OperationTimeout, "Valkey did not answer in time: " + FirstLine(ex.Message), ex),
-                        "ValkeyTimeout", ErrorCategory.OperationTimeout, target);
-                case RedisServerException server when server.Message.StartsWith("NOPERM", StringComparison.Ordinal):
-                    return new ErrorRecord(new MonarchLogsException("ValkeyPermissionDenied", MonarchErrorKind.PermissionDenied, "Valkey refused the command for this user: " + FirstLine(ex.Message), ex),
-                        "ValkeyPermissionDenied", ErrorCategory.PermissionDenied, target);
-                default:
-                    return new ErrorRecord(new MonarchLogsException("ValkeyCommandFailed", MonarchErrorKind.InvalidData, "Valkey refused a command: " + FirstLine(ex.Message), ex),
-                        "ValkeyCommandFailed", ErrorCategory.InvalidResult, target);
+                WriteError(new ErrorRecord(failure.Error, failure.ErrorId, ToCategory(failure.Error.Kind), failure.Target));
             }
         }
 
@@ -183,11 +191,5 @@ namespace MonarchLogs.Cmdlets.Infrastructure
             MonarchErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
             _ => ErrorCategory.NotSpecified,
         };
-
-        private static string FirstLine(string text)
-        {
-            var end = text.IndexOfAny(new[] { '\r', '\n' });
-            return end < 0 ? text : text.Substring(0, end);
-        }
     }
 }

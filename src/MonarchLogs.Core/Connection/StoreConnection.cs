@@ -94,9 +94,10 @@ namespace MonarchLogs.Core.Connection
             first.AbortOnConnectFail = true;
             first.ConnectRetry = 1;
             var connectTask = ConnectionMultiplexer.ConnectAsync(first, log: null);
+            ConnectionMultiplexer connection;
             try
             {
-                return await connectTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+                connection = await connectTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -113,6 +114,138 @@ namespace MonarchLogs.Core.Connection
             {
                 throw Unreachable(options);
             }
+
+            try
+            {
+                GuardUser(connection, options);
+                await EnsureUserAsync(connection, cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Connects without waiting (abortConnect=false), for a host that must start while Valkey
+        /// is down, and guards the ACL user as <see cref="GuardUser"/> does.
+        /// </summary>
+        public static ConnectionMultiplexer ConnectInBackground(ConfigurationOptions options)
+        {
+            var connection = ConnectionMultiplexer.Connect(options);
+            GuardUser(connection, options);
+            return connection;
+        }
+
+        /// <summary>
+        /// Makes <see cref="EnsureUserAsync"/> check that the connection runs as the ACL user of
+        /// <paramref name="options"/>, after the first connect and after every reconnect.
+        /// StackExchange.Redis sends AUTH without waiting for its answer: when Valkey refuses the
+        /// password and its <c>default</c> user is open (nopass), the connection silently goes on
+        /// as <c>default</c>. So the user is asked back with <c>ACL WHOAMI</c>.
+        /// </summary>
+        public static void GuardUser(ConnectionMultiplexer connection, ConfigurationOptions options)
+        {
+            if (string.IsNullOrEmpty(options.User)) return;
+            var guard = new UserGuard(options.User!, DescribeEndpoints(options));
+            if (!ReferenceEquals(Guards.GetValue(connection, _ => guard), guard)) return;
+            connection.ConnectionRestored += (_, _) => guard.State = UserGuard.Unverified;
+        }
+
+        /// <summary>
+        /// Throws <c>ValkeyAuthenticationFailed</c> when a guarded connection (see
+        /// <see cref="GuardUser"/>) runs as another user than it logged in as. Asks the server once
+        /// per (re)connect; then it costs a field read. A connection that is down is left to the
+        /// command that follows, which reports it as it always has.
+        /// </summary>
+        public static async Task EnsureUserAsync(IConnectionMultiplexer connection, CancellationToken cancellationToken = default)
+        {
+            if (!Guards.TryGetValue(connection, out var guard)) return;
+            var state = guard.State;
+            if (state == UserGuard.Verified) return;
+            if (state == UserGuard.Refused) throw guard.Refusal();
+            if (!connection.IsConnected) return;
+
+            var db = connection.GetDatabase();
+            string? actual;
+            try
+            {
+                actual = (string?)await db.ExecuteAsync("ACL", "WHOAMI").WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+                // A user without ACL WHOAMI is still named by the refusal: "NOPERM User <name> has no permissions ...".
+                actual = UserOfRefusal(ex.Message);
+            }
+            catch (RedisServerException)
+            {
+                // A server without ACLs (ERR unknown command) has no other user to fall back to.
+                actual = null;
+            }
+
+            if (actual is null || string.Equals(actual, guard.ExpectedUser, StringComparison.Ordinal))
+            {
+                guard.State = UserGuard.Verified;
+                return;
+            }
+
+            guard.State = UserGuard.Refused;
+            // Close the connection that fell back, so nothing more runs as the wrong user, and the
+            // client's next reconnect logs in again (and is checked again): a password put right
+            // on the server is picked up without a restart.
+            try
+            {
+                var id = await db.ExecuteAsync("CLIENT", "ID").ConfigureAwait(false);
+                await db.ExecuteAsync("CLIENT", "KILL", "ID", (long)id, "SKIPME", "no").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException || ex is InvalidCastException)
+            {
+                // The user it fell back to may not kill connections; reads stay refused meanwhile.
+            }
+
+            throw guard.Refusal();
+        }
+
+        private static string? UserOfRefusal(string message)
+        {
+            const string Start = "NOPERM User ";
+            if (!message.StartsWith(Start, StringComparison.Ordinal)) return null;
+            var end = message.IndexOf(' ', Start.Length);
+            return end < 0 ? null : message.Substring(Start.Length, end - Start.Length);
+        }
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IConnectionMultiplexer, UserGuard> Guards =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<IConnectionMultiplexer, UserGuard>();
+
+        private sealed class UserGuard
+        {
+            public const int Unverified = 0;
+            public const int Verified = 1;
+            public const int Refused = 2;
+            private volatile int _state;
+
+            public UserGuard(string expectedUser, string endpoints)
+            {
+                ExpectedUser = expectedUser;
+                Endpoints = endpoints;
+            }
+
+            public string ExpectedUser { get; }
+
+            public string Endpoints { get; }
+
+            public int State
+            {
+                get => _state;
+                set => _state = value;
+            }
+
+            // The password is never part of it: only the server and the user name.
+            public MonarchLogsException Refusal() =>
+                new MonarchLogsException(StoreErrors.AuthenticationFailed, MonarchErrorKind.PermissionDenied,
+                    $"Valkey at {Endpoints} refused the user name or password (user '{ExpectedUser}').");
         }
 
         /// <summary>

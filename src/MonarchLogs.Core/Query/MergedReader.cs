@@ -12,6 +12,8 @@ namespace MonarchLogs.Core.Query
     /// Merges the partitions of a query in store order. Each partition is read in pages by ID
     /// range in pages that grow from the caller's limit to 1024, so memory stays flat and a
     /// caller that takes a few entries costs a few; at most two pages per partition are held.
+    /// A partition whose read the server refuses (WRONGTYPE, NOPERM) is reported and dropped; the
+    /// merge goes on with the others.
     /// </summary>
     internal sealed class MergedReader
     {
@@ -21,12 +23,14 @@ namespace MonarchLogs.Core.Query
         private readonly IDatabase _db;
         private readonly IReadOnlyList<Partition> _partitions;
         private readonly LogFilter _filter;
+        private readonly Action<PartitionError>? _partitionError;
 
-        public MergedReader(IDatabase db, IReadOnlyList<Partition> partitions, LogFilter filter)
+        public MergedReader(IDatabase db, IReadOnlyList<Partition> partitions, LogFilter filter, Action<PartitionError>? partitionError)
         {
             _db = db;
             _partitions = partitions;
             _filter = filter;
+            _partitionError = partitionError;
         }
 
         public async IAsyncEnumerable<MonarchLogEntry> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -49,7 +53,18 @@ namespace MonarchLogs.Core.Query
                 for (var i = cursors.Count - 1; i >= 0; i--)
                 {
                     var cursor = cursors[i];
-                    if (!await cursor.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false))
+                    bool current;
+                    try
+                    {
+                        current = await cursor.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (PartitionError.FromReadFailure(cursor.Partition, ex) is { } failure)
+                    {
+                        _partitionError?.Invoke(failure);
+                        current = false;
+                    }
+
+                    if (!current)
                     {
                         cursors.RemoveAt(i);
                         continue;

@@ -6,6 +6,7 @@ using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Append;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
 using MonarchLogs.Core.Tail;
@@ -54,16 +55,43 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The append path over this store's connection (StackExchange.Redis).</summary>
         public ILogAppender Appender => _appender ??= new StoreAppender(Connection, Format);
 
-        /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN).</summary>
-        public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default)
+        /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN); bad registry entries are left out.</summary>
+        public Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default) =>
+            GetPartitionsAsync(partitionError: null, cancellationToken);
+
+        /// <summary>
+        /// The registered partitions, from the registry hash (never KEYS or SCAN). A registry entry
+        /// that names no partition of this store is reported to <paramref name="partitionError"/>
+        /// as <c>InvalidRegistryEntry</c> and left out; it never fails the call.
+        /// </summary>
+        public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken = default)
         {
             await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
-            var entries = await Database.HashGetAllAsync(Format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            HashEntry[] entries;
+            try
+            {
+                entries = await Database.HashGetAllAsync(Format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex)
+            {
+                // The registry itself cannot be read: no partition can be found, so the read ends.
+                throw StoreErrors.Classify(ex, (string?)Format.PartitionsKey);
+            }
+
             var partitions = new List<Partition>(entries.Length);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var entry in entries)
             {
-                var partition = Format.ParseRegistryEntry(entry);
-                if (partition is not null) partitions.Add(partition);
+                var partition = Format.ParseRegistryEntry(entry, out var problem);
+                if (partition is null)
+                {
+                    var field = (string?)entry.Name ?? string.Empty;
+                    partitionError?.Invoke(new PartitionError(field, null, new MonarchLogsException(StoreErrors.InvalidRegistryEntry, MonarchErrorKind.InvalidData,
+                        $"The registry {Format.PartitionsKey} holds an entry that names no partition of this store, so it is not read: {problem}.")));
+                    continue;
+                }
+
+                if (seen.Add(partition.StreamKey)) partitions.Add(partition);
             }
 
             partitions.Sort((a, b) => string.CompareOrdinal(a.OrderKey, b.OrderKey));
@@ -87,21 +115,42 @@ namespace MonarchLogs.Core.Storage
         /// <summary>
         /// Reads matching entries lazily, merged across partitions in store order, a page at a
         /// time: memory stays flat whatever the result size, and the caller may stop at any time.
+        /// A partition that cannot be read is left out without a report; use the overload with a
+        /// <see cref="PartitionError"/> callback to hear of it.
         /// </summary>
-        public async IAsyncEnumerable<MonarchLogEntry> QueryAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public IAsyncEnumerable<MonarchLogEntry> QueryAsync(LogQuery query, CancellationToken cancellationToken = default) =>
+            QueryAsync(query, partitionError: null, cancellationToken);
+
+        /// <summary>
+        /// Reads matching entries lazily, merged across partitions in store order. A partition that
+        /// cannot be read (a key of another type, a key the ACL user may not read) and a bad registry
+        /// entry are each reported once to <paramref name="partitionError"/>, on whatever thread
+        /// the read runs, and the read goes on with the other partitions. A lost connection or a
+        /// timeout still ends the read with an exception.
+        /// </summary>
+        public async IAsyncEnumerable<MonarchLogEntry> QueryAsync(LogQuery query, Action<PartitionError>? partitionError, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             var filter = new LogFilter(query);
-            var partitions = (await GetPartitionsAsync(cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
-            var reader = new MergedReader(Database, partitions, filter);
+            var partitions = (await GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
+            var reader = new MergedReader(Database, partitions, filter, partitionError);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return entry;
             }
         }
 
-        /// <summary>Starts a live tail of the entries that match, written from now on.</summary>
+        /// <summary>Starts a live tail of the entries that match, written from now on; partitions that cannot be read are left out.</summary>
         public Task<LogTail> OpenTailAsync(LogQuery query, CancellationToken cancellationToken = default) =>
-            LogTail.OpenAsync(this, new LogFilter(query), cancellationToken);
+            OpenTailAsync(query, partitionError: null, cancellationToken);
+
+        /// <summary>
+        /// Starts a live tail of the entries that match, written from now on. A partition that cannot
+        /// be read is reported to <paramref name="partitionError"/> once (on whatever thread the tail
+        /// reads) and set aside; the tail goes on with the others and tries it again at each
+        /// registry refresh.
+        /// </summary>
+        public Task<LogTail> OpenTailAsync(LogQuery query, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
+            LogTail.OpenAsync(this, new LogFilter(query), partitionError, cancellationToken);
 
         /// <summary>What removing the entries older than the cutoff from one partition would do; removes nothing.</summary>
         public Task<RetentionPreview> PreviewExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
@@ -116,10 +165,23 @@ namespace MonarchLogs.Core.Storage
         /// entries older than the retention period (and a day's slack) count as retention not running.
         /// </summary>
         public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, CancellationToken cancellationToken = default) =>
-            StoreStatusReader.ReadAsync(this, retentionPeriod, cancellationToken);
+            StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError: null, cancellationToken);
 
+        /// <summary>
+        /// The health of the store, as above. A partition that cannot be read, or a bad registry
+        /// entry, is reported to <paramref name="partitionError"/>, named in the status's
+        /// <see cref="StoreStatus.Warnings"/> and left out of its counts.
+        /// </summary>
+        public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
+            StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError, cancellationToken);
+
+        /// <summary>
+        /// Before any read: the connection runs as the ACL user it logged in as (see
+        /// <see cref="StoreConnection.GuardUser"/>), and the store has a format this version reads.
+        /// </summary>
         internal async Task EnsureFormatAsync(CancellationToken cancellationToken)
         {
+            await StoreConnection.EnsureUserAsync(Connection, cancellationToken).ConfigureAwait(false);
             if (Volatile.Read(ref _formatChecked) == 1) return;
             var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
             Format.CheckVersion(version.IsNull ? null : version.ToString());

@@ -90,17 +90,61 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The registry hash value of a partition: level first, since levels hold no ':'.</summary>
         internal static string RegistryValue(Partition partition) => LogLevels.StorageName(partition.Level) + ":" + partition.Service;
 
-        /// <summary>Reads one registry entry; null for an entry this version does not understand.</summary>
-        internal Partition? ParseRegistryEntry(HashEntry entry)
+        /// <summary>
+        /// Reads one registry entry. An entry that names no partition of this store gives null and
+        /// the reason: a value that is not <c>&lt;level&gt;:&lt;service&gt;</c>, or a field that is not
+        /// the stream key of that value (a key outside the prefix, another partition's key). Readers
+        /// never touch the key of such an entry.
+        /// </summary>
+        internal Partition? ParseRegistryEntry(HashEntry entry, out string? problem)
         {
+            var field = (string?)entry.Name ?? string.Empty;
             var value = (string?)entry.Value;
-            if (value is null) return null;
-            var colon = value.IndexOf(':');
-            if (colon <= 0 || colon == value.Length - 1) return null;
-            if (!LogLevels.TryParse(value.Substring(0, colon), out var level)) return null;
+            problem = null;
+            var colon = value?.IndexOf(':') ?? -1;
+            if (value is null || colon <= 0 || colon == value.Length - 1 || !LogLevels.TryParse(value.Substring(0, colon), out var level))
+            {
+                problem = $"the registry value '{Printable(value)}' is not <level>:<service>";
+                return null;
+            }
+
             var service = value.Substring(colon + 1);
-            if (!IsValidServiceName(service)) return null;
-            return new Partition(service, level, (string)entry.Name!);
+            if (!IsValidServiceName(service))
+            {
+                problem = $"the registry value '{Printable(value)}' names no valid service";
+                return null;
+            }
+
+            var partition = GetPartition(service, level);
+            if (!string.Equals(partition.StreamKey, field, StringComparison.Ordinal))
+            {
+                problem = field.StartsWith(Prefix + ":stream:", StringComparison.Ordinal)
+                    ? $"the registry field '{Printable(field)}' does not match its value '{Printable(value)}' (expected the field '{Printable(partition.StreamKey)}')"
+                    : $"the registry field '{Printable(field)}' is not a stream key under '{Prefix}:stream:'";
+                return null;
+            }
+
+            return partition;
+        }
+
+        /// <summary>Registry text for a message: control characters shown as \uXXXX, and cut at 200 characters.</summary>
+        private static string Printable(string? text)
+        {
+            if (text is null) return string.Empty;
+            var builder = new System.Text.StringBuilder(Math.Min(text.Length, 200));
+            foreach (var c in text)
+            {
+                if (builder.Length >= 200)
+                {
+                    builder.Append('…');
+                    break;
+                }
+
+                if (char.IsControl(c)) builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                else builder.Append(c);
+            }
+
+            return builder.ToString();
         }
 
         public static bool IsValidServiceName(string? service)

@@ -93,13 +93,20 @@ namespace MonarchLogs.Core.Storage
         // A daily retention job lets entries reach one day past the period before it runs.
         private static readonly TimeSpan RetentionSlack = TimeSpan.FromDays(1);
 
-        public static async Task<StoreStatus> ReadAsync(LogStore store, TimeSpan retentionPeriod, CancellationToken cancellationToken)
+        public static async Task<StoreStatus> ReadAsync(LogStore store, TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             var db = store.Database;
             var memoryInfoTask = InfoAsync(store, "memory");
             var persistenceInfoTask = InfoAsync(store, "persistence");
             var formatTask = db.StringGetAsync(store.Format.FormatKey);
-            var partitions = await store.GetPartitionsAsync(cancellationToken).ConfigureAwait(false);
+            var errors = new List<PartitionError>();
+            void Report(PartitionError error)
+            {
+                errors.Add(error);
+                partitionError?.Invoke(error);
+            }
+
+            var partitions = await store.GetPartitionsAsync(Report, cancellationToken).ConfigureAwait(false);
 
             // In the order Get-MonarchLogService lists them: by service, then by severity.
             var reads = partitions
@@ -110,8 +117,17 @@ namespace MonarchLogs.Core.Storage
             var partitionStatuses = new List<PartitionStatus>(reads.Count);
             foreach (var read in reads)
             {
-                partitionStatuses.Add(await read.CompleteAsync(cancellationToken).ConfigureAwait(false));
+                try
+                {
+                    partitionStatuses.Add(await read.CompleteAsync(cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (PartitionError.FromReadFailure(read.Partition, ex) is { } failure)
+                {
+                    Report(failure);
+                }
             }
+
+            var readable = partitionStatuses.Count;
 
             var memory = await memoryInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             var persistence = await persistenceInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
@@ -123,8 +139,8 @@ namespace MonarchLogs.Core.Storage
             {
                 FormatVersion = format.IsNull ? null : format.ToString(),
                 Prefix = store.Format.Prefix,
-                PartitionCount = partitions.Count,
-                ServiceCount = partitions.Select(p => p.Service).Distinct(StringComparer.Ordinal).Count(),
+                PartitionCount = readable,
+                ServiceCount = partitionStatuses.Select(p => p.Service).Distinct(StringComparer.Ordinal).Count(),
                 TotalEntries = partitionStatuses.All(p => p.Entries is not null) ? partitionStatuses.Sum(p => p.Entries!.Value) : null,
                 Oldest = withEntries.Count == 0 ? null : withEntries.Min(p => p.Oldest),
                 Newest = withEntries.Count == 0 ? null : withEntries.Max(p => p.Newest),
@@ -141,6 +157,11 @@ namespace MonarchLogs.Core.Storage
                 Warnings = warnings,
             };
             AddWarnings(status, DateTime.UtcNow, warnings);
+            if (errors.Count > 0)
+            {
+                warnings.Add($"{errors.Count} registered partition(s) or registry entries cannot be read and are left out of these figures ({string.Join("; ", errors.Select(e => e.ErrorId + " " + e.Target))}). Get-MonarchLogStoreStatus writes an error for each; fix or remove the key and its registry entry.");
+            }
+
             return status;
         }
 
@@ -185,7 +206,6 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The commands for one partition, all started at once so they share one pipeline.</summary>
         private sealed class PartitionRead
         {
-            private readonly Partition _partition;
             private readonly Task<long?> _length;
             private readonly Task<StreamEntry[]> _first;
             private readonly Task<StreamEntry[]> _last;
@@ -193,7 +213,7 @@ namespace MonarchLogs.Core.Storage
 
             public PartitionRead(IDatabase db, Partition partition)
             {
-                _partition = partition;
+                Partition = partition;
                 var key = (RedisKey)partition.StreamKey;
                 _length = RefusedAsNull(db.StreamLengthAsync(key));
                 _first = db.StreamRangeAsync(key, "-", "+", 1, Order.Ascending);
@@ -201,16 +221,27 @@ namespace MonarchLogs.Core.Storage
                 _memory = RefusedAsNull(db.ExecuteAsync("MEMORY", (RedisValue)"USAGE", key));
             }
 
+            public Partition Partition { get; }
+
             public async Task<PartitionStatus> CompleteAsync(CancellationToken cancellationToken)
             {
-                var length = await _length.WithCancellation(cancellationToken).ConfigureAwait(false);
-                var first = await _first.WithCancellation(cancellationToken).ConfigureAwait(false);
-                var last = await _last.WithCancellation(cancellationToken).ConfigureAwait(false);
-                var memory = await _memory.WithCancellation(cancellationToken).ConfigureAwait(false);
+                // All four replies are awaited before any failure is looked at, so none is left unobserved.
+                try
+                {
+                    await Task.WhenAll(_length, _first, _last, _memory).WithCancellation(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
+
+                var length = await _length.ConfigureAwait(false);
+                var first = await _first.ConfigureAwait(false);
+                var last = await _last.ConfigureAwait(false);
+                var memory = await _memory.ConfigureAwait(false);
                 return new PartitionStatus
                 {
-                    Service = _partition.Service,
-                    Level = _partition.Level,
+                    Service = Partition.Service,
+                    Level = Partition.Level,
                     Entries = length,
                     Oldest = EntryTime(first),
                     Newest = EntryTime(last),

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
@@ -16,6 +17,13 @@ namespace MonarchLogs.Core.Tail
     /// in every partition, with one non-blocking XREAD for all of them. A slow poll covers
     /// writers that do not publish; when idle it costs one XREAD per poll interval plus a
     /// registry read every <see cref="RegistryRefreshInterval"/>.
+    /// <para>
+    /// Each partition's position only moves forward: it is the last Id delivered (by the backlog
+    /// or a live read) or passed over, and nothing at or before it is ever delivered again, however
+    /// a registry read, the backlog and a writer's nudge interleave. A partition whose read the
+    /// server refuses (WRONGTYPE, NOPERM) is reported once and set aside; the tail goes on with the
+    /// others and tries it again at each registry refresh.
+    /// </para>
     /// </summary>
     public sealed class LogTail : IDisposable
     {
@@ -23,12 +31,23 @@ namespace MonarchLogs.Core.Tail
         public static readonly TimeSpan RegistryRefreshInterval = TimeSpan.FromSeconds(5);
         private const int ReadCountPerPartition = 500;
 
+        /// <summary>
+        /// How far before the tail opened a partition registered later is read from. None of its
+        /// entries can have been shown (the backlog reads only the partitions known at open), so
+        /// this costs no duplicate; it keeps an entry stamped in the very millisecond the tail
+        /// opened, or by a writer whose clock is a little behind, from being passed over.
+        /// </summary>
+        internal static readonly TimeSpan NewPartitionSlack = TimeSpan.FromSeconds(1);
+
         private readonly LogStore _store;
         private readonly LogFilter _filter;
+        private readonly Action<PartitionError>? _partitionError;
         private readonly Dictionary<string, (Partition Partition, StreamId Last)> _positions = new Dictionary<string, (Partition, StreamId)>(StringComparer.Ordinal);
+        private readonly Dictionary<string, (Partition Partition, StreamId Last)> _setAside = new Dictionary<string, (Partition, StreamId)>(StringComparer.Ordinal);
+        private readonly HashSet<string> _reported = new HashSet<string>(StringComparer.Ordinal);
         private readonly SemaphoreSlim _nudge = new SemaphoreSlim(0, 1);
         private readonly RedisChannel _channel;
-        private readonly DateTime _openedUtc;
+        private readonly StreamId _openedPosition;
         private DateTime _registryReadUtc;
         private readonly ConcurrentDictionary<string, bool> _knownKeys = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         private bool _moreWaiting;
@@ -36,21 +55,22 @@ namespace MonarchLogs.Core.Tail
         private readonly Action<RedisChannel, RedisValue> _onNudge;
         private ISubscriber? _subscriber;
 
-        private LogTail(LogStore store, LogFilter filter)
+        private LogTail(LogStore store, LogFilter filter, Action<PartitionError>? partitionError)
         {
             _store = store;
             _filter = filter;
+            _partitionError = partitionError;
             _channel = RedisChannel.Literal(store.Format.NotifyChannel);
-            _openedUtc = DateTime.UtcNow;
+            _openedPosition = new StreamId(StreamId.ToUnixMilliseconds(DateTime.UtcNow - NewPartitionSlack), 0);
             _onNudge = (_, message) => Nudge(message);
         }
 
         /// <summary>The last failure to read, for verbose output; null after a good read.</summary>
         public Exception? LastError { get; private set; }
 
-        internal static async Task<LogTail> OpenAsync(LogStore store, LogFilter filter, CancellationToken cancellationToken)
+        internal static async Task<LogTail> OpenAsync(LogStore store, LogFilter filter, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
-            var tail = new LogTail(store, filter);
+            var tail = new LogTail(store, filter, partitionError);
             try
             {
                 tail._subscriber = store.Connection.GetSubscriber();
@@ -73,16 +93,21 @@ namespace MonarchLogs.Core.Tail
         {
             var backlog = new List<MonarchLogEntry>(Math.Min(count, 1024));
             if (count <= 0) return backlog;
-            var reader = new MergedReader(_store.Database, _positions.Values.Select(p => p.Partition).ToList(), new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }));
+            var reader = new MergedReader(_store.Database, _positions.Values.Select(p => p.Partition).ToList(),
+                new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }), SetAside);
+            var newest = new Dictionary<string, StreamId>(StringComparer.Ordinal);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var id = LogEntryId.Parse(entry.Id!);
                 var key = _store.Format.GetPartition(id.Service, id.Level).StreamKey;
-                if (_positions.TryGetValue(key, out var known) && id.Position.CompareTo(known.Last) > 0) continue;
+                if (!_positions.TryGetValue(key, out var known) || id.Position.CompareTo(known.Last) > 0) continue;
                 backlog.Add(entry);
+                if (!newest.ContainsKey(key)) newest[key] = id.Position;
                 if (backlog.Count == count) break;
             }
 
+            // What the backlog delivered is delivered: the live reads start after it.
+            foreach (var delivered in newest) Advance(delivered.Key, delivered.Value);
             backlog.Reverse();
             return backlog;
         }
@@ -98,6 +123,8 @@ namespace MonarchLogs.Core.Tail
             if (!_moreWaiting) await _nudge.WaitAsync(pollInterval, cancellationToken).ConfigureAwait(false);
             try
             {
+                // After a reconnect, the tail reads on only as the user it logged in as.
+                await StoreConnection.EnsureUserAsync(_store.Connection, cancellationToken).ConfigureAwait(false);
                 if (_unknownPartitionWritten || DateTime.UtcNow - _registryReadUtc >= RegistryRefreshInterval)
                 {
                     _unknownPartitionWritten = false;
@@ -116,51 +143,77 @@ namespace MonarchLogs.Core.Tail
             }
         }
 
-        /// <summary>
-        /// One XREAD for all partitions on one server; on a cluster, where one command may only
-        /// name keys of one slot, one XREAD per partition, sent together.
-        /// </summary>
-        private async Task<(RedisKey Key, StreamEntry[] Entries)[]> ReadStreamsAsync(StreamPosition[] positions)
-        {
-            if (!_store.IsCluster)
-            {
-                var streams = await _store.Database.StreamReadAsync(positions, ReadCountPerPartition).ConfigureAwait(false);
-                return streams.Select(stream => (stream.Key, stream.Entries)).ToArray();
-            }
-
-            var reads = positions.Select(position => _store.Database.StreamReadAsync(position.Key, position.Position, ReadCountPerPartition)).ToArray();
-            var results = await Task.WhenAll(reads).ConfigureAwait(false);
-            return positions.Select((position, i) => (position.Key, results[i])).ToArray();
-        }
-
         private async Task<IReadOnlyList<MonarchLogEntry>> ReadNewAsync(CancellationToken cancellationToken)
         {
             _moreWaiting = false;
             if (_positions.Count == 0) return Array.Empty<MonarchLogEntry>();
-            var tracked = _positions.Values.ToArray();
-            var positions = tracked.Select(p => new StackExchange.Redis.StreamPosition(p.Partition.StreamKey, p.Last.ToString())).ToArray();
-            var streams = await ReadStreamsAsync(positions).WithCancellation(cancellationToken).ConfigureAwait(false);
-            var found = new List<(LogEntryId Id, MonarchLogEntry Entry)>();
-            foreach (var stream in streams)
+            var tracked = _positions.ToArray();
+            StreamEntry[][] read;
+            try
             {
-                if (stream.Entries.Length == 0) continue;
-                var key = (string)stream.Key!;
-                var partition = _positions[key].Partition;
-                StreamId last = default;
-                foreach (var streamEntry in stream.Entries)
+                read = await ReadAfterAsync(tracked.Select(p => (p.Key, p.Value.Last)).ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException)
+            {
+                // One XREAD for all partitions fails as a whole when one of them cannot be read:
+                // read them one by one to find which, set that one aside and keep the others.
+                read = new StreamEntry[tracked.Length][];
+                var singles = tracked.Select(p => ReadAfterAsync(new[] { (p.Key, p.Value.Last) }, cancellationToken)).ToArray();
+                for (var i = 0; i < tracked.Length; i++)
                 {
-                    var entry = StorageFormat.Decode(partition, streamEntry);
+                    try
+                    {
+                        read[i] = (await singles[i].ConfigureAwait(false))[0];
+                    }
+                    catch (Exception ex) when (PartitionError.FromReadFailure(tracked[i].Value.Partition, ex) is { } failure)
+                    {
+                        SetAside(failure);
+                        read[i] = Array.Empty<StreamEntry>();
+                    }
+                }
+            }
+
+            var found = new List<(LogEntryId Id, MonarchLogEntry Entry)>();
+            for (var i = 0; i < tracked.Length; i++)
+            {
+                var key = tracked[i].Key;
+                if (read[i].Length == 0 || !_positions.TryGetValue(key, out var position)) continue;
+                foreach (var streamEntry in read[i])
+                {
+                    var entry = StorageFormat.Decode(position.Partition, streamEntry);
                     var id = LogEntryId.Parse(entry.Id!);
-                    last = id.Position;
+                    if (id.Position.CompareTo(position.Last) <= 0) continue; // delivered or passed over already
+                    position.Last = id.Position;
                     if (_filter.Matches(entry) && InTimeRange(entry)) found.Add((id, entry));
                 }
 
-                _positions[key] = (partition, last);
-                if (stream.Entries.Length == ReadCountPerPartition) _moreWaiting = true;
+                _positions[key] = position;
+                if (read[i].Length == ReadCountPerPartition) _moreWaiting = true;
             }
 
             found.Sort((a, b) => a.Id.CompareTo(b.Id));
             return found.Select(f => f.Entry).ToList();
+        }
+
+        /// <summary>
+        /// One XREAD of the given streams after the given Ids; the entries of each, in the order
+        /// asked. On a cluster, where one command may name keys of one slot only, one XREAD per
+        /// stream, sent together.
+        /// </summary>
+        private async Task<StreamEntry[][]> ReadAfterAsync((string Key, StreamId After)[] streams, CancellationToken cancellationToken)
+        {
+            if (_store.IsCluster && streams.Length > 1)
+            {
+                var reads = streams.Select(s => _store.Database.StreamReadAsync(s.Key, s.After.ToString(), ReadCountPerPartition)).ToArray();
+                await Task.WhenAll(reads).WithCancellation(cancellationToken).ConfigureAwait(false);
+                return reads.Select(read => read.Result).ToArray();
+            }
+
+            var positions = streams.Select(s => new StackExchange.Redis.StreamPosition(s.Key, s.After.ToString())).ToArray();
+            var replies = await _store.Database.StreamReadAsync(positions, ReadCountPerPartition).WithCancellation(cancellationToken).ConfigureAwait(false);
+            var byKey = new Dictionary<string, StreamEntry[]>(StringComparer.Ordinal);
+            foreach (var reply in replies) byKey[(string)reply.Key!] = reply.Entries;
+            return streams.Select(s => byKey.TryGetValue(s.Key, out var entries) ? entries : Array.Empty<StreamEntry>()).ToArray();
         }
 
         private bool InTimeRange(MonarchLogEntry entry) =>
@@ -169,29 +222,86 @@ namespace MonarchLogs.Core.Tail
 
         /// <summary>
         /// Reads the registry. At open, each partition starts at its last entry; a partition
-        /// registered later starts at the time the tail opened, so its first entries are shown.
+        /// registered later starts at the time the tail opened (less <see cref="NewPartitionSlack"/>),
+        /// so its first entries are shown.
+        /// Partitions set aside are tried again here. A partition already tracked keeps its
+        /// position: a registry read never moves one back.
         /// </summary>
         private async Task RefreshPartitionsAsync(bool startAtEnd, CancellationToken cancellationToken)
         {
-            var partitions = (await _store.GetPartitionsAsync(cancellationToken).ConfigureAwait(false)).Where(_filter.Includes).ToList();
+            var partitions = (await _store.GetPartitionsAsync(ReportOnce, cancellationToken).ConfigureAwait(false)).Where(_filter.Includes).ToList();
             _registryReadUtc = DateTime.UtcNow;
             foreach (var partition in partitions) _knownKeys[partition.StreamKey] = true;
-            var fresh = partitions.Where(p => !_positions.ContainsKey(p.StreamKey)).ToList();
+
+            // A partition set aside comes back at the position it had, if it reads again.
+            var retry = partitions.Where(p => _setAside.ContainsKey(p.StreamKey)).ToList();
+            foreach (var partition in retry)
+            {
+                var position = _setAside[partition.StreamKey];
+                try
+                {
+                    await ReadAfterAsync(new[] { (partition.StreamKey, position.Last) }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (PartitionError.FromReadFailure(partition, ex) is not null)
+                {
+                    continue;
+                }
+
+                _setAside.Remove(partition.StreamKey);
+                _reported.Remove(partition.StreamKey);
+                _positions[partition.StreamKey] = position;
+            }
+
+            var fresh = partitions.Where(p => !_positions.ContainsKey(p.StreamKey) && !_setAside.ContainsKey(p.StreamKey)).ToList();
             if (fresh.Count == 0) return;
             if (!startAtEnd)
             {
-                var opened = new StreamId(StreamId.ToUnixMilliseconds(_openedUtc), 0);
-                foreach (var partition in fresh) _positions[partition.StreamKey] = (partition, opened);
+                foreach (var partition in fresh) _positions[partition.StreamKey] = (partition, _openedPosition);
                 return;
             }
 
             var tops = fresh.Select(p => _store.Database.StreamRangeAsync(p.StreamKey, "-", "+", 1, Order.Descending)).ToArray();
             for (var i = 0; i < fresh.Count; i++)
             {
-                var top = await tops[i].WithCancellation(cancellationToken).ConfigureAwait(false);
+                StreamEntry[] top;
+                try
+                {
+                    top = await tops[i].WithCancellation(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (PartitionError.FromReadFailure(fresh[i], ex) is { } failure)
+                {
+                    _setAside[fresh[i].StreamKey] = (fresh[i], _openedPosition);
+                    ReportOnce(failure);
+                    continue;
+                }
+
                 var last = top.Length > 0 && StreamId.TryParse(top[0].Id, out var position) ? position : new StreamId(0, 0);
                 _positions[fresh[i].StreamKey] = (fresh[i], last);
             }
+        }
+
+        /// <summary>Moves a partition's position forward to <paramref name="delivered"/>; never back.</summary>
+        private void Advance(string key, StreamId delivered)
+        {
+            if (_positions.TryGetValue(key, out var position) && delivered.CompareTo(position.Last) > 0) _positions[key] = (position.Partition, delivered);
+        }
+
+        /// <summary>Stops reading a partition the server refuses; it keeps its position for when it reads again.</summary>
+        private void SetAside(PartitionError failure)
+        {
+            if (failure.Partition is { } partition && _positions.TryGetValue(partition.StreamKey, out var position))
+            {
+                _positions.Remove(partition.StreamKey);
+                _setAside[partition.StreamKey] = position;
+            }
+
+            ReportOnce(failure);
+        }
+
+        /// <summary>Reports a partition's or registry entry's failure once, not at every registry refresh.</summary>
+        private void ReportOnce(PartitionError failure)
+        {
+            if (_reported.Add(failure.Key)) _partitionError?.Invoke(failure);
         }
 
         private void Nudge(RedisValue writtenKeys)

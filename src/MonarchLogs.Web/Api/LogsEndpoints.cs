@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -16,7 +17,7 @@ namespace MonarchLogs.Web.Api
     /// <summary>api/logs (one page, with a cursor to the next) and the downloads.</summary>
     internal static class LogsEndpoints
     {
-        public sealed record LogsPage(IReadOnlyList<MonarchLogEntry> Entries, string? Next, int Limit);
+        public sealed record LogsPage(IReadOnlyList<MonarchLogEntry> Entries, string? Next, int Limit, IReadOnlyList<ViewerWarning> Warnings);
 
         public static async Task<IResult> GetPageAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options)
         {
@@ -28,7 +29,8 @@ namespace MonarchLogs.Web.Api
             // One entry more than the page tells whether there is a next page.
             var entries = new List<MonarchLogEntry>(Math.Min(limit, 1024));
             string? next = null;
-            await foreach (var entry in store.QueryAsync(filters.ToQuery(limit + 1), context.RequestAborted).ConfigureAwait(false))
+            var partitionErrors = new ConcurrentQueue<PartitionError>();
+            await foreach (var entry in store.QueryAsync(filters.ToQuery(limit + 1), partitionErrors.Enqueue, context.RequestAborted).ConfigureAwait(false))
             {
                 if (entries.Count == limit)
                 {
@@ -39,7 +41,7 @@ namespace MonarchLogs.Web.Api
                 entries.Add(entry);
             }
 
-            return Results.Json(new LogsPage(entries, next, limit), ViewerJson.Options);
+            return Results.Json(new LogsPage(entries, next, limit, ViewerWarning.From(partitionErrors)), ViewerJson.Options);
         }
 
         public static Task ExportCsvAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options) =>

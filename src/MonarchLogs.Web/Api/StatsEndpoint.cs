@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -45,7 +46,8 @@ namespace MonarchLogs.Web.Api
             IReadOnlyDictionary<string, int> Totals,
             int Total,
             bool Capped,
-            DateTime? CompleteSince);
+            DateTime? CompleteSince,
+            IReadOnlyList<ViewerWarning> Warnings);
 
         public static async Task<IResult> GetAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options)
         {
@@ -58,7 +60,8 @@ namespace MonarchLogs.Web.Api
             var until = filters.Until ?? now;
             var samples = new List<(DateTime Time, MonarchLogLevel Level)>();
             var capped = false;
-            await foreach (var entry in store.QueryAsync(filters.ToQuery(limit: null, oldestFirst: false, withCursor: false), context.RequestAborted).ConfigureAwait(false))
+            var partitionErrors = new ConcurrentQueue<PartitionError>();
+            await foreach (var entry in store.QueryAsync(filters.ToQuery(limit: null, oldestFirst: false, withCursor: false), partitionErrors.Enqueue, context.RequestAborted).ConfigureAwait(false))
             {
                 if (samples.Count == scanLimit)
                 {
@@ -107,7 +110,7 @@ namespace MonarchLogs.Web.Api
             var totalsByName = LogLevels.All.ToDictionary(l => l.ToString(), l => totals[(int)l]);
             DateTime? completeSince = capped ? samples[samples.Count - 1].Time : since;
 
-            return Results.Json(new StatsResult(since, until, intervalSeconds, Describe(intervalSeconds), LogLevels.All, buckets, totalsByName, total, capped, completeSince), ViewerJson.Options);
+            return Results.Json(new StatsResult(since, until, intervalSeconds, Describe(intervalSeconds), LogLevels.All, buckets, totalsByName, total, capped, completeSince, ViewerWarning.From(partitionErrors)), ViewerJson.Options);
         }
 
         internal static long ChooseInterval(TimeSpan range)

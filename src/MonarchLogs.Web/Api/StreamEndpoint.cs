@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -36,7 +37,9 @@ namespace MonarchLogs.Web.Api
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             var cancellationToken = stop.Token;
-            using var tail = await store.OpenTailAsync(filters.ToQuery(limit: null, oldestFirst: true, after: resumeAfter), cancellationToken).ConfigureAwait(false);
+            // A partition that cannot be read is left out and told as a "warning" event; the others stream on.
+            var partitionErrors = new ConcurrentQueue<PartitionError>();
+            using var tail = await store.OpenTailAsync(filters.ToQuery(limit: null, oldestFirst: true, after: resumeAfter), partitionErrors.Enqueue, cancellationToken).ConfigureAwait(false);
 
             var response = context.Response;
             response.ContentType = "text/event-stream; charset=utf-8";
@@ -57,6 +60,7 @@ namespace MonarchLogs.Web.Api
                     for (var i = skip; i < missed.Count; i++) await WriteEntryAsync(body, missed[i], cancellationToken).ConfigureAwait(false);
                 }
 
+                await WriteWarningsAsync(body, partitionErrors, cancellationToken).ConfigureAwait(false);
                 await WriteEventAsync(body, "ready", "{}", null, cancellationToken).ConfigureAwait(false);
                 await body.FlushAsync(cancellationToken).ConfigureAwait(false);
 
@@ -65,7 +69,7 @@ namespace MonarchLogs.Web.Api
                 while (!cancellationToken.IsCancellationRequested)
                 {
                     var entries = await tail.NextAsync(settings.TailPollInterval, cancellationToken).ConfigureAwait(false);
-                    var wrote = false;
+                    var wrote = await WriteWarningsAsync(body, partitionErrors, cancellationToken).ConfigureAwait(false);
                     foreach (var entry in entries)
                     {
                         await WriteEntryAsync(body, entry, cancellationToken).ConfigureAwait(false);
@@ -111,6 +115,18 @@ namespace MonarchLogs.Web.Api
             }
 
             return Math.Min(count, max);
+        }
+
+        private static async Task<bool> WriteWarningsAsync(Stream body, ConcurrentQueue<PartitionError> errors, CancellationToken cancellationToken)
+        {
+            var wrote = false;
+            while (errors.TryDequeue(out var error))
+            {
+                await WriteEventAsync(body, "warning", JsonSerializer.Serialize(ViewerWarning.From(error), ViewerJson.Options), null, cancellationToken).ConfigureAwait(false);
+                wrote = true;
+            }
+
+            return wrote;
         }
 
         private static Task WriteEntryAsync(Stream body, MonarchLogEntry entry, CancellationToken cancellationToken) =>
