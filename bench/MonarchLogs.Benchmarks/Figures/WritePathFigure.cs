@@ -24,7 +24,6 @@ namespace MonarchLogs.Benchmarks.Figures;
 public static class WritePathFigure
 {
     public const int BatchSize = 2048;
-    private const int WarmUpBatches = 10;
     private const double RateTolerance = 0.90;
     private const double CpuTolerance = 1.10;
     private const int ValkeyBenchmarkPipeline = 64;
@@ -68,15 +67,13 @@ public static class WritePathFigure
         var runs = new Dictionary<WritePath, PathRuns> { [WritePath.Resp] = new(), [WritePath.Multiplexer] = new() };
         var benchmarks = new List<double>();
         var benchmarksOneClient = new List<double>();
-        // An untimed round of every measurement first, smaller: both paths' code is compiled
-        // and tiered up before the first timed round (the first round otherwise pays for it).
-        var warmBatches = batches.Take(WarmUpBatches).ToList();
-        var warmEntries = warmBatches.Sum(batch => batch.Count);
+        // An untimed round of every measurement first: both paths' code is compiled and tiered
+        // up before the first timed round (a smaller one left the first round paying for it).
         foreach (var path in new[] { WritePath.Resp, WritePath.Multiplexer })
         {
-            await AppenderAsync(path, server, stats, warmBatches, warmUp, warmEntries);
-            await ProviderIngestAsync(path, server, stats, runs[path], workload, warmEntries);
-            await ProviderDrainAsync(path, server, stats, workload, warmEntries);
+            await AppenderAsync(path, server, stats, batches, warmUp, entries);
+            await ProviderIngestAsync(path, server, stats, runs[path], workload, entries);
+            await ProviderDrainAsync(path, server, stats, workload, entries);
         }
 
         for (var round = 0; round < settings.WritePathRounds; round++)
@@ -136,7 +133,7 @@ public static class WritePathFigure
 
         table.Note("8.", $"The two write paths on one throwaway server, both sending one EVAL of the append script per partition run of a batch (with the registry HSET and the PUBLISH around it): (a) RespLogAppender, its own RESP connection and encoder; (b) StoreAppender, through a StackExchange.Redis ConnectionMultiplexer. " +
             $"The entries: the ingest figure's workload (6 services, levels 5% trace, 15% debug, 65% information, 10% warning, 4% error, 1% critical), {size} per measurement, built before the clock starts. " +
-            $"One untimed warm-up round of every measurement with {Format.Count(Math.Min(entries, WarmUpBatches * BatchSize))} entries, then {settings.WritePathRounds} round(s), each: both paths alone, both through the provider sustained, both through the provider writer alone, then valkey-benchmark -c {ValkeyBenchmarkClients} and -c 1; the order of (a) and (b) alternates from round to round, and the server is emptied (FLUSHALL SYNC) before each measurement. " +
+            $"One untimed warm-up round of every measurement, then {settings.WritePathRounds} round(s), each: both paths alone, both through the provider sustained, both through the provider writer alone, then valkey-benchmark -c {ValkeyBenchmarkClients} and -c 1; the order of (a) and (b) alternates from round to round, and the server is emptied (FLUSHALL SYNC) before each measurement. " +
             "The table gives medians over the rounds and the ratio of the medians, (b)/(a); the rule's rows pass when (b)'s rate is at least 0.90× (a)'s and its server CPU per entry at most 1.10×.");
         table.Note("8.", $"Alone: a new appender per measurement with the writer's connection options (abortConnect=false, backlog FailFast); one untimed batch of {BatchSize} first (connects, checks the format, registers the partitions, warms up the code), then {entries / BatchSize} batches of {BatchSize} (plus the remainder), " +
             "each AppendAsync started before the previous one is awaited, as the writer does: two in flight. Rate: entries / wall time from the first AppendAsync to the last reply. " +
@@ -155,7 +152,9 @@ public static class WritePathFigure
         table.Note("8.", "Ratios (b)/(a) per round, rate / server CPU per entry: " +
             string.Join("; ", Enumerable.Range(0, settings.WritePathRounds).Select(r =>
                 $"round {r + 1}: alone {Format.Ratio(b.Appender[r].EntriesPerSecond / a.Appender[r].EntriesPerSecond)} / {Format.Ratio(b.Appender[r].ServerUsPerEntry / a.Appender[r].ServerUsPerEntry)}, " +
-                $"provider {Format.Ratio(b.Ingest[r].EntriesPerSecond / a.Ingest[r].EntriesPerSecond)} / {Format.Ratio(b.Ingest[r].ServerUsPerEntry / a.Ingest[r].ServerUsPerEntry)}")) + ".");
+                $"provider {Format.Ratio(b.Ingest[r].EntriesPerSecond / a.Ingest[r].EntriesPerSecond)} / {Format.Ratio(b.Ingest[r].ServerUsPerEntry / a.Ingest[r].ServerUsPerEntry)}")) +
+            $"; their medians: alone {Format.Ratio(PairedMedian(a.Appender, b.Appender, r => r.EntriesPerSecond))} / {Format.Ratio(PairedMedian(a.Appender, b.Appender, r => r.ServerUsPerEntry))}, " +
+            $"provider {Format.Ratio(PairedMedian(a.Ingest, b.Ingest, r => r.EntriesPerSecond))} / {Format.Ratio(PairedMedian(a.Ingest, b.Ingest, r => r.ServerUsPerEntry))} (the table's ratios are of the medians).");
     }
 
     private static bool AddRateRow(ResultTable table, string name, List<PathRun> a, List<PathRun> b)
@@ -186,6 +185,10 @@ public static class WritePathFigure
     }
 
     private static double Median(List<PathRun> runs, Func<PathRun, double> value) => Measure.Median(runs.Select(value));
+
+    /// <summary>The median of the rounds' own ratios (b)/(a): each pair ran back to back, under much the same load.</summary>
+    private static double PairedMedian(List<PathRun> a, List<PathRun> b, Func<PathRun, double> value) =>
+        Measure.Median(a.Zip(b, (x, y) => value(y) / value(x)));
 
     private static string Describe(PathRun run) =>
         $"{Format.Rate(run.EntriesPerSecond)}, {Format.Us(run.ClientUsPerEntry)}, {Format.Us(run.ServerUsPerEntry)}";
