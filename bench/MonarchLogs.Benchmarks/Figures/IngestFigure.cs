@@ -22,7 +22,7 @@ public static class IngestFigure
 {
     private const int ValkeyBenchmarkPipeline = 64;
     private const int ValkeyBenchmarkClients = 50;
-    private const string ValkeyBenchmarkKey = "bench:stream";
+    internal const string ValkeyBenchmarkKey = "bench:stream";
 
     public static async Task RunAsync(BenchSettings settings, ResultTable table)
     {
@@ -259,7 +259,7 @@ public static class IngestFigure
         + e.TraceId.Length + e.SpanId.Length + Encoding.UTF8.GetByteCount(e.Host) + Encoding.UTF8.GetByteCount(e.Properties);
 
     /// <summary>XADD of the entry's 15 fields exactly as the storage format writes them.</summary>
-    private static List<string> XaddCommand(MonarchLogEntry e) => new()
+    internal static List<string> XaddCommand(MonarchLogEntry e) => new()
     {
         "XADD", ValkeyBenchmarkKey, "*",
         StorageFormat.TimestampField, e.Timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
@@ -279,5 +279,5 @@ public static class IngestFigure
         StorageFormat.PropertiesField, e.Properties,
     };
 
-    private static string Shorten(string text) => text.Length <= 160 ? text : text[..120] + " … " + text[^30..];
+    internal static string Shorten(string text) => text.Length <= 160 ? text : text[..120] + " … " + text[^30..];
 }

@@ -24,6 +24,8 @@ public static class Format
         _ => ms.ToString("0.00", Invariant) + " ms",
     };
 
+    public static string Us(double us) => us.ToString(us >= 100 ? "0" : "0.0", Invariant) + " µs";
+
     public static string Ns(double ns) => ns.ToString("0", Invariant) + " ns";
 
     public static string Bytes(double bytes) => bytes.ToString("0", Invariant) + " B";

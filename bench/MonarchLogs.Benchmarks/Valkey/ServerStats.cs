@@ -58,6 +58,16 @@ public sealed class ServerStats
         return long.Parse(memory["used_memory"], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// CPU seconds the server process has used since it started (INFO cpu: used_cpu_sys +
+    /// used_cpu_user, every thread of the process).
+    /// </summary>
+    public async Task<double> CpuSecondsAsync()
+    {
+        var cpu = await InfoAsync("cpu").ConfigureAwait(false);
+        return double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture);
+    }
+
     public async Task<string> VersionAsync()
     {
         var server = await InfoAsync("server").ConfigureAwait(false);
