@@ -46,7 +46,6 @@ public sealed class FigureRunner
 
         if (_settings.Runs(5)) await GuardAsync("5", "Watch latency and idle cost", () => WatchFigure.RunAsync(_settings, _table));
         if (_settings.Runs(6)) await GuardAsync("6", "Retention", () => RetentionFigure.RunAsync(_settings, _table));
-        if (_settings.Runs(8)) await GuardAsync("8", "Write path", () => WritePathFigure.RunAsync(_settings, _table));
     }
 
     private async Task GuardAsync(string figure, string name, Func<Task> run)

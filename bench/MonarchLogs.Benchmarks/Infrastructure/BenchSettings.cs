@@ -58,8 +58,6 @@ public sealed class BenchSettings
     public int RetentionLiveEntries => Pick(10_000, 5_000, 1_000);
 
     // 8. Write path: entries per measurement (in batches of 2048) and interleaved rounds.
-    public int WritePathEntries => Pick(200_000, 100_000, 8_192);
-    public int WritePathRounds => Pick(5, 5, 1);
 
     private int Pick(int full, int quick, int smoke) => Mode switch
     {

@@ -17,6 +17,9 @@ namespace MonarchLogs.Core.Append
         public List<int> Indexes { get; } = new List<int>();
 
         public List<long> IdMilliseconds { get; } = new List<long>();
+
+        /// <summary>The latest ID time this writer ever sent to the partition, 0 if none (the script's fallback for a refused entry).</summary>
+        public long Hint { get; set; }
     }
 
     /// <summary>
@@ -31,6 +34,7 @@ namespace MonarchLogs.Core.Append
         private const int MaxTrackedPartitions = 100_000;
         private readonly StorageFormat _format;
         private readonly Dictionary<string, long> _lastSent = new Dictionary<string, long>(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _latestEver = new Dictionary<string, long>(StringComparer.Ordinal);
 
         public AppendPlanner(StorageFormat format) => _format = format;
 
@@ -58,6 +62,14 @@ namespace MonarchLogs.Core.Append
                     else if (_lastSent.Count < MaxTrackedPartitions || _lastSent.ContainsKey(partition.StreamKey)) _lastSent[partition.StreamKey] = milliseconds;
                     run.Indexes.Add(i);
                     run.IdMilliseconds.Add(milliseconds);
+                }
+
+                foreach (var run in runs)
+                {
+                    var key = run.Partition.StreamKey;
+                    run.Hint = _latestEver.TryGetValue(key, out var latest) ? latest : 0;
+                    var sending = run.IdMilliseconds[run.IdMilliseconds.Count - 1];
+                    if (sending > run.Hint && (_latestEver.Count < MaxTrackedPartitions || _latestEver.ContainsKey(key))) _latestEver[key] = sending;
                 }
             }
 

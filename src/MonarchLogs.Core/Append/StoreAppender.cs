@@ -22,6 +22,7 @@ namespace MonarchLogs.Core.Append
         private readonly AppendPlanner _planner;
         private readonly HashSet<string> _confirmed = new HashSet<string>(StringComparer.Ordinal);
         private int _formatChecked;
+        private Task _lastSend = Task.CompletedTask;
 
         public StoreAppender(IConnectionMultiplexer connection, StorageFormat format)
         {
@@ -35,26 +36,29 @@ namespace MonarchLogs.Core.Append
 
         public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
         {
+            // Calls may overlap (the writer sends the next batch while the last one's replies are
+            // read); they take turns to send, in the order they were made, so a partition's
+            // entries reach the server in queue order even when a call first awaits the format check.
+            var turn = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var previous = Interlocked.Exchange(ref _lastSend, turn.Task);
             var db = _connection.GetDatabase();
-            await EnsureFormatAsync(db, cancellationToken).ConfigureAwait(false);
-            var runs = _planner.Plan(batch);
-            if (runs.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
-
-            // The registry names the partitions known to take writes (restoring it if someone
-            // removed it); a new partition is registered once its first entries are stored, so a
-            // key that refuses writes (of another type, say) is never listed for readers.
-            var known = runs.Where(run => IsConfirmed(run.Partition)).Select(run => new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition))).ToArray();
-            var pipeline = db.CreateBatch();
-            var registered = known.Length > 0 ? pipeline.HashSetAsync(_format.PartitionsKey, known) : Task.CompletedTask;
-            var appends = new Task<RedisResult>[runs.Count];
-            for (var r = 0; r < runs.Count; r++)
+            List<PartitionRun> runs;
+            Task registered;
+            Task<RedisResult>[] appends;
+            try
             {
-                var run = runs[r];
-                appends[r] = pipeline.ExecuteAsync("EVAL", StorageFormat.AppendArguments(run.Partition.StreamKey, batch.Entries, run.Indexes, run.IdMilliseconds, LocalHost));
+                await previous.ConfigureAwait(false);
+                await EnsureFormatAsync(db, cancellationToken).ConfigureAwait(false);
+                runs = _planner.Plan(batch);
+                if (runs.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
+                (registered, appends) = Send(db, batch, runs);
+            }
+            finally
+            {
+                turn.TrySetResult(true);
             }
 
-            pipeline.Execute();
-            if (_connection.IsConnected) batch.MarkSent();
+
             try
             {
                 await Task.WhenAll(appends.Append<Task>(registered)).WithCancellation(cancellationToken).ConfigureAwait(false);
@@ -121,6 +125,31 @@ namespace MonarchLogs.Core.Append
 
             foreach (var failure in failures) _planner.Forget(failure.Partition);
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
+        }
+
+        /// <summary>Puts the batch on the wire in one pipeline: the registry, one append per partition.</summary>
+        private (Task Registered, Task<RedisResult>[] Appends) Send(IDatabase db, AppendBatch batch, List<PartitionRun> runs)
+        {
+            // The registry names the partitions known to take writes (restoring it if someone
+            // removed it); a new partition is registered once its first entries are stored, so a
+            // key that refuses writes (of another type, say) is never listed for readers.
+            var known = runs.Where(run => IsConfirmed(run.Partition)).Select(run => new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition))).ToArray();
+            var pipeline = db.CreateBatch();
+            var registered = known.Length > 0 ? pipeline.HashSetAsync(_format.PartitionsKey, known) : Task.CompletedTask;
+            var appends = new Task<RedisResult>[runs.Count];
+            for (var r = 0; r < runs.Count; r++)
+            {
+                var run = runs[r];
+
+                // Plain EVAL, never EVALSHA: a NOSCRIPT retry would be sent after later commands
+                // and could store a partition's entries out of order. Valkey keeps the compiled
+                // script by its digest, so the text costs bytes on the wire only.
+                appends[r] = pipeline.ExecuteAsync("EVAL", StorageFormat.AppendArguments(run.Partition.StreamKey, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, LocalHost));
+            }
+
+            pipeline.Execute();
+            if (_connection.IsConnected) batch.MarkSent();
+            return (registered, appends);
         }
 
         /// <summary>

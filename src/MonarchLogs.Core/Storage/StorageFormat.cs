@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
-using MonarchLogs.Core.Ingest;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Storage
@@ -44,9 +43,9 @@ namespace MonarchLogs.Core.Storage
             TraceIdField, SpanIdField, HostField, PropertiesField,
         };
 
-        private static readonly byte[][] EncodedLevels = Array.ConvertAll(
+        private static readonly object[] LevelNames = Array.ConvertAll<MonarchLogLevel, object>(
             new[] { MonarchLogLevel.Trace, MonarchLogLevel.Debug, MonarchLogLevel.Information, MonarchLogLevel.Warning, MonarchLogLevel.Error, MonarchLogLevel.Critical },
-            level => RespCommandBuffer.EncodeBulk(LogLevels.StorageName(level)));
+            level => (RedisValue)LogLevels.StorageName(level));
 
 
         private readonly ConcurrentDictionary<(string, MonarchLogLevel), Partition> _partitions = new ConcurrentDictionary<(string, MonarchLogLevel), Partition>();
@@ -177,8 +176,11 @@ namespace MonarchLogs.Core.Storage
         /// </summary>
         public static readonly string AppendScript = BuildAppendScript();
 
-        /// <summary>Arguments per entry after the script's count: the ID time, then the fifteen field values.</summary>
+        /// <summary>Values per entry after the script's count: the ID (<c>&lt;ms&gt;-*</c>), then the fifteen field values.</summary>
         internal const int AppendArgumentsPerEntry = 1 + 15;
+
+        private static readonly object ScriptText = (RedisValue)AppendScript;
+        private static readonly object One = (RedisValue)1;
 
         private static string BuildAppendScript()
         {
@@ -188,95 +190,69 @@ namespace MonarchLogs.Core.Storage
                 fields.Append(", '").Append((string?)FieldNames[i]).Append("', ARGV[b + ").Append(i + 1).Append(']');
             }
 
+            // The writer sends each ID as "<ms>-*", its times never decreasing within a run, so
+            // the common case is one XADD per entry and nothing else. An entry the stream's top
+            // refuses goes in at the hint (the latest time this writer ever sent to the stream:
+            // after a lost reply, the top is its own), else with "*"; the later ones of the run
+            // are raised to where it went.
             return "local key = KEYS[1]\n"
                 + "local n = tonumber(ARGV[1])\n"
-                + "local floor, floorText = -1, nil\n"
+                + "local hint = ARGV[2]\n"
+                + "local floor, floorText = nil, nil\n"
                 + "local function add(id, b) return redis.pcall('XADD', key, id" + fields + ") end\n"
+                + "local function refused(r) return type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) end\n"
                 + "for i = 0, n - 1 do\n"
-                + "  local b = 2 + i * " + AppendArgumentsPerEntry + "\n"
-                + "  local id = ARGV[b] .. '-*'\n"
-                + "  if floorText ~= nil and tonumber(ARGV[b]) < floor then id = floorText .. '-*' end\n"
+                + "  local b = 3 + i * " + AppendArgumentsPerEntry + "\n"
+                + "  local id = ARGV[b]\n"
+                + "  if floor and tonumber(string.sub(id, 1, -3)) < floor then id = floorText .. '-*' end\n"
                 + "  local r = add(id, b)\n"
-                + "  if type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) then r = add('*', b) end\n"
-                + "  if type(r) == 'table' and r.err then return {i, r.err} end\n"
-                + "  floorText = string.match(r, '^(%d+)')\n"
-                + "  floor = tonumber(floorText)\n"
+                + "  if refused(r) then\n"
+                + "    if hint ~= '0' then r = add(hint .. '-*', b) end\n"
+                + "    if hint == '0' or refused(r) then r = add('*', b) end\n"
+                + "    if type(r) ~= 'table' then\n"
+                + "      floorText = string.match(r, '^(%d+)')\n"
+                + "      floor = tonumber(floorText)\n"
+                + "    end\n"
+                + "  end\n"
+                + "  if type(r) == 'table' then return {i, r.err or 'ERR'} end\n"
                 + "end\n"
                 + "return {n, ''}\n";
         }
 
-        private static readonly byte[] EvalCommand = RespCommandBuffer.EncodeBulk("EVAL");
-        private static readonly byte[] EncodedAppendScript = RespCommandBuffer.EncodeBulk(AppendScript);
-        private static readonly byte[] OneKey = RespCommandBuffer.EncodeBulk("1");
-
-        /// <summary>
-        /// Writes the append of one partition's run for the RESP write path: the same command and
-        /// arguments as <see cref="AppendArguments"/>, encoded straight into the buffer.
-        /// </summary>
-        internal static void WriteAppend(RespCommandBuffer commands, string streamKey, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, string host)
+        /// <summary>The EVAL arguments of one partition's run: the script, its one key (the stream), the count, the hint, the entries.</summary>
+        internal static object[] AppendArguments(string streamKey, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, long hint, string host)
         {
-            commands.BeginCommand(5 + AppendArgumentsPerEntry * indexes.Count);
-            commands.WriteRaw(EvalCommand);
-            commands.WriteRaw(EncodedAppendScript);
-            commands.WriteRaw(OneKey);
-            commands.WriteBulk(streamKey);
-            commands.WriteBulk(indexes.Count);
+            var values = new object[5 + AppendArgumentsPerEntry * indexes.Count];
+            values[0] = ScriptText;
+            values[1] = One;
+            values[2] = (RedisKey)streamKey;
+            values[3] = (RedisValue)indexes.Count;
+            values[4] = (RedisValue)hint.ToString(CultureInfo.InvariantCulture);
+            var at = 5;
             for (var k = 0; k < indexes.Count; k++)
             {
                 var entry = entries[indexes[k]];
                 var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
-                commands.WriteBulk(idMilliseconds[k]);
-                commands.WriteBulkRoundTrip(ts);
-                commands.WriteRaw(EncodedLevels[(int)entry.Level]);
-                commands.WriteBulk(entry.Service);
-                commands.WriteBulk(entry.Category);
-                commands.WriteBulk(entry.Message);
-                commands.WriteBulk(entry.Template);
-                commands.WriteBulk(entry.EventId);
-                commands.WriteBulk(entry.EventName);
-                commands.WriteBulk(entry.ExceptionType);
-                commands.WriteBulk(entry.ExceptionMessage);
-                commands.WriteBulk(entry.Exception);
-                commands.WriteBulk(entry.TraceId);
-                commands.WriteBulk(entry.SpanId);
-                commands.WriteBulk(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
-                commands.WriteBulk(entry.Properties);
-            }
-        }
-
-        /// <summary>The EVAL arguments (after the command name) of one partition's run, for StackExchange.Redis.</summary>
-        internal static object[] AppendArguments(string streamKey, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, string host)
-        {
-            var arguments = new object[4 + AppendArgumentsPerEntry * indexes.Count];
-            arguments[0] = (RedisValue)AppendScript;
-            arguments[1] = (RedisValue)1;
-            arguments[2] = (RedisKey)streamKey;
-            arguments[3] = (RedisValue)indexes.Count;
-            var at = 4;
-            for (var k = 0; k < indexes.Count; k++)
-            {
-                var entry = entries[indexes[k]];
-                var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
-                arguments[at++] = (RedisValue)idMilliseconds[k];
+                values[at++] = (RedisValue)(idMilliseconds[k].ToString(CultureInfo.InvariantCulture) + "-*");
                 // "O" of a UTC time is exactly the documented form, 2026-11-28T14:28:07.1234567Z.
-                arguments[at++] = (RedisValue)ts.ToString("O", CultureInfo.InvariantCulture);
-                arguments[at++] = (RedisValue)LogLevels.StorageName(entry.Level);
-                arguments[at++] = (RedisValue)entry.Service;
-                arguments[at++] = (RedisValue)entry.Category;
-                arguments[at++] = (RedisValue)entry.Message;
-                arguments[at++] = (RedisValue)entry.Template;
-                arguments[at++] = (RedisValue)entry.EventId;
-                arguments[at++] = (RedisValue)entry.EventName;
-                arguments[at++] = (RedisValue)entry.ExceptionType;
-                arguments[at++] = (RedisValue)entry.ExceptionMessage;
-                arguments[at++] = (RedisValue)entry.Exception;
-                arguments[at++] = (RedisValue)entry.TraceId;
-                arguments[at++] = (RedisValue)entry.SpanId;
-                arguments[at++] = (RedisValue)(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
-                arguments[at++] = (RedisValue)entry.Properties;
+                values[at++] = (RedisValue)(ts.ToString("O", CultureInfo.InvariantCulture));
+                values[at++] = LevelNames[(int)entry.Level];
+                values[at++] = (RedisValue)(entry.Service);
+                values[at++] = (RedisValue)(entry.Category);
+                values[at++] = (RedisValue)(entry.Message);
+                values[at++] = (RedisValue)(entry.Template);
+                values[at++] = (RedisValue)(entry.EventId);
+                values[at++] = (RedisValue)(entry.EventName);
+                values[at++] = (RedisValue)(entry.ExceptionType);
+                values[at++] = (RedisValue)(entry.ExceptionMessage);
+                values[at++] = (RedisValue)(entry.Exception);
+                values[at++] = (RedisValue)(entry.TraceId);
+                values[at++] = (RedisValue)(entry.SpanId);
+                values[at++] = (RedisValue)(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
+                values[at++] = (RedisValue)(entry.Properties);
             }
 
-            return arguments;
+            return values;
         }
 
         /// <summary>

@@ -6,7 +6,6 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Append;
-using MonarchLogs.Core.Ingest;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 
@@ -48,7 +47,6 @@ namespace MonarchLogs.Logging.Writing
         private readonly List<AppendBatch> _active = new List<AppendBatch>(2);
         private readonly Task _loop;
         private IConnectionMultiplexer? _connection;
-        private RespLogAppender? _resp;
         private long _buffered;
         private long _held;
         private long _written;
@@ -239,6 +237,11 @@ namespace MonarchLogs.Logging.Writing
             }
         }
 
+        /// <summary>
+        /// Connects through StackExchange.Redis, which serves one server, several endpoints,
+        /// Sentinel (following its announcements) and a Valkey Cluster (routing each partition's
+        /// append to the node that owns its slot).
+        /// </summary>
         private async Task<ILogAppender> OpenAppenderAsync()
         {
             var config = ConfigurationOptions.Parse(_options.ConnectionString);
@@ -247,13 +250,7 @@ namespace MonarchLogs.Logging.Writing
             // entries during an outage, so they are counted and never sent twice.
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ClientName ??= "MonarchLogs.Logging";
-            if (RespLogAppender.Supports(config) && _options.ReplicaAcknowledgements == 0)
-            {
-                // The common case, one Valkey endpoint: the lean RESP write path.
-                return _resp = new RespLogAppender(config, _format);
-            }
 
-            // Sentinel, several endpoints, a tunnel or a proxy: StackExchange.Redis knows them.
             // Shutdown does not wait for a first connect that hangs.
             var connect = ConnectionMultiplexer.ConnectAsync(config);
             var cancelled = Task.Delay(Timeout.Infinite, _abort.Token);
@@ -537,7 +534,6 @@ namespace MonarchLogs.Logging.Writing
 
         private void CloseConnections()
         {
-            Interlocked.Exchange(ref _resp, null)?.Dispose();
             Interlocked.Exchange(ref _connection, null)?.Dispose();
         }
 
