@@ -346,14 +346,18 @@ namespace MonarchLogs.Logging.Writing
         private async Task WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
         {
             var batch = new AppendBatch(entries);
-            lock (_active) _active.Add(batch);
+
+            // Only batches of buffered entries are listed: a drop notice is no entry of the buffer.
+            if (counted) lock (_active) _active.Add(batch);
             try
             {
                 await WriteWithRetryAsync(appender, batch, counted, earlier, beforeAttempt).ConfigureAwait(false);
             }
             finally
             {
-                lock (_active) _active.Remove(batch);
+                // A batch cut off by shutdown stays listed: Dispose counts what it sent as
+                // unconfirmed (it may be stored), not as never sent.
+                if (counted && !_abort.IsCancellationRequested) lock (_active) _active.Remove(batch);
             }
         }
 
