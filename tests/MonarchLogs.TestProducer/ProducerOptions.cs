@@ -34,6 +34,8 @@ namespace MonarchLogs.TestProducer
 
         public int? MaxBatchSize { get; private set; }
 
+        public TimeSpan? BatchDelay { get; private set; }
+
         public TimeSpan? FlushTimeout { get; private set; }
 
         public TimeSpan? MinRetryDelay { get; private set; }
@@ -68,6 +70,7 @@ namespace MonarchLogs.TestProducer
                     case "--error-every": options.ErrorEvery = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--buffer": options.BufferCapacity = Positive(name, value); break;
                     case "--batch": options.MaxBatchSize = Positive(name, value); break;
+                    case "--batch-delay-ms": options.BatchDelay = Milliseconds(value); break;
                     case "--flush-timeout-ms": options.FlushTimeout = Milliseconds(value); break;
                     case "--min-retry-ms": options.MinRetryDelay = Milliseconds(value); break;
                     case "--max-retry-ms": options.MaxRetryDelay = Milliseconds(value); break;

@@ -105,6 +105,7 @@ namespace MonarchLogs.TestProducer
             };
             if (options.BufferCapacity is { } buffer) provider.BufferCapacity = buffer;
             if (options.MaxBatchSize is { } batch) provider.MaxBatchSize = batch;
+            if (options.BatchDelay is { } delay) provider.BatchDelay = delay;
             if (options.FlushTimeout is { } flush) provider.FlushTimeout = flush;
             if (options.MinRetryDelay is { } minRetry) provider.MinRetryDelay = minRetry;
             if (options.MaxRetryDelay is { } maxRetry) provider.MaxRetryDelay = maxRetry;
