@@ -128,6 +128,14 @@ namespace MonarchLogs.Testing
             _process.WaitForExit();
         }
 
+        /// <summary>Waits for the server to exit by itself, after a SHUTDOWN the test sent its own way.</summary>
+        public async Task WaitForExitAsync(TimeSpan timeout)
+        {
+            if (!IsRunning) return;
+            using var cancel = new CancellationTokenSource(timeout);
+            await _process!.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
+        }
+
         /// <summary>Freezes the server process (SIGSTOP): connections stay open and nothing answers, as on a stalled host.</summary>
         public void Pause() => Signal("STOP");
 
