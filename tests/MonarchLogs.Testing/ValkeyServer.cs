@@ -12,7 +12,8 @@ namespace MonarchLogs.Testing
     /// <summary>
     /// A throwaway valkey-server on a free loopback port with its own temporary folder. It can be
     /// stopped and started again on the same port; <see cref="StopAsync"/> with save keeps the
-    /// data across the restart, as a persistent production server would.
+    /// data across the restart, as a persistent production server would. It can also be killed
+    /// (<see cref="Kill"/>) or frozen (<see cref="Pause"/>) for the fault scenarios.
     /// </summary>
     public sealed class ValkeyServer : IAsyncDisposable, IDisposable
     {
@@ -131,6 +132,26 @@ namespace MonarchLogs.Testing
             {
                 _process!.Kill(entireProcessTree: true);
             }
+        }
+
+        /// <summary>
+        /// Kills the server at once (SIGKILL), as a crash or the kernel's OOM killer would: nothing
+        /// is saved on the way out, and what it had not yet written to its append-only file is lost.
+        /// <see cref="StartAgainAsync"/> starts it again from what is on disk.
+        /// </summary>
+        public void Kill()
+        {
+            if (!IsRunning) return;
+            _process!.Kill();
+            _process.WaitForExit();
+        }
+
+        /// <summary>Waits for the server to exit by itself, after a SHUTDOWN the test sent its own way.</summary>
+        public async Task WaitForExitAsync(TimeSpan timeout)
+        {
+            if (!IsRunning) return;
+            using var cancel = new CancellationTokenSource(timeout);
+            await _process!.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
         }
 
         /// <summary>Freezes the server process (SIGSTOP): connections stay open and nothing answers, as on a stalled host.</summary>

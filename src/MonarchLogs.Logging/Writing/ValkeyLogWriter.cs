@@ -33,6 +33,9 @@ namespace MonarchLogs.Logging.Writing
     {
         internal const string DropNoticeCategory = "MonarchLogs.Logging";
 
+        /// <summary>Shortest time between two drop notices while the writer is busy.</summary>
+        private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+
         private readonly Channel<PendingLogEntry> _queue = Channel.CreateUnbounded<PendingLogEntry>(
             new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -167,7 +170,18 @@ namespace MonarchLogs.Logging.Writing
                         await inFlight.ConfigureAwait(false);
                         inFlight = null;
                         flying!.Clear();
-                        await ReportDropsAsync(appender).ConfigureAwait(false);
+                        await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
+                    }
+
+                    if (!waiting.IsCompleted && _ledger.HasUnreported)
+                    {
+                        // Drops held back by the one-notice-a-second limit: report them when the
+                        // second is up, unless an entry comes first.
+                        var next = waiting.AsTask();
+                        var due = _lastReport + ReportInterval - DateTime.UtcNow;
+                        if (due > TimeSpan.Zero) await Task.WhenAny(next, Task.Delay(due, _abort.Token)).ConfigureAwait(false);
+                        if (!next.IsCompleted) await ReportDropsAsync(appender).ConfigureAwait(false);
+                        waiting = new ValueTask<bool>(next);
                     }
 
                     if (!await waiting.ConfigureAwait(false)) break;
@@ -200,7 +214,7 @@ namespace MonarchLogs.Logging.Writing
                         await inFlight.ConfigureAwait(false);
                         inFlight = null;
                         flying!.Clear();
-                        await ReportDropsAsync(appender).ConfigureAwait(false);
+                        await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
                     }
 
                     var write = WriteAsync(appender, batch, counted: true, earlier: inFlight);
@@ -211,7 +225,7 @@ namespace MonarchLogs.Logging.Writing
                         spare.Clear();
 
                         // A batch just went through, so Valkey answers: report drops, if any.
-                        await ReportDropsAsync(appender).ConfigureAwait(false);
+                        await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
                     }
 
                     (inFlight, flying, batch) = (write, batch, spare);
@@ -355,18 +369,18 @@ namespace MonarchLogs.Logging.Writing
         private async Task WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
         {
             var batch = new AppendBatch(entries);
-            lock (_active) _active.Add(batch);
+
+            // Only batches of buffered entries are listed: a drop notice is no entry of the buffer.
+            if (counted) lock (_active) _active.Add(batch);
             try
             {
                 await WriteWithRetryAsync(appender, batch, counted, earlier, beforeAttempt).ConfigureAwait(false);
             }
             finally
             {
-                // Cut off at shutdown, the batch stays listed: Dispose counts its sent entries as unconfirmed.
-                if (!_abort.IsCancellationRequested)
-                {
-                    lock (_active) _active.Remove(batch);
-                }
+                // A batch cut off by shutdown stays listed: Dispose counts what it sent as
+                // unconfirmed (it may be stored), not as never sent.
+                if (counted && !_abort.IsCancellationRequested) lock (_active) _active.Remove(batch);
             }
         }
 
@@ -500,8 +514,9 @@ namespace MonarchLogs.Logging.Writing
             if (!_ledger.HasUnreported) return;
             var now = DateTime.UtcNow;
 
-            // While every entry is dropped on arrival, at most one notice a second.
-            if (throttled && now - _lastReport < TimeSpan.FromSeconds(1)) return;
+            // While entries keep being dropped (a partition set aside, say), at most one notice
+            // a second, not one a batch; the loop reports what is held back once it is idle.
+            if (throttled && now - _lastReport < ReportInterval) return;
             _lastReport = now;
             var noticeKey = _format.GetPartition(_service, MonarchLogLevel.Warning).StreamKey;
             if (_setAside.IsBlocked(SetAside.Store, now, out _) || _setAside.IsBlocked(noticeKey, now, out _)) return;
