@@ -40,6 +40,8 @@ namespace MonarchLogs.Testing
 
         public static async Task<SentinelGroup> StartAsync(params string[] serverArguments)
         {
+            // A replica's first full sync starts at once, not after Valkey's default 5 s delay.
+            serverArguments = serverArguments.Concat(new[] { "--repl-diskless-sync-delay", "0" }).ToArray();
             var master = await ValkeyServer.StartAsync(serverArguments).ConfigureAwait(false);
             ValkeyServer? replica = null;
             var sentinels = new List<Process>();
@@ -48,7 +50,7 @@ namespace MonarchLogs.Testing
             try
             {
                 replica = await ValkeyServer.StartAsync(serverArguments.Concat(new[] { "--replicaof", "127.0.0.1", master.Port.ToString() }).ToArray()).ConfigureAwait(false);
-                await WaitAsync(async () => (await ValkeyCli.RunAsync(new[] { "-p", master.Port.ToString(), "INFO", "replication" }).ConfigureAwait(false)).Contains("connected_slaves:1"), "the replica to attach").ConfigureAwait(false);
+                await WaitAsync(async () => (await ValkeyCli.RunAsync(new[] { "-p", replica.Port.ToString(), "INFO", "replication" }).ConfigureAwait(false)).Contains("master_link_status:up"), "the replica to sync").ConfigureAwait(false);
                 var ports = new List<int>();
                 for (var i = 0; i < 3; i++)
                 {
@@ -113,8 +115,7 @@ namespace MonarchLogs.Testing
             await WaitAsync(async () => await CurrentMasterPortAsync().ConfigureAwait(false) != before, "the sentinels to name a new master").ConfigureAwait(false);
             var after = await CurrentMasterPortAsync().ConfigureAwait(false);
             await WaitAsync(async () =>
-                (await ValkeyCli.RunAsync(new[] { "-p", before.ToString(), "ROLE" }).ConfigureAwait(false)).StartsWith("slave", StringComparison.Ordinal)
-                && (await ValkeyCli.RunAsync(new[] { "-p", after.ToString(), "INFO", "replication" }).ConfigureAwait(false)).Contains("connected_slaves:1"),
+                (await ValkeyCli.RunAsync(new[] { "-p", before.ToString(), "INFO", "replication" }).ConfigureAwait(false)).Contains("master_link_status:up"),
                 "the old master to follow the new one").ConfigureAwait(false);
             return after;
         }

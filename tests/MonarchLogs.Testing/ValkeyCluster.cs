@@ -35,7 +35,7 @@ namespace MonarchLogs.Testing
                     var port = LoopbackPorts.ForClusterNode();
                     nodes.Add(await ValkeyServer.StartOnPortAsync(port,
                         "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
-                        "--appendonly", "no").ConfigureAwait(false));
+                        "--appendonly", "no", "--repl-diskless-sync-delay", "0").ConfigureAwait(false));
                 }
 
                 var arguments = new List<string> { "--cluster", "create" };

@@ -50,6 +50,7 @@ namespace MonarchLogs.Logging.Writing
         private readonly List<AppendBatch> _active = new List<AppendBatch>(2);
         private readonly Task _loop;
         private IConnectionMultiplexer? _connection;
+        private IDisposable? _owned;
         private long _buffered;
         private long _held;
         private long _written;
@@ -264,6 +265,13 @@ namespace MonarchLogs.Logging.Writing
             // entries during an outage, so they are counted and never sent twice.
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ClientName ??= "MonarchLogs.Logging";
+            if (SentinelAppender.Serves(config))
+            {
+                // Behind Sentinel: follow its announcements, never a master being demoted.
+                var sentinel = new SentinelAppender(config, _format, NewAppender);
+                _owned = sentinel;
+                return sentinel;
+            }
 
             // Shutdown does not wait for a first connect that hangs.
             var connect = ConnectionMultiplexer.ConnectAsync(config);
@@ -275,12 +283,14 @@ namespace MonarchLogs.Logging.Writing
             }
 
             _connection = await connect.ConfigureAwait(false);
-            return new StoreAppender(_connection, _format)
-            {
-                ReplicaAcknowledgements = _options.ReplicaAcknowledgements,
-                ReplicaAcknowledgementTimeout = _options.ReplicaAcknowledgementTimeout,
-            };
+            return NewAppender(_connection);
         }
+
+        private StoreAppender NewAppender(IConnectionMultiplexer connection) => new StoreAppender(connection, _format)
+        {
+            ReplicaAcknowledgements = _options.ReplicaAcknowledgements,
+            ReplicaAcknowledgementTimeout = _options.ReplicaAcknowledgementTimeout,
+        };
 
         /// <summary>
         /// The stored form of a queued entry, or null when it is dropped here (its partition or
@@ -550,6 +560,7 @@ namespace MonarchLogs.Logging.Writing
         private void CloseConnections()
         {
             Interlocked.Exchange(ref _connection, null)?.Dispose();
+            Interlocked.Exchange(ref _owned, null)?.Dispose();
         }
 
         /// <summary>
