@@ -21,6 +21,7 @@ namespace MonarchLogs.Core.Append
         private readonly StorageFormat _format;
         private readonly AppendPlanner _planner;
         private readonly HashSet<string> _confirmed = new HashSet<string>(StringComparer.Ordinal);
+        private readonly SemaphoreSlim _send = new SemaphoreSlim(1, 1);
         private int _formatChecked;
 
         public StoreAppender(IConnectionMultiplexer connection, StorageFormat format)
@@ -36,24 +37,40 @@ namespace MonarchLogs.Core.Append
         public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
         {
             var db = _connection.GetDatabase();
-            await EnsureFormatAsync(db, cancellationToken).ConfigureAwait(false);
-            var runs = _planner.Plan(batch);
-            if (runs.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
+            List<PartitionRun> runs;
+            Task registered;
+            Task<RedisResult>[] appends;
 
-            // The registry names the partitions known to take writes (restoring it if someone
-            // removed it); a new partition is registered once its first entries are stored, so a
-            // key that refuses writes (of another type, say) is never listed for readers.
-            var known = runs.Where(run => IsConfirmed(run.Partition)).Select(run => new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition))).ToArray();
-            var pipeline = db.CreateBatch();
-            var registered = known.Length > 0 ? pipeline.HashSetAsync(_format.PartitionsKey, known) : Task.CompletedTask;
-            var appends = new Task<RedisResult>[runs.Count];
-            for (var r = 0; r < runs.Count; r++)
+            // Overlapping batches are planned and sent in the order they came: the format check
+            // before the first one waits for replies, and a batch that overtook an earlier one
+            // would put its entries before the earlier one's in a partition.
+            await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                var run = runs[r];
-                appends[r] = pipeline.ExecuteAsync("EVAL", StorageFormat.AppendArguments(run.Partition.StreamKey, batch.Entries, run.Indexes, run.IdMilliseconds, LocalHost));
+                await EnsureFormatAsync(db, cancellationToken).ConfigureAwait(false);
+                runs = _planner.Plan(batch);
+                if (runs.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
+
+                // The registry names the partitions known to take writes (restoring it if someone
+                // removed it); a new partition is registered once its first entries are stored, so a
+                // key that refuses writes (of another type, say) is never listed for readers.
+                var known = runs.Where(run => IsConfirmed(run.Partition)).Select(run => new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition))).ToArray();
+                var pipeline = db.CreateBatch();
+                registered = known.Length > 0 ? pipeline.HashSetAsync(_format.PartitionsKey, known) : Task.CompletedTask;
+                appends = new Task<RedisResult>[runs.Count];
+                for (var r = 0; r < runs.Count; r++)
+                {
+                    var run = runs[r];
+                    appends[r] = pipeline.ExecuteAsync("EVAL", StorageFormat.AppendArguments(run.Partition.StreamKey, batch.Entries, run.Indexes, run.IdMilliseconds, LocalHost));
+                }
+
+                pipeline.Execute();
+            }
+            finally
+            {
+                _send.Release();
             }
 
-            pipeline.Execute();
             if (_connection.IsConnected) batch.MarkSent();
             try
             {
