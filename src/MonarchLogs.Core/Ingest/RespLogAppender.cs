@@ -24,6 +24,7 @@ namespace MonarchLogs.Core.Ingest
     {
         private static readonly string LocalHost = Environment.MachineName;
         private readonly ConfigurationOptions _options;
+        private readonly string? _trustedAuthorityPath;
         private readonly StorageFormat _format;
         private readonly AppendPlanner _planner;
         private readonly string _formatKey;
@@ -36,10 +37,12 @@ namespace MonarchLogs.Core.Ingest
         private RespConnection? _connection;
         private volatile bool _disposed;
 
-        public RespLogAppender(ConfigurationOptions options, StorageFormat format)
+        /// <param name="trustedAuthorityPath">A PEM file of the CA that alone may sign the server's TLS certificate; null to trust what the system trusts.</param>
+        public RespLogAppender(ConfigurationOptions options, StorageFormat format, string? trustedAuthorityPath = null)
         {
             if (!Supports(options)) throw new ArgumentException("The write path serves one endpoint without sentinel, tunnel or proxy.", nameof(options));
             _options = options.Clone();
+            _trustedAuthorityPath = trustedAuthorityPath;
             _format = format;
             _planner = new AppendPlanner(format);
             _formatKey = format.FormatKey.ToString();
@@ -155,7 +158,7 @@ namespace MonarchLogs.Core.Ingest
         /// </summary>
         private async Task<RespConnection> OpenAsync(CancellationToken cancellationToken)
         {
-            var connection = await RespConnection.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+            var connection = await RespConnection.OpenAsync(_options, _trustedAuthorityPath, cancellationToken).ConfigureAwait(false);
             try
             {
                 var commands = new RespCommandBuffer(256);

@@ -239,11 +239,14 @@ namespace MonarchLogs.Logging.Writing
             // entries during an outage, so they are counted and never sent twice.
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ClientName ??= "MonarchLogs.Logging";
+            var authority = string.IsNullOrEmpty(_options.TrustedCertificateAuthorityPath) ? null : _options.TrustedCertificateAuthorityPath;
             if (RespLogAppender.Supports(config))
             {
                 // The common case, one Valkey endpoint: the lean RESP write path.
-                return _resp = new RespLogAppender(config, _format);
+                return _resp = new RespLogAppender(config, _format, authority);
             }
+
+            if (authority is not null) config.TrustIssuer(authority);
 
             // Sentinel, several endpoints, a tunnel or a proxy: StackExchange.Redis knows them.
             // Shutdown does not wait for a first connect that hangs.
