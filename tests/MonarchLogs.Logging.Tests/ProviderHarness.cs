@@ -53,7 +53,8 @@ namespace MonarchLogs.Logging.Tests
         /// <summary>
         /// Starts the provider against <paramref name="server"/> (a new plain one by default). On
         /// <see cref="WritePath.StackExchangeRedis"/> a replica of it is started and both are
-        /// named in the connection string.
+        /// named in the connection string. A TLS server's CA is the trusted one unless
+        /// <paramref name="configure"/> says otherwise.
         /// </summary>
         public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null, string service = "tests", ValkeyServer? server = null, WritePath path = WritePath.Resp)
         {
@@ -68,6 +69,7 @@ namespace MonarchLogs.Logging.Tests
                     builder.AddMonarchValkey(options =>
                     {
                         options.ConnectionString = connectionString;
+                        options.TrustedCertificateAuthorityPath = server.CertificateAuthority?.CertificatePath;
                         options.KeyPrefix = prefix;
                         options.Service = service;
                         options.MinRetryDelay = TimeSpan.FromMilliseconds(50);

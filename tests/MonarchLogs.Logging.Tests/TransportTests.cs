@@ -1,8 +1,14 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Testing;
@@ -10,11 +16,109 @@ using MonarchLogs.Testing;
 namespace MonarchLogs.Logging.Tests
 {
     /// <summary>
-    /// How the provider reaches Valkey: the StackExchange.Redis write path (several endpoints),
-    /// against real servers.
+    /// How the provider reaches Valkey: TLS with a private CA, and the StackExchange.Redis write
+    /// path (several endpoints), each against real servers.
     /// </summary>
     public sealed class TransportTests
     {
+        [Theory]
+        [InlineData(WritePath.Resp, "")]
+        [InlineData(WritePath.Resp, ",sslHost=localhost")]
+        [InlineData(WritePath.StackExchangeRedis, "")]
+        [InlineData(WritePath.StackExchangeRedis, ",sslHost=localhost")]
+        public async Task Over_TLS_with_a_private_CA_entries_are_stored(WritePath path, string sslHost)
+        {
+            var server = await ValkeyServer.StartWithTlsAsync();
+            await using var harness = await ProviderHarness.StartAsync(o => o.ConnectionString += sslHost, server: server, path: path);
+            var logger = harness.Loggers.CreateLogger("Tls");
+            for (var i = 0; i < 20; i++) logger.LogInformation("secure {Index}", i);
+
+            var entries = await harness.WaitForAsync(20);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => "secure " + i), entries.Select(e => e.Message));
+            Assert.Equal(path, await harness.WritePathInUseAsync());
+            Assert.Equal(0, harness.Provider.EntriesDropped);
+        }
+
+        [Theory]
+        [InlineData(WritePath.Resp)]
+        [InlineData(WritePath.StackExchangeRedis)]
+        public async Task A_server_certificate_not_signed_by_the_trusted_CA_is_refused(WritePath path)
+        {
+            var server = await ValkeyServer.StartWithTlsAsync();
+            var otherAuthority = TestCertificateAuthority.Create(server.Directory, "other-ca");
+            await using var harness = await ProviderHarness.StartAsync(
+                o =>
+                {
+                    o.TrustedCertificateAuthorityPath = otherAuthority.CertificatePath;
+                    o.RetryTimeLimit = TimeSpan.FromSeconds(1);
+                },
+                service: "untrusted-" + path, server: server, path: path);
+            await AssertRefusedAsync(harness, path, "the certificate does not chain to the trusted certificate authority: UntrustedRoot");
+        }
+
+        [Theory]
+        [InlineData(WritePath.Resp)]
+        [InlineData(WritePath.StackExchangeRedis)]
+        public async Task A_certificate_for_another_host_is_refused_even_from_the_trusted_CA(WritePath path)
+        {
+            var server = await ValkeyServer.StartWithTlsAsync();
+            await using var harness = await ProviderHarness.StartAsync(
+                o =>
+                {
+                    o.ConnectionString += ",sslHost=valkey.example";
+                    o.RetryTimeLimit = TimeSpan.FromSeconds(1);
+                },
+                service: "wronghost-" + path, server: server, path: path);
+            await AssertRefusedAsync(harness, path, "the certificate does not name that host");
+        }
+
+        /// <summary>
+        /// Nothing is stored and every entry is counted, with the reason reported. The RESP path
+        /// refuses the store at once (the certificate will not change by itself; the store is tried
+        /// again after a backoff). StackExchange.Redis reports a refused certificate as a connection
+        /// it could not make, so there the batch is retried until the retry time limit.
+        /// </summary>
+        private static async Task AssertRefusedAsync(ProviderHarness harness, WritePath path, string reason)
+        {
+            using var events = new WriterEvents(harness.Provider.Writer.Service);
+            var logger = harness.Loggers.CreateLogger("Refused");
+            for (var i = 0; i < 10; i++) logger.LogInformation("refused {Index}", i);
+
+            var dropReason = path == WritePath.Resp ? Writing.DropReason.StoreRefused : Writing.DropReason.RetryTimeLimit;
+            var clock = Stopwatch.StartNew();
+            while (harness.Dropped(dropReason) < 10 && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(50);
+
+            Assert.Equal(10, harness.Dropped(dropReason));
+            Assert.Equal(10, harness.Provider.EntriesDropped);
+            Assert.Equal(0, harness.Provider.EntriesBuffered);
+            Assert.Equal(0, harness.Provider.EntriesWritten);
+            Assert.Empty(await harness.ReadAllAsync());
+            Assert.Null(await harness.WritePathInUseAsync());
+            if (path == WritePath.Resp)
+            {
+                var refused = Assert.Single(events.All, e => e.Name == "StoreRefused");
+                Assert.StartsWith("ValkeyTlsHandshakeFailed | The TLS handshake with Valkey at " + harness.Server.Endpoint + " as ", refused.Text);
+                Assert.Contains(reason, refused.Text);
+                Assert.Contains("10 refused by the store (store: ValkeyTlsHandshakeFailed)", harness.Provider.Writer.Ledger.Snapshot().Message(100));
+            }
+            else
+            {
+                Assert.Contains(events.All, e => e.Name == "WriteFailed" && e.Text.Contains("The remote certificate was rejected", StringComparison.Ordinal));
+                Assert.Contains(events.All, e => e.Name == "EntriesNotStored" && e.Text.StartsWith("10 | RetryTimeLimit", StringComparison.Ordinal));
+            }
+        }
+
+        [Fact]
+        public void A_trusted_CA_file_that_does_not_exist_stops_the_host_at_start_up()
+        {
+            var missing = Path.Combine(Path.GetTempPath(), "monarchlogs-" + Guid.NewGuid().ToString("N"), "ca.pem");
+            using var services = new ServiceCollection()
+                .AddLogging(builder => builder.AddMonarchValkey(o => o.TrustedCertificateAuthorityPath = missing))
+                .BuildServiceProvider();
+            var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<ILoggerFactory>());
+            Assert.Contains($"Logging:MonarchValkey:TrustedCertificateAuthorityPath names no file: '{missing}'.", error.Message);
+        }
+
         [Fact]
         public async Task Through_StackExchange_Redis_entries_are_stored_on_the_master_in_order()
         {
@@ -63,6 +167,28 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(new[] { "before" }.Concat(Enumerable.Range(0, 30).Select(i => "during " + i)), entries.Select(e => e.Message));
             Assert.Equal(WritePath.StackExchangeRedis, await harness.WritePathInUseAsync());
             Assert.Equal(0, harness.Provider.EntriesDropped);
+        }
+    
+        /// <summary>The writer's EventSource events of one service.</summary>
+        private sealed class WriterEvents : EventListener
+        {
+            private readonly string _service;
+            private readonly ConcurrentQueue<(string Name, string Text)> _events = new ConcurrentQueue<(string, string)>();
+
+            public WriterEvents(string service) => _service = service;
+
+            public IReadOnlyCollection<(string Name, string Text)> All => _events.ToArray();
+
+            protected override void OnEventSourceCreated(EventSource source)
+            {
+                if (source.Name == "MonarchLogs-Logging") EnableEvents(source, EventLevel.Verbose);
+            }
+
+            protected override void OnEventWritten(EventWrittenEventArgs e)
+            {
+                if (e.EventSource.Name != "MonarchLogs-Logging" || e.Payload is not { Count: > 0 } payload || _service is null || !Equals(payload[0], _service)) return;
+                _events.Enqueue((e.EventName ?? string.Empty, string.Join(" | ", payload.Skip(1))));
+            }
         }
     }
 }
