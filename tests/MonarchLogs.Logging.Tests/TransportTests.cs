@@ -76,7 +76,7 @@ namespace MonarchLogs.Logging.Tests
         /// Nothing is stored and every entry is counted, with the reason reported. The RESP path
         /// refuses the store at once (the certificate will not change by itself; the store is tried
         /// again after a backoff). StackExchange.Redis reports a refused certificate as a connection
-        /// it could not make, so there the batch is retried until the retry time limit.
+        /// it could not make (ValkeyUnreachable), so there the batch is retried until the retry time limit.
         /// </summary>
         private static async Task AssertRefusedAsync(ProviderHarness harness, WritePath path, string reason)
         {
@@ -103,7 +103,8 @@ namespace MonarchLogs.Logging.Tests
             }
             else
             {
-                Assert.Contains(events.All, e => e.Name == "WriteFailed" && e.Text.Contains("The remote certificate was rejected", StringComparison.Ordinal));
+                // Its message names the rejected certificate only once StackExchange.Redis has recorded the failed handshake.
+                Assert.Contains(events.All, e => e.Name == "WriteFailed" && e.Text.StartsWith("10 | ", StringComparison.Ordinal) && e.Text.Contains("ValkeyUnreachable", StringComparison.Ordinal));
                 Assert.Contains(events.All, e => e.Name == "EntriesNotStored" && e.Text.StartsWith("10 | RetryTimeLimit", StringComparison.Ordinal));
             }
         }
