@@ -13,6 +13,15 @@ namespace MonarchLogs.Logging
         /// <summary>StackExchange.Redis connection string, e.g. <c>valkey:6379,password=...,ssl=true</c>.</summary>
         public string ConnectionString { get; set; } = "localhost:6379";
 
+        /// <summary>
+        /// A PEM file with the private CA that signed Valkey's TLS certificate (with <c>ssl=true</c>
+        /// in <see cref="ConnectionString"/>); unset, the system's trust store decides. The
+        /// certificate must still name the host (or <c>sslHost</c>). On the single-endpoint write
+        /// path only this CA is trusted; through StackExchange.Redis (Sentinel, several endpoints)
+        /// its <c>TrustIssuer</c> applies, which accepts a certificate the system trusts as well.
+        /// </summary>
+        public string? TrustedCertificateAuthorityPath { get; set; }
+
         /// <summary>Service name stored with every entry; defaults to the entry assembly's name.</summary>
         public string? Service { get; set; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
@@ -27,6 +28,11 @@ namespace MonarchLogs.Logging
                 {
                     failures.Add($"Logging:MonarchValkey:ConnectionString is not a valid connection string: {ex.Message}");
                 }
+            }
+
+            if (options.TrustedCertificateAuthorityPath is { Length: > 0 } authority && !File.Exists(authority))
+            {
+                failures.Add($"Logging:MonarchValkey:TrustedCertificateAuthorityPath names no file: '{authority}'.");
             }
 
             if (options.Service is not null && !StorageFormat.IsValidServiceName(options.Service))

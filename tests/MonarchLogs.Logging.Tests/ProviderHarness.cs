@@ -13,19 +13,34 @@ using StackExchange.Redis;
 
 namespace MonarchLogs.Logging.Tests
 {
+    /// <summary>The provider's two ways of writing, chosen by the connection string.</summary>
+    public enum Topology
+    {
+        /// <summary>One endpoint in the connection string.</summary>
+        OneServer,
+
+        /// <summary>Several endpoints (here a master and its replica): the client picks the master.</summary>
+        MasterAndReplica,
+    }
+
     /// <summary>A real Valkey, a logger factory with the provider, and a reader of what was stored.</summary>
     internal sealed class ProviderHarness : IAsyncDisposable
     {
         private ConnectionMultiplexer? _reader;
 
-        private ProviderHarness(ValkeyServer server, string prefix, ServiceProvider services)
+        private ProviderHarness(ValkeyServer server, ValkeyServer? replica, string prefix, ServiceProvider services)
         {
             Server = server;
+            Replica = replica;
             Prefix = prefix;
             Services = services;
         }
 
+        /// <summary>The server written to (the master when there is a replica); the harness reads from it.</summary>
         public ValkeyServer Server { get; }
+
+        /// <summary>The replica named as a second endpoint on the StackExchange.Redis path.</summary>
+        public ValkeyServer? Replica { get; }
 
         public string Prefix { get; }
 
@@ -35,9 +50,17 @@ namespace MonarchLogs.Logging.Tests
 
         public MonarchValkeyLoggerProvider Provider => Services.GetServices<ILoggerProvider>().OfType<MonarchValkeyLoggerProvider>().Single();
 
-        public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null, string service = "tests", ValkeyServer? server = null)
+        /// <summary>
+        /// Starts the provider against <paramref name="server"/> (a new plain one by default). On
+        /// <see cref="Topology.MasterAndReplica"/> a replica of it is started and both are
+        /// named in the connection string. A TLS server's CA is the trusted one unless
+        /// <paramref name="configure"/> says otherwise.
+        /// </summary>
+        public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null, string service = "tests", ValkeyServer? server = null, Topology path = Topology.OneServer)
         {
             server ??= await ValkeyServer.StartAsync();
+            var replica = path == Topology.MasterAndReplica ? await server.StartReplicaAsync() : null;
+            var connectionString = replica is null ? server.ConnectionString : server.Endpoint + "," + replica.Endpoint + (server.UsesTls ? ",ssl=true" : "");
             var prefix = "t:" + Guid.NewGuid().ToString("N");
             var services = new ServiceCollection()
                 .AddLogging(builder =>
@@ -45,7 +68,8 @@ namespace MonarchLogs.Logging.Tests
                     builder.SetMinimumLevel(LogLevel.Trace);
                     builder.AddMonarchValkey(options =>
                     {
-                        options.ConnectionString = server.ConnectionString;
+                        options.ConnectionString = connectionString;
+                        options.TrustedCertificateAuthorityPath = server.CertificateAuthority?.CertificatePath;
                         options.KeyPrefix = prefix;
                         options.Service = service;
                         options.MinRetryDelay = TimeSpan.FromMilliseconds(50);
@@ -54,11 +78,19 @@ namespace MonarchLogs.Logging.Tests
                     });
                 })
                 .BuildServiceProvider();
-            return new ProviderHarness(server, prefix, services);
+            return new ProviderHarness(server, replica, prefix, services);
         }
 
         /// <summary>Entries not stored for one reason.</summary>
         internal long Dropped(Writing.DropReason reason) => Provider.Writer.Ledger.Count(reason);
+
+        /// <summary>How many connections the provider holds to the server (CLIENT LIST, by its client name).</summary>
+        public async Task<int> ProviderConnectionsAsync()
+        {
+            _reader ??= Server.Connect();
+            var clients = (string?)await _reader.GetDatabase().ExecuteAsync("CLIENT", "LIST") ?? string.Empty;
+            return clients.Split('\n').Count(line => line.Contains(" name=MonarchLogs.Logging ", StringComparison.Ordinal));
+        }
 
         public LogStore Store()
         {
@@ -99,6 +131,7 @@ namespace MonarchLogs.Logging.Tests
         {
             await Services.DisposeAsync();
             _reader?.Dispose();
+            Replica?.Dispose();
             Server.Dispose();
         }
     }

@@ -210,10 +210,12 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(75, props.RootElement.GetProperty("DroppedEntries").GetInt64());
         }
 
-        [Fact]
-        public async Task A_partition_that_cannot_be_written_costs_its_own_entries_only_counted_with_the_reason()
+        [Theory]
+        [InlineData(Topology.OneServer)]
+        [InlineData(Topology.MasterAndReplica)]
+        public async Task A_partition_that_cannot_be_written_costs_its_own_entries_only_counted_with_the_reason(Topology path)
         {
-            await using var harness = await ProviderHarness.StartAsync();
+            await using var harness = await ProviderHarness.StartAsync(path: path);
             using var connection = harness.Server.Connect();
             var db = connection.GetDatabase();
             var blocked = new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Error).StreamKey;
@@ -238,6 +240,7 @@ namespace MonarchLogs.Logging.Tests
             Assert.Contains("10 log entries were not stored: 10 refused by their partition", notice.Message);
             Assert.Contains(blocked + ": PartitionWrongType", notice.Message);
             Assert.Equal(10, JsonDocument.Parse(notice.Properties).RootElement.GetProperty("PartitionRefused").GetInt64());
+            Assert.True(await harness.ProviderConnectionsAsync() > 0);
 
             // Repaired, the partition takes entries again after its backoff.
             await db.KeyDeleteAsync(blocked);

@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,7 +15,8 @@ namespace MonarchLogs.Testing
     /// A throwaway valkey-server on a free loopback port with its own temporary folder. It can be
     /// stopped and started again on the same port; <see cref="StopAsync"/> with save keeps the
     /// data across the restart, as a persistent production server would. It can also be killed
-    /// (<see cref="Kill"/>) or frozen (<see cref="Pause"/>) for the fault scenarios.
+    /// (<see cref="Kill"/>) or frozen (<see cref="Pause"/>) for the fault scenarios. Started with
+    /// <see cref="StartWithTlsAsync"/>, it speaks TLS only, with a certificate signed by a throwaway CA.
     /// </summary>
     public sealed class ValkeyServer : IAsyncDisposable, IDisposable
     {
@@ -28,16 +31,45 @@ namespace MonarchLogs.Testing
             _extraArguments = extraArguments;
         }
 
+        /// <summary>The port it listens on: its TLS port when it speaks TLS.</summary>
         public int Port { get; }
 
         public string Directory => _directory;
 
-        /// <summary>Connection string for StackExchange.Redis and for the cmdlets.</summary>
-        public string ConnectionString => $"127.0.0.1:{Port}";
+        /// <summary>The CA that signed its certificate, or null when it speaks plain TCP.</summary>
+        public TestCertificateAuthority? CertificateAuthority { get; private set; }
+
+        public bool UsesTls => CertificateAuthority is not null;
+
+        /// <summary>Its address as host:port.</summary>
+        public string Endpoint => $"127.0.0.1:{Port}";
+
+        /// <summary>Connection string for StackExchange.Redis and for the cmdlets (with <c>ssl=true</c> when it speaks TLS).</summary>
+        public string ConnectionString => UsesTls ? Endpoint + ",ssl=true" : Endpoint;
 
         public bool IsRunning => _process is { HasExited: false };
 
-        public static async Task<ValkeyServer> StartAsync(params string[] extraArguments)
+        /// <summary>Starts a server on plain TCP; <paramref name="extraArguments"/> go on its command line.</summary>
+        public static Task<ValkeyServer> StartAsync(params string[] extraArguments) => StartAsync(tls: false, null, extraArguments);
+
+        /// <summary>
+        /// Starts a server that speaks TLS only (no plain port), with a server certificate for
+        /// localhost and 127.0.0.1 signed by <paramref name="authority"/>, or by a new throwaway CA
+        /// made in its folder. Clients need not present a certificate.
+        /// </summary>
+        public static Task<ValkeyServer> StartWithTlsAsync(TestCertificateAuthority? authority = null, params string[] extraArguments) =>
+            StartAsync(tls: true, authority, extraArguments);
+
+        /// <summary>Starts a replica of this server (TLS with the same CA when this one speaks TLS).</summary>
+        public Task<ValkeyServer> StartReplicaAsync()
+        {
+            var replicaOf = new[] { "--replicaof", "127.0.0.1", Port.ToString() };
+            return UsesTls
+                ? StartWithTlsAsync(CertificateAuthority, new[] { "--tls-replication", "yes" }.Concat(replicaOf).ToArray())
+                : StartAsync(replicaOf);
+        }
+
+        private static async Task<ValkeyServer> StartAsync(bool tls, TestCertificateAuthority? authority, string[] extraArguments)
         {
             Exception? last = null;
             for (var attempt = 0; attempt < 5; attempt++)
@@ -47,6 +79,7 @@ namespace MonarchLogs.Testing
                 var server = new ValkeyServer(FreePort(), directory, extraArguments);
                 try
                 {
+                    if (tls) server.CertificateAuthority = authority ?? TestCertificateAuthority.Create(directory);
                     await server.StartAgainAsync().ConfigureAwait(false);
                     return server;
                 }
@@ -91,9 +124,9 @@ namespace MonarchLogs.Testing
             };
             foreach (var argument in new[]
                      {
-                         "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", _directory, "--save", "",
+                         "--bind", "127.0.0.1", "--dir", _directory, "--save", "",
                          "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--logfile", "valkey.log",
-                     })
+                     }.Concat(ListeningArguments()))
             {
                 start.ArgumentList.Add(argument);
             }
@@ -107,6 +140,19 @@ namespace MonarchLogs.Testing
             await WaitUntilAnsweringAsync().ConfigureAwait(false);
         }
 
+        private string[] ListeningArguments()
+        {
+            if (CertificateAuthority is null) return new[] { "--port", Port.ToString() };
+            var certificate = Path.Combine(_directory, "server.crt");
+            var key = Path.Combine(_directory, "server.key");
+            if (!File.Exists(certificate)) (certificate, key) = CertificateAuthority.IssueServerCertificate(_directory);
+            return new[]
+            {
+                "--port", "0", "--tls-port", Port.ToString(), "--tls-cert-file", certificate, "--tls-key-file", key,
+                "--tls-ca-cert-file", CertificateAuthority.CertificatePath, "--tls-auth-clients", "no",
+            };
+        }
+
         /// <summary>Stops the server; with <paramref name="save"/> its data is written to disk and loaded on the next start.</summary>
         public async Task StopAsync(bool save = true)
         {
@@ -115,11 +161,16 @@ namespace MonarchLogs.Testing
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
+                await using var stream = await OpenStreamAsync(client).ConfigureAwait(false);
                 var command = save ? "SHUTDOWN SAVE\r\n" : "SHUTDOWN NOSAVE\r\n";
                 var bytes = System.Text.Encoding.ASCII.GetBytes(command);
-                await client.GetStream().WriteAsync(bytes).ConfigureAwait(false);
+                await stream.WriteAsync(bytes).ConfigureAwait(false);
+                await stream.FlushAsync().ConfigureAwait(false);
             }
             catch (SocketException)
+            {
+            }
+            catch (IOException)
             {
             }
 
@@ -167,8 +218,24 @@ namespace MonarchLogs.Testing
         }
 
         /// <summary>A dedicated connection for test assertions (not the one the code under test uses).</summary>
-        public ConnectionMultiplexer Connect() =>
-            ConnectionMultiplexer.Connect(ConnectionString + ",abortConnect=false,allowAdmin=true");
+        public ConnectionMultiplexer Connect()
+        {
+            var options = ConfigurationOptions.Parse(ConnectionString + ",abortConnect=false,allowAdmin=true");
+            if (CertificateAuthority is not null) options.TrustIssuer(CertificateAuthority.CertificatePath);
+            return ConnectionMultiplexer.Connect(options);
+        }
+
+        /// <summary>
+        /// The harness's own raw connection (start-up probe, shutdown): over TLS it accepts the
+        /// server's certificate unchecked, since it only ever talks to the server it started.
+        /// </summary>
+        private async Task<Stream> OpenStreamAsync(TcpClient client)
+        {
+            if (CertificateAuthority is null) return client.GetStream();
+            var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false, (_, _, _, _) => true);
+            await ssl.AuthenticateAsClientAsync("localhost").ConfigureAwait(false);
+            return ssl;
+        }
 
         public void Dispose()
         {
@@ -215,7 +282,7 @@ namespace MonarchLogs.Testing
                 {
                     using var client = new TcpClient();
                     await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
-                    var stream = client.GetStream();
+                    await using var stream = await OpenStreamAsync(client).ConfigureAwait(false);
                     await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("PING\r\n")).ConfigureAwait(false);
                     var buffer = new byte[64];
                     var read = await stream.ReadAsync(buffer).ConfigureAwait(false);
@@ -225,6 +292,9 @@ namespace MonarchLogs.Testing
                 {
                 }
                 catch (IOException)
+                {
+                }
+                catch (System.Security.Authentication.AuthenticationException)
                 {
                 }
 

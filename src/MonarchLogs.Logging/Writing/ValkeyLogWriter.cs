@@ -265,6 +265,7 @@ namespace MonarchLogs.Logging.Writing
             // entries during an outage, so they are counted and never sent twice.
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ClientName ??= "MonarchLogs.Logging";
+            if (_options.TrustedCertificateAuthorityPath is { Length: > 0 } authority) config.TrustIssuer(authority);
             if (SentinelAppender.Serves(config))
             {
                 // Behind Sentinel: follow its announcements, never a master being demoted.
