@@ -22,6 +22,7 @@ namespace MonarchLogs.Logging.Tests
     /// stops, freezes or corrupts a valkey-server of its own; then the store is read back and
     /// compared with what each producer says it logged, wrote and dropped, entry by entry.
     /// </summary>
+    [Collection(ServerGroups.Name)]
     public sealed class ScenarioTests
     {
         /// <summary>Most entries per batch where duplicates are bounded by the batches in flight.</summary>

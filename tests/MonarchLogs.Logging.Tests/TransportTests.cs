@@ -19,6 +19,7 @@ namespace MonarchLogs.Logging.Tests
     /// How the provider reaches Valkey: TLS with a private CA, and the StackExchange.Redis write
     /// path (several endpoints), each against real servers.
     /// </summary>
+    [Collection(ServerGroups.Name)]
     public sealed class TransportTests
     {
         [Theory]
