@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MonarchLogs.Cmdlets.Arguments;
 using MonarchLogs.Cmdlets.Infrastructure;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Cmdlets

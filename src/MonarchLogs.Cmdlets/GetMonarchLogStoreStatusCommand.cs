@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using MonarchLogs.Cmdlets.Infrastructure;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Cmdlets

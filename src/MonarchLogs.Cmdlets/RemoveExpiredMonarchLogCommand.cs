@@ -7,6 +7,7 @@ using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Cmdlets.Infrastructure;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Cmdlets

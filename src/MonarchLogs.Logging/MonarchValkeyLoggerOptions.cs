@@ -1,4 +1,5 @@
 using System;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Logging

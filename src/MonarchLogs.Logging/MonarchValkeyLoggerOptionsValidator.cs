@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using Microsoft.Extensions.Options;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

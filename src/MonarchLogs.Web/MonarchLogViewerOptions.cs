@@ -1,5 +1,6 @@
 using System;
 using MonarchLogs.Core.Connection;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Web

@@ -25,7 +25,7 @@ Describe 'Get-MonarchLogService' {
         $partitions = @(Get-MonarchLogService @c)
         $partitions | ForEach-Object { "$($_.Service)/$($_.Level)" } |
             Should -Be 'Billing/Warning', 'billing-jobs/Critical', 'orders/Information', 'orders/Error', 'web api/Debug'
-        $partitions[0] | Should -BeOfType ([MonarchLogs.Core.Storage.Partition])
+        $partitions[0] | Should -BeOfType ([MonarchLogs.Core.Format.Partition])
     }
 
     It '-Service <Service> lists <Expected>' -ForEach @(

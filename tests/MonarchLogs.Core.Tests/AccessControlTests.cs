@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 using static MonarchLogs.Core.Tests.StoreExtensions;

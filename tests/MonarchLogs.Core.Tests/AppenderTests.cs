@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 using static MonarchLogs.Core.Tests.StoreExtensions;

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

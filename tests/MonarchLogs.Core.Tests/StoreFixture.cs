@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

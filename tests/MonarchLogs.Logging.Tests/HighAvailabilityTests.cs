@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

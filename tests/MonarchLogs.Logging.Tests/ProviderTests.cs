@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Logging.Tests
@@ -323,7 +324,7 @@ namespace MonarchLogs.Logging.Tests
 
             using var connection = server.Connect();
             var entries = new List<MonarchLogEntry>();
-            await foreach (var e in new Core.Storage.LogStore(connection, new Core.Storage.StorageFormat(prefix)).QueryAsync(new LogQuery())) entries.Add(e);
+            await foreach (var e in new Core.Storage.LogStore(connection, new Core.Format.StorageFormat(prefix)).QueryAsync(new LogQuery())) entries.Add(e);
             var entry = Assert.Single(entries);
             Assert.Equal(("from-config", "kept"), (entry.Service, entry.Message));
         }

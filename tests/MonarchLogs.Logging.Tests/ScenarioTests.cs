@@ -9,6 +9,7 @@ using System.Text;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

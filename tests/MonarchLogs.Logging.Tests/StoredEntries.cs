@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Web.Hosting;
 using Xunit;

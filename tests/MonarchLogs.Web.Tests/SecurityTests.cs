@@ -176,7 +176,7 @@ namespace MonarchLogs.Web.Tests
             await app.StartAsync();
             try
             {
-                var store = new MonarchLogs.Core.Storage.LogStore(_valkey.Connection, new MonarchLogs.Core.Storage.StorageFormat(prefix));
+                var store = new MonarchLogs.Core.Storage.LogStore(_valkey.Connection, new MonarchLogs.Core.Format.StorageFormat(prefix));
                 await store.AppendAsync(new[] { Entry("standalone", MonarchLogLevel.Warning, HourStart, "at the root") });
                 using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
                 Assert.Contains("<title>MonarchLogs</title>", await http.GetStringAsync("/"));

@@ -7,6 +7,7 @@ using MonarchLogs.Benchmarks.Valkey;
 using MonarchLogs.Benchmarks.Workload;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

@@ -4,6 +4,7 @@ using MonarchLogs.Benchmarks.Reporting;
 using MonarchLogs.Benchmarks.Workload;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MonarchLogs.Benchmarks.Infrastructure;
 using MonarchLogs.Benchmarks.Workload;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

@@ -3,6 +3,7 @@ using MonarchLogs.Benchmarks.Infrastructure;
 using MonarchLogs.Benchmarks.Reporting;
 using MonarchLogs.Benchmarks.Valkey;
 using MonarchLogs.Benchmarks.Workload;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Testing;
 using StackExchange.Redis;

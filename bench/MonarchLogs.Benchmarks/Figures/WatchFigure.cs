@@ -5,6 +5,7 @@ using MonarchLogs.Benchmarks.Infrastructure;
 using MonarchLogs.Benchmarks.Reporting;
 using MonarchLogs.Benchmarks.Valkey;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Core.Tail;
 using MonarchLogs.Testing;

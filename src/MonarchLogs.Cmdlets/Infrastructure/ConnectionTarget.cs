@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using MonarchLogs.Core.Connection;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Management.Automation.Runspaces;
 using System.Threading;
 using MonarchLogs.Core.Connection;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

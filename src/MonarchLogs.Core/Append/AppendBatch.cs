@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 
 namespace MonarchLogs.Core.Append
 {

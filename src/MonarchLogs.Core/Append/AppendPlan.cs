@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 
 namespace MonarchLogs.Core.Append
 {

@@ -2,7 +2,7 @@ using System;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Append

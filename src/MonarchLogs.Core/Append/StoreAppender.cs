@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Append

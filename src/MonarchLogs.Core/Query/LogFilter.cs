@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 
 namespace MonarchLogs.Core.Query
 {

@@ -1,5 +1,5 @@
 using System;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Query

@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Retention

@@ -1,3 +1,4 @@
+using MonarchLogs.Core.Format;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -21,13 +22,13 @@ namespace MonarchLogs.Core.Storage
     /// </summary>
     public sealed class LogStore
     {
-        private int _formatChecked;
         private StoreAppender? _appender;
 
         public LogStore(IConnectionMultiplexer connection, StorageFormat? format = null)
         {
             Connection = connection ?? throw new ArgumentNullException(nameof(connection));
             Format = format ?? new StorageFormat();
+            Reader = new StoreReader(Connection, Format);
         }
 
         public IConnectionMultiplexer Connection { get; }
@@ -37,7 +38,10 @@ namespace MonarchLogs.Core.Storage
         internal IDatabase Database => Connection.GetDatabase();
 
         /// <summary>Whether the store is a Valkey Cluster: a command may then name keys of one slot only.</summary>
-        internal bool IsCluster => Connection.GetEndPoints().Any(endpoint => Connection.GetServer(endpoint).ServerType == ServerType.Cluster);
+        internal bool IsCluster => Reader.IsCluster;
+
+        /// <summary>What the readers (queries, tails) need of the store.</summary>
+        internal StoreReader Reader { get; }
 
         /// <summary>
         /// Appends entries (for scripts, tools and tests; the logging provider drives an
@@ -64,39 +68,8 @@ namespace MonarchLogs.Core.Storage
         /// that names no partition of this store is reported to <paramref name="partitionError"/>
         /// as <c>InvalidRegistryEntry</c> and left out; it never fails the call.
         /// </summary>
-        public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken = default)
-        {
-            await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
-            HashEntry[] entries;
-            try
-            {
-                entries = await Database.HashGetAllAsync(Format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex)
-            {
-                // The registry itself cannot be read: no partition can be found, so the read ends.
-                throw StoreErrors.Classify(ex, (string?)Format.PartitionsKey);
-            }
-
-            var partitions = new List<Partition>(entries.Length);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in entries)
-            {
-                var partition = Format.ParseRegistryEntry(entry, out var problem);
-                if (partition is null)
-                {
-                    var field = (string?)entry.Name ?? string.Empty;
-                    partitionError?.Invoke(new PartitionError(field, null, new MonarchLogsException(StoreErrors.InvalidRegistryEntry, MonarchErrorKind.InvalidData,
-                        $"The registry {Format.PartitionsKey} holds an entry that names no partition of this store, so it is not read: {problem}.")));
-                    continue;
-                }
-
-                if (seen.Add(partition.StreamKey)) partitions.Add(partition);
-            }
-
-            partitions.Sort((a, b) => string.CompareOrdinal(a.OrderKey, b.OrderKey));
-            return partitions;
-        }
+        public Task<IReadOnlyList<Partition>> GetPartitionsAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
+            Reader.GetPartitionsAsync(partitionError, cancellationToken);
 
         /// <summary>The services that have entries registered, sorted.</summary>
         public async Task<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default)
@@ -150,7 +123,7 @@ namespace MonarchLogs.Core.Storage
         /// registry refresh.
         /// </summary>
         public Task<LogTail> OpenTailAsync(LogQuery query, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
-            LogTail.OpenAsync(this, new LogFilter(query), partitionError, cancellationToken);
+            LogTail.OpenAsync(Reader, new LogFilter(query), partitionError, cancellationToken);
 
         /// <summary>What removing the entries older than the cutoff from one partition would do; removes nothing.</summary>
         public Task<RetentionPreview> PreviewExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
@@ -175,17 +148,6 @@ namespace MonarchLogs.Core.Storage
         public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
             StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError, cancellationToken);
 
-        /// <summary>
-        /// Before any read: the connection runs as the ACL user it logged in as (see
-        /// <see cref="StoreConnection.GuardUser"/>), and the store has a format this version reads.
-        /// </summary>
-        internal async Task EnsureFormatAsync(CancellationToken cancellationToken)
-        {
-            await StoreConnection.EnsureUserAsync(Connection, cancellationToken).ConfigureAwait(false);
-            if (Volatile.Read(ref _formatChecked) == 1) return;
-            var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
-            Format.CheckVersion(version.IsNull ? null : version.ToString());
-            if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
-        }
+        internal Task EnsureFormatAsync(CancellationToken cancellationToken) => Reader.EnsureReadableAsync(cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using MonarchLogs.Core.Format;
 using System;
 using System.Collections.Generic;
 using System.Globalization;

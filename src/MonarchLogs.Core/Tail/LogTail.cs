@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
-using MonarchLogs.Core.Storage;
+using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Tail
@@ -39,7 +39,7 @@ namespace MonarchLogs.Core.Tail
         /// </summary>
         internal static readonly TimeSpan NewPartitionSlack = TimeSpan.FromSeconds(1);
 
-        private readonly LogStore _store;
+        private readonly StoreReader _store;
         private readonly LogFilter _filter;
         private readonly Action<PartitionError>? _partitionError;
         private readonly Dictionary<string, (Partition Partition, StreamId Last)> _positions = new Dictionary<string, (Partition, StreamId)>(StringComparer.Ordinal);
@@ -55,7 +55,7 @@ namespace MonarchLogs.Core.Tail
         private readonly Action<RedisChannel, RedisValue> _onNudge;
         private ISubscriber? _subscriber;
 
-        private LogTail(LogStore store, LogFilter filter, Action<PartitionError>? partitionError)
+        private LogTail(StoreReader store, LogFilter filter, Action<PartitionError>? partitionError)
         {
             _store = store;
             _filter = filter;
@@ -68,7 +68,7 @@ namespace MonarchLogs.Core.Tail
         /// <summary>The last failure to read, for verbose output; null after a good read.</summary>
         public Exception? LastError { get; private set; }
 
-        internal static async Task<LogTail> OpenAsync(LogStore store, LogFilter filter, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        internal static async Task<LogTail> OpenAsync(StoreReader store, LogFilter filter, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             var tail = new LogTail(store, filter, partitionError);
             try

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Append;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Web.Api

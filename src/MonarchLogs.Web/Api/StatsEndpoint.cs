@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Web.Api

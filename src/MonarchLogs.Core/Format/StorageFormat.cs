@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace MonarchLogs.Core.Storage
+namespace MonarchLogs.Core.Format
 {
     /// <summary>
     /// The one owner of the storage format (docs/storage-format.md): key names, field names and

@@ -1,4 +1,4 @@
-namespace MonarchLogs.Core.Storage
+namespace MonarchLogs.Core.Format
 {
     /// <summary>One stream of the store: the entries of one service at one level.</summary>
     public sealed class Partition

@@ -1,7 +1,7 @@
 using System;
 using StackExchange.Redis;
 
-namespace MonarchLogs.Core.Storage
+namespace MonarchLogs.Core.Format
 {
     /// <summary>
     /// One partition the store could not read, or one registry entry it could not understand.

@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
+using MonarchLogs.Core.Format;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Query
+{
+    /// <summary>
+    /// What every reader of a store (a query, a live tail) needs: its connection and format, the
+    /// check that the store is readable, and the registry of its partitions. The store engine's
+    /// façade hands one to each reader, so readers never depend on the façade.
+    /// </summary>
+    internal sealed class StoreReader
+    {
+        private int _formatChecked;
+
+        public StoreReader(IConnectionMultiplexer connection, StorageFormat format)
+        {
+            Connection = connection;
+            Format = format;
+        }
+
+        public IConnectionMultiplexer Connection { get; }
+
+        public StorageFormat Format { get; }
+
+        public IDatabase Database => Connection.GetDatabase();
+
+        /// <summary>Whether the store is a Valkey Cluster: a command may then name keys of one slot only.</summary>
+        public bool IsCluster => Connection.GetEndPoints().Any(endpoint => Connection.GetServer(endpoint).ServerType == ServerType.Cluster);
+
+        /// <summary>
+        /// Before any read: the connection runs as the ACL user it logged in as (see
+        /// <see cref="StoreConnection.GuardUser"/>), and the store has a format this version reads.
+        /// </summary>
+        public async Task EnsureReadableAsync(CancellationToken cancellationToken)
+        {
+            await StoreConnection.EnsureUserAsync(Connection, cancellationToken).ConfigureAwait(false);
+            if (Volatile.Read(ref _formatChecked) == 1) return;
+            var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            Format.CheckVersion(version.IsNull ? null : version.ToString());
+            if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
+        }
+
+        /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN); junk entries are reported, not fatal.</summary>
+        public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        {
+            await EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
+            HashEntry[] entries;
+            try
+            {
+                entries = await Database.HashGetAllAsync(Format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex)
+            {
+                // The registry itself cannot be read: no partition can be found, so the read ends.
+                throw StoreErrors.Classify(ex, (string?)Format.PartitionsKey);
+            }
+
+            var partitions = new List<Partition>(entries.Length);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in entries)
+            {
+                var partition = Format.ParseRegistryEntry(entry, out var problem);
+                if (partition is null)
+                {
+                    var field = (string?)entry.Name ?? string.Empty;
+                    partitionError?.Invoke(new PartitionError(field, null, new MonarchLogsException(StoreErrors.InvalidRegistryEntry, MonarchErrorKind.InvalidData,
+                        $"The registry {Format.PartitionsKey} holds an entry that names no partition of this store, so it is not read: {problem}.")));
+                    continue;
+                }
+
+                if (seen.Add(partition.StreamKey)) partitions.Add(partition);
+            }
+
+            partitions.Sort((a, b) => string.CompareOrdinal(a.OrderKey, b.OrderKey));
+            return partitions;
+        }
+    }
+}
