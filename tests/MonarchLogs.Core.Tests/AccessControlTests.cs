@@ -155,14 +155,6 @@ namespace MonarchLogs.Core.Tests
                 : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));
             await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", new object[] { "SETUSER" }.Concat(words).ToArray());
             var options = StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "role-secret");
-            if (role == "monarch-writer")
-            {
-                // The provider writes over its own RESP connection and needs no ECHO or INFO, which
-                // StackExchange.Redis's handshake would use; this client does without them too.
-                options.CommandMap = CommandMap.Create(new HashSet<string> { "ECHO", "INFO", "CONFIG", "CLUSTER" }, available: false);
-                options.TieBreaker = string.Empty;
-            }
-
             var connection = await StoreConnection.ConnectAsync(options);
             Assert.Equal(user, (string?)await connection.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
             return connection;

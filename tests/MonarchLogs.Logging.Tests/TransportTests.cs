@@ -160,7 +160,7 @@ namespace MonarchLogs.Logging.Tests
         }
     
         /// <summary>The writer's EventSource events of one service.</summary>
-        private sealed class WriterEvents : EventListener
+        internal sealed class WriterEvents : EventListener
         {
             private readonly string _service;
             private readonly ConcurrentQueue<(string Name, string Text)> _events = new ConcurrentQueue<(string, string)>();
