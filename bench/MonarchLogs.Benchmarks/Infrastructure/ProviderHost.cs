@@ -30,6 +30,9 @@ public sealed class ProviderHost : IDisposable
                 {
                     options.ConnectionString = connectionString;
                     options.Service = service;
+
+                    // The workload routes each entry to its service by a scope, as Monarch does.
+                    options.ServicePropertyName = "Service";
                     options.BufferCapacity = bufferCapacity;
                     options.FlushTimeout = TimeSpan.FromSeconds(30);
                 });
