@@ -61,6 +61,14 @@ install_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 }
 
+# The TLS tests make a throwaway certificate authority with the openssl command.
+install_openssl() {
+  if command -v openssl >/dev/null 2>&1; then return; fi
+  log "installing openssl (for the TLS tests' throwaway certificates)"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+}
+
 restore_dotnet_tools() {
   log "restoring dotnet tools (PowerShell 7.6.9)"
   dotnet tool restore >/dev/null
@@ -68,6 +76,6 @@ restore_dotnet_tools() {
 
 want="${1:-all}"
 install_valkey
-if [ "$want" = "all" ]; then install_chromium; fi
+if [ "$want" = "all" ]; then install_chromium; install_openssl; fi
 restore_dotnet_tools
 log "prerequisites ready"

@@ -206,15 +206,21 @@ namespace MonarchLogs.Testing
         }
 
         /// <summary>Freezes the server process (SIGSTOP): connections stay open and nothing answers, as on a stalled host.</summary>
-        public void Pause() => Signal("STOP");
+        public void Pause() => Signal(SignalStop);
 
         /// <summary>Lets a paused server go on (SIGCONT).</summary>
-        public void Resume() => Signal("CONT");
+        public void Resume() => Signal(SignalContinue);
 
-        private void Signal(string signal)
+        // Linux signal numbers; sent through libc, so no kill command (procps) need be installed.
+        private const int SignalContinue = 18;
+        private const int SignalStop = 19;
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static extern int SendSignal(int pid, int signal);
+
+        private void Signal(int signal)
         {
-            using var kill = Process.Start("kill", $"-{signal} {_process!.Id}") ?? throw new IOException("kill did not start.");
-            kill.WaitForExit();
+            if (SendSignal(_process!.Id, signal) != 0) throw new IOException($"Sending signal {signal} to valkey-server failed (errno {System.Runtime.InteropServices.Marshal.GetLastWin32Error()}).");
         }
 
         /// <summary>A dedicated connection for test assertions (not the one the code under test uses).</summary>
