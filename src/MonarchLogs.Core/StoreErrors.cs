@@ -14,7 +14,7 @@ namespace MonarchLogs.Core
     /// slow, the server is loading, busy, out of memory, read-only after a failover, or a cluster
     /// slot is moving. Retried with backoff, up to a time limit.</item>
     /// <item>Permanent: a key of another type (WRONGTYPE), an ACL that refuses the user (NOPERM,
-    /// WRONGPASS), a store of another format version, an entry too large. Never retried blindly;
+    /// WRONGPASS), a store of another format version. Never retried blindly;
     /// it costs the partition or the entry it concerns, never the others.</item>
     /// </list>
     /// </summary>
@@ -27,7 +27,6 @@ namespace MonarchLogs.Core
         public const string PermissionDenied = "ValkeyPermissionDenied";
         public const string WrongType = "PartitionWrongType";
         public const string UnsupportedFormat = "UnsupportedStorageFormat";
-        public const string EntryTooLarge = "EntryTooLarge";
         public const string CommandFailed = "ValkeyCommandFailed";
 
         /// <summary>A registry entry that names no partition of this store (junk, a foreign key, a value that does not match its key).</summary>

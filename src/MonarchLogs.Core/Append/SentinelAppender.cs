@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
@@ -66,8 +67,24 @@ namespace MonarchLogs.Core.Append
             }
 
             var appender = await CurrentAsync(cancellationToken).ConfigureAwait(false);
-            return await appender.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await appender.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+                if (result.Failures.Any(failure => failure.Error.IsTransient)) Reconsider();
+                return result;
+            }
+            catch (Exception ex) when (StoreErrors.Classify(ex).IsTransient)
+            {
+                Reconsider();
+                throw;
+            }
         }
+
+        /// <summary>
+        /// A failure that may pass (the master went read-only, went away) may mean a failover whose
+        /// announcement this writer missed: the next attempt asks the sentinels for the master again.
+        /// </summary>
+        private void Reconsider() => Volatile.Write(ref _announced, null);
 
         /// <summary>The appender of the master the sentinels name now; connects to a new one when it changed.</summary>
         private async Task<StoreAppender> CurrentAsync(CancellationToken cancellationToken)
@@ -79,7 +96,11 @@ namespace MonarchLogs.Core.Append
             {
                 if (_sentinels is null) await ConnectSentinelsAsync().ConfigureAwait(false);
                 var announced = Volatile.Read(ref _announced) ?? await AskMasterAsync().ConfigureAwait(false);
-                if (_appender is not null && Equals(announced, _masterEndPoint)) return _appender;
+                if (_appender is not null && Equals(announced, _masterEndPoint))
+                {
+                    Volatile.Write(ref _announced, announced);
+                    return _appender;
+                }
 
                 var options = _options.Clone();
                 options.ServiceName = null;
