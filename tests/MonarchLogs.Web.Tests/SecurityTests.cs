@@ -304,6 +304,56 @@ namespace MonarchLogs.Web.Tests
             }
         }
 
+        [Fact]
+        public async Task A_password_changed_on_the_server_is_reported_as_refused_after_the_reconnect()
+        {
+            var valkey = new ValkeyFixture();
+            await valkey.InitializeAsync();
+            try
+            {
+                var prefix = ViewerSession.NewPrefix();
+                var admin = valkey.Connection.GetDatabase();
+                await admin.ExecuteAsync("ACL", "SETUSER", "rotated", "on", ">old-secret", "~*", "&*", "+@all");
+                // As on a server that uses ACL users: the default user is not open.
+                await admin.ExecuteAsync("ACL", "SETUSER", "default", "resetpass", ">admin-secret");
+                await using var viewer = await ViewerSession.StartAsync(valkey, options =>
+                {
+                    options.ConnectionString = valkey.Server.ConnectionString + ",connectTimeout=2000,asyncTimeout=2000";
+                    options.ValkeyUser = "rotated";
+                    options.ValkeyPassword = "old-secret";
+                }, prefix: prefix);
+                await viewer.AppendAsync(Entry("acl", MonarchLogLevel.Error, HourStart, "before the rotation"));
+                Assert.Equal(new[] { "before the rotation" }, await LogsApiTests.MessagesAsync(viewer, "api/logs"));
+
+                // The password is rotated and the viewer's connections are closed: it reconnects with the old one.
+                await admin.ExecuteAsync("ACL", "SETUSER", "rotated", "resetpass", ">new-secret");
+                await admin.ExecuteAsync("CLIENT", "KILL", "USER", "rotated");
+
+                using var denied = await viewer.Http.GetAsync("api/logs");
+                var body = await denied.Content.ReadAsStringAsync();
+                Assert.True(denied.StatusCode == HttpStatusCode.ServiceUnavailable, (int)denied.StatusCode + " " + body);
+                Assert.Equal("ValkeyAuthenticationFailed", await ErrorIdAsync(denied));
+                Assert.DoesNotContain("secret", body);
+
+                // Put right on the server, the viewer reads again without a restart.
+                await admin.ExecuteAsync("ACL", "SETUSER", "rotated", "resetpass", ">old-secret");
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                HttpStatusCode status;
+                do
+                {
+                    await Task.Delay(200);
+                    using var again = await viewer.Http.GetAsync("api/logs");
+                    status = again.StatusCode;
+                }
+                while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+                Assert.Equal(HttpStatusCode.OK, status);
+            }
+            finally
+            {
+                await valkey.DisposeAsync();
+            }
+        }
+
         private static readonly System.Threading.SemaphoreSlim ConsoleLock = new System.Threading.SemaphoreSlim(1, 1);
 
         private static async Task<HttpStatusCode> GetWithBasicAsync(ViewerSession viewer, string credentials)

@@ -144,14 +144,42 @@ namespace MonarchLogs.Core.Connection
         /// <paramref name="options"/>, after the first connect and after every reconnect.
         /// StackExchange.Redis sends AUTH without waiting for its answer: when Valkey refuses the
         /// password and its <c>default</c> user is open (nopass), the connection silently goes on
-        /// as <c>default</c>. So the user is asked back with <c>ACL WHOAMI</c>.
+        /// as <c>default</c>. So the user is asked back with <c>ACL WHOAMI</c>. A connection with
+        /// credentials (a user or only a password) can also have a failure explained by
+        /// <see cref="ExplainFailureAsync"/>.
         /// </summary>
         public static void GuardUser(ConnectionMultiplexer connection, ConfigurationOptions options)
         {
-            if (string.IsNullOrEmpty(options.User)) return;
-            var guard = new UserGuard(options.User!, DescribeEndpoints(options));
+            if (string.IsNullOrEmpty(options.User) && options.Password is null) return;
+            var guard = new UserGuard(string.IsNullOrEmpty(options.User) ? null : options.User, DescribeEndpoints(options), options.Clone());
             if (!ReferenceEquals(Guards.GetValue(connection, _ => guard), guard)) return;
             connection.ConnectionRestored += (_, _) => guard.State = UserGuard.Unverified;
+        }
+
+        /// <summary>
+        /// What a failed command on a connection with credentials really means. A connection that
+        /// cannot log in keeps reconnecting, and its commands fail with "no connection available"
+        /// (or a timeout) whose stated cause depends on the timing of the client's last attempt. So
+        /// when the connection is down, one separate login is tried: refused credentials give
+        /// <c>ValkeyAuthenticationFailed</c>; anything else gives <paramref name="failure"/> back.
+        /// </summary>
+        public static async Task<Exception> ExplainFailureAsync(IConnectionMultiplexer connection, Exception failure, CancellationToken cancellationToken = default)
+        {
+            if (!(failure is RedisConnectionException || failure is RedisTimeoutException)) return failure;
+            if (!Guards.TryGetValue(connection, out var guard) || connection.IsConnected) return failure;
+            try
+            {
+                using var probe = await ConnectAsync(guard.Options, cancellationToken).ConfigureAwait(false);
+                return failure;
+            }
+            catch (MonarchLogsException ex) when (ex.ErrorId == StoreErrors.AuthenticationFailed)
+            {
+                return ex;
+            }
+            catch (MonarchLogsException)
+            {
+                return failure;
+            }
         }
 
         /// <summary>
@@ -167,6 +195,11 @@ namespace MonarchLogs.Core.Connection
             if (state == UserGuard.Verified) return;
             if (state == UserGuard.Refused) throw guard.Refusal();
             if (!connection.IsConnected) return;
+            if (guard.ExpectedUser is null)
+            {
+                guard.State = UserGuard.Verified;
+                return;
+            }
 
             var db = connection.GetDatabase();
             string? actual;
@@ -185,7 +218,7 @@ namespace MonarchLogs.Core.Connection
                 actual = null;
             }
 
-            if (actual is null || string.Equals(actual, guard.ExpectedUser, StringComparison.Ordinal))
+            if (actual is null || guard.ExpectedUser is null || string.Equals(actual, guard.ExpectedUser, StringComparison.Ordinal))
             {
                 guard.State = UserGuard.Verified;
                 return;
@@ -226,13 +259,18 @@ namespace MonarchLogs.Core.Connection
             public const int Refused = 2;
             private volatile int _state;
 
-            public UserGuard(string expectedUser, string endpoints)
+            public UserGuard(string? expectedUser, string endpoints, ConfigurationOptions options)
             {
                 ExpectedUser = expectedUser;
                 Endpoints = endpoints;
+                Options = options;
             }
 
-            public string ExpectedUser { get; }
+            /// <summary>The ACL user logged in as; null when only a password is given (the default user).</summary>
+            public string? ExpectedUser { get; }
+
+            /// <summary>The options the connection was made with, for a separate login that explains a failure.</summary>
+            public ConfigurationOptions Options { get; }
 
             public string Endpoints { get; }
 
@@ -245,7 +283,9 @@ namespace MonarchLogs.Core.Connection
             // The password is never part of it: only the server and the user name.
             public MonarchLogsException Refusal() =>
                 new MonarchLogsException(StoreErrors.AuthenticationFailed, MonarchErrorKind.PermissionDenied,
-                    $"Valkey at {Endpoints} refused the user name or password (user '{ExpectedUser}').");
+                    ExpectedUser is null
+                        ? $"Valkey at {Endpoints} refused the password."
+                        : $"Valkey at {Endpoints} refused the user name or password (user '{ExpectedUser}').");
         }
 
         /// <summary>

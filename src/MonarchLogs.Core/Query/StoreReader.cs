@@ -40,8 +40,21 @@ namespace MonarchLogs.Core.Query
         public async Task EnsureReadableAsync(CancellationToken cancellationToken)
         {
             await StoreConnection.EnsureUserAsync(Connection, cancellationToken).ConfigureAwait(false);
-            if (Volatile.Read(ref _formatChecked) == 1) return;
-            var version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            // While the connection is down, the format is read again: its failure says why (see below).
+            if (Volatile.Read(ref _formatChecked) == 1 && Connection.IsConnected) return;
+            RedisValue version;
+            try
+            {
+                version = await Database.StringGetAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisConnectionException || ex is RedisTimeoutException)
+            {
+                // No connection: refused credentials are told apart from a server that is down.
+                var explained = await StoreConnection.ExplainFailureAsync(Connection, ex, cancellationToken).ConfigureAwait(false);
+                if (ReferenceEquals(explained, ex)) throw;
+                throw explained;
+            }
+
             Format.CheckVersion(version.IsNull ? null : version.ToString());
             if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
         }
