@@ -73,6 +73,28 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_run_keeps_each_entrys_host_whether_all_share_one_or_not()
+        {
+            var store = _valkey.NewStore();
+            var (appender, owner) = NewAppender(store);
+            using var _ = owner;
+            MonarchLogEntry On(string? host, int second, string service) => new MonarchLogEntry
+            {
+                Service = service, Level = MonarchLogLevel.Warning, Timestamp = BaseTime.AddSeconds(second), Message = "m", Category = "Cat", Host = host ?? string.Empty,
+            };
+
+            // "shared": every entry names the same host; "mixed": two hosts and one that names none (the writer's).
+            var entries = new[] { On("box-1", 0, "shared"), On("box-1", 1, "shared"), On("box-1", 0, "mixed"), On("box-2", 1, "mixed"), On(null, 2, "mixed") };
+            var result = await appender.AppendAsync(new AppendBatch(entries));
+            Assert.Equal(5, result.Stored);
+
+            var read = await store.ToListAsync(new LogQuery { OldestFirst = true });
+            Assert.Equal(new[] { "mixed box-1", "mixed box-2", "mixed " + Environment.MachineName, "shared box-1", "shared box-1" },
+                read.Select(e => e.Service + " " + e.Host).OrderBy(x => x, StringComparer.Ordinal).ToArray());
+            Assert.All(read, e => Assert.Equal(MonarchLogLevel.Warning, e.Level));
+        }
+
+        [Fact]
         public async Task A_big_batch_is_stored_whole_in_one_pipeline()
         {
             var store = _valkey.NewStore();

@@ -141,10 +141,11 @@ namespace MonarchLogs.Core.Append
             {
                 var run = runs[r];
 
-                // Plain EVAL, never EVALSHA: a NOSCRIPT retry would be sent after later commands
-                // and could store a partition's entries out of order. Valkey keeps the compiled
-                // script by its digest, so the text costs bytes on the wire only.
-                appends[r] = pipeline.ExecuteAsync("EVAL", StorageFormat.AppendArguments(run.Partition.StreamKey, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, LocalHost));
+                // Plain EVAL (NoScriptCache), never EVALSHA: a NOSCRIPT retry would be sent after
+                // later commands and could store a partition's entries out of order. Valkey keeps
+                // the compiled script by its digest, so the text costs bytes on the wire only.
+                appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, new RedisKey[] { run.Partition.StreamKey },
+                    StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, LocalHost), CommandFlags.NoScriptCache);
             }
 
             pipeline.Execute();

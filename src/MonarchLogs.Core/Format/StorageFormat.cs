@@ -43,7 +43,14 @@ namespace MonarchLogs.Core.Format
             TraceIdField, SpanIdField, HostField, PropertiesField,
         };
 
-        private static readonly object[] LevelNames = Array.ConvertAll<MonarchLogLevel, object>(
+        // The fields each append sends per entry (declared before the script that is built from them), in order; level, service and host come from the run's header.
+        private static readonly string[] PerEntryFields =
+        {
+            TimestampField, CategoryField, MessageField, TemplateField, EventIdField, EventNameField,
+            ExceptionTypeField, ExceptionMessageField, ExceptionField, TraceIdField, SpanIdField, PropertiesField,
+        };
+
+        private static readonly RedisValue[] LevelNames = Array.ConvertAll(
             new[] { MonarchLogLevel.Trace, MonarchLogLevel.Debug, MonarchLogLevel.Information, MonarchLogLevel.Warning, MonarchLogLevel.Error, MonarchLogLevel.Critical },
             level => (RedisValue)LogLevels.StorageName(level));
 
@@ -176,36 +183,51 @@ namespace MonarchLogs.Core.Format
         /// </summary>
         public static readonly string AppendScript = BuildAppendScript();
 
-        /// <summary>Values per entry after the script's count: the ID (<c>&lt;ms&gt;-*</c>), then the fifteen field values.</summary>
-        internal const int AppendArgumentsPerEntry = 1 + 15;
+        /// <summary>
+        /// Values per entry: the ID time (<c>&lt;ms&gt;</c>), then the fields of <see cref="PerEntryFields"/>
+        /// (the level and the service are the run's, the host is the run's unless entries differ in it).
+        /// </summary>
+        internal const int AppendArgumentsPerEntry = 1 + 12;
 
-        private static readonly object ScriptText = (RedisValue)AppendScript;
-        private static readonly object One = (RedisValue)1;
+        /// <summary>The values before the entries: count, hint, level, service, host ('' = one per entry, after the props).</summary>
+        private const int AppendHeaderArguments = 5;
 
         private static string BuildAppendScript()
         {
+            // The stored field order stays the documented one (ts, level, service, ... host, props).
             var fields = new System.Text.StringBuilder();
-            for (var i = 0; i < FieldNames.Length; i++)
+            foreach (var name in FieldNames)
             {
-                fields.Append(", '").Append((string?)FieldNames[i]).Append("', ARGV[b + ").Append(i + 1).Append(']');
+                var field = (string)name!;
+                var value = field switch
+                {
+                    LevelField => "level",
+                    ServiceField => "service",
+                    HostField => "h or ARGV[b + " + (PerEntryFields.Length + 1) + "]",
+                    _ => "ARGV[b + " + (Array.IndexOf(PerEntryFields, field) + 1) + "]",
+                };
+                fields.Append(", '").Append(field).Append("', ").Append(value);
             }
 
-            // The writer sends each ID as "<ms>-*", its times never decreasing within a run, so
-            // the common case is one XADD per entry and nothing else. An entry the stream's top
-            // refuses goes in at the hint (the latest time this writer ever sent to the stream:
-            // after a lost reply, the top is its own), else with "*"; the later ones of the run
-            // are raised to where it went.
+            // The writer sends each entry's ID time, never decreasing within a run, so the common
+            // case is one XADD per entry and nothing else. An entry the stream's top refuses goes
+            // in at the hint (the latest time this writer ever sent to the stream: after a lost
+            // reply, the top is its own), else with "*"; the later ones of the run are raised to
+            // where it went.
             return "local key = KEYS[1]\n"
                 + "local n = tonumber(ARGV[1])\n"
                 + "local hint = ARGV[2]\n"
+                + "local level, service, host = ARGV[3], ARGV[4], ARGV[5]\n"
+                + "local h = host ~= '' and host or nil\n"
+                + "local stride = h and " + AppendArgumentsPerEntry + " or " + (AppendArgumentsPerEntry + 1) + "\n"
                 + "local floor, floorText = nil, nil\n"
                 + "local function add(id, b) return redis.pcall('XADD', key, id" + fields + ") end\n"
                 + "local function refused(r) return type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) end\n"
                 + "for i = 0, n - 1 do\n"
-                + "  local b = 3 + i * " + AppendArgumentsPerEntry + "\n"
-                + "  local id = ARGV[b]\n"
-                + "  if floor and tonumber(string.sub(id, 1, -3)) < floor then id = floorText .. '-*' end\n"
-                + "  local r = add(id, b)\n"
+                + "  local b = " + (AppendHeaderArguments + 1) + " + i * stride\n"
+                + "  local ms = ARGV[b]\n"
+                + "  if floor and tonumber(ms) < floor then ms = floorText end\n"
+                + "  local r = add(ms .. '-*', b)\n"
                 + "  if refused(r) then\n"
                 + "    if hint ~= '0' then r = add(hint .. '-*', b) end\n"
                 + "    if hint == '0' or refused(r) then r = add('*', b) end\n"
@@ -219,37 +241,53 @@ namespace MonarchLogs.Core.Format
                 + "return {n, ''}\n";
         }
 
-        /// <summary>The EVAL arguments of one partition's run: the script, its one key (the stream), the count, the hint, the entries.</summary>
-        internal static object[] AppendArguments(string streamKey, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, long hint, string host)
+        /// <summary>
+        /// The script's values for one partition's run (its one key is the stream): the count, the
+        /// hint, the run's level, service and host, then per entry its ID time and fields. As
+        /// <see cref="RedisValue"/>s, not boxed: the writer makes a dozen per entry.
+        /// </summary>
+        internal static RedisValue[] AppendArguments(Partition partition, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, long hint, string host)
         {
-            var values = new object[5 + AppendArgumentsPerEntry * indexes.Count];
-            values[0] = ScriptText;
-            values[1] = One;
-            values[2] = (RedisKey)streamKey;
-            values[3] = (RedisValue)indexes.Count;
-            values[4] = (RedisValue)hint.ToString(CultureInfo.InvariantCulture);
-            var at = 5;
+            // One host for the run (the writer's, as a rule) is sent once; else each entry sends its own.
+            string? runHost = null;
+            var oneHost = true;
+            for (var k = 0; k < indexes.Count && oneHost; k++)
+            {
+                var own = entries[indexes[k]].Host;
+                var entryHost = string.IsNullOrEmpty(own) ? host : own;
+                if (runHost is null) runHost = entryHost;
+                else if (!string.Equals(runHost, entryHost, StringComparison.Ordinal)) oneHost = false;
+            }
+
+            // An empty host cannot be the run's ('' means "per entry"); such entries send it each.
+            oneHost &= !string.IsNullOrEmpty(runHost);
+            var stride = oneHost ? AppendArgumentsPerEntry : AppendArgumentsPerEntry + 1;
+            var values = new RedisValue[AppendHeaderArguments + stride * indexes.Count];
+            values[0] = indexes.Count;
+            values[1] = hint;
+            values[2] = LevelNames[(int)partition.Level];
+            values[3] = partition.Service;
+            values[4] = oneHost ? runHost : RedisValue.EmptyString;
+            var at = AppendHeaderArguments;
             for (var k = 0; k < indexes.Count; k++)
             {
                 var entry = entries[indexes[k]];
                 var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
-                values[at++] = (RedisValue)(idMilliseconds[k].ToString(CultureInfo.InvariantCulture) + "-*");
+                values[at++] = idMilliseconds[k];
                 // "O" of a UTC time is exactly the documented form, 2026-11-28T14:28:07.1234567Z.
-                values[at++] = (RedisValue)(ts.ToString("O", CultureInfo.InvariantCulture));
-                values[at++] = LevelNames[(int)entry.Level];
-                values[at++] = (RedisValue)(entry.Service);
-                values[at++] = (RedisValue)(entry.Category);
-                values[at++] = (RedisValue)(entry.Message);
-                values[at++] = (RedisValue)(entry.Template);
-                values[at++] = (RedisValue)(entry.EventId);
-                values[at++] = (RedisValue)(entry.EventName);
-                values[at++] = (RedisValue)(entry.ExceptionType);
-                values[at++] = (RedisValue)(entry.ExceptionMessage);
-                values[at++] = (RedisValue)(entry.Exception);
-                values[at++] = (RedisValue)(entry.TraceId);
-                values[at++] = (RedisValue)(entry.SpanId);
-                values[at++] = (RedisValue)(string.IsNullOrEmpty(entry.Host) ? host : entry.Host);
-                values[at++] = (RedisValue)(entry.Properties);
+                values[at++] = ts.ToString("O", CultureInfo.InvariantCulture);
+                values[at++] = entry.Category;
+                values[at++] = entry.Message;
+                values[at++] = entry.Template;
+                values[at++] = entry.EventId;
+                values[at++] = entry.EventName;
+                values[at++] = entry.ExceptionType;
+                values[at++] = entry.ExceptionMessage;
+                values[at++] = entry.Exception;
+                values[at++] = entry.TraceId;
+                values[at++] = entry.SpanId;
+                values[at++] = entry.Properties;
+                if (!oneHost) values[at++] = string.IsNullOrEmpty(entry.Host) ? host : entry.Host;
             }
 
             return values;
