@@ -37,6 +37,26 @@ namespace MonarchLogs.Web.Tests
         }
     }
 
+    /// <summary>One real Valkey Cluster (three masters, one replica each) for a test class, and a connection for seeding and assertions.</summary>
+    public sealed class ValkeyClusterFixture : IAsyncLifetime
+    {
+        public ValkeyCluster Cluster { get; private set; } = null!;
+
+        public ConnectionMultiplexer Connection { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Cluster = await ValkeyCluster.StartAsync();
+            Connection = Cluster.Connect();
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            await Cluster.DisposeAsync();
+        }
+    }
+
     /// <summary>
     /// A viewer mounted at /logs in a real Kestrel host on a free loopback port, over a store
     /// with a key prefix of its own, so that every test sees only the entries it wrote.
@@ -65,8 +85,21 @@ namespace MonarchLogs.Web.Tests
 
         public HttpClient Http { get; }
 
-        public static async Task<ViewerSession> StartAsync(
+        public static Task<ViewerSession> StartAsync(
             ValkeyFixture valkey,
+            Action<MonarchLogViewerOptions>? configure = null,
+            string mount = "/logs",
+            bool hostRegistersStore = false,
+            string? prefix = null) =>
+            StartAsync(valkey.Server.ConnectionString, valkey.Connection, configure, mount, hostRegistersStore, prefix);
+
+        /// <summary>
+        /// A viewer over the Valkey (a server, a cluster) that <paramref name="connectionString"/>
+        /// names; the test seeds and checks the store through <paramref name="testConnection"/>.
+        /// </summary>
+        public static async Task<ViewerSession> StartAsync(
+            string connectionString,
+            IConnectionMultiplexer testConnection,
             Action<MonarchLogViewerOptions>? configure = null,
             string mount = "/logs",
             bool hostRegistersStore = false,
@@ -79,13 +112,13 @@ namespace MonarchLogs.Web.Tests
             if (hostRegistersStore)
             {
                 // As the demo service does: the host's own multiplexer and store, which the viewer takes from DI.
-                builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(valkey.Server.ConnectionString));
+                builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(connectionString));
                 builder.Services.AddSingleton(sp => new LogStore(sp.GetRequiredService<IConnectionMultiplexer>(), new StorageFormat(prefix)));
             }
 
             builder.Services.AddMonarchLogViewer(options =>
             {
-                options.ConnectionString = valkey.Server.ConnectionString;
+                options.ConnectionString = connectionString;
                 options.Prefix = prefix;
                 configure?.Invoke(options);
             });
@@ -93,7 +126,7 @@ namespace MonarchLogs.Web.Tests
             app.MapMonarchLogViewer(mount);
             await app.StartAsync();
             var root = new Uri(app.Urls.First().TrimEnd('/') + "/");
-            return new ViewerSession(app, new LogStore(valkey.Connection, new StorageFormat(prefix)), root, mount.Trim('/').Length == 0 ? string.Empty : mount);
+            return new ViewerSession(app, new LogStore(testConnection, new StorageFormat(prefix)), root, mount.Trim('/').Length == 0 ? string.Empty : mount);
         }
 
         public static string NewPrefix() => "test:" + Guid.NewGuid().ToString("N");

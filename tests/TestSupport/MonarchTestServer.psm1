@@ -1,8 +1,9 @@
 #Requires -Version 7.4
 <#
     Test support for the MonarchLogs Pester tests: a throwaway valkey-server on a free loopback
-    port in its own temporary folder, and writers that fill it through the documented storage
-    format (docs/storage-format.md) with valkey-cli, independently of the module under test.
+    port in its own temporary folder (or a throwaway Valkey Cluster of such servers), and writers
+    that fill it through the documented storage format (docs/storage-format.md) with valkey-cli,
+    independently of the module under test.
 #>
 
 Set-StrictMode -Version Latest
@@ -129,11 +130,166 @@ function Remove-MonarchTestServer {
     Remove-Item -LiteralPath $Server.Directory -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-<# .SYNOPSIS Runs valkey-cli against the server and returns its output lines. #>
+function Test-LoopbackPortFree([int] $Port) {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $Port)
+    try { $listener.Start(); return $true }
+    catch { return $false }
+    finally { $listener.Stop() }
+}
+
+# A free loopback port below 45000 whose port + 10000 (the cluster bus port) is free too and
+# clear of the ports already handed out; the range stays clear of the ephemeral one.
+function Get-FreeClusterNodePort([int[]] $Taken) {
+    foreach ($attempt in 1..500) {
+        $port = Get-Random -Minimum 20000 -Maximum 45000
+        if ($Taken -contains $port -or $Taken -contains ($port + 10000)) { continue }
+        if ((Test-LoopbackPortFree $port) -and (Test-LoopbackPortFree ($port + 10000))) { return $port }
+    }
+    throw 'No free pair of loopback ports for a cluster node.'
+}
+
+function Test-Cluster($Server) { $null -ne $Server.PSObject.Properties['Nodes'] }
+
+<#
+.SYNOPSIS
+    Starts a throwaway Valkey Cluster on loopback, as an operator would make one: -Masters masters
+    with -ReplicasPerMaster replicas each, every node a valkey-server --cluster-enabled yes in a
+    temporary folder of its own, joined by valkey-cli --cluster create. Returns once every node
+    says cluster_state:ok with all 16384 slots served.
+.OUTPUTS
+    An object with Nodes (each like the object of Start-MonarchTestServer) and ConnectionString
+    (every node, comma-separated); Write-MonarchTestEntry and Invoke-MonarchTestCli take it as -Server.
+#>
+function Start-MonarchTestCluster {
+    [CmdletBinding()]
+    param([int] $Masters = 3, [int] $ReplicasPerMaster = 1)
+    $nodes = [System.Collections.Generic.List[object]]::new()
+    try {
+        foreach ($i in 1..($Masters * (1 + $ReplicasPerMaster))) {
+            $taken = @($nodes | ForEach-Object { $_.Port; $_.Port + 10000 })
+            $lastError = $null
+            foreach ($attempt in 1..5) {
+                $directory = Join-Path ([System.IO.Path]::GetTempPath()) ('monarchlogs-pester-' + [guid]::NewGuid().ToString('N'))
+                New-Item -ItemType Directory -Path $directory | Out-Null
+                $port = Get-FreeClusterNodePort $taken
+                $node = [pscustomobject]@{
+                    PSTypeName       = 'MonarchLogs.TestServer'
+                    Port             = $port
+                    ConnectionString = "127.0.0.1:$port"
+                    Directory        = $directory
+                    ExtraArguments   = @('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000',
+                        '--repl-diskless-sync-delay', '0')
+                    CliArguments     = @()
+                    Process          = $null
+                }
+                try {
+                    Start-ValkeyProcess $node
+                    $nodes.Add($node)
+                    $lastError = $null
+                    break
+                }
+                catch {
+                    $lastError = $_
+                    Remove-MonarchTestServer -Server $node
+                    $taken += $port
+                }
+            }
+            if ($null -ne $lastError) { throw "Could not start a cluster node: $lastError" }
+        }
+
+        $cluster = [pscustomobject]@{
+            PSTypeName       = 'MonarchLogs.TestCluster'
+            Nodes            = $nodes.ToArray()
+            ConnectionString = @($nodes | ForEach-Object ConnectionString) -join ','
+        }
+        $created = & valkey-cli --cluster create @($nodes | ForEach-Object ConnectionString) --cluster-replicas $ReplicasPerMaster --cluster-yes 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "valkey-cli --cluster create failed: $($created | Out-String)" }
+        Wait-MonarchTestClusterHealthy -Cluster $cluster
+        return $cluster
+    }
+    catch {
+        foreach ($node in $nodes) { Remove-MonarchTestServer -Server $node }
+        throw
+    }
+}
+
+<# .SYNOPSIS Waits until every running node of the cluster says cluster_state:ok with all 16384 slots served. #>
+function Wait-MonarchTestClusterHealthy {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [int] $TimeoutSeconds = 30)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $unhealthy = @($Cluster.Nodes | Where-Object { -not $_.Process.HasExited } | Where-Object {
+                $info = (& valkey-cli -p $_.Port CLUSTER INFO 2>&1) -join "`n"
+                $info -notmatch 'cluster_state:ok' -or $info -notmatch 'cluster_slots_ok:16384'
+            })
+        if ($unhealthy.Count -eq 0) { return }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "The cluster did not become healthy within $TimeoutSeconds s (nodes $($unhealthy.Port -join ', '))." }
+        Start-Sleep -Milliseconds 200
+    }
+}
+
+<#
+.SYNOPSIS
+    The masters of the cluster as its nodes see them (CLUSTER NODES): Id, Port, the node object
+    and Slots, the slot ranges each serves.
+#>
+function Get-MonarchTestClusterMaster {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster)
+    $asked = @($Cluster.Nodes | Where-Object { -not $_.Process.HasExited })[0]
+    foreach ($line in (& valkey-cli -p $asked.Port CLUSTER NODES)) {
+        $parts = $line -split ' '
+        if ($parts.Count -lt 8 -or $parts[2] -notmatch 'master' -or $parts[2] -match 'fail') { continue }
+        $port = [int] ((($parts[1] -split '@')[0] -split ':')[-1])
+        $slots = @($parts | Select-Object -Skip 8 | Where-Object { $_ -match '^\d+(-\d+)?$' } | ForEach-Object {
+                $bounds = [int[]] ($_ -split '-')
+                [pscustomobject]@{ Start = $bounds[0]; End = $bounds[-1] }
+            })
+        [pscustomobject]@{ Id = $parts[0]; Port = $port; Node = @($Cluster.Nodes | Where-Object Port -eq $port)[0]; Slots = $slots }
+    }
+}
+
+<#
+.SYNOPSIS
+    Which master holds each key: a hashtable from key to the master's node object. The slot of
+    each key is the server's answer (CLUSTER KEYSLOT), the owner of each slot its CLUSTER NODES.
+#>
+function Get-MonarchTestClusterKeyOwner {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string[]] $Key)
+    $masters = @(Get-MonarchTestClusterMaster -Cluster $Cluster)
+    # One valkey-cli for all keys: it runs each line of its input as a command.
+    $lines = foreach ($name in $Key) { 'CLUSTER KEYSLOT "' + ($name -replace '\\', '\\' -replace '"', '\"') + '"' }
+    $slots = @($lines | & valkey-cli -p $masters[0].Port)
+    if ($slots.Count -ne $Key.Count) { throw "CLUSTER KEYSLOT answered $($slots.Count) lines for $($Key.Count) keys: $($slots -join ' ')" }
+    $owners = [hashtable]::new([StringComparer]::Ordinal)
+    for ($i = 0; $i -lt $Key.Count; $i++) {
+        $slot = [int] $slots[$i]
+        $master = @($masters | Where-Object { @($_.Slots | Where-Object { $slot -ge $_.Start -and $slot -le $_.End }).Count -gt 0 })
+        if ($master.Count -ne 1) { throw "Slot $slot of '$($Key[$i])' has $($master.Count) masters." }
+        $owners[$Key[$i]] = $master[0].Node
+    }
+    $owners
+}
+
+<# .SYNOPSIS Stops every node of the cluster and deletes their folders. #>
+function Remove-MonarchTestCluster {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster)
+    foreach ($node in $Cluster.Nodes) { Remove-MonarchTestServer -Server $node }
+}
+
+<#
+.SYNOPSIS
+    Runs valkey-cli against the server and returns its output lines; against a cluster, in
+    cluster mode (-c) from its first node, so that a command on a key follows it to its master.
+#>
 function Invoke-MonarchTestCli {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory, ValueFromRemainingArguments)] [string[]] $Arguments)
-    & valkey-cli -p $Server.Port @($Server.CliArguments) @Arguments
+    if (Test-Cluster $Server) { & valkey-cli -c -p $Server.Nodes[0].Port @Arguments }
+    else { & valkey-cli -p $Server.Port @($Server.CliArguments) @Arguments }
 }
 
 function ConvertTo-Resp([string[]] $Arguments) {
@@ -145,7 +301,7 @@ function ConvertTo-Resp([string[]] $Arguments) {
     $builder.ToString()
 }
 
-function Send-Resp($Server, [System.Collections.Generic.List[string]] $Commands) {
+function Send-Resp($Server, [string[]] $Commands) {
     $file = Join-Path $Server.Directory ('pipe-' + [guid]::NewGuid().ToString('N') + '.resp')
     [System.IO.File]::WriteAllText($file, ($Commands -join ''), [System.Text.UTF8Encoding]::new($false))
     try {
@@ -156,6 +312,35 @@ function Send-Resp($Server, [System.Collections.Generic.List[string]] $Commands)
     finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
 }
 
+function New-Command([string] $Key, [string[]] $Arguments) {
+    [pscustomobject]@{ Key = $Key; Resp = ConvertTo-Resp $Arguments }
+}
+
+# Sends commands (each with the key it names, or none) through valkey-cli --pipe: to the server,
+# or on a cluster each to the master that holds its key, in the order given; the commands that
+# name no key go last, to the first node (a PUBLISH there reaches every node of the cluster).
+function Send-Command($Server, [object[]] $Commands) {
+    if (-not (Test-Cluster $Server)) {
+        Send-Resp $Server @($Commands | ForEach-Object Resp)
+        return
+    }
+    $keys = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
+    foreach ($command in $Commands) { if ($command.Key) { [void] $keys.Add($command.Key) } }
+    $owners = if ($keys.Count -gt 0) { Get-MonarchTestClusterKeyOwner -Cluster $Server -Key ([string[]] @($keys)) } else { @{} }
+    $byNode = [ordered]@{}
+    foreach ($command in $Commands) {
+        if (-not $command.Key) { continue }
+        $node = $owners[$command.Key]
+        # A text key: an ordered dictionary takes an integer as a position.
+        $port = [string] $node.Port
+        if (-not $byNode.Contains($port)) { $byNode[$port] = [pscustomobject]@{ Node = $node; Resp = [System.Collections.Generic.List[string]]::new() } }
+        $byNode[$port].Resp.Add($command.Resp)
+    }
+    foreach ($group in $byNode.Values) { Send-Resp $group.Node $group.Resp.ToArray() }
+    $keyless = @($Commands | Where-Object { -not $_.Key } | ForEach-Object Resp)
+    if ($keyless.Count -gt 0) { Send-Resp $Server.Nodes[0] $keyless }
+}
+
 function Get-UnixMilliseconds([DateTime] $Utc) {
     [DateTimeOffset]::new($Utc.ToUniversalTime()).ToUnixTimeMilliseconds()
 }
@@ -163,7 +348,8 @@ function Get-UnixMilliseconds([DateTime] $Utc) {
 <#
 .SYNOPSIS
     Writes entries exactly as docs/storage-format.md describes, with valkey-cli: the format mark,
-    the registry, one XADD per entry with its event time as stream ID, and a notification.
+    the registry, one XADD per entry with its event time as stream ID, and a notification. Given
+    a cluster (Start-MonarchTestCluster), each command goes to the master that holds its key.
 .DESCRIPTION
     Each entry is a hashtable or object with Timestamp (DateTime), Level (lower-case storage
     name), Service, Message and optionally Category, Exception, Properties, Template, EventId.
@@ -177,8 +363,8 @@ function Write-MonarchTestEntry {
         [string] $Prefix = $script:DefaultPrefix,
         [switch] $NoNotify
     )
-    $commands = [System.Collections.Generic.List[string]]::new()
-    $commands.Add((ConvertTo-Resp @('SET', "${Prefix}:format", '1', 'NX')))
+    $commands = [System.Collections.Generic.List[object]]::new()
+    $commands.Add((New-Command "${Prefix}:format" @('SET', "${Prefix}:format", '1', 'NX')))
     foreach ($item in $Entry) {
         $item = [pscustomobject] $item
         $field = { param($name) $property = $item.PSObject.Properties[$name]; if ($property) { [string] $property.Value } else { '' } }
@@ -202,14 +388,17 @@ function Write-MonarchTestEntry {
             host      = 'pester-host'
             props     = & $field Properties
         }
-        $commands.Add((ConvertTo-Resp @('HSET', "${Prefix}:partitions", $stream, "${level}:$($item.Service)")))
+        $commands.Add((New-Command "${Prefix}:partitions" @('HSET', "${Prefix}:partitions", $stream, "${level}:$($item.Service)")))
         $xadd = [System.Collections.Generic.List[string]]::new()
         $xadd.AddRange([string[]] @('XADD', $stream, "$(Get-UnixMilliseconds $time)-*"))
         foreach ($field in $script:FieldOrder) { $xadd.Add($field); $xadd.Add($values[$field]) }
-        $commands.Add((ConvertTo-Resp $xadd.ToArray()))
+        $commands.Add((New-Command $stream $xadd.ToArray()))
     }
-    if (-not $NoNotify) { $commands.Add((ConvertTo-Resp @('PUBLISH', "${Prefix}:notify", [string] $Entry.Count))) }
-    Send-Resp $Server $commands
+    # The notification names the batch's stream keys, as the writers' does: a tail learns from it
+    # that a partition it does not know yet was written.
+    $written = @($commands | Where-Object { $_.Key -like "${Prefix}:stream:*" } | ForEach-Object Key | Select-Object -Unique)
+    if (-not $NoNotify) { $commands.Add((New-Command $null @('PUBLISH', "${Prefix}:notify", ($written -join "`n")))) }
+    Send-Command $Server $commands.ToArray()
 }
 
 <#
@@ -235,7 +424,8 @@ end
 return 1
 '@
     $stream = "${Prefix}:stream:${Service}:$Level"
-    $cli = @('-p', $Server.Port) + @($Server.CliArguments)
+    # On a cluster, valkey-cli -c follows each command to the master that holds its key.
+    $cli = if (Test-Cluster $Server) { @('-c', '-p', $Server.Nodes[0].Port) } else { @('-p', $Server.Port) + @($Server.CliArguments) }
     & valkey-cli @cli SET "${Prefix}:format" 1 NX | Out-Null
     & valkey-cli @cli HSET "${Prefix}:partitions" $stream "${Level}:$Service" | Out-Null
     $result = & valkey-cli @cli EVAL $script 1 $stream (Get-UnixMilliseconds $StartTime) $Count $Level $Service
@@ -318,5 +508,6 @@ function Invoke-MonarchChildPwsh {
 }
 
 Export-ModuleMember -Function Start-MonarchTestServer, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
-    Remove-MonarchTestServer, Invoke-MonarchTestCli, Write-MonarchTestEntry, Add-MonarchTestBulkEntry, New-MonarchKnownDataSet,
+    Remove-MonarchTestServer, Start-MonarchTestCluster, Wait-MonarchTestClusterHealthy, Get-MonarchTestClusterMaster,
+    Get-MonarchTestClusterKeyOwner, Remove-MonarchTestCluster, Invoke-MonarchTestCli, Write-MonarchTestEntry, Add-MonarchTestBulkEntry, New-MonarchKnownDataSet,
     Invoke-MonarchChildPwsh

@@ -36,12 +36,13 @@ namespace MonarchLogs.Core.Storage
 
         public IReadOnlyList<PartitionStatus> Partitions { get; init; } = Array.Empty<PartitionStatus>();
 
-        /// <summary>used_memory of INFO memory, in bytes.</summary>
+        /// <summary>used_memory of INFO memory, in bytes; of a cluster, the sum over its masters.</summary>
         public long? UsedMemoryBytes { get; init; }
 
-        /// <summary>maxmemory of INFO memory, in bytes; 0 means no limit.</summary>
+        /// <summary>maxmemory of INFO memory, in bytes; 0 means no limit. Of a cluster, the sum over its masters.</summary>
         public long? MaxMemoryBytes { get; init; }
 
+        /// <summary>maxmemory_policy of INFO memory; of a cluster, a policy that evicts if any master has one.</summary>
         public string? MaxMemoryPolicy { get; init; }
 
         /// <summary>The sum of MEMORY USAGE over the store's streams; null when the user may not run it.</summary>
@@ -53,6 +54,7 @@ namespace MonarchLogs.Core.Storage
 
         public string? AofLastWriteStatus { get; init; }
 
+        /// <summary>rdb_changes_since_last_save of INFO persistence; of a cluster, the sum over its masters.</summary>
         public long? RdbChangesSinceLastSave { get; init; }
 
         /// <summary>The retention period the age of the oldest entry was checked against.</summary>
@@ -130,11 +132,13 @@ namespace MonarchLogs.Core.Storage
 
             var readable = partitionStatuses.Count;
 
-            var memory = await memoryInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
-            var persistence = await persistenceInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+            var memoryInfos = await memoryInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+            var persistenceInfos = await persistenceInfoTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             var format = await formatTask.WithCancellation(cancellationToken).ConfigureAwait(false);
 
             var withEntries = partitionStatuses.Where(p => p.Oldest is not null).ToList();
+            var memory = Merge(memoryInfos);
+            var persistence = Merge(persistenceInfos);
             var warnings = new List<string>();
             var status = new StoreStatus
             {
@@ -157,7 +161,7 @@ namespace MonarchLogs.Core.Storage
                 RetentionPeriod = retentionPeriod,
                 Warnings = warnings,
             };
-            AddWarnings(status, DateTime.UtcNow, warnings);
+            AddWarnings(status, memoryInfos, DateTime.UtcNow, warnings);
             if (errors.Count > 0)
             {
                 warnings.Add($"{errors.Count} registered partition(s) or registry entries cannot be read and are left out of these figures ({string.Join("; ", errors.Select(e => e.ErrorId + " " + e.Target))}). Get-MonarchLogStoreStatus writes an error for each; fix or remove the key and its registry entry.");
@@ -166,7 +170,7 @@ namespace MonarchLogs.Core.Storage
             return status;
         }
 
-        private static void AddWarnings(StoreStatus status, DateTime nowUtc, List<string> warnings)
+        private static void AddWarnings(StoreStatus status, IReadOnlyList<ServerInfo> memoryInfos, DateTime nowUtc, List<string> warnings)
         {
             if (status.AofEnabled == false)
             {
@@ -183,15 +187,23 @@ namespace MonarchLogs.Core.Storage
                 warnings.Add($"The last append-only file write failed (aof_last_write_status:{aofWrite}): Valkey refuses writes until it succeeds. Check the Valkey log and disk space.");
             }
 
-            if (status.MaxMemoryPolicy is { } policy && !string.Equals(policy, "noeviction", StringComparison.OrdinalIgnoreCase))
+            if (status.MaxMemoryPolicy is { } policy && !IsNoEviction(policy))
             {
                 warnings.Add($"maxmemory-policy is {policy}: when memory is full Valkey evicts keys, and whole partitions of logs vanish without a trace. Set 'maxmemory-policy noeviction'.");
             }
 
-            if (status.UsedMemoryBytes is { } used && status.MaxMemoryBytes is { } max && max > 0 && used > max * MemoryWarningRatio)
+            // Each server against its own limit: a cluster master that is full refuses the writes
+            // to its partitions however much room the others have, so the sums would hide it.
+            foreach (var server in memoryInfos)
             {
-                warnings.Add(string.Format(CultureInfo.InvariantCulture,
-                    "Valkey uses {0:P0} of maxmemory ({1} of {2} bytes): raise maxmemory or shorten retention before writes fail.", (double)used / max, used, max));
+                if (GetLong(server.Info, "used_memory") is { } used && GetLong(server.Info, "maxmemory") is { } max && max > 0 && used > max * MemoryWarningRatio)
+                {
+                    warnings.Add(string.Format(CultureInfo.InvariantCulture,
+                        server.Endpoint is null
+                            ? "Valkey uses {0:P0} of maxmemory ({1} of {2} bytes): raise maxmemory or shorten retention before writes fail."
+                            : "The cluster master {3} uses {0:P0} of maxmemory ({1} of {2} bytes): raise its maxmemory, move slots off it or shorten retention before its writes fail.",
+                        (double)used / max, used, max, server.Endpoint));
+                }
             }
 
             if (status.Oldest is { } oldest && oldest < nowUtc - status.RetentionPeriod - RetentionSlack)
@@ -283,30 +295,51 @@ namespace MonarchLogs.Core.Storage
         private static bool IsRefused(RedisServerException ex) =>
             ex.Message.StartsWith("NOPERM", StringComparison.Ordinal);
 
-        /// <summary>
-        /// One INFO section of the server; of a cluster, of every master: memory figures summed,
-        /// and of any other field the worst value ("0" before "1", "err" before "ok").
-        /// </summary>
-        private static async Task<Dictionary<string, string>> InfoAsync(LogStore store, string section)
+        /// <summary>One server's INFO section; <see cref="Endpoint"/> names a cluster master, and is null for the one server.</summary>
+        private sealed record ServerInfo(string? Endpoint, Dictionary<string, string> Info);
+
+        /// <summary>One INFO section of the server; of a cluster, of every master.</summary>
+        private static async Task<IReadOnlyList<ServerInfo>> InfoAsync(LogStore store, string section)
         {
-            if (!store.IsCluster) return ParseInfo(await RefusedAsNull(store.Database.ExecuteAsync("INFO", (RedisValue)section)).ConfigureAwait(false));
+            if (!store.IsCluster) return new[] { new ServerInfo(null, ParseInfo(await RefusedAsNull(store.Database.ExecuteAsync("INFO", (RedisValue)section)).ConfigureAwait(false))) };
             var masters = store.Connection.GetEndPoints().Select(endpoint => store.Connection.GetServer(endpoint)).Where(server => server.IsConnected && !server.IsReplica).ToList();
             var infos = await Task.WhenAll(masters.Select(server => RefusedAsNull(server.ExecuteAsync("INFO", (RedisValue)section)))).ConfigureAwait(false);
+            return masters.Select((server, i) => new ServerInfo(EndPointCollection.ToString(server.EndPoint), ParseInfo(infos[i]))).ToList();
+        }
+
+        /// <summary>
+        /// The INFO fields of the whole store: of a cluster, memory and unsaved changes summed over
+        /// the masters, and of any other field the worst value of any master.
+        /// </summary>
+        private static Dictionary<string, string> Merge(IReadOnlyList<ServerInfo> servers)
+        {
             var merged = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var info in infos.Select(ParseInfo))
+            foreach (var server in servers)
             {
-                foreach (var pair in info)
+                foreach (var pair in server.Info)
                 {
                     if (!merged.TryGetValue(pair.Key, out var value)) merged[pair.Key] = pair.Value;
                     else if (SummedFields.Contains(pair.Key) && long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) && long.TryParse(pair.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b)) merged[pair.Key] = (a + b).ToString(CultureInfo.InvariantCulture);
-                    else if (string.CompareOrdinal(pair.Value, value) < 0) merged[pair.Key] = pair.Value;
+                    else merged[pair.Key] = Worse(pair.Key, value, pair.Value);
                 }
             }
 
             return merged;
         }
 
-        private static readonly HashSet<string> SummedFields = new HashSet<string>(StringComparer.Ordinal) { "used_memory", "maxmemory" };
+        private static readonly HashSet<string> SummedFields = new HashSet<string>(StringComparer.Ordinal) { "used_memory", "maxmemory", "rdb_changes_since_last_save" };
+
+        /// <summary>
+        /// The worse of two masters' values of a field: any policy that evicts before noeviction;
+        /// otherwise the lower ("0" before "1" for a flag, "err" before "ok" for a status).
+        /// </summary>
+        private static string Worse(string field, string a, string b)
+        {
+            if (field == "maxmemory_policy") return IsNoEviction(a) ? b : a;
+            return string.CompareOrdinal(b, a) < 0 ? b : a;
+        }
+
+        private static bool IsNoEviction(string policy) => string.Equals(policy, "noeviction", StringComparison.OrdinalIgnoreCase);
 
         private static Dictionary<string, string> ParseInfo(RedisResult? info)
         {
