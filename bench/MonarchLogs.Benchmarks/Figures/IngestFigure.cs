@@ -53,6 +53,8 @@ public static class IngestFigure
         var benchmarks = new List<double>();
         var benchmarksOneClient = new List<double>();
         var drains = new List<double>();
+        var drainCpuPerEntry = new List<double>();
+        var benchmarkCpuPerEntry = new List<double>();
         var originals = new List<double>();
         var originalBytesPerEntry = 0.0;
         for (var round = 0; round < settings.IngestRounds; round++)
@@ -65,10 +67,14 @@ public static class IngestFigure
 
             benchmarks.Add(await ValkeyBenchmarkTool.RunAsync(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, ValkeyBenchmarkClients, command));
             await admin.GetDatabase().KeyDeleteAsync(ValkeyBenchmarkKey);
+            var benchmarkCpu = await stats.CpuSecondsAsync();
             benchmarksOneClient.Add(await ValkeyBenchmarkTool.RunAsync(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, 1, command));
+            benchmarkCpuPerEntry.Add((await stats.CpuSecondsAsync() - benchmarkCpu) * 1e6 / settings.ValkeyBenchmarkRequests);
             await admin.GetDatabase().KeyDeleteAsync(ValkeyBenchmarkKey);
             await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
-            drains.Add(await DrainAsync(server.ConnectionString, admin.GetDatabase(), workload, settings.IngestEntries));
+            var (drainRate, drainCpu) = await DrainAsync(server.ConnectionString, admin.GetDatabase(), stats, workload, settings.IngestEntries);
+            drains.Add(drainRate);
+            drainCpuPerEntry.Add(drainCpu);
 
             // The original design, on the emptied server (synchronously: Valkey 8 frees lazily
             // by default, and memory still being freed would shrink the delta).
@@ -100,6 +106,14 @@ public static class IngestFigure
             $"valkey-benchmark, as above: {Format.Rate(reference)}",
             Format.Ratio(drain / reference),
             Verdict.Info));
+        var serverCpu = Measure.Median(drainCpuPerEntry);
+        var benchmarkServerCpu = Measure.Median(benchmarkCpuPerEntry);
+        table.Add(new FigureRow("2", "Server CPU per entry, writer alone (INFO cpu delta / entries)",
+            "(none)",
+            Format.Number(serverCpu, "0.0") + " µs",
+            $"valkey-benchmark XADD -P {ValkeyBenchmarkPipeline} -c 1: {Format.Number(benchmarkServerCpu, "0.0")} µs",
+            Format.Ratio(serverCpu / benchmarkServerCpu),
+            Verdict.Info));
         var ratioToOriginal = ingestRate / original;
         table.Add(new FigureRow("2", "Sustained ingest vs the original design",
             "≥ 20× the original",
@@ -126,7 +140,7 @@ public static class IngestFigure
             $"One producer thread calls ILogger.Log {Format.Count(settings.IngestEntries)} times as fast as it can; the rate is entries / time from the first Log call until provider.EntriesWritten counts them all. " +
             $"Rounds, interleaved on the same server (emptied between them), each as ingest / valkey-benchmark -c {ValkeyBenchmarkClients} / -c 1 / writer alone / original design: " +
             string.Join("; ", Enumerable.Range(0, ingests.Count).Select(r => $"{Format.Rate(ingests[r].EntriesPerSecond)} (producer done in {Format.Ms(ingests[r].ProduceMs)}, all stored in {Format.Ms(ingests[r].TotalMs)}) / {Format.Rate(benchmarks[r])} / {Format.Rate(benchmarksOneClient[r])} / {Format.Rate(drains[r])} / {Format.Rate(originals[r])}")) +
-            $"; the table gives the medians. Stored entries of the first round checked by XLEN over the partitions: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BatchDelay 0, the RESP write path), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
+            $"; the table gives the medians. Stored entries of the first round checked by XLEN over the partitions: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BatchDelay 0, one append script per partition run), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
         table.Note("2.", "Writer alone: a second provider on the emptied server; the server holds writes (CLIENT PAUSE WRITE) while the same entries are logged into the buffer, then the rate is entries / time from CLIENT UNPAUSE until provider.EntriesWritten counts them all: the writer and the server with the producer idle. The sustained figure above also pays for the producer thread, which takes one of the machine's cores while it runs.");
         table.Note("2.", $"valkey-benchmark reference, same server, same run, {Format.Count(settings.ValkeyBenchmarkRequests)} requests of the median sample entry with its 15 fields: `{Shorten(ValkeyBenchmarkTool.Describe(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, ValkeyBenchmarkClients, command))}` " +
             "and the same with -c 1 (one connection, as the provider has); the ratio is to the better of the two. valkey-benchmark is a C client with nothing to encode, pipelining 64 commands per connection.");
@@ -182,13 +196,15 @@ public static class IngestFigure
     /// (CLIENT PAUSE WRITE), then the rate is entries / time from CLIENT UNPAUSE until all are
     /// stored, with the producer idle: what the writer and the server do alone.
     /// </summary>
-    private static async Task<double> DrainAsync(string connectionString, IDatabase admin, LogWorkload workload, int entries)
+    /// <summary>The writer alone: entries per second, and the server's CPU µs per entry while it drained.</summary>
+    private static async Task<(double Rate, double ServerMicrosecondsPerEntry)> DrainAsync(string connectionString, IDatabase admin, ServerStats stats, LogWorkload workload, int entries)
     {
         using var host = ProviderHost.Start(connectionString, "drain", bufferCapacity: entries * 2);
         await host.WarmUpAsync();
         var loggers = LogWorkload.Shapes.Select(s => host.Factory.CreateLogger(s.Category)).ToArray();
         var provider = host.Provider;
         var target = provider.EntriesWritten + entries;
+        double cpuBefore;
         await admin.ExecuteAsync("CLIENT", "PAUSE", "120000", "WRITE");
         try
         {
@@ -201,6 +217,7 @@ public static class IngestFigure
         finally
         {
             await Task.Delay(200);
+            cpuBefore = await stats.CpuSecondsAsync();
             await admin.ExecuteAsync("CLIENT", "UNPAUSE");
         }
 
@@ -210,7 +227,8 @@ public static class IngestFigure
             throw new TimeoutException("The provider did not drain its buffer in 5 minutes.");
         }
 
-        return entries / (Measure.ElapsedMs(started) / 1000);
+        var rate = entries / (Measure.ElapsedMs(started) / 1000);
+        return (rate, (await stats.CpuSecondsAsync() - cpuBefore) * 1e6 / entries);
     }
 
     private sealed record OriginalResult(double EntriesPerSecond);
