@@ -18,6 +18,8 @@ namespace MonarchLogs.Cmdlets
 
         internal MonarchLogEntry Entry { get; }
 
+        private MonarchLogProperties? _properties;
+
         public string? Id => Entry.Id;
 
         /// <summary>Event time, UTC.</summary>
@@ -51,8 +53,11 @@ namespace MonarchLogs.Cmdlets
 
         public string Host => Entry.Host;
 
-        /// <summary>Structured properties as a JSON object; empty when there are none.</summary>
-        public string Properties => Entry.Properties;
+        /// <summary>
+        /// Structured properties (template arguments and scope values) as a dictionary:
+        /// <c>$entry.Properties.OrderId</c>; null when there are none. Its text is the stored JSON.
+        /// </summary>
+        public MonarchLogProperties? Properties => _properties ??= MonarchLogProperties.Parse(Entry.Properties);
 
         public override string ToString() => Entry.ToString();
     }

@@ -57,7 +57,7 @@ Describe 'Get-MonarchLog' {
             $entry.EventId | Should -Be $truth.EventId
             $entry.ExceptionType | Should -Be $truth.ExceptionType
             $entry.Exception | Should -Be $truth.Exception
-            $entry.Properties | Should -Be $truth.Properties
+            $entry.Properties.ToString() | Should -BeExactly $truth.Properties
             $entry.Host | Should -Be 'pester-host'
         }
 
@@ -407,7 +407,8 @@ Describe 'Get-MonarchLog' {
             $json | Should -Match '"Timestamp": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"'
             $back.Message | Should -Be 'Payment 4 declined'
             $back.Exception | Should -Match '^System\.TimeoutException: The courier did not answer \(4\)\.\n   at '
-            ($back.Properties | ConvertFrom-Json).Customer.Id | Should -Be 1004
+            # The properties nest as an object, not a JSON string inside the JSON.
+            $back.Properties.Customer.Id | Should -Be 1004
             $json | Should -Match '"Level": "Error",'
             $back.Level | Should -Be 'Error'
             (Get-MonarchLog @c -Level error -First 1 | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json).Level | Should -Be 'Error'

@@ -157,6 +157,9 @@ namespace MonarchLogs.Web.Tests
         [InlineData("api/stats?since=-30d&interval=1s", "InvalidInterval", "interval")]
         [InlineData("api/stream?backlog=-1", "InvalidBacklog", "backlog")]
         [InlineData("api/stream?level=loud", "InvalidLevel", "level")]
+        [InlineData("api/logs?hasException=maybe", "InvalidBoolean", "hasException")]
+        [InlineData("api/logs?prop.OrderId=%5B4", "InvalidWildcard", "prop.OrderId")]
+        [InlineData("api/logs?exceptionType=%5Bx", "InvalidWildcard", "exceptionType")]
         public async Task A_bad_parameter_is_400_problem_details_with_a_stable_error_id(string url, string errorId, string? parameter)
         {
             await using var viewer = await ViewerSession.StartAsync(_valkey);
@@ -169,6 +172,35 @@ namespace MonarchLogs.Web.Tests
             Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
             if (parameter is null) Assert.False(problem.RootElement.TryGetProperty("parameter", out _));
             else Assert.Equal(parameter, problem.RootElement.GetProperty("parameter").GetString());
+        }
+
+        [Fact]
+        public async Task Structure_filters_find_entries_by_property_trace_event_and_exception()
+        {
+            await using var viewer = await ViewerSession.StartAsync(_valkey);
+            var t = HourStart;
+            MonarchLogEntry With(string message, int minute, string properties, string traceId = "", int eventId = 0, string eventName = "", string exceptionType = "") => new MonarchLogEntry
+            {
+                Timestamp = t.AddMinutes(minute), Level = MonarchLogLevel.Error, Service = minute % 2 == 0 ? "orders" : "billing", Category = "C", Message = message,
+                Properties = properties, TraceId = traceId, EventId = eventId, EventName = eventName, ExceptionType = exceptionType,
+                Exception = exceptionType.Length == 0 ? "" : exceptionType + ": failed",
+            };
+            await viewer.AppendAsync(
+                With("a", 1, "{\"OrderId\":4711,\"TenantId\":\"t-42\"}", "7a447039f5cb2392e2319fc3670ef2a1", 1005, "OrderFailed", "System.TimeoutException"),
+                With("b", 2, "{\"OrderId\":\"4711\",\"TenantId\":\"t-43\"}", "7a447039f5cb2392e2319fc3670ef2a1", 1006, "OrderShipped"),
+                With("c", 3, "{\"OrderId\":4712,\"Customer\":{\"Id\":7}}", "0af7651916cd43dd8448eb211c80319c", 2001, "PaymentDeclined", "System.InvalidOperationException"),
+                With("d", 4, ""));
+
+            Assert.Equal(new[] { "b", "a" }, await MessagesAsync(viewer, "api/logs?prop.OrderId=4711"));
+            Assert.Equal(new[] { "b" }, await MessagesAsync(viewer, "api/logs?prop.orderid=4711&prop.TenantId=T-4%5B3-9%5D"));
+            Assert.Equal(new[] { "c" }, await MessagesAsync(viewer, "api/logs?prop.Customer.Id=7"));
+            Assert.Equal(new[] { "b", "a" }, await MessagesAsync(viewer, "api/logs?traceId=7A447039F5CB2392E2319FC3670EF2A1"));
+            Assert.Equal(new[] { "c", "a" }, await MessagesAsync(viewer, "api/logs?eventId=1005,Payment*"));
+            Assert.Equal(new[] { "c", "a" }, await MessagesAsync(viewer, "api/logs?hasException=true"));
+            Assert.Equal(new[] { "d", "b" }, await MessagesAsync(viewer, "api/logs?hasException=false"));
+            Assert.Equal(new[] { "a" }, await MessagesAsync(viewer, "api/logs?exceptionType=System.Timeout*"));
+            Assert.Equal(new[] { "c" }, await MessagesAsync(viewer, "api/logs?q=0af76519"));
+            using (var stats = await viewer.GetJsonAsync("api/stats?since=-1d&prop.OrderId=4711")) Assert.Equal(2, stats.RootElement.GetProperty("total").GetInt32());
         }
 
         [Fact]

@@ -379,12 +379,12 @@ function Write-MonarchTestEntry {
             message   = [string] $item.Message
             template  = & $field Template
             eventId   = if (& $field EventId) { & $field EventId } else { '0' }
-            eventName = ''
+            eventName = & $field EventName
             exType    = & $field ExceptionType
-            exMessage = ''
+            exMessage = & $field ExceptionMessage
             exStack   = & $field Exception
-            traceId   = ''
-            spanId    = ''
+            traceId   = & $field TraceId
+            spanId    = & $field SpanId
             host      = 'pester-host'
             props     = & $field Properties
         }

@@ -36,6 +36,13 @@ namespace MonarchLogs.Core.Query
         private readonly Wildcard[] _excludeCategories;
         private readonly Wildcard? _message;
         private readonly Regex? _pattern;
+        private readonly HashSet<string>? _traceIds;
+        private readonly HashSet<string>? _spanIds;
+        private readonly HashSet<int>? _eventIdNumbers;
+        private readonly Wildcard[] _eventNames;
+        private readonly Wildcard[] _exceptionTypes;
+        private readonly PropertyCondition[] _properties;
+        private readonly string[] _propertyNeedles;
 
         public LogFilter(LogQuery query)
         {
@@ -63,6 +70,18 @@ namespace MonarchLogs.Core.Query
             _excludeCategories = Compile(query.ExcludeCategories);
             _message = string.IsNullOrEmpty(query.Message) ? null : new Wildcard(query.Message!);
             _pattern = query.Pattern is null ? null : WithTimeout(query.Pattern);
+            _traceIds = IdSet(query.TraceIds);
+            _spanIds = IdSet(query.SpanIds);
+            var eventIds = (query.EventIds ?? Array.Empty<string>()).Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).ToArray();
+            var numbers = eventIds.Where(e => int.TryParse(e, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)).ToArray();
+            _eventIdNumbers = numbers.Length == 0 ? null : new HashSet<int>(numbers.Select(e => int.Parse(e, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)));
+            _eventNames = Compile(eventIds.Except(numbers).ToArray());
+            _exceptionTypes = Compile(query.ExceptionTypes);
+            _properties = query.Properties?.Where(p => p is not null).ToArray() ?? Array.Empty<PropertyCondition>();
+
+            // A property that is there is named in the JSON text: a cheap test before parsing it.
+            // Only for names whose JSON form is the name itself (no escapes), and not for paths.
+            _propertyNeedles = _properties.Select(p => p.Name.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_' || c == '-')) ? "\"" + p.Name + "\"" : string.Empty).ToArray();
         }
 
         public LogQuery Query => _query;
@@ -84,14 +103,54 @@ namespace MonarchLogs.Core.Query
             if (_excludeCategories.Any(c => c.IsMatch(entry.Category))) return false;
             if (_message is not null && !_message.IsMatch(entry.Message) && !(entry.Exception.Length > 0 && _message.IsMatch(entry.Exception))) return false;
             if (_pattern is { } pattern && !Search(pattern, entry.Message) && !(entry.Exception.Length > 0 && Search(pattern, entry.Exception))) return false;
+            if (_traceIds is not null && !_traceIds.Contains(entry.TraceId)) return false;
+            if (_spanIds is not null && !_spanIds.Contains(entry.SpanId)) return false;
+            if ((_eventIdNumbers is not null || _eventNames.Length > 0)
+                && !(_eventIdNumbers is not null && _eventIdNumbers.Contains(entry.EventId))
+                && !(entry.EventName.Length > 0 && _eventNames.Any(n => n.IsMatch(entry.EventName)))) return false;
+            if (_query.HasException is { } hasException && hasException != (entry.ExceptionType.Length > 0 || entry.Exception.Length > 0)) return false;
+            if (_exceptionTypes.Length > 0 && (entry.ExceptionType.Length == 0 || !_exceptionTypes.Any(t => t.IsMatch(entry.ExceptionType)))) return false;
+            if (_properties.Length > 0 && !MatchesProperties(entry.Properties)) return false;
             if (!string.IsNullOrEmpty(_query.Text))
             {
                 var text = _query.Text!;
                 if (!Contains(entry.Message, text) && !Contains(entry.Exception, text)
-                    && !Contains(entry.Category, text) && !Contains(entry.Properties, text)) return false;
+                    && !Contains(entry.Category, text) && !Contains(entry.Properties, text)
+                    && !Contains(entry.TraceId, text) && !Contains(entry.SpanId, text)) return false;
             }
 
             return true;
+        }
+
+        private bool MatchesProperties(string properties)
+        {
+            if (properties.Length == 0) return false;
+            for (var i = 0; i < _propertyNeedles.Length; i++)
+            {
+                if (_propertyNeedles[i].Length > 0 && properties.IndexOf(_propertyNeedles[i], StringComparison.OrdinalIgnoreCase) < 0) return false;
+            }
+
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(properties);
+                foreach (var condition in _properties)
+                {
+                    if (!condition.IsMatch(document.RootElement)) return false;
+                }
+
+                return true;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Properties that are not JSON (written by another tool) hold no named property.
+                return false;
+            }
+        }
+
+        private static HashSet<string>? IdSet(IReadOnlyList<string>? ids)
+        {
+            var set = ids?.Where(id => !string.IsNullOrWhiteSpace(id)).Select(id => id.Trim()).ToArray();
+            return set is { Length: > 0 } ? new HashSet<string>(set, StringComparer.OrdinalIgnoreCase) : null;
         }
 
         /// <summary>The caller's expression with its options and, unless it has a time limit of its own, <see cref="PatternMatchTimeout"/>.</summary>

@@ -42,7 +42,25 @@ namespace MonarchLogs.Core.Query
         /// </summary>
         public Regex? Pattern { get; init; }
 
-        /// <summary>Case-insensitive text searched in message, exception, category and properties.</summary>
+        /// <summary>Trace ids (W3C, 32 hex digits), case-insensitive; an entry of any of them.</summary>
+        public IReadOnlyList<string>? TraceIds { get; init; }
+
+        /// <summary>Span ids (16 hex digits), case-insensitive.</summary>
+        public IReadOnlyList<string>? SpanIds { get; init; }
+
+        /// <summary>Event ids: a number matches the id, anything else is a wildcard on the event name.</summary>
+        public IReadOnlyList<string>? EventIds { get; init; }
+
+        /// <summary>True: only entries with an exception; false: only entries without one.</summary>
+        public bool? HasException { get; init; }
+
+        /// <summary>Wildcards on the exception's type name (<c>System.Timeout*</c>).</summary>
+        public IReadOnlyList<string>? ExceptionTypes { get; init; }
+
+        /// <summary>Conditions on the structured properties; all must hold (see <see cref="PropertyCondition"/>).</summary>
+        public IReadOnlyList<PropertyCondition>? Properties { get; init; }
+
+        /// <summary>Case-insensitive text searched in message, exception, category, properties, trace and span id.</summary>
         public string? Text { get; init; }
 
         /// <summary>Only entries after this cursor (an entry Id), in store order.</summary>

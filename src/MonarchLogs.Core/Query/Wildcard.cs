@@ -20,7 +20,7 @@ namespace MonarchLogs.Core.Query
     {
         public const string InvalidErrorId = "InvalidWildcard";
 
-        private const char Escape = '`';
+        private const char EscapeCharacter = '`';
 
         private readonly Element[] _elements;
         private readonly string? _literal;
@@ -34,6 +34,20 @@ namespace MonarchLogs.Core.Query
         }
 
         public string Pattern { get; }
+
+        /// <summary>A pattern that matches exactly <paramref name="literal"/>: a backtick before each wildcard character.</summary>
+        public static string Escape(string literal)
+        {
+            if (literal is null) throw new ArgumentNullException(nameof(literal));
+            var escaped = new System.Text.StringBuilder(literal.Length + 4);
+            foreach (var c in literal)
+            {
+                if (c == '*' || c == '?' || c == '[' || c == ']' || c == EscapeCharacter) escaped.Append(EscapeCharacter);
+                escaped.Append(c);
+            }
+
+            return escaped.ToString();
+        }
 
         public bool IsMatch(string value)
         {
@@ -91,10 +105,10 @@ namespace MonarchLogs.Core.Query
                     case '[':
                         i = ParseSet(pattern, i, elements);
                         break;
-                    case Escape:
+                    case EscapeCharacter:
                         // A trailing backtick is itself; the pattern "`" alone is empty, as in PowerShell.
                         if (i + 1 < pattern.Length) elements.Add(Element.Literal(pattern[++i]));
-                        else if (pattern.Length > 1) elements.Add(Element.Literal(Escape));
+                        else if (pattern.Length > 1) elements.Add(Element.Literal(EscapeCharacter));
                         break;
                     default:
                         elements.Add(Element.Literal(c));
@@ -119,7 +133,7 @@ namespace MonarchLogs.Core.Query
             {
                 var c = pattern[i];
                 if (c == ']' && i > open + 1) break;
-                if (c == Escape && i + 1 < pattern.Length)
+                if (c == EscapeCharacter && i + 1 < pattern.Length)
                 {
                     members.Add(pattern[++i]);
                     isRangeDash.Add(false);

@@ -34,6 +34,19 @@ namespace MonarchLogs.Web.Api
 
         public string? Text { get; private init; }
 
+        public IReadOnlyList<string>? TraceIds { get; private init; }
+
+        public IReadOnlyList<string>? SpanIds { get; private init; }
+
+        public IReadOnlyList<string>? EventIds { get; private init; }
+
+        public bool? HasException { get; private init; }
+
+        public IReadOnlyList<string>? ExceptionTypes { get; private init; }
+
+        /// <summary>From <c>prop.&lt;name&gt;=&lt;wildcard&gt;</c>; a number or boolean matches its written form.</summary>
+        public IReadOnlyList<PropertyCondition>? Properties { get; private init; }
+
         public bool OldestFirst { get; private init; }
 
         /// <summary>The paging cursor: continue after this entry, in the order of the result.</summary>
@@ -50,6 +63,12 @@ namespace MonarchLogs.Web.Api
                 Services = WildcardsOf(query, "service"),
                 Categories = WildcardsOf(query, "category"),
                 Text = NonEmpty(Single(query, "q")),
+                TraceIds = ListOf(query, "traceId"),
+                SpanIds = ListOf(query, "spanId"),
+                EventIds = WildcardsOf(query, "eventId"),
+                HasException = ParseBoolean(query, "hasException"),
+                ExceptionTypes = WildcardsOf(query, "exceptionType"),
+                Properties = ParseProperties(query),
                 OldestFirst = ParseOrder(query),
                 After = NonEmpty(Single(query, "after")),
             };
@@ -85,6 +104,12 @@ namespace MonarchLogs.Web.Api
                 Services = Services,
                 Categories = Categories,
                 Text = Text,
+                TraceIds = TraceIds,
+                SpanIds = SpanIds,
+                EventIds = EventIds,
+                HasException = HasException,
+                ExceptionTypes = ExceptionTypes,
+                Properties = Properties,
                 OldestFirst = ascending,
                 After = ascending ? cursor : null,
                 Before = ascending ? null : cursor,
@@ -145,6 +170,37 @@ namespace MonarchLogs.Web.Api
                 .Distinct(StringComparer.Ordinal)
                 .ToList();
             return values.Count == 0 ? null : values;
+        }
+
+        /// <summary>The property filters: every <c>prop.&lt;name&gt;</c> parameter, each given once.</summary>
+        private static IReadOnlyList<PropertyCondition>? ParseProperties(IQueryCollection query)
+        {
+            const string Prefix = "prop.";
+            var conditions = new List<PropertyCondition>();
+            foreach (var key in query.Keys)
+            {
+                if (!key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) continue;
+                var value = Single(query, key);
+                if (string.IsNullOrEmpty(value)) continue;
+                try
+                {
+                    conditions.Add(PropertyCondition.Text(key.Substring(Prefix.Length), value!));
+                }
+                catch (MonarchLogsException ex)
+                {
+                    throw new BadParameterException(key, ex.ErrorId, $"{Shorten(key)}: {ex.Message}", ex);
+                }
+            }
+
+            return conditions.Count == 0 ? null : conditions;
+        }
+
+        private static bool? ParseBoolean(IQueryCollection query, string name)
+        {
+            var text = NonEmpty(Single(query, name));
+            if (text is null) return null;
+            if (bool.TryParse(text, out var value)) return value;
+            throw new BadParameterException(name, "InvalidBoolean", $"{name} '{Shorten(text)}' is not true or false.");
         }
 
         private static DateTime? ParseTime(IQueryCollection query, string name, DateTime nowUtc)
