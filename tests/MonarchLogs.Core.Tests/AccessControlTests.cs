@@ -34,6 +34,9 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(new[] { "acl" }, await reader.GetServicesAsync());
             var status = await reader.GetStatusAsync(TimeSpan.FromDays(36500));
             Assert.Equal(2, status.TotalEntries);
+            var counts = await reader.CountAsync(new LogQuery(), interval: null);
+            Assert.Equal(2, counts.Partitions.Sum(p => p.Total));
+            Assert.DoesNotContain(counts.Partitions, p => p.CountedByReading);
             Assert.NotNull(status.StoreMemoryBytes);
             using (var tail = await reader.OpenTailAsync(new LogQuery()))
             {
@@ -68,6 +71,8 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(1, (await maintainer.PreviewExpiredAsync(partition, BaseTime.AddDays(1))).ExpiredEntries);
             Assert.Equal(1, (await maintainer.RemoveExpiredAsync(partition, BaseTime.AddDays(1))).RemovedEntries);
             Assert.Equal(new[] { "newer" }, (await maintainer.ToListAsync(new LogQuery())).Select(e => e.Message));
+            var counts = Assert.Single((await maintainer.CountAsync(new LogQuery(), interval: null)).Partitions);
+            Assert.Equal((1, false), (counts.Total, counts.CountedByReading));
 
             var db = connection.GetDatabase();
             var stream = partition.StreamKey;

@@ -22,6 +22,7 @@ namespace MonarchLogs.Core.Append
         private readonly AppendPlanner _planner;
         private readonly HashSet<string> _confirmed = new HashSet<string>(StringComparer.Ordinal);
         private int _formatChecked;
+        private volatile bool _keepsCounts = true;
         private Task _lastSend = Task.CompletedTask;
 
         public StoreAppender(IConnectionMultiplexer connection, StorageFormat format)
@@ -144,7 +145,8 @@ namespace MonarchLogs.Core.Append
                 // Plain EVAL (NoScriptCache), never EVALSHA: a NOSCRIPT retry would be sent after
                 // later commands and could store a partition's entries out of order. Valkey keeps
                 // the compiled script by its digest, so the text costs bytes on the wire only.
-                appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, new RedisKey[] { run.Partition.StreamKey },
+                var keys = _keepsCounts ? new RedisKey[] { run.Partition.StreamKey, run.Partition.CountsKey } : new RedisKey[] { run.Partition.StreamKey };
+                appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, keys,
                     StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, LocalHost), CommandFlags.NoScriptCache);
             }
 
@@ -239,7 +241,30 @@ namespace MonarchLogs.Core.Append
             }
 
             _format.CheckVersion(version.IsNull ? null : version.ToString());
+            _keepsCounts = await MayWriteCountsAsync(db, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _formatChecked, 1);
+        }
+
+        /// <summary>
+        /// Whether this connection's user may write the counts hashes. A user of an older role
+        /// (docs/operations.md) may write the streams only: it then appends without counting, and
+        /// the statistics count those partitions by reading them, so nothing is stored less and no
+        /// figure is wrong. Asked with a script that declares a counts key (Valkey checks a script's
+        /// keys against the ACL before it runs) and asks the ACL about HINCRBY without running it.
+        /// </summary>
+        private async Task<bool> MayWriteCountsAsync(IDatabase db, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var probe = _format.CountsKeyOf(_format.Prefix + ":stream:probe:information");
+                var allowed = await db.ScriptEvaluateAsync("return redis.acl_check_cmd('hincrby', KEYS[1], 'probe', '1') and 1 or 0", new RedisKey[] { probe }, flags: CommandFlags.NoScriptCache)
+                    .WithCancellation(cancellationToken).ConfigureAwait(false);
+                return (long)allowed == 1;
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+                return false;
+            }
         }
     }
 }

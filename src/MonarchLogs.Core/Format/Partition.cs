@@ -3,11 +3,12 @@ namespace MonarchLogs.Core.Format
     /// <summary>One stream of the store: the entries of one service at one level.</summary>
     public sealed class Partition
     {
-        internal Partition(string service, MonarchLogLevel level, string streamKey)
+        internal Partition(string service, MonarchLogLevel level, string streamKey, string countsKey)
         {
             Service = service;
             Level = level;
             StreamKey = streamKey;
+            CountsKey = countsKey;
         }
 
         public string Service { get; }
@@ -16,6 +17,12 @@ namespace MonarchLogs.Core.Format
 
         /// <summary>The Valkey key of the stream, for diagnostics; code builds keys through <see cref="StorageFormat"/>.</summary>
         public string StreamKey { get; }
+
+        /// <summary>
+        /// The hash of the partition's entry counts per minute (field: Unix minutes of the entry's
+        /// ID, value: entries); on the stream's cluster slot, so the append script updates both.
+        /// </summary>
+        public string CountsKey { get; }
 
         internal string OrderKey => LogEntryId.PartitionOrderKey(Service, Level);
 

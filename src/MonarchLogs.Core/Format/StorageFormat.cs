@@ -79,8 +79,33 @@ namespace MonarchLogs.Core.Format
             // The writer asks for every entry; a store has few partitions, so they are made once.
             if (_partitions.TryGetValue((service, level), out var known)) return known;
             ValidateServiceName(service);
-            var partition = new Partition(service, level, Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level));
+            var streamKey = Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level);
+            var partition = new Partition(service, level, streamKey, CountsKeyOf(streamKey));
             return _partitions.Count < MaxCachedPartitions ? _partitions.GetOrAdd((service, level), partition) : partition;
+        }
+
+        /// <summary>The length of a counting bucket: entries are counted per minute of their ID.</summary>
+        public const long CountsBucketMilliseconds = 60_000;
+
+        /// <summary>
+        /// <c>&lt;prefix&gt;:counts:{&lt;stream key&gt;}</c>: the braces make Valkey Cluster hash the
+        /// counts key by the stream key, so both are on one slot. A stream key that has braces of
+        /// its own is hashed by what is inside them; the counts key then carries that, then the
+        /// stream key, so it stays on the same slot and one per partition.
+        /// </summary>
+        internal string CountsKeyOf(string streamKey)
+        {
+            var tag = HashTagOf(streamKey);
+            return tag is null ? Prefix + ":counts:{" + streamKey + "}" : Prefix + ":counts:{" + tag + "}:" + streamKey;
+        }
+
+        /// <summary>What Valkey Cluster hashes a key by: the text inside its first "{...}" when not empty, else null (the whole key).</summary>
+        internal static string? HashTagOf(string key)
+        {
+            var open = key.IndexOf('{');
+            if (open < 0) return null;
+            var close = key.IndexOf('}', open + 1);
+            return close <= open + 1 ? null : key.Substring(open + 1, close - open - 1);
         }
 
         /// <summary>Refuses a store whose format key holds another version.</summary>
@@ -173,13 +198,14 @@ namespace MonarchLogs.Core.Format
         }
 
         /// <summary>
-        /// The server-side append of one partition's run of entries (EVAL with the stream key as
-        /// its one key, so it runs on the node that owns the stream). Each entry is added with its
+        /// The server-side append of one partition's run of entries (EVAL with the stream key and
+        /// its counts key, one slot, so it runs on the node that owns the stream). Each entry is added with its
         /// ID time (<c>&lt;ms&gt;-*</c>), raised to the ID the script added last, so a run is stored
         /// in the order given; an entry older than the stream's top (another writer went ahead)
         /// goes in with <c>*</c>, right after the top, keeping its true time in <c>ts</c>. It stops
         /// at the first other error and answers <c>[stored, error]</c>: the count stored from the
-        /// start of the run and the error text, empty when all were stored.
+        /// start of the run and the error text, empty when all were stored. The entries it stored
+        /// are counted in the counts hash per minute of their ID, in the same atomic step.
         /// </summary>
         public static readonly string AppendScript = BuildAppendScript();
 
@@ -221,8 +247,13 @@ namespace MonarchLogs.Core.Format
                 + "local h = host ~= '' and host or nil\n"
                 + "local stride = h and " + AppendArgumentsPerEntry + " or " + (AppendArgumentsPerEntry + 1) + "\n"
                 + "local floor, floorText = nil, nil\n"
+                + "local counts = {}\n"
                 + "local function add(id, b) return redis.pcall('XADD', key, id" + fields + ") end\n"
                 + "local function refused(r) return type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) end\n"
+                + "local function counted(result)\n"
+                + "  if KEYS[2] then for m, c in pairs(counts) do redis.call('HINCRBY', KEYS[2], m, c) end end\n"
+                + "  return result\n"
+                + "end\n"
                 + "for i = 0, n - 1 do\n"
                 + "  local b = " + (AppendHeaderArguments + 1) + " + i * stride\n"
                 + "  local ms = ARGV[b]\n"
@@ -236,9 +267,11 @@ namespace MonarchLogs.Core.Format
                 + "      floor = tonumber(floorText)\n"
                 + "    end\n"
                 + "  end\n"
-                + "  if type(r) == 'table' then return {i, r.err or 'ERR'} end\n"
+                + "  if type(r) == 'table' then return counted({i, r.err or 'ERR'}) end\n"
+                + "  local m = math.floor(tonumber(string.match(r, '^(%d+)')) / " + CountsBucketMilliseconds + ")\n"
+                + "  counts[m] = (counts[m] or 0) + 1\n"
                 + "end\n"
-                + "return {n, ''}\n";
+                + "return counted({n, ''})\n";
         }
 
         /// <summary>

@@ -86,6 +86,15 @@ namespace MonarchLogs.Core.Query
 
         public LogQuery Query => _query;
 
+        /// <summary>
+        /// Whether an entry's content decides (category, text, structure filters), beyond its
+        /// partition (level, service) and time: then entries must be read to be counted.
+        /// </summary>
+        public bool ReadsContent =>
+            _categories.Length > 0 || _excludeCategories.Length > 0 || _message is not null || _pattern is not null || !string.IsNullOrEmpty(_query.Text)
+            || _traceIds is not null || _spanIds is not null || _eventIdNumbers is not null || _eventNames.Length > 0
+            || _query.HasException is not null || _exceptionTypes.Length > 0 || _properties.Length > 0;
+
         public LogEntryId? After { get; }
 
         public LogEntryId? Before { get; }

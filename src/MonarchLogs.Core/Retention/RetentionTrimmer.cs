@@ -104,6 +104,7 @@ namespace MonarchLogs.Core.Retention
             var exact = await db.ExecuteAsync("XTRIM", key, "MINID", minId).WithCancellation(cancellationToken).ConfigureAwait(false);
             commands++;
             removed += (long)exact;
+            await Statistics.CountsTrimmer.RemoveBeforeAsync(db, partition, StreamId.ToUnixMilliseconds(cutoffUtc), cancellationToken).ConfigureAwait(false);
             var after = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
             return new RetentionResult
             {

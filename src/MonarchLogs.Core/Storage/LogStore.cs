@@ -148,6 +148,25 @@ namespace MonarchLogs.Core.Storage
         public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
             StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError, cancellationToken);
 
+        /// <summary>
+        /// Counts the entries of the partitions and time range of <paramref name="query"/> per
+        /// partition and per <paramref name="interval"/> (one bucket when null), from the counts the
+        /// writers keep, without reading the entries (see <see cref="Statistics.LogCounter"/>).
+        /// Filters on an entry's content cannot be counted this way and are refused
+        /// (<c>InvalidStatisticsFilter</c>): query and count those entries instead.
+        /// </summary>
+        public Task<Statistics.LogCounts> CountAsync(LogQuery query, TimeSpan? interval, Action<PartitionError>? partitionError = null, CancellationToken cancellationToken = default)
+        {
+            var filter = new LogFilter(query);
+            if (filter.ReadsContent || filter.After is not null || filter.Before is not null)
+            {
+                throw new MonarchLogsException("InvalidStatisticsFilter", MonarchErrorKind.InvalidArgument,
+                    "Counts are kept per partition (service and level) and minute: count by time, level and service only, or read the entries with a query to count by their content.");
+            }
+
+            return Statistics.LogCounter.CountAsync(Reader, filter, interval, partitionError, cancellationToken);
+        }
+
         internal Task EnsureFormatAsync(CancellationToken cancellationToken) => Reader.EnsureReadableAsync(cancellationToken);
     }
 }

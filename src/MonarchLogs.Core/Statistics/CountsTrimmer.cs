@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Format;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Statistics
+{
+    /// <summary>
+    /// Keeps a partition's counts in step with its stream after entries older than a cutoff were
+    /// removed: the minutes before the cutoff go, and the minute the cutoff falls into is counted
+    /// again from the entries left in it. A user without the right to change the counts (an older
+    /// maintainer role) leaves them as they are: the statistics then see that they no longer add
+    /// up to the stream's length and count that partition by reading it.
+    /// </summary>
+    internal static class CountsTrimmer
+    {
+        private const int PageSize = 1000;
+
+        public static async Task RemoveBeforeAsync(IDatabase db, Partition partition, long cutoffMilliseconds, CancellationToken cancellationToken)
+        {
+            var key = (RedisKey)partition.CountsKey;
+            var cutoffMinute = cutoffMilliseconds / StorageFormat.CountsBucketMilliseconds;
+            try
+            {
+                var expired = new List<RedisValue>();
+                await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minute) && minute < cutoffMinute) expired.Add(entry.Name);
+                }
+
+                for (var i = 0; i < expired.Count; i += PageSize)
+                {
+                    var chunk = expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray();
+                    await db.HashDeleteAsync(key, chunk).WithCancellation(cancellationToken).ConfigureAwait(false);
+                }
+
+                var minuteStart = cutoffMinute * StorageFormat.CountsBucketMilliseconds;
+                if (minuteStart == cutoffMilliseconds) return;
+                var left = await CountIdsAsync(db, partition, cutoffMilliseconds, minuteStart + StorageFormat.CountsBucketMilliseconds, cancellationToken).ConfigureAwait(false);
+                var field = (RedisValue)cutoffMinute.ToString(CultureInfo.InvariantCulture);
+                if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
+                else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+            }
+        }
+
+        private static async Task<long> CountIdsAsync(IDatabase db, Partition partition, long from, long to, CancellationToken cancellationToken)
+        {
+            long count = 0;
+            RedisValue low = from.ToString(CultureInfo.InvariantCulture);
+            var high = (RedisValue)("(" + to.ToString(CultureInfo.InvariantCulture));
+            while (true)
+            {
+                var page = await db.StreamRangeAsync(partition.StreamKey, low, high, PageSize).WithCancellation(cancellationToken).ConfigureAwait(false);
+                count += page.Length;
+                if (page.Length < PageSize) return count;
+                low = "(" + page[page.Length - 1].Id;
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Query;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Statistics
+{
+    /// <summary>The entry counts of one partition per time bucket.</summary>
+    public sealed class PartitionCounts
+    {
+        internal PartitionCounts(Partition partition, long[] buckets, bool countedByReading)
+        {
+            Partition = partition;
+            Buckets = buckets;
+            CountedByReading = countedByReading;
+        }
+
+        public Partition Partition { get; }
+
+        /// <summary>Entries per bucket, in the order of <see cref="LogCounts.BucketStart"/>.</summary>
+        public IReadOnlyList<long> Buckets { get; }
+
+        public long Total => Buckets.Sum();
+
+        /// <summary>
+        /// True when the partition's counts do not cover every entry of its stream (entries written
+        /// by another tool or by a writer without the right to count, entries removed by hand), or
+        /// the interval is not whole minutes: its entries were then counted by reading their IDs.
+        /// </summary>
+        public bool CountedByReading { get; }
+    }
+
+    /// <summary>Entry counts per partition and time bucket over [Since, Until).</summary>
+    public sealed class LogCounts
+    {
+        internal LogCounts(DateTime since, DateTime until, TimeSpan? interval, DateTime origin, int bucketCount, IReadOnlyList<PartitionCounts> partitions)
+        {
+            Since = since;
+            Until = until;
+            Interval = interval;
+            Origin = origin;
+            BucketCount = bucketCount;
+            Partitions = partitions;
+        }
+
+        public DateTime Since { get; }
+
+        public DateTime Until { get; }
+
+        /// <summary>The bucket length; null for one bucket over the whole range.</summary>
+        public TimeSpan? Interval { get; }
+
+        /// <summary>The start of the first bucket: Since, or Since rounded down to a whole interval (UTC).</summary>
+        public DateTime Origin { get; }
+
+        public int BucketCount { get; }
+
+        public IReadOnlyList<PartitionCounts> Partitions { get; }
+
+        /// <summary>The start of bucket <paramref name="index"/> (the first one is Since when that is later).</summary>
+        public DateTime BucketStart(int index) =>
+            Interval is { } interval ? Max(Since, Origin + TimeSpan.FromTicks(interval.Ticks * index)) : Since;
+
+        /// <summary>The end of bucket <paramref name="index"/>, exclusive (the last one is Until when that is earlier).</summary>
+        public DateTime BucketEnd(int index) =>
+            Interval is { } interval ? Min(Until, Origin + TimeSpan.FromTicks(interval.Ticks * (index + 1))) : Until;
+
+        private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+
+        private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+    }
+
+    /// <summary>
+    /// Counts entries per partition and time bucket without reading them: the append script keeps
+    /// a count per minute of every entry's ID in the partition's counts hash, in the same atomic
+    /// step as the entry (docs/storage-format.md, "Counts"). A partition whose counts do not add up
+    /// to its stream's length (read together in one MULTI) is counted by reading its entries'
+    /// IDs instead, and so are the partial minutes at the edges of the range: the answer is exact
+    /// either way, and says which partitions were read.
+    /// </summary>
+    internal static class LogCounter
+    {
+        public const string InvalidIntervalErrorId = "InvalidInterval";
+        public const int MaxBuckets = 100_000;
+        private const int ReadPageSize = 5000;
+
+        public static async Task<LogCounts> CountAsync(StoreReader reader, LogFilter filter, TimeSpan? interval, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        {
+            if (interval is { } step && step < TimeSpan.FromMilliseconds(1))
+            {
+                throw new MonarchLogsException(InvalidIntervalErrorId, MonarchErrorKind.InvalidArgument, "The interval must be at least 1 millisecond.");
+            }
+
+            var partitions = (await reader.GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
+            var db = reader.Database;
+
+            // Counts and length of each partition, read together so that they agree.
+            var snapshots = await Task.WhenAll(partitions.Select(p => SnapshotAsync(db, p, partitionError, cancellationToken))).ConfigureAwait(false);
+            var readable = snapshots.Where(s => s is not null).Select(s => s!).ToList();
+
+            var since = filter.Query.Since?.ToUniversalTime() ?? Oldest(readable) ?? DateTime.UtcNow;
+            var until = filter.Query.Until?.ToUniversalTime() ?? Max(since.AddMilliseconds(1), Newest(readable) ?? since);
+            var origin = interval is { } length ? new DateTime(since.Ticks - since.Ticks % length.Ticks, DateTimeKind.Utc) : since;
+            var bucketCount = interval is { } size ? (int)Math.Min(int.MaxValue, Math.Max(1, (until - origin).Ticks / size.Ticks + ((until - origin).Ticks % size.Ticks == 0 ? 0 : 1))) : 1;
+            if (bucketCount > MaxBuckets)
+            {
+                throw new MonarchLogsException(InvalidIntervalErrorId, MonarchErrorKind.InvalidArgument,
+                    $"An interval of {interval} makes {bucketCount.ToString("N0", CultureInfo.InvariantCulture)} buckets from {since:u} to {until:u}; at most {MaxBuckets.ToString("N0", CultureInfo.InvariantCulture)} are counted. Choose a longer interval or a shorter range.");
+            }
+
+            var range = new Range(StreamId.ToUnixMilliseconds(since), StreamId.ToUnixMilliseconds(until), StreamId.ToUnixMilliseconds(origin),
+                interval is { } ms ? (long)ms.TotalMilliseconds : 0, bucketCount);
+            var wholeMinutes = interval is null || (long)interval.Value.TotalMilliseconds % StorageFormat.CountsBucketMilliseconds == 0 && interval.Value.Ticks % TimeSpan.TicksPerMillisecond == 0;
+            var counted = await Task.WhenAll(readable.Select(s => CountPartitionAsync(db, s, range, wholeMinutes, partitionError, cancellationToken))).ConfigureAwait(false);
+            return new LogCounts(since, until, interval, origin, bucketCount, counted.Where(c => c is not null).Select(c => c!).ToList());
+        }
+
+        private sealed class Snapshot
+        {
+            public Snapshot(Partition partition, long length, HashEntry[] counts, DateTime? oldest, DateTime? newest)
+            {
+                Partition = partition;
+                Length = length;
+                Counts = counts;
+                Oldest = oldest;
+                Newest = newest;
+            }
+
+            public Partition Partition { get; }
+
+            public long Length { get; }
+
+            public HashEntry[] Counts { get; }
+
+            public DateTime? Oldest { get; }
+
+            public DateTime? Newest { get; }
+        }
+
+        private readonly struct Range
+        {
+            public Range(long since, long until, long origin, long interval, int buckets)
+            {
+                Since = since;
+                Until = until;
+                Origin = origin;
+                Interval = interval;
+                Buckets = buckets;
+            }
+
+            public long Since { get; }
+
+            public long Until { get; }
+
+            public long Origin { get; }
+
+            /// <summary>Milliseconds; 0 for one bucket.</summary>
+            public long Interval { get; }
+
+            public int Buckets { get; }
+
+            public int BucketOf(long milliseconds) =>
+                Interval == 0 ? 0 : (int)Math.Min(Buckets - 1, Math.Max(0, (milliseconds - Origin) / Interval));
+        }
+
+        private static async Task<Snapshot?> SnapshotAsync(IDatabase db, Partition partition, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var transaction = db.CreateTransaction();
+                var length = transaction.StreamLengthAsync(partition.StreamKey);
+                var counts = transaction.HashGetAllAsync(partition.CountsKey);
+                var first = transaction.StreamRangeAsync(partition.StreamKey, "-", "+", 1);
+                var last = transaction.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending);
+                await transaction.ExecuteAsync().WithCancellation(cancellationToken).ConfigureAwait(false);
+                return new Snapshot(partition, await length.ConfigureAwait(false), await counts.ConfigureAwait(false),
+                    TimeOf(await first.ConfigureAwait(false)), TimeOf(await last.ConfigureAwait(false)));
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) && PartitionError.FromReadFailure(partition, ex) is { } error)
+            {
+                partitionError?.Invoke(error);
+                return null;
+            }
+        }
+
+        private static DateTime? TimeOf(StreamEntry[] entries) =>
+            entries.Length == 1 && StreamId.TryParse(entries[0].Id, out var id) ? StreamId.ToUtcTime(id.Milliseconds) : null;
+
+        private static async Task<PartitionCounts?> CountPartitionAsync(IDatabase db, Snapshot snapshot, Range range, bool wholeMinutes, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        {
+            var buckets = new long[range.Buckets];
+            var sum = 0L;
+            foreach (var field in snapshot.Counts) sum += (long)field.Value;
+            var byReading = !wholeMinutes || sum != snapshot.Length;
+            try
+            {
+                if (byReading)
+                {
+                    await ReadIdsAsync(db, snapshot.Partition, range.Since, range.Until, range, buckets, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    foreach (var field in snapshot.Counts)
+                    {
+                        if (!long.TryParse((string?)field.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minute)) continue;
+                        var start = minute * StorageFormat.CountsBucketMilliseconds;
+                        var end = start + StorageFormat.CountsBucketMilliseconds;
+                        if (end <= range.Since || start >= range.Until) continue;
+                        if (start >= range.Since && end <= range.Until) buckets[range.BucketOf(start)] += (long)field.Value;
+                        else await ReadIdsAsync(db, snapshot.Partition, Math.Max(start, range.Since), Math.Min(end, range.Until), range, buckets, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) && PartitionError.FromReadFailure(snapshot.Partition, ex) is { } error)
+            {
+                partitionError?.Invoke(error);
+                return null;
+            }
+
+            return new PartitionCounts(snapshot.Partition, buckets, byReading);
+        }
+
+        /// <summary>Counts the entries of [from, to) (ID milliseconds) by reading their IDs, page by page.</summary>
+        private static async Task ReadIdsAsync(IDatabase db, Partition partition, long from, long to, Range range, long[] buckets, CancellationToken cancellationToken)
+        {
+            if (from >= to) return;
+            RedisValue low = from.ToString(CultureInfo.InvariantCulture);
+            RedisValue high = "(" + to.ToString(CultureInfo.InvariantCulture);
+            while (true)
+            {
+                var page = await db.StreamRangeAsync(partition.StreamKey, low, high, ReadPageSize).WithCancellation(cancellationToken).ConfigureAwait(false);
+                StreamId last = default;
+                foreach (var entry in page)
+                {
+                    if (!StreamId.TryParse(entry.Id, out last)) continue;
+                    buckets[range.BucketOf(last.Milliseconds)]++;
+                }
+
+                if (page.Length < ReadPageSize) return;
+                low = "(" + last;
+            }
+        }
+
+        private static DateTime? Oldest(IEnumerable<Snapshot> snapshots) =>
+            snapshots.Where(s => s.Oldest is not null).Select(s => s.Oldest!.Value).DefaultIfEmpty().Min() is var t && t != default ? t : null;
+
+        private static DateTime? Newest(IEnumerable<Snapshot> snapshots) =>
+            snapshots.Where(s => s.Newest is not null).Select(s => s.Newest!.Value.AddMilliseconds(1)).DefaultIfEmpty().Max() is var t && t != default ? t : null;
+
+        private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+    }
+}
