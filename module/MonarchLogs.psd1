@@ -18,6 +18,7 @@
         'Get-MonarchLog'
         'Get-MonarchLogService'
         'Get-MonarchLogStoreStatus'
+        'Measure-MonarchLog'
         'Remove-ExpiredMonarchLog'
         'Start-MonarchLogViewer'
         'Stop-MonarchLogViewer'

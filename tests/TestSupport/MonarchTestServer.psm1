@@ -361,7 +361,10 @@ function Write-MonarchTestEntry {
         [Parameter(Mandatory)] $Server,
         [Parameter(Mandatory)] [object[]] $Entry,
         [string] $Prefix = $script:DefaultPrefix,
-        [switch] $NoNotify
+        [switch] $NoNotify,
+        # Also count each entry in its partition's counts hash, as docs/storage-format.md says a
+        # program that writes by hand may (the append script does it itself).
+        [switch] $Counted
     )
     $commands = [System.Collections.Generic.List[object]]::new()
     $commands.Add((New-Command "${Prefix}:format" @('SET', "${Prefix}:format", '1', 'NX')))
@@ -393,6 +396,10 @@ function Write-MonarchTestEntry {
         $xadd.AddRange([string[]] @('XADD', $stream, "$(Get-UnixMilliseconds $time)-*"))
         foreach ($field in $script:FieldOrder) { $xadd.Add($field); $xadd.Add($values[$field]) }
         $commands.Add((New-Command $stream $xadd.ToArray()))
+        if ($Counted) {
+            $minute = [Math]::Floor((Get-UnixMilliseconds $time) / 60000)
+            $commands.Add((New-Command $stream @('HINCRBY', "${Prefix}:counts:{$stream}", "$minute", '1')))
+        }
     }
     # The notification names the batch's stream keys, as the writers' does: a tail learns from it
     # that a partition it does not know yet was written.

@@ -9,37 +9,12 @@ using MonarchLogs.Core.Query;
 namespace MonarchLogs.Cmdlets.Infrastructure
 {
     /// <summary>
-    /// The entry filters that Get-MonarchLog and Watch-MonarchLog share. Every filter combines
-    /// with every other (AND); several values of one filter combine with OR.
+    /// The entry filters that Get-MonarchLog and Watch-MonarchLog share: the partition filters,
+    /// and those on an entry's content. Every filter combines with every other (AND); several
+    /// values of one filter combine with OR.
     /// </summary>
-    public abstract class MonarchFilterCommandBase : MonarchCommandBase
+    public abstract class MonarchFilterCommandBase : MonarchPartitionFilterCommandBase
     {
-        /// <summary>Exactly these levels.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        [ValidateLogLevel]
-        [ArgumentCompleter(typeof(LogLevelCompleter))]
-        public string[] Level { get; set; } = null!;
-
-        /// <summary>This level and above.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        [ValidateLogLevel]
-        [ArgumentCompleter(typeof(LogLevelCompleter))]
-        public string MinimumLevel { get; set; } = null!;
-
-        [Parameter]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(ServiceCompleter))]
-        public string[] Service { get; set; } = null!;
-
-        [Parameter]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(ServiceCompleter))]
-        public string[] ExcludeService { get; set; } = null!;
-
         [Parameter]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
@@ -120,8 +95,8 @@ namespace MonarchLogs.Cmdlets.Infrastructure
                 Before = before,
                 OldestFirst = oldestFirst,
                 Limit = limit,
-                Levels = Level?.Select(LogLevels.Parse).ToArray(),
-                MinimumLevel = MinimumLevel is null ? null : LogLevels.Parse(MinimumLevel),
+                Levels = Levels,
+                MinimumLevel = Minimum,
                 Services = Service,
                 ExcludeServices = ExcludeService,
                 Categories = Category,

@@ -29,6 +29,20 @@ namespace MonarchLogs.Core.Query
             OutOfRange,
         }
 
+        /// <summary>A length of time as text, such as 30s, 5min, 1h, 1.5d or 1w (the units of a duration ago).</summary>
+        public static bool TryParseDuration(string? text, out TimeSpan duration)
+        {
+            duration = default;
+            if (string.IsNullOrWhiteSpace(text) || text!.Length > MaxLength || text.TrimStart().StartsWith("-", StringComparison.Ordinal)) return false;
+            var match = Relative.Match(text);
+            if (!match.Success || match.Value.IndexOf("ago", StringComparison.OrdinalIgnoreCase) >= 0) return false;
+            if (!double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
+            var ticks = n * UnitTicks(match.Groups["unit"].Value.ToLowerInvariant());
+            if (double.IsNaN(ticks) || ticks < 1 || ticks > TimeSpan.MaxValue.Ticks / 2) return false;
+            duration = TimeSpan.FromTicks((long)ticks);
+            return true;
+        }
+
         /// <summary>Whether the text is a time; false for nonsense and for a time before year 1 or after 9999.</summary>
         public static bool TryParse(string? text, DateTime nowUtc, out DateTime utc) => Read(text, nowUtc, out utc) == Outcome.Time;
 
