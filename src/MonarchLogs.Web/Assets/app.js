@@ -365,9 +365,10 @@
     renderChecks('services', 'service', services, state.services, plainLabel);
   }
 
+  // The order of api/services (ordinal, ignoring case), so that a box added live lands where a reload puts it.
   function byName(a, b) {
-    var x = a.toLowerCase();
-    var y = b.toLowerCase();
+    var x = a.toUpperCase();
+    var y = b.toUpperCase();
     return x < y ? -1 : x > y ? 1 : (a < b ? -1 : a > b ? 1 : 0);
   }
 
