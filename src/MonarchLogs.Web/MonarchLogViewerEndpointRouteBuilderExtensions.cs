@@ -40,6 +40,7 @@ namespace MonarchLogs.Web
             group.MapGet("/app.css", (HttpContext context) => ViewerAssets.Current.Serve(context, "app.css"));
 
             group.MapGet("/api/logs", LogsEndpoints.GetPageAsync);
+            group.MapGet("/api/context", ContextEndpoint.GetAsync);
             group.MapGet("/api/logs.csv", LogsEndpoints.ExportCsvAsync);
             group.MapGet("/api/logs.json", LogsEndpoints.ExportJsonAsync);
             group.MapGet("/api/export", LogsEndpoints.ExportAnyAsync);

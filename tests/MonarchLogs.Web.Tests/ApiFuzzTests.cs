@@ -23,12 +23,12 @@ namespace MonarchLogs.Web.Tests
     {
         private static readonly string[] Endpoints =
         {
-            "api/logs", "api/logs.csv", "api/logs.json", "api/export", "api/stats", "api/stream", "api/services", "api/levels",
+            "api/logs", "api/logs.csv", "api/logs.json", "api/export", "api/stats", "api/stream", "api/services", "api/levels", "api/context",
         };
 
         private static readonly string[] Parameters =
         {
-            "since", "until", "level", "minLevel", "service", "category", "q", "order", "after", "limit", "format", "interval", "backlog", "unknown",
+            "since", "until", "level", "minLevel", "service", "category", "q", "order", "after", "limit", "format", "interval", "backlog", "id", "n", "unknown",
         };
 
         private readonly ValkeyFixture _valkey;

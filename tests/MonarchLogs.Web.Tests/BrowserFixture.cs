@@ -9,13 +9,20 @@ namespace MonarchLogs.Web.Tests
 {
     /// <summary>
     /// Debian's Chromium, headless, driven by Playwright's driver as the NuGet package ships it
-    /// (no browser download), with a fresh profile folder, plus a valkey-server for the class.
+    /// (no browser download), with a fresh profile folder, plus a valkey-server for the tests.
     /// </summary>
     public sealed class BrowserFixture : IAsyncLifetime
     {
         public const string ChromiumPath = "/usr/bin/chromium";
 
+        private static readonly string[] ChromiumArgs =
+        {
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        };
+
         private string _profile = string.Empty;
+        private IBrowser? _zonedBrowser;
 
         public ValkeyFixture Valkey { get; } = new ValkeyFixture();
 
@@ -41,11 +48,7 @@ namespace MonarchLogs.Web.Tests
             {
                 ExecutablePath = ChromiumPath,
                 Headless = true,
-                Args = new List<string>
-                {
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run",
-                },
+                Args = ChromiumArgs,
                 ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
                 TimezoneId = "UTC",
                 Locale = "en-US",
@@ -63,8 +66,29 @@ namespace MonarchLogs.Web.Tests
             return page;
         }
 
+        /// <summary>
+        /// A context whose clock is in another time zone than the default context's UTC, from a
+        /// second browser started the first time a test asks for one.
+        /// </summary>
+        public async Task<IBrowserContext> NewZonedContextAsync(string timezoneId)
+        {
+            _zonedBrowser ??= await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                Args = ChromiumArgs,
+            });
+            return await _zonedBrowser.NewContextAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+                TimezoneId = timezoneId,
+                Locale = "en-US",
+            });
+        }
+
         public async Task DisposeAsync()
         {
+            if (_zonedBrowser is not null) await _zonedBrowser.CloseAsync();
             if (Context is not null) await Context.CloseAsync();
             Playwright?.Dispose();
             await Valkey.DisposeAsync();
@@ -76,5 +100,12 @@ namespace MonarchLogs.Web.Tests
             {
             }
         }
+    }
+
+    /// <summary>The browser tests share one Chromium and one Valkey and run one class at a time.</summary>
+    [CollectionDefinition(Name)]
+    public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+    {
+        public const string Name = "Browser";
     }
 }

@@ -12,7 +12,8 @@ using static MonarchLogs.Web.Tests.Seed;
 namespace MonarchLogs.Web.Tests
 {
     /// <summary>The page in real headless Chromium against a real viewer and a real Valkey.</summary>
-    public sealed class BrowserTests : IClassFixture<BrowserFixture>
+    [Collection(BrowserCollection.Name)]
+    public sealed class BrowserTests
     {
         private const string ScriptMessage = "<script>window.__pwned=1</script>";
         private const string ImageMessage = "<img src=x onerror=\"window.__pwned=1\">";

@@ -172,6 +172,55 @@ namespace MonarchLogs.Web.Tests
             Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
             if (parameter is null) Assert.False(problem.RootElement.TryGetProperty("parameter", out _));
             else Assert.Equal(parameter, problem.RootElement.GetProperty("parameter").GetString());
+            var only = Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray());
+            Assert.Equal(errorId, only.GetProperty("errorId").GetString());
+            Assert.Equal(parameter, only.GetProperty("parameter").GetString());
+            Assert.Equal(problem.RootElement.GetProperty("detail").GetString(), only.GetProperty("detail").GetString());
+        }
+
+        [Theory]
+        [InlineData("api/logs?since=never&level=loud&prop.OrderId=%5B4&after=nope&limit=0",
+            "since:InvalidTimeExpression level:InvalidLevel prop.OrderId:InvalidWildcard after:InvalidCursor limit:InvalidLimit")]
+        [InlineData("api/stats?order=up&minLevel=0&interval=fortnightly", "minLevel:InvalidLevel order:InvalidOrder interval:InvalidInterval")]
+        [InlineData("api/export?format=xml&hasException=maybe&q=a&q=b", "format:InvalidFormat q:DuplicateParameter hasException:InvalidBoolean")]
+        [InlineData("api/stream?category=%5Bx&backlog=-1", "category:InvalidWildcard backlog:InvalidBacklog")]
+        [InlineData("api/logs?since=-1h&until=-2h&level=loud", "level:InvalidLevel until:InvalidTimeRange")]
+        public async Task Every_bad_parameter_of_a_request_is_named_in_one_answer(string url, string expected)
+        {
+            await using var viewer = await ViewerSession.StartAsync(_valkey);
+            using var response = await viewer.Http.GetAsync(url);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var errors = problem.RootElement.GetProperty("errors").EnumerateArray().ToList();
+            Assert.Equal(expected, string.Join(" ", errors.Select(e => e.GetProperty("parameter").GetString() + ":" + e.GetProperty("errorId").GetString())));
+            Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.GetProperty("detail").GetString())));
+
+            // The top-level fields stay those of the first, as for a single bad parameter.
+            Assert.Equal(errors[0].GetProperty("parameter").GetString(), problem.RootElement.GetProperty("parameter").GetString());
+            Assert.Equal(errors[0].GetProperty("errorId").GetString(), problem.RootElement.GetProperty("errorId").GetString());
+            Assert.Equal(errors[0].GetProperty("detail").GetString(), problem.RootElement.GetProperty("detail").GetString());
+        }
+
+        [Fact]
+        public async Task A_comma_after_a_backtick_is_part_of_the_name_so_a_service_with_a_comma_can_be_filtered()
+        {
+            await using var viewer = await ViewerSession.StartAsync(_valkey);
+            var t = HourStart;
+            await viewer.AppendAsync(
+                Entry("eu,west", MonarchLogLevel.Information, t.AddSeconds(1), "from eu,west"),
+                Entry("eu", MonarchLogLevel.Information, t.AddSeconds(2), "from eu"),
+                Entry("west", MonarchLogLevel.Information, t.AddSeconds(3), "from west"),
+                Entry("a,b*", MonarchLogLevel.Information, t.AddSeconds(4), "from a,b*"));
+
+            // As the page sends a name: a wildcard with a backtick before each special character and comma.
+            Assert.Equal(new[] { "from eu,west" }, await MessagesAsync(viewer, "api/logs?service=eu%60%2Cwest"));
+            Assert.Equal(new[] { "from a,b*", "from eu,west" }, await MessagesAsync(viewer, "api/logs?service=eu%60%2Cwest&service=a%60%2Cb%60*"));
+            Assert.Equal(new[] { "from west", "from eu,west" }, await MessagesAsync(viewer, "api/logs?service=eu%60%2Cwest,west"));
+
+            // A bare comma still separates values, as documented; a doubled backtick is a literal one and does not escape.
+            Assert.Equal(new[] { "from west", "from eu" }, await MessagesAsync(viewer, "api/logs?service=eu%2Cwest"));
+            Assert.Equal(new[] { "from west" }, await MessagesAsync(viewer, "api/logs?service=eu%60%60,west"));
+            using (var stats = await viewer.GetJsonAsync("api/stats?since=-1d&service=eu%60%2Cwest")) Assert.Equal(1, stats.RootElement.GetProperty("total").GetInt32());
         }
 
         [Fact]

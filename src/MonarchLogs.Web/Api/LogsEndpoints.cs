@@ -24,8 +24,10 @@ namespace MonarchLogs.Web.Api
         {
             var settings = options.Value;
             var query = context.Request.Query;
-            var filters = ViewerFilters.Parse(query, DateTime.UtcNow);
-            var limit = ViewerFilters.ParseLimit(query, settings.DefaultLimit, settings.MaxLimit);
+            var errors = new ParameterErrors();
+            var filters = ViewerFilters.Parse(query, DateTime.UtcNow, errors);
+            var limit = errors.Read(() => ViewerFilters.ParseLimit(query, settings.DefaultLimit, settings.MaxLimit));
+            errors.ThrowIfAny();
 
             // One entry more than the page tells whether there is a next page.
             var entries = new List<MonarchLogEntry>(Math.Min(limit, 1024));
@@ -51,16 +53,19 @@ namespace MonarchLogs.Web.Api
         public static Task ExportJsonAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options) =>
             ExportAsync(context, store, options.Value, "json");
 
-        public static Task ExportAnyAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options)
+        public static Task ExportAnyAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options) =>
+            ExportAsync(context, store, options.Value, format: null);
+
+        private static string ParseFormat(IQueryCollection query)
         {
-            var format = ViewerFilters.Single(context.Request.Query, "format")?.Trim().ToLowerInvariant();
-            if (string.IsNullOrEmpty(format)) format = "csv";
+            var format = ViewerFilters.Single(query, "format")?.Trim().ToLowerInvariant();
+            if (string.IsNullOrEmpty(format)) return "csv";
             if (format != "csv" && format != "json")
             {
                 throw new BadParameterException("format", "InvalidFormat", $"format '{ViewerFilters.Shorten(format)}' is not a download format. Use csv or json.");
             }
 
-            return ExportAsync(context, store, options.Value, format);
+            return format;
         }
 
         /// <summary>
@@ -68,11 +73,15 @@ namespace MonarchLogs.Web.Api
         /// memory. Parameters are checked before the first byte; a store failure after it aborts
         /// the connection, so a cut-off file is never mistaken for a complete one.
         /// </summary>
-        private static async Task ExportAsync(HttpContext context, LogStore store, MonarchLogViewerOptions settings, string format)
+        /// <remarks>A null <paramref name="format"/> is read from the <c>format</c> parameter (api/export).</remarks>
+        private static async Task ExportAsync(HttpContext context, LogStore store, MonarchLogViewerOptions settings, string? format)
         {
             var query = context.Request.Query;
-            var filters = ViewerFilters.Parse(query, DateTime.UtcNow);
-            var limit = ViewerFilters.ParseLimit(query, settings.DefaultExportLimit, settings.MaxExportLimit);
+            var errors = new ParameterErrors();
+            format ??= errors.Read(() => ParseFormat(query));
+            var filters = ViewerFilters.Parse(query, DateTime.UtcNow, errors);
+            var limit = errors.Read(() => ViewerFilters.ParseLimit(query, settings.DefaultExportLimit, settings.MaxExportLimit));
+            errors.ThrowIfAny();
             var cancellationToken = context.RequestAborted;
 
             await using var entries = store.QueryAsync(filters.ToQuery(limit), cancellationToken).GetAsyncEnumerator(cancellationToken);

@@ -54,8 +54,10 @@ namespace MonarchLogs.Web.Api
         {
             var now = DateTime.UtcNow;
             var query = context.Request.Query;
-            var filters = ViewerFilters.Parse(query, now);
-            var requestedInterval = ParseInterval(ViewerFilters.Single(query, "interval"));
+            var errors = new ParameterErrors();
+            var filters = ViewerFilters.Parse(query, now, errors);
+            var requestedInterval = errors.Read(() => ParseInterval(ViewerFilters.Single(query, "interval")));
+            errors.ThrowIfAny();
             var scanLimit = Math.Max(1, options.Value.StatsScanLimit);
 
             var until = filters.Until ?? now;

@@ -31,10 +31,12 @@ namespace MonarchLogs.Web.Api
         {
             var settings = options.Value;
             var query = context.Request.Query;
-            var filters = ViewerFilters.Parse(query, DateTime.UtcNow);
+            var errors = new ParameterErrors();
+            var filters = ViewerFilters.Parse(query, DateTime.UtcNow, errors);
             var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
             var resumeAfter = LogEntryId.TryParse(lastEventId, out _) ? lastEventId : filters.After;
-            var backlog = ParseBacklog(ViewerFilters.Single(query, "backlog"), resumeAfter is null ? 0 : settings.MaxLimit, settings.MaxLimit);
+            var backlog = errors.Read(() => ParseBacklog(ViewerFilters.Single(query, "backlog"), resumeAfter is null ? 0 : settings.MaxLimit, settings.MaxLimit));
+            errors.ThrowIfAny();
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             var cancellationToken = stop.Token;

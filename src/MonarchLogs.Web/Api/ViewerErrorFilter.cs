@@ -51,7 +51,7 @@ namespace MonarchLogs.Web.Api
         {
             if (ex is BadParameterException bad)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid request parameter", bad.ErrorId, bad.Message, bad.Parameter);
+                return BadParameters(bad);
             }
 
             if (!IsExpected(ex))
@@ -77,6 +77,23 @@ namespace MonarchLogs.Web.Api
         private static string RefusalDetail(MonarchLogsException error) => error.ErrorId == StoreErrors.AuthenticationFailed
             ? error.Message + " Check Valkey:User, Valkey:Password or the connection string of the viewer."
             : error.Message + " The viewer's Valkey user needs the reader permissions of docs/operations.md.";
+
+        /// <summary>
+        /// 400 with the first bad parameter in the top-level fields, as before, and every one of
+        /// them in <c>errors</c>, so that a caller fixes them all in one go.
+        /// </summary>
+        private static IResult BadParameters(BadParameterException bad)
+        {
+            var errors = new List<Dictionary<string, string>>(bad.Errors.Count);
+            foreach (var error in bad.Errors)
+            {
+                errors.Add(new Dictionary<string, string> { ["parameter"] = error.Parameter, ["errorId"] = error.ErrorId, ["detail"] = error.Message });
+            }
+
+            var extensions = new Dictionary<string, object?> { ["errorId"] = bad.ErrorId, ["parameter"] = bad.Parameter, ["errors"] = errors };
+            var title = bad.Errors.Count == 1 ? "Invalid request parameter" : "Invalid request parameters";
+            return Results.Problem(detail: bad.Message, statusCode: StatusCodes.Status400BadRequest, title: title, extensions: extensions);
+        }
 
         internal static IResult Problem(int status, string title, string errorId, string detail, string? parameter)
         {

@@ -52,39 +52,70 @@ namespace MonarchLogs.Web.Api
         /// <summary>The paging cursor: continue after this entry, in the order of the result.</summary>
         public string? After { get; private init; }
 
+        /// <summary>The filters of the query string; every bad parameter is reported at once (see <see cref="ParameterErrors"/>).</summary>
         public static ViewerFilters Parse(IQueryCollection query, DateTime nowUtc)
+        {
+            var errors = new ParameterErrors();
+            var filters = Parse(query, nowUtc, errors);
+            errors.ThrowIfAny();
+            return filters;
+        }
+
+        /// <summary>
+        /// The filters of the query string. A bad parameter is added to <paramref name="errors"/>
+        /// and read as absent, so that the caller can read its own parameters too and then report
+        /// every bad one in one answer.
+        /// </summary>
+        public static ViewerFilters Parse(IQueryCollection query, DateTime nowUtc, ParameterErrors errors)
         {
             var filters = new ViewerFilters
             {
-                Since = ParseTime(query, "since", nowUtc),
-                Until = ParseTime(query, "until", nowUtc),
-                Levels = ParseLevels(query),
-                MinimumLevel = ParseMinimumLevel(query),
-                Services = WildcardsOf(query, "service"),
-                Categories = WildcardsOf(query, "category"),
-                Text = NonEmpty(Single(query, "q")),
-                TraceIds = ListOf(query, "traceId"),
-                SpanIds = ListOf(query, "spanId"),
-                EventIds = WildcardsOf(query, "eventId"),
-                HasException = ParseBoolean(query, "hasException"),
-                ExceptionTypes = WildcardsOf(query, "exceptionType"),
-                Properties = ParseProperties(query),
-                OldestFirst = ParseOrder(query),
-                After = NonEmpty(Single(query, "after")),
+                Since = errors.Read(() => ParseTime(query, "since", nowUtc)),
+                Until = errors.Read(() => ParseTime(query, "until", nowUtc)),
+                Levels = errors.Read(() => ParseLevels(query)),
+                MinimumLevel = errors.Read(() => ParseMinimumLevel(query)),
+                Services = errors.Read(() => WildcardsOf(query, "service")),
+                Categories = errors.Read(() => WildcardsOf(query, "category")),
+                Text = errors.Read(() => NonEmpty(Single(query, "q"))),
+                TraceIds = errors.Read(() => ListOf(query, "traceId")),
+                SpanIds = errors.Read(() => ListOf(query, "spanId")),
+                EventIds = errors.Read(() => WildcardsOf(query, "eventId")),
+                HasException = errors.Read(() => ParseBoolean(query, "hasException")),
+                ExceptionTypes = errors.Read(() => WildcardsOf(query, "exceptionType")),
+                Properties = ParseProperties(query, errors),
+                OldestFirst = errors.Read(() => ParseOrder(query)),
+                After = errors.Read(() => ParseCursor(query, "after")),
             };
 
-            // The engine validates the combination (time range, cursor); failing here, before any
-            // byte of the answer is written, keeps a bad request a clean 400.
+            // The engine validates the combination (the time range); a parameter already found bad
+            // was read as absent, so this names only what is left.
             try
             {
                 _ = new LogFilter(filters.ToQuery(limit: null));
             }
             catch (MonarchLogsException ex) when (ex.Kind == MonarchErrorKind.InvalidArgument)
             {
-                throw new BadParameterException(ParameterOf(ex.ErrorId), ex.ErrorId, ex.Message, ex);
+                errors.Add(new BadParameterException(ParameterOf(ex.ErrorId), ex.ErrorId, ex.Message, ex));
             }
 
             return filters;
+        }
+
+        /// <summary>An entry Id given as a cursor, checked by the engine (<c>InvalidCursor</c>).</summary>
+        public static string? ParseCursor(IQueryCollection query, string name)
+        {
+            var text = NonEmpty(Single(query, name));
+            if (text is null) return null;
+            try
+            {
+                _ = new LogFilter(new LogQuery { After = text });
+            }
+            catch (MonarchLogsException ex) when (ex.Kind == MonarchErrorKind.InvalidArgument)
+            {
+                throw new BadParameterException(name, ex.ErrorId, $"{name} '{Shorten(text)}' is not the Id of a log entry; an Id looks like 1764340087123-0@orders/error.", ex);
+            }
+
+            return text;
         }
 
         /// <summary>
@@ -160,11 +191,15 @@ namespace MonarchLogs.Web.Api
             return patterns;
         }
 
-        /// <summary>A parameter that takes several values, repeated (<c>service=a&amp;service=b</c>) or comma-separated.</summary>
+        /// <summary>
+        /// A parameter that takes several values, repeated (<c>service=a&amp;service=b</c>) or
+        /// comma-separated, where a comma after a backtick does not separate: the backtick is the
+        /// wildcard escape, so <c>eu`,west</c> stays one value that matches the name <c>eu,west</c>.
+        /// </summary>
         private static IReadOnlyList<string>? ListOf(IQueryCollection query, string name)
         {
             var values = query[name]
-                .SelectMany(v => (v ?? string.Empty).Split(','))
+                .SelectMany(v => SplitList(v ?? string.Empty))
                 .Select(v => v.Trim())
                 .Where(v => v.Length > 0)
                 .Distinct(StringComparer.Ordinal)
@@ -172,27 +207,53 @@ namespace MonarchLogs.Web.Api
             return values.Count == 0 ? null : values;
         }
 
-        /// <summary>The property filters: every <c>prop.&lt;name&gt;</c> parameter, each given once.</summary>
-        private static IReadOnlyList<PropertyCondition>? ParseProperties(IQueryCollection query)
+        /// <summary>Splits on the commas that no backtick escapes; the escapes stay for the wildcard to read.</summary>
+        internal static IEnumerable<string> SplitList(string text)
+        {
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '`')
+                {
+                    i++;
+                }
+                else if (text[i] == ',')
+                {
+                    yield return text.Substring(start, i - start);
+                    start = i + 1;
+                }
+            }
+
+            yield return text.Substring(start);
+        }
+
+        /// <summary>The property filters: every <c>prop.&lt;name&gt;</c> parameter, each given once; each bad one is reported.</summary>
+        private static IReadOnlyList<PropertyCondition>? ParseProperties(IQueryCollection query, ParameterErrors errors)
         {
             const string Prefix = "prop.";
             var conditions = new List<PropertyCondition>();
             foreach (var key in query.Keys)
             {
                 if (!key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) continue;
-                var value = Single(query, key);
-                if (string.IsNullOrEmpty(value)) continue;
-                try
-                {
-                    conditions.Add(PropertyCondition.Text(key.Substring(Prefix.Length), value!));
-                }
-                catch (MonarchLogsException ex)
-                {
-                    throw new BadParameterException(key, ex.ErrorId, $"{Shorten(key)}: {ex.Message}", ex);
-                }
+                var condition = errors.Read(() => ParseProperty(query, key, key.Substring(Prefix.Length)));
+                if (condition is not null) conditions.Add(condition);
             }
 
             return conditions.Count == 0 ? null : conditions;
+        }
+
+        private static PropertyCondition? ParseProperty(IQueryCollection query, string key, string name)
+        {
+            var value = Single(query, key);
+            if (string.IsNullOrEmpty(value)) return null;
+            try
+            {
+                return PropertyCondition.Text(name, value!);
+            }
+            catch (MonarchLogsException ex)
+            {
+                throw new BadParameterException(key, ex.ErrorId, $"{Shorten(key)}: {ex.Message}", ex);
+            }
         }
 
         private static bool? ParseBoolean(IQueryCollection query, string name)

@@ -11,13 +11,22 @@
   var DEFAULT_SINCE = '-24h';
   var PAGE_SIZE = 100;
   var MAX_ROWS = 5000;
+  var CONTEXT_SIZE = 20;
   var STATS_REFRESH_MS = 5000;
+  // The structure filters that take a list of values: state key, API parameter, what a chip calls it.
+  var LIST_FILTERS = [
+    ['traceIds', 'traceId', 'Trace id'],
+    ['spanIds', 'spanId', 'Span id'],
+    ['eventIds', 'eventId', 'Event'],
+    ['exceptionTypes', 'exceptionType', 'Exception type']
+  ];
 
   var state = readStateFromUrl();
   var knownLevels = [];
   var knownServices = [];
   var nextCursor = null;
   var rowCount = 0;
+  var droppedNewer = 0;
   var generation = 0;
   var pageAbort = null;
   var source = null;
@@ -86,33 +95,74 @@
 
   // ---- State and the URL -------------------------------------------------------------------
 
-  function splitValues(values) {
+  // Each value split at its commas, except a comma after a backtick (the wildcard escape), as the
+  // API splits them: "eu`,west" stays one value.
+  function splitList(values) {
     var out = [];
+    function add(part) {
+      var t = part.trim();
+      if (t && out.indexOf(t) < 0) out.push(t);
+    }
     values.forEach(function (v) {
-      String(v).split(',').forEach(function (part) {
-        var t = part.trim();
-        if (t && out.indexOf(t) < 0) out.push(t);
-      });
+      var s = String(v);
+      var start = 0;
+      for (var i = 0; i < s.length; i++) {
+        if (s.charAt(i) === '`') i++;
+        else if (s.charAt(i) === ',') { add(s.substring(start, i)); start = i + 1; }
+      }
+      add(s.substring(start));
     });
     return out;
   }
 
+  // A wildcard that matches exactly this text: a backtick before each of * ? [ ] and the backtick.
+  function escapeWildcard(text) { return String(text).replace(/[*?\[\]`]/g, '`$&'); }
+
+  // The same for a value of a list parameter, where a bare comma would also separate values.
+  function escapeListValue(text) { return String(text).replace(/[*?\[\]`,]/g, '`$&'); }
+
+  function emptyFilters(s) {
+    s.levels = [];
+    s.services = [];
+    s.q = '';
+    s.category = '';
+    LIST_FILTERS.forEach(function (f) { s[f[0]] = []; });
+    s.props = [];
+    s.hasException = '';
+    s.entry = '';
+    return s;
+  }
+
   function readStateFromUrl() {
     var p = new URLSearchParams(window.location.search);
-    var s = {
+    var s = emptyFilters({
       since: p.get('since') || '',
       until: p.get('until') || '',
       all: p.get('range') === 'all',
-      levels: splitValues(p.getAll('level')).map(normalizeLevel),
-      services: splitValues(p.getAll('service')),
-      q: p.get('q') || '',
-      category: p.get('category') || '',
+      range: '',
       utc: p.get('tz') === 'utc',
       live: p.get('live') === '1'
-    };
+    });
+    s.levels = splitList(p.getAll('level')).map(normalizeLevel);
+    // Service values are wildcards, as the API reads them; a box's value is its name escaped.
+    s.services = splitList(p.getAll('service'));
+    s.q = p.get('q') || '';
+    s.category = p.get('category') || '';
+    LIST_FILTERS.forEach(function (f) { s[f[0]] = splitList(p.getAll(f[1])); });
+    p.forEach(function (value, key) {
+      if (/^prop\./i.test(key) && key.length > 5 && value) setProperty(s, key.substring(5), value);
+    });
+    s.hasException = p.get('hasException') === 'true' || p.get('hasException') === 'false' ? p.get('hasException') : '';
+    s.entry = p.get('entry') || '';
     if (s.all) { s.since = ''; s.until = ''; }
     if (!s.since && !s.until && !s.all) s.since = DEFAULT_SINCE;
     return s;
+  }
+
+  // One condition per property name (the API takes each prop.<name> once; names ignore case).
+  function setProperty(s, name, pattern) {
+    s.props = s.props.filter(function (p) { return p[0].toLowerCase() !== name.toLowerCase(); });
+    s.props.push([name, pattern]);
   }
 
   function normalizeLevel(name) {
@@ -123,15 +173,25 @@
     return name;
   }
 
-  // The filters as API parameters; the page's own URL adds its view settings.
+  // The filters as API parameters, each value of a list as a parameter of its own; the page's
+  // own URL adds its view settings.
   function filterParams(forPage) {
     var p = new URLSearchParams();
+    if (forPage && state.entry) {
+      // A permalink names the entry only: its context does not depend on the filters.
+      p.set('entry', state.entry);
+      if (state.utc) p.set('tz', 'utc');
+      return p;
+    }
     if (state.since) p.set('since', state.since);
     if (state.until) p.set('until', state.until);
     state.levels.forEach(function (l) { p.append('level', l); });
     state.services.forEach(function (s) { p.append('service', s); });
     if (state.q) p.set('q', state.q);
     if (state.category) p.set('category', state.category);
+    LIST_FILTERS.forEach(function (f) { state[f[0]].forEach(function (v) { p.append(f[1], v); }); });
+    state.props.forEach(function (prop) { p.append('prop.' + prop[0], prop[1]); });
+    if (state.hasException) p.set('hasException', state.hasException);
     if (forPage) {
       if (state.all) p.set('range', 'all');
       if (state.utc) p.set('tz', 'utc');
@@ -150,6 +210,36 @@
 
   function isIsoTime(text) { return /^\d{4}-\d{2}-\d{2}T/.test(text) && !isNaN(Date.parse(text)); }
 
+  // A time the API reads relative to now ("-1h", "30min ago", "now", "today") as the instant it
+  // means now, so that a shared link shows the same entries later; anything else as it is.
+  var RELATIVE_TIME = /^\s*-?\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*(?:ago)?\s*$/i;
+
+  function absoluteTime(text, now) {
+    if (!text || isIsoTime(text)) return text;
+    var lower = text.trim().toLowerCase();
+    if (lower === 'now') return new Date(now).toISOString();
+    if (lower === 'today' || lower === 'yesterday') {
+      var midnight = new Date(now);
+      midnight.setHours(0, 0, 0, 0);
+      if (lower === 'yesterday') midnight.setDate(midnight.getDate() - 1);
+      return midnight.toISOString();
+    }
+    var match = RELATIVE_TIME.exec(text);
+    if (!match) return text;
+    var unit = match[2].toLowerCase();
+    var ms = unit === 'ms' || unit.indexOf('milli') === 0 ? 1 : { s: 1000, m: 60000, h: 3600000, d: 86400000, w: 604800000 }[unit.charAt(0)];
+    return new Date(now - parseFloat(match[1]) * ms).toISOString();
+  }
+
+  // Fixes the time range the user has just chosen to absolute times. A live tail keeps the range
+  // open at the end, since it shows what comes after now.
+  function freezeRange() {
+    if (state.all) return;
+    var now = Date.now();
+    state.since = absoluteTime(state.since, now);
+    state.until = state.until ? absoluteTime(state.until, now) : (state.live ? '' : new Date(now).toISOString());
+  }
+
   // ---- Time formatting ---------------------------------------------------------------------
 
   function pad(n, width) { var s = String(n); while (s.length < (width || 2)) s = '0' + s; return s; }
@@ -162,16 +252,21 @@
       pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3);
   }
 
-  function toLocalInput(iso) {
+  // The From and To fields show and take UTC when the UTC switch is on, else this browser's time.
+  function toTimeInput(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) return '';
+    if (state.utc) {
+      return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate()) + 'T' +
+        pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds());
+    }
     return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' +
       pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
   }
 
-  function fromLocalInput(value) {
+  function fromTimeInput(value) {
     if (!value) return '';
-    var d = new Date(value);
+    var d = new Date(state.utc ? value + 'Z' : value);
     return isNaN(d.getTime()) ? '' : d.toISOString();
   }
 
@@ -197,11 +292,22 @@
       .then(function (response) {
         if (response.ok) return response.json();
         return response.json().then(function (problem) {
-          var text = (problem.title || ('HTTP ' + response.status)) + (problem.detail ? ': ' + problem.detail : '');
-          if (problem.errorId) text += ' [' + problem.errorId + ']';
-          throw new ApiError(text);
+          throw new ApiError(problemText(problem, response.status));
         }, function () { throw new ApiError('HTTP ' + response.status + ' ' + response.statusText); });
       });
+  }
+
+  // A problem answer as text; every bad parameter on a line of its own.
+  function problemText(problem, status) {
+    var title = problem.title || ('HTTP ' + status);
+    if (Array.isArray(problem.errors) && problem.errors.length > 1) {
+      return title + ':\n' + problem.errors.map(function (e) {
+        return '• ' + e.parameter + ': ' + e.detail + ' [' + e.errorId + ']';
+      }).join('\n');
+    }
+    var text = title + (problem.detail ? ': ' + problem.detail : '');
+    if (problem.errorId) text += ' [' + problem.errorId + ']';
+    return text;
   }
 
   function showError(message) {
@@ -212,27 +318,36 @@
 
   // ---- Filters: levels and services from the store -----------------------------------------
 
-  function renderChecks(containerId, name, values, selected, labelFor) {
+  // items: [{value, label}]; a selected value no item has gets a box of its own.
+  function renderChecks(containerId, name, items, selected, labelFor) {
     var container = $(containerId);
     container.replaceChildren();
-    var all = values.slice();
-    selected.forEach(function (v) { if (all.indexOf(v) < 0) all.push(v); });
+    var all = items.slice();
+    selected.forEach(function (v) {
+      if (!all.some(function (item) { return item.value === v; })) all.push({ value: v, label: v });
+    });
     if (all.length === 0) {
       container.appendChild(el('span', 'none', name === 'service' ? 'No services yet' : 'No levels yet'));
       return;
     }
-    all.forEach(function (value) {
+    all.forEach(function (item) {
       var label = el('label');
       var box = el('input');
       box.type = 'checkbox';
       box.name = name;
-      box.value = value;
-      box.checked = selected.indexOf(value) >= 0;
+      box.value = item.value;
+      box.checked = selected.indexOf(item.value) >= 0;
       box.addEventListener('change', onChecksChanged);
       label.appendChild(box);
-      label.appendChild(labelFor(value));
+      label.appendChild(labelFor(item.label));
       container.appendChild(label);
     });
+    if (container.classList.contains('checks-scroll')) updateScrollCue(container);
+  }
+
+  // A list that scrolls says so: a fade at its bottom edge while more is below.
+  function updateScrollCue(box) {
+    box.classList.toggle('more-below', box.scrollTop + box.clientHeight < box.scrollHeight - 1);
   }
 
   function levelLabel(level) {
@@ -244,8 +359,32 @@
 
   function renderFilterLists() {
     var levels = LEVELS.filter(function (l) { return knownLevels.indexOf(l) >= 0; });
-    renderChecks('levels', 'level', levels, state.levels, levelLabel);
-    renderChecks('services', 'service', knownServices, state.services, plainLabel);
+    renderChecks('levels', 'level', levels.map(function (l) { return { value: l, label: l }; }), state.levels, levelLabel);
+    // A box filters by its exact name: the name as a wildcard that matches only itself.
+    var services = knownServices.map(function (name) { return { value: escapeListValue(name), label: name }; });
+    renderChecks('services', 'service', services, state.services, plainLabel);
+  }
+
+  // The order of api/services (ordinal, ignoring case), so that a box added live lands where a reload puts it.
+  function byName(a, b) {
+    var x = a.toUpperCase();
+    var y = b.toUpperCase();
+    return x < y ? -1 : x > y ? 1 : (a < b ? -1 : a > b ? 1 : 0);
+  }
+
+  // A live entry of a service or level the lists do not have yet adds its box.
+  function learnFromEntry(entry) {
+    var changed = false;
+    if (typeof entry.service === 'string' && knownServices.indexOf(entry.service) < 0) {
+      knownServices.push(entry.service);
+      knownServices.sort(byName);
+      changed = true;
+    }
+    if (LEVELS.indexOf(entry.level) >= 0 && knownLevels.indexOf(entry.level) < 0) {
+      knownLevels.push(entry.level);
+      changed = true;
+    }
+    if (changed) renderFilterLists();
   }
 
   function loadCatalogs() {
@@ -267,13 +406,15 @@
   }
 
   function renderRangeControls() {
-    var mode = state.all ? 'all' : (!state.until && QUICK_RANGES.indexOf(state.since) >= 0 ? state.since : 'custom');
+    // A quick range chosen here is held as absolute times; state.range remembers which button it was.
+    var mode = state.all ? 'all' : state.range || (!state.until && QUICK_RANGES.indexOf(state.since) >= 0 ? state.since : 'custom');
     Array.prototype.forEach.call($('quick').querySelectorAll('button'), function (button) {
       button.setAttribute('aria-pressed', button.getAttribute('data-since') === mode ? 'true' : 'false');
     });
     $('custom').hidden = mode !== 'custom';
-    $('since').value = isIsoTime(state.since) ? toLocalInput(state.since) : '';
-    $('until').value = isIsoTime(state.until) ? toLocalInput(state.until) : '';
+    $('since').value = isIsoTime(state.since) ? toTimeInput(state.since) : '';
+    $('until').value = isIsoTime(state.until) ? toTimeInput(state.until) : '';
+    $('custom-zone').textContent = state.utc ? 'UTC' : 'local time';
     var notes = [];
     if (state.since && !isIsoTime(state.since) && mode === 'custom') notes.push('from ' + visibleString(state.since));
     if (state.until && !isIsoTime(state.until)) notes.push('to ' + visibleString(state.until));
@@ -286,15 +427,68 @@
     $('q').value = state.q;
     $('category').value = state.category;
     $('utc').checked = state.utc;
-    $('live').checked = state.live;
-    $('live').disabled = !!state.until;
-    $('live').parentNode.title = state.until ? 'Live tail needs a range that runs to now (no end time)' : 'Show new entries as they are written';
+    $('live').checked = state.live && !state.entry;
+    $('live').disabled = !!state.entry;
+    $('live').parentNode.title = state.entry ? 'Go back to the list to tail it'
+      : state.until ? 'Show new entries as they are written (drops the end of the time range)' : 'Show new entries as they are written';
     $('time-head').textContent = state.utc ? 'Time (UTC)' : 'Time (local)';
+    renderActiveFilters();
+  }
+
+  // ---- Structure filters: chips that show them and take them away ---------------------------
+
+  function renderActiveFilters() {
+    var box = $('active-filters');
+    box.replaceChildren();
+    function chip(param, name, value, remove) {
+      var item = el('span', 'chip');
+      item.setAttribute('data-param', param);
+      item.appendChild(el('span', 'chip-name', name));
+      item.appendChild(logEl('span', 'chip-value logtext', value));
+      var button = el('button', 'chip-remove', '×');
+      button.type = 'button';
+      button.title = 'Remove this filter';
+      button.setAttribute('aria-label', 'Remove filter ' + name + ' ' + visibleString(value));
+      button.addEventListener('click', function () { remove(); apply(true); });
+      item.appendChild(button);
+      box.appendChild(item);
+    }
+    LIST_FILTERS.forEach(function (f) {
+      state[f[0]].forEach(function (value) {
+        chip(f[1], f[2], value, function () { state[f[0]] = state[f[0]].filter(function (v) { return v !== value; }); });
+      });
+    });
+    state.props.forEach(function (prop) {
+      chip('prop.' + prop[0], prop[0] + ' =', prop[1], function () { state.props = state.props.filter(function (p) { return p !== prop; }); });
+    });
+    if (state.hasException) {
+      chip('hasException', 'Exception', state.hasException === 'true' ? 'with' : 'without', function () { state.hasException = ''; });
+    }
+    box.hidden = box.childElementCount === 0;
+  }
+
+  // From the opened entry: show only the entries that share this value.
+  function addListFilter(key, value) {
+    if (state[key].indexOf(value) < 0) state[key].push(value);
+    filterFromEntry();
+  }
+
+  function addPropertyFilter(name, pattern) {
+    setProperty(state, name, pattern);
+    filterFromEntry();
+  }
+
+  function filterFromEntry() {
+    // From a permalink's context the list was not filtered by time: look through all of it.
+    if (state.entry) { state.all = true; state.since = ''; state.until = ''; state.range = ''; }
+    apply(true);
   }
 
   // ---- Loading -----------------------------------------------------------------------------
 
+  // After the user changed a filter: the list (no longer a permalink's context), the URL, the controls.
   function apply(push) {
+    state.entry = '';
     writeUrl(push);
     renderControls();
     reload();
@@ -317,6 +511,12 @@
     showError('');
     clearRows();
     updateDownloads();
+    $('chart-panel').hidden = !!state.entry;
+    $('context-bar').hidden = !state.entry;
+    if (state.entry) {
+      loadContext(mine);
+      return;
+    }
     var params = filterParams(false);
     params.set('limit', String(PAGE_SIZE));
     var page = getJson('api/logs', params, pageAbort.signal).then(function (result) {
@@ -336,6 +536,52 @@
       showError(error && error.message ? error.message : String(error));
       document.body.setAttribute('data-loading', '0');
     });
+  }
+
+  // A permalink: the entry with the entries just before and after it, whatever their service and level.
+  function loadContext(mine) {
+    var params = new URLSearchParams();
+    params.set('id', state.entry);
+    params.set('n', String(CONTEXT_SIZE));
+    $('context-note').textContent = 'Loading the entry…';
+    var context = getJson('api/context', params, pageAbort.signal).then(function (result) {
+      if (mine !== generation) return;
+      var rows = result.after.slice().reverse();
+      if (result.entry) rows.push(result.entry);
+      rows = rows.concat(result.before.slice().reverse());
+      appendEntries(rows, false);
+      $('summary').textContent = rows.length.toLocaleString() + (rows.length === 1 ? ' entry' : ' entries') + ', newest first';
+      var note = result.entry
+        ? 'One entry with the ' + CONTEXT_SIZE + ' entries written just before and after it, of every service and level.'
+        : 'This entry is no longer in the store; these are the entries written around its place.';
+      $('context-note').textContent = note;
+      if (!result.entry) return;
+      var target = $('rows').querySelector('tr.row[data-id="' + cssEscape(result.entry.id) + '"]');
+      if (!target) return;
+      target.classList.add('target');
+      target.setAttribute('aria-current', 'true');
+      toggleDetail(target, result.entry);
+      target.scrollIntoView({ block: 'center' });
+    });
+    var catalogs = loadCatalogs().catch(function () { });
+    Promise.all([context, catalogs]).then(function () {
+      if (mine === generation) document.body.setAttribute('data-loading', '0');
+    }, function (error) {
+      if (mine !== generation || (error && error.name === 'AbortError')) return;
+      $('context-note').textContent = '';
+      showError(error && error.message ? error.message : String(error));
+      document.body.setAttribute('data-loading', '0');
+    });
+  }
+
+  function cssEscape(text) { return window.CSS && CSS.escape ? CSS.escape(text) : String(text).replace(/["\\]/g, '\\$&'); }
+
+  // The address of a permalink to an entry, relative to the page.
+  function permalinkFor(entry) {
+    var p = new URLSearchParams();
+    p.set('entry', entry.id);
+    if (state.utc) p.set('tz', 'utc');
+    return window.location.pathname + '?' + p.toString();
   }
 
   function loadMore() {
@@ -360,6 +606,9 @@
     $('load-more').hidden = !nextCursor;
     $('empty').hidden = rowCount > 0;
     var parts = [rowCount.toLocaleString() + (rowCount === 1 ? ' entry' : ' entries') + ', newest first'];
+    if (droppedNewer > 0) {
+      parts.push('the ' + droppedNewer.toLocaleString() + ' newest were taken off to make room (at most ' + MAX_ROWS.toLocaleString() + ' rows); Apply shows them again');
+    }
     if (nextCursor) parts.push('more available');
     $('summary').textContent = parts.join(' · ');
   }
@@ -369,6 +618,7 @@
   function clearRows() {
     $('rows').replaceChildren();
     rowCount = 0;
+    droppedNewer = 0;
     nextCursor = null;
     $('load-more').hidden = true;
     $('empty').hidden = true;
@@ -386,22 +636,42 @@
       body.appendChild(fragment);
     }
     rowCount += entries.length;
-    trimRows();
+    if (fresh) trimOldest();
+    else trimNewest();
     updateMore();
   }
 
   // A long live tail keeps the newest MAX_ROWS; "Load more" then continues from the oldest kept.
-  function trimRows() {
+  function trimOldest() {
     var body = $('rows');
+    var trimmed = false;
     while (rowCount > MAX_ROWS) {
       var last = body.lastElementChild;
       if (!last) break;
-      if (last.classList.contains('detail')) { body.removeChild(last); continue; }
       body.removeChild(last);
-      rowCount--;
-      var rows = body.querySelectorAll('tr.row');
-      var oldest = rows.length ? rows[rows.length - 1] : null;
-      nextCursor = oldest ? oldest.getAttribute('data-id') : null;
+      if (last.classList.contains('row')) { rowCount--; trimmed = true; }
+    }
+    if (!trimmed) return;
+    var rows = body.querySelectorAll('tr.row');
+    nextCursor = rows.length ? rows[rows.length - 1].getAttribute('data-id') : null;
+  }
+
+  // Paging back past MAX_ROWS takes the newest rows off the top, so that "Load more" goes on
+  // for as long as there is more. The live tail stops then: its entries would not join on.
+  function trimNewest() {
+    var body = $('rows');
+    var before = droppedNewer;
+    while (rowCount > MAX_ROWS || (body.firstElementChild && body.firstElementChild.classList.contains('detail'))) {
+      var first = body.firstElementChild;
+      if (!first) break;
+      body.removeChild(first);
+      if (first.classList.contains('row')) { rowCount--; droppedNewer++; }
+    }
+    if (droppedNewer > before && state.live) {
+      state.live = false;
+      stopLive();
+      writeUrl(false);
+      renderControls();
     }
   }
 
@@ -460,41 +730,150 @@
     tr.setAttribute('aria-expanded', 'true');
   }
 
-  function prettyProperties(text) {
-    if (!text) return '';
-    try {
-      return JSON.stringify(JSON.parse(text), null, 2);
-    } catch (e) {
-      return text;
+  // ---- The opened entry --------------------------------------------------------------------
+
+  // A number of the properties as it is written in the JSON, so that a 64-bit id shows and
+  // filters with all its digits (JSON.parse would round it to a double).
+  function RawNumber(text) { this.text = text; }
+
+  function parseProperties(text) {
+    return JSON.parse(text, function (key, value, context) {
+      if (typeof value === 'number') return new RawNumber(context && typeof context.source === 'string' ? context.source : String(value));
+      return value;
+    });
+  }
+
+  // A button in the opened entry that filters the list by one of its values.
+  function filterLink(text, title, onClick) {
+    var button = logEl('button', 'filter-link logtext', text);
+    button.type = 'button';
+    button.title = title;
+    button.addEventListener('click', function (event) {
+      event.stopPropagation();
+      onClick();
+    });
+    return button;
+  }
+
+  function shortTitle(text) {
+    var s = visibleString(text);
+    return s.length > 80 ? s.substring(0, 79) + '…' : s;
+  }
+
+  // The properties written as JSON.stringify(value, null, 2) writes them, each value a button
+  // that filters by prop.<path>=<value>. A value the API cannot reach by a path (null, an array
+  // in an array, a member of an object in an array, a name with a dot below the top) stays text.
+  function appendJson(node, value, indent, path) {
+    function text(t) { node.appendChild(document.createTextNode(t)); }
+    var inner = new Array(indent + 2).join('  ');
+    var outer = new Array(indent + 1).join('  ');
+    if (value instanceof RawNumber) {
+      appendScalar(node, value.text, path, value.text);
+    } else if (value === null) {
+      text('null');
+    } else if (Array.isArray(value)) {
+      if (value.length === 0) { text('[]'); return; }
+      text('[\n');
+      value.forEach(function (item, i) {
+        text(inner);
+        // An item filters by the array's name: the API matches an array when one item does.
+        var scalar = item === null || typeof item !== 'object' || item instanceof RawNumber;
+        appendJson(node, item, indent + 1, scalar ? path : null);
+        text(i < value.length - 1 ? ',\n' : '\n');
+      });
+      text(outer + ']');
+    } else if (typeof value === 'object') {
+      var keys = Object.keys(value);
+      if (keys.length === 0) { text('{}'); return; }
+      text('{\n');
+      keys.forEach(function (key, i) {
+        text(inner);
+        appendLogText(node, JSON.stringify(key));
+        text(': ');
+        appendJson(node, value[key], indent + 1, childPath(path, key));
+        text(i < keys.length - 1 ? ',\n' : '\n');
+      });
+      text(outer + '}');
+    } else {
+      appendScalar(node, JSON.stringify(value), path, typeof value === 'string' ? escapeWildcard(value) : String(value));
     }
+  }
+
+  function childPath(path, key) {
+    if (!path) return null;
+    var next = path.concat([key]);
+    if (next.length > 1 && next.some(function (step) { return step.indexOf('.') >= 0; })) return null;
+    return next;
+  }
+
+  function appendScalar(node, written, path, pattern) {
+    if (!path || path.length === 0) {
+      appendLogText(node, written);
+      return;
+    }
+    var name = path.join('.');
+    node.appendChild(filterLink(written, 'Show only entries whose ' + shortTitle(name) + ' is ' + shortTitle(written), function () {
+      addPropertyFilter(name, pattern);
+    }));
+  }
+
+  function renderProperties(text) {
+    var pre = el('pre');
+    var parsed;
+    try {
+      parsed = parseProperties(text);
+    } catch (e) {
+      appendLogText(pre, text);
+      return pre;
+    }
+    appendJson(pre, parsed, 0, parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? [] : null);
+    return pre;
   }
 
   function renderDetail(entry) {
     var wrap = el('div');
     var grid = el('dl', 'detail-grid');
-    function add(label, value, block) {
-      if (value === undefined || value === null || value === '') return;
+    function field(label) {
       grid.appendChild(el('dt', null, label));
       var dd = el('dd', 'logtext');
-      if (block) dd.appendChild(logEl('pre', null, value));
-      else appendLogText(dd, value);
       dd.setAttribute('data-field', label);
       grid.appendChild(dd);
+      return dd;
+    }
+    function add(label, value, block) {
+      if (value === undefined || value === null || value === '') return;
+      var dd = field(label);
+      if (block) dd.appendChild(logEl('pre', null, value));
+      else appendLogText(dd, value);
+    }
+    // A value the list can be filtered by: trace and span ids, the exception type.
+    function addFilter(label, value, key, pattern) {
+      if (!value) return;
+      field(label).appendChild(filterLink(value, 'Show only entries with this ' + label.toLowerCase(), function () { addListFilter(key, pattern); }));
     }
     add('Time (UTC)', entry.timestamp);
     add('Level', entry.level);
     add('Service', entry.service);
     add('Category', entry.category);
     add('Host', entry.host);
-    add('Event', entry.eventId ? entry.eventId + (entry.eventName ? ' ' + entry.eventName : '') : entry.eventName);
+    if (entry.eventId || entry.eventName) {
+      var event = field('Event');
+      if (entry.eventId) {
+        event.appendChild(filterLink(String(entry.eventId), 'Show only entries with event id ' + entry.eventId, function () { addListFilter('eventIds', String(entry.eventId)); }));
+      }
+      if (entry.eventId && entry.eventName) event.appendChild(document.createTextNode(' '));
+      if (entry.eventName) {
+        event.appendChild(filterLink(entry.eventName, 'Show only entries with this event name', function () { addListFilter('eventIds', escapeListValue(entry.eventName)); }));
+      }
+    }
     add('Message', entry.message, true);
     add('Template', entry.template);
-    add('Exception type', entry.exceptionType);
+    addFilter('Exception type', entry.exceptionType, 'exceptionTypes', escapeListValue(entry.exceptionType || ''));
     add('Exception message', entry.exceptionMessage);
     add('Exception', entry.exception, true);
-    add('Trace id', entry.traceId);
-    add('Span id', entry.spanId);
-    add('Properties', prettyProperties(entry.properties), true);
+    addFilter('Trace id', entry.traceId, 'traceIds', entry.traceId);
+    addFilter('Span id', entry.spanId, 'spanIds', entry.spanId);
+    if (entry.properties) field('Properties').appendChild(renderProperties(entry.properties));
     add('Id', entry.id);
     wrap.appendChild(grid);
     var actions = el('div', 'detail-actions');
@@ -508,6 +887,13 @@
       }
     });
     actions.appendChild(copy);
+    if (entry.id) {
+      // A link to this entry with the entries around it, to share or to come back to.
+      var link = el('a', 'button permalink', 'Link to this entry');
+      link.href = permalinkFor(entry);
+      link.title = 'This entry with the entries just before and after it';
+      actions.appendChild(link);
+    }
     wrap.appendChild(actions);
     wrap.addEventListener('click', function (event) { event.stopPropagation(); });
     return wrap;
@@ -552,6 +938,7 @@
       if (source !== es) return;
       var entry;
       try { entry = JSON.parse(event.data); } catch (e) { return; }
+      learnFromEntry(entry);
       appendEntries([entry], true);
       scheduleStatsRefresh();
     };
@@ -746,6 +1133,7 @@
     var start = new Date(lastStats.buckets[index].start);
     var end = new Date(start.getTime() + lastStats.intervalSeconds * 1000);
     state.all = false;
+    state.range = '';
     state.since = start.toISOString();
     state.until = end.toISOString();
     state.live = false;
@@ -763,12 +1151,14 @@
     $('filters').addEventListener('submit', function (event) {
       event.preventDefault();
       readTextFilters();
+      freezeRange();
       apply(true);
     });
     $('reset').addEventListener('click', function () {
-      state = { since: DEFAULT_SINCE, until: '', all: false, levels: [], services: [], q: '', category: '', utc: state.utc, live: false };
+      state = emptyFilters({ since: DEFAULT_SINCE, until: '', all: false, range: '', utc: state.utc, live: false });
       apply(true);
     });
+    $('context-back').addEventListener('click', function () { apply(true); });
     $('quick').addEventListener('click', function (event) {
       var button = event.target.closest('button');
       if (!button) return;
@@ -776,19 +1166,22 @@
       if (since === 'custom') {
         $('custom').hidden = false;
         Array.prototype.forEach.call($('quick').querySelectorAll('button'), function (b) { b.setAttribute('aria-pressed', b === button ? 'true' : 'false'); });
-        if (!$('since').value) $('since').value = toLocalInput(new Date(Date.now() - 3600 * 1000).toISOString());
+        if (!$('since').value) $('since').value = toTimeInput(new Date(Date.now() - 3600 * 1000).toISOString());
         $('since').focus();
         return;
       }
       state.all = since === 'all';
+      state.range = state.all ? '' : since;
       state.since = state.all ? '' : since;
       state.until = '';
+      freezeRange();
       apply(true);
     });
     ['since', 'until'].forEach(function (id) {
       $(id).addEventListener('change', function () {
-        var since = fromLocalInput($('since').value);
-        var until = fromLocalInput($('until').value);
+        var since = fromTimeInput($('since').value);
+        var until = fromTimeInput($('until').value);
+        state.range = '';
         state.since = since;
         state.until = until;
         state.all = !since && !until;
@@ -804,11 +1197,20 @@
       });
     });
     $('live').addEventListener('change', function () {
-      state.live = $('live').checked && !state.until;
+      state.live = $('live').checked && !state.entry;
+      if (state.live && state.until) {
+        // A tail runs on past now: the range loses its end, and the list is read again up to now.
+        state.until = '';
+        apply(false);
+        return;
+      }
       writeUrl(false);
+      renderControls();
       if (state.live) startLive();
       else stopLive();
     });
+    $('services').addEventListener('scroll', function () { updateScrollCue($('services')); });
+    window.addEventListener('resize', function () { updateScrollCue($('services')); });
     $('utc').addEventListener('change', function () {
       state.utc = $('utc').checked;
       writeUrl(false);
