@@ -167,6 +167,13 @@ namespace MonarchLogs.Core.Connection
         {
             if (!(failure is RedisConnectionException || failure is RedisTimeoutException)) return failure;
             if (!Guards.TryGetValue(connection, out var guard) || connection.IsConnected) return failure;
+
+            // Over plain TCP, one AUTH answers the question without a client's timing: WRONGPASS or not.
+            if (!guard.Options.Ssl && await ProbeLoginAsync(guard.Options, cancellationToken).ConfigureAwait(false) is { } refused)
+            {
+                return refused ? guard.Refusal() : failure;
+            }
+
             try
             {
                 using var probe = await ConnectAsync(guard.Options, cancellationToken).ConfigureAwait(false);
@@ -180,6 +187,49 @@ namespace MonarchLogs.Core.Connection
             {
                 return failure;
             }
+        }
+
+        /// <summary>
+        /// Sends one AUTH to the first endpoint that answers: true when Valkey refuses the
+        /// credentials, false when it takes them, null when it cannot tell (no answer, another reply).
+        /// </summary>
+        private static async Task<bool?> ProbeLoginAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+        {
+            if (options.Password is null) return null;
+            foreach (var endpoint in options.EndPoints)
+            {
+                var (host, port) = endpoint switch
+                {
+                    DnsEndPoint dns => (dns.Host, dns.Port),
+                    IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+                    _ => (null, 0),
+                };
+                if (host is null) continue;
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(Math.Max(options.ConnectTimeout, 1000));
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(host, port).WithCancellation(timeout.Token).ConfigureAwait(false);
+                    var stream = client.GetStream();
+                    var arguments = string.IsNullOrEmpty(options.User) ? new[] { "AUTH", options.Password } : new[] { "AUTH", options.User!, options.Password };
+                    var request = new System.Text.StringBuilder("*").Append(arguments.Length).Append("\r\n");
+                    foreach (var argument in arguments) request.Append('$').Append(System.Text.Encoding.UTF8.GetByteCount(argument)).Append("\r\n").Append(argument).Append("\r\n");
+                    var bytes = System.Text.Encoding.UTF8.GetBytes(request.ToString());
+                    await stream.WriteAsync(bytes, 0, bytes.Length, timeout.Token).ConfigureAwait(false);
+                    var reply = new byte[256];
+                    var read = await stream.ReadAsync(reply, 0, reply.Length, timeout.Token).WithCancellation(timeout.Token).ConfigureAwait(false);
+                    var line = System.Text.Encoding.ASCII.GetString(reply, 0, read);
+                    if (line.StartsWith("+OK", StringComparison.Ordinal)) return false;
+                    if (IsAuthenticationError(line) || line.StartsWith("-ERR invalid", StringComparison.Ordinal)) return true;
+                    return null;
+                }
+                catch (Exception ex) when (ex is SocketException || ex is IOException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
