@@ -141,6 +141,28 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Theory]
+        [InlineData("+multi +exec")]
+        [InlineData("")]
+        public async Task A_reader_that_may_not_read_the_counts_still_counts_exactly_by_reading(string transactions)
+        {
+            var store = _valkey.NewStore();
+            var entries = Spread().Take(200).ToList();
+            await store.AppendAllAsync(entries);
+            var prefix = store.Format.Prefix;
+            var user = "old-reader-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var rules = ("on >r resetkeys -@all +@connection +info +get +hgetall +xrange +xrevrange +xlen +client +acl|whoami " + transactions
+                + " %R~" + prefix + ":format %R~" + prefix + ":partitions %R~" + prefix + ":stream:* &*").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", new object[] { "SETUSER", user }.Concat(rules).ToArray());
+            using var connection = await ConnectionMultiplexer.ConnectAsync(_valkey.Server.ConnectionString + ",user=" + user + ",password=r");
+            var reader = new Storage.LogStore(connection, new StorageFormat(prefix));
+            var errors = new List<PartitionError>();
+            var counts = await reader.CountAsync(new LogQuery(), TimeSpan.FromMinutes(20), errors.Add);
+            Assert.Empty(errors);
+            Assert.Equal(Truth(entries, counts), Counted(counts));
+            Assert.All(counts.Partitions, p => Assert.True(p.CountedByReading));
+        }
+
+        [Theory]
         [InlineData("orders")]
         [InlineData("eu{west}")]
         [InlineData("a}b{")]

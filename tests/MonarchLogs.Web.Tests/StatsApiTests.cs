@@ -85,12 +85,38 @@ namespace MonarchLogs.Web.Tests
             var t = HourStart;
             await viewer.AppendAsync(Enumerable.Range(0, 25).Select(i => Entry("many", MonarchLogLevel.Information, t.AddMinutes(i), "m" + i)).ToArray());
 
-            using var json = await viewer.GetJsonAsync($"api/stats?since={Iso(t)}&until={Iso(t.AddHours(1))}");
+            // A filter on the entries' content makes the chart read them: up to the limit.
+            using var json = await viewer.GetJsonAsync($"api/stats?since={Iso(t)}&until={Iso(t.AddHours(1))}&q=m");
             var root = json.RootElement;
             Assert.True(root.GetProperty("capped").GetBoolean());
             Assert.Equal(10, root.GetProperty("total").GetInt32());
+            Assert.Equal("entries", root.GetProperty("source").GetString());
             // The newest ten were counted: complete from the oldest of them.
             Assert.Equal(t.AddMinutes(15), root.GetProperty("completeSince").GetDateTime().ToUniversalTime());
+
+            // By time, level and service only, the writers' counts answer: no cap, exact.
+            using var counted = await viewer.GetJsonAsync($"api/stats?since={Iso(t)}&until={Iso(t.AddHours(1))}&interval=10min");
+            Assert.False(counted.RootElement.GetProperty("capped").GetBoolean());
+            Assert.Equal(25, counted.RootElement.GetProperty("total").GetInt32());
+            Assert.Equal("counts", counted.RootElement.GetProperty("source").GetString());
+            Assert.Equal(new long[] { 10, 10, 5, 0, 0, 0 }, counted.RootElement.GetProperty("buckets").EnumerateArray().Select(b => b.GetProperty("counts").EnumerateArray().Sum(c => c.GetInt64())).ToArray());
+        }
+
+        [Fact]
+        public async Task Stats_from_counts_equal_the_entries_also_for_entries_written_without_counts()
+        {
+            await using var viewer = await ViewerSession.StartAsync(_valkey);
+            var t = HourStart;
+            await viewer.AppendAsync(Enumerable.Range(0, 40).Select(i => Entry(i % 2 == 0 ? "a" : "b", i % 3 == 0 ? MonarchLogLevel.Error : MonarchLogLevel.Information, t.AddSeconds(97 * i), "m" + i)).ToArray());
+            // Another program's plain XADD, in the documented format, without counts.
+            var stream = viewer.Store.Format.GetPartition("a", MonarchLogLevel.Error).StreamKey;
+            await _valkey.Connection.GetDatabase().StreamAddAsync(stream, "message", "by hand", messageId: MonarchLogs.Core.StreamId.ToUnixMilliseconds(t.AddHours(2)) + "-*");
+
+            using var json = await viewer.GetJsonAsync($"api/stats?since={Iso(t.AddSeconds(30))}&until={Iso(t.AddHours(3))}&interval=15min");
+            var root = json.RootElement;
+            Assert.Equal("counts", root.GetProperty("source").GetString());
+            Assert.Equal(40, root.GetProperty("total").GetInt32());
+            Assert.Equal(14, root.GetProperty("totals").GetProperty("Error").GetInt32());
         }
     }
 }

@@ -88,14 +88,11 @@ namespace MonarchLogs.Core.Statistics
         public const string InvalidIntervalErrorId = "InvalidInterval";
         public const int MaxBuckets = 100_000;
         private const int ReadPageSize = 5000;
+        private static readonly long UnixEpochTicks = StreamId.ToUtcTime(0).Ticks;
 
-        public static async Task<LogCounts> CountAsync(StoreReader reader, LogFilter filter, TimeSpan? interval, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        /// <param name="intervalFor">The bucket length for the range [since, until) once it is known (the oldest and newest entries when the query leaves it open); null for one bucket.</param>
+        public static async Task<LogCounts> CountAsync(StoreReader reader, LogFilter filter, Func<DateTime, DateTime, TimeSpan?> intervalFor, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
-            if (interval is { } step && step < TimeSpan.FromMilliseconds(1))
-            {
-                throw new MonarchLogsException(InvalidIntervalErrorId, MonarchErrorKind.InvalidArgument, "The interval must be at least 1 millisecond.");
-            }
-
             var partitions = (await reader.GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
             var db = reader.Database;
 
@@ -103,9 +100,23 @@ namespace MonarchLogs.Core.Statistics
             var snapshots = await Task.WhenAll(partitions.Select(p => SnapshotAsync(db, p, partitionError, cancellationToken))).ConfigureAwait(false);
             var readable = snapshots.Where(s => s is not null).Select(s => s!).ToList();
 
-            var since = filter.Query.Since?.ToUniversalTime() ?? Oldest(readable) ?? DateTime.UtcNow;
-            var until = filter.Query.Until?.ToUniversalTime() ?? Max(since.AddMilliseconds(1), Newest(readable) ?? since);
-            var origin = interval is { } length ? new DateTime(since.Ticks - since.Ticks % length.Ticks, DateTimeKind.Utc) : since;
+            // An open start is the oldest entry (an hour before the end in an empty store); an open end, just after the newest.
+            var until = filter.Query.Until?.ToUniversalTime() ?? Newest(readable) ?? DateTime.UtcNow;
+            var since = filter.Query.Since?.ToUniversalTime() ?? Oldest(readable) ?? until.AddHours(-1);
+            if (since >= until)
+            {
+                if (filter.Query.Until is null) until = since.AddMilliseconds(1);
+                else since = until.AddMilliseconds(-1);
+            }
+            var interval = intervalFor(since, until);
+            if (interval is { } step && step < TimeSpan.FromMilliseconds(1))
+            {
+                throw new MonarchLogsException(InvalidIntervalErrorId, MonarchErrorKind.InvalidArgument, "The interval must be at least 1 millisecond.");
+            }
+
+            // Buckets are whole intervals since the Unix epoch, so that two counts of overlapping
+            // ranges put the same entries into the same buckets.
+            var origin = interval is { } length ? AlignDown(since, length) : since;
             var bucketCount = interval is { } size ? (int)Math.Min(int.MaxValue, Math.Max(1, (until - origin).Ticks / size.Ticks + ((until - origin).Ticks % size.Ticks == 0 ? 0 : 1))) : 1;
             if (bucketCount > MaxBuckets)
             {
@@ -177,9 +188,20 @@ namespace MonarchLogs.Core.Statistics
                 var counts = transaction.HashGetAllAsync(partition.CountsKey);
                 var first = transaction.StreamRangeAsync(partition.StreamKey, "-", "+", 1);
                 var last = transaction.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending);
-                await transaction.ExecuteAsync().WithCancellation(cancellationToken).ConfigureAwait(false);
+                if (!await transaction.ExecuteAsync().WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    // Valkey refused to run the transaction (EXECABORT): one of its commands was refused when queued.
+                    return await WithoutCountsAsync(db, partition, partitionError, cancellationToken).ConfigureAwait(false);
+                }
+
                 return new Snapshot(partition, await length.ConfigureAwait(false), await counts.ConfigureAwait(false),
                     TimeOf(await first.ConfigureAwait(false)), TimeOf(await last.ConfigureAwait(false)));
+            }
+            catch (Exception ex) when (IsRefusal(ex))
+            {
+                // A user of an older reader role may read the stream but not its counts (or MULTI):
+                // the partition is then counted by reading, which it may do.
+                return await WithoutCountsAsync(db, partition, partitionError, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) && PartitionError.FromReadFailure(partition, ex) is { } error)
             {
@@ -187,6 +209,25 @@ namespace MonarchLogs.Core.Statistics
                 return null;
             }
         }
+
+        private static async Task<Snapshot?> WithoutCountsAsync(IDatabase db, Partition partition, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var first = await db.StreamRangeAsync(partition.StreamKey, "-", "+", 1).WithCancellation(cancellationToken).ConfigureAwait(false);
+                var last = await db.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending).WithCancellation(cancellationToken).ConfigureAwait(false);
+                return new Snapshot(partition, -1, Array.Empty<HashEntry>(), TimeOf(first), TimeOf(last));
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) && PartitionError.FromReadFailure(partition, ex) is { } error)
+            {
+                partitionError?.Invoke(error);
+                return null;
+            }
+        }
+
+        /// <summary>NOPERM, or a transaction Valkey refused to run because one of its commands was (EXECABORT).</summary>
+        private static bool IsRefusal(Exception ex) =>
+            ex is RedisServerException && (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal) || ex.Message.StartsWith("EXECABORT", StringComparison.Ordinal));
 
         private static DateTime? TimeOf(StreamEntry[] entries) =>
             entries.Length == 1 && StreamId.TryParse(entries[0].Id, out var id) ? StreamId.ToUtcTime(id.Milliseconds) : null;
@@ -253,5 +294,12 @@ namespace MonarchLogs.Core.Statistics
             snapshots.Where(s => s.Newest is not null).Select(s => s.Newest!.Value.AddMilliseconds(1)).DefaultIfEmpty().Max() is var t && t != default ? t : null;
 
         private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+
+        private static DateTime AlignDown(DateTime utc, TimeSpan interval)
+        {
+            var sinceEpoch = utc.Ticks - UnixEpochTicks;
+            var aligned = sinceEpoch - (((sinceEpoch % interval.Ticks) + interval.Ticks) % interval.Ticks);
+            return new DateTime(UnixEpochTicks + aligned, DateTimeKind.Utc);
+        }
     }
 }

@@ -155,7 +155,15 @@ namespace MonarchLogs.Core.Storage
         /// Filters on an entry's content cannot be counted this way and are refused
         /// (<c>InvalidStatisticsFilter</c>): query and count those entries instead.
         /// </summary>
-        public Task<Statistics.LogCounts> CountAsync(LogQuery query, TimeSpan? interval, Action<PartitionError>? partitionError = null, CancellationToken cancellationToken = default)
+        public Task<Statistics.LogCounts> CountAsync(LogQuery query, TimeSpan? interval, Action<PartitionError>? partitionError = null, CancellationToken cancellationToken = default) =>
+            CountAsync(query, (_, _) => interval, partitionError, cancellationToken);
+
+        /// <summary>
+        /// Counts as above, with the bucket length chosen once the range is known:
+        /// <paramref name="intervalFor"/> gets [since, until), where an open end of the query is
+        /// the oldest or newest entry.
+        /// </summary>
+        public Task<Statistics.LogCounts> CountAsync(LogQuery query, Func<DateTime, DateTime, TimeSpan?> intervalFor, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default)
         {
             var filter = new LogFilter(query);
             if (filter.ReadsContent || filter.After is not null || filter.Before is not null)
@@ -164,7 +172,7 @@ namespace MonarchLogs.Core.Storage
                     "Counts are kept per partition (service and level) and minute: count by time, level and service only, or read the entries with a query to count by their content.");
             }
 
-            return Statistics.LogCounter.CountAsync(Reader, filter, interval, partitionError, cancellationToken);
+            return Statistics.LogCounter.CountAsync(Reader, filter, intervalFor ?? throw new ArgumentNullException(nameof(intervalFor)), partitionError, cancellationToken);
         }
 
         internal Task EnsureFormatAsync(CancellationToken cancellationToken) => Reader.EnsureReadableAsync(cancellationToken);

@@ -10,13 +10,16 @@ using Microsoft.Extensions.Options;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Statistics;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Web.Api
 {
     /// <summary>
-    /// api/stats: counts per level per time bucket, for the chart. It streams the ordinary query
-    /// (the same filters as api/logs) and counts, reading at most
+    /// api/stats: counts per level per time bucket, for the chart. Filtered by time, level and
+    /// service only, it answers from the counts the writers keep (<see cref="LogStore.CountAsync(LogQuery, Func{DateTime, DateTime, TimeSpan?}, Action{PartitionError}?, System.Threading.CancellationToken)"/>),
+    /// exactly and over any range, without reading entries. With filters on an entry's content it
+    /// streams the ordinary query (the same filters as api/logs) and counts, reading at most
     /// <see cref="MonarchLogViewerOptions.StatsScanLimit"/> entries, newest first; past that the
     /// answer says <c>capped</c> and from when its counts are complete.
     /// </summary>
@@ -35,7 +38,7 @@ namespace MonarchLogs.Web.Api
             1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400,
         };
 
-        public sealed record StatsBucket(DateTime Start, IReadOnlyList<int> Counts);
+        public sealed record StatsBucket(DateTime Start, IReadOnlyList<long> Counts);
 
         public sealed record StatsResult(
             DateTime Since,
@@ -44,11 +47,15 @@ namespace MonarchLogs.Web.Api
             string Interval,
             IReadOnlyList<MonarchLogLevel> Levels,
             IReadOnlyList<StatsBucket> Buckets,
-            IReadOnlyDictionary<string, int> Totals,
-            int Total,
+            IReadOnlyDictionary<string, long> Totals,
+            long Total,
             bool Capped,
             DateTime? CompleteSince,
-            IReadOnlyList<ViewerWarning> Warnings);
+            IReadOnlyList<ViewerWarning> Warnings)
+        {
+            /// <summary>"counts" when answered from the writers' counts; "entries" when the entries were read.</summary>
+            public string Source { get; init; } = "entries";
+        }
 
         public static async Task<IResult> GetAsync(HttpContext context, LogStore store, IOptions<MonarchLogViewerOptions> options)
         {
@@ -61,6 +68,9 @@ namespace MonarchLogs.Web.Api
             var scanLimit = Math.Max(1, options.Value.StatsScanLimit);
 
             var until = filters.Until ?? now;
+            var counted = filters.ToQuery(limit: null, oldestFirst: false, withCursor: false) with { Until = until };
+            if (!new LogFilter(counted).ReadsContent) return await FromCountsAsync(store, counted, requestedInterval, context).ConfigureAwait(false);
+
             var samples = new List<(DateTime Time, MonarchLogLevel Level)>();
             var capped = false;
             var partitionErrors = new ConcurrentQueue<PartitionError>();
@@ -93,10 +103,10 @@ namespace MonarchLogs.Web.Api
             }
 
             bucketCount = Math.Max(1, bucketCount);
-            var counts = new int[bucketCount][];
-            for (var i = 0; i < bucketCount; i++) counts[i] = new int[LogLevels.All.Count];
-            var totals = new int[LogLevels.All.Count];
-            var total = 0;
+            var counts = new long[bucketCount][];
+            for (var i = 0; i < bucketCount; i++) counts[i] = new long[LogLevels.All.Count];
+            var totals = new long[LogLevels.All.Count];
+            var total = 0L;
             foreach (var (time, level) in samples)
             {
                 // An entry stored with a server-assigned ID may carry a time outside the range.
@@ -114,6 +124,49 @@ namespace MonarchLogs.Web.Api
             DateTime? completeSince = capped ? samples[samples.Count - 1].Time : since;
 
             return Results.Json(new StatsResult(since, until, intervalSeconds, Describe(intervalSeconds), LogLevels.All, buckets, totalsByName, total, capped, completeSince, ViewerWarning.From(partitionErrors)), ViewerJson.Options);
+        }
+
+        /// <summary>The chart from the counts the writers keep: exact, whatever the range, no entry read.</summary>
+        private static async Task<IResult> FromCountsAsync(LogStore store, LogQuery query, long? requestedInterval, HttpContext context)
+        {
+            var partitionErrors = new ConcurrentQueue<PartitionError>();
+            long intervalSeconds = 0;
+            LogCounts result;
+            try
+            {
+                result = await store.CountAsync(query, (since, until) =>
+                {
+                    intervalSeconds = requestedInterval ?? ChooseInterval(until - since);
+                    var buckets = (until - AlignDown(since, TimeSpan.FromSeconds(intervalSeconds))).Ticks / (double)TimeSpan.FromSeconds(intervalSeconds).Ticks;
+                    if (buckets > MaxBuckets)
+                    {
+                        throw new BadParameterException("interval", "InvalidInterval",
+                            $"An interval of {Describe(intervalSeconds)} makes {Math.Ceiling(buckets)} buckets over this time range; the most is {MaxBuckets}. Choose a longer interval or a shorter range.");
+                    }
+
+                    return TimeSpan.FromSeconds(intervalSeconds);
+                }, partitionErrors.Enqueue, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (MonarchLogsException ex) when (ex.Kind == MonarchErrorKind.InvalidArgument)
+            {
+                throw new BadParameterException("interval", ex.ErrorId, ex.Message, ex);
+            }
+
+            var counts = new long[result.BucketCount][];
+            for (var i = 0; i < result.BucketCount; i++) counts[i] = new long[LogLevels.All.Count];
+            var totals = new long[LogLevels.All.Count];
+            foreach (var partition in result.Partitions)
+            {
+                for (var b = 0; b < partition.Buckets.Count; b++)
+                {
+                    counts[b][(int)partition.Partition.Level] += partition.Buckets[b];
+                    totals[(int)partition.Partition.Level] += partition.Buckets[b];
+                }
+            }
+
+            var buckets = Enumerable.Range(0, result.BucketCount).Select(i => new StatsBucket(result.Origin + TimeSpan.FromTicks(result.Interval!.Value.Ticks * i), counts[i])).ToList();
+            var totalsByName = LogLevels.All.ToDictionary(l => l.ToString(), l => totals[(int)l]);
+            return Results.Json(new StatsResult(result.Since, result.Until, intervalSeconds, Describe(intervalSeconds), LogLevels.All, buckets, totalsByName, totals.Sum(), false, result.Since, ViewerWarning.From(partitionErrors)) { Source = "counts" }, ViewerJson.Options);
         }
 
         internal static long ChooseInterval(TimeSpan range)
