@@ -156,3 +156,44 @@ Describe 'Properties as an object' {
         (Get-MonarchLog @c -Prefix 'noprops:logs').Properties | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Get-MonarchLog -Around' {
+    BeforeAll {
+        # Store order is the order of the entries' times across every partition.
+        $script:ordered = @(Get-MonarchLog @c -Oldest)
+        $script:ordered.Count | Should -Be 48
+    }
+
+    It 'gets an entry with the entries just before and after it, across services and levels' {
+        $target = $ordered[20]
+        $around = @(Get-MonarchLog @c -Around $target.Id -Context 5)
+        $around.Id | Should -Be $ordered[15..25].Id
+        @($around.Service | Sort-Object -Unique).Count | Should -Be 2
+        @($around.Level | Sort-Object -Unique).Count | Should -Be 3
+    }
+
+    It 'stops at the ends of the store' {
+        @(Get-MonarchLog @c -Around $ordered[1].Id -Context 3).Id | Should -Be $ordered[0..4].Id
+        @(Get-MonarchLog @c -Around $ordered[-1].Id -Context 3).Id | Should -Be $ordered[-4..-1].Id
+    }
+
+    It 'takes entries from the pipeline and lets the other filters narrow the neighbours' {
+        $target = $ordered | Where-Object Level -eq 'Error' | Select-Object -Skip 3 -First 1
+        $around = @($target | Get-MonarchLog @c -Context 2 -Level Error)
+        $errors = @($ordered | Where-Object Level -eq 'Error')
+        $at = [array]::IndexOf($errors.Id, $target.Id)
+        $around.Id | Should -Be $errors[($at - 2)..($at + 2)].Id
+    }
+
+    It 'warns when the entry is gone and writes what was around it' {
+        # An Id between the 21st and 22nd entries that no entry has (removed by retention, say).
+        $gone = '{0}-0@orders/error' -f (1 + [long] $ordered[20].Id.Split('-')[0])
+        $around = @(Get-MonarchLog @c -Around $gone -Context 2 -WarningVariable warned -WarningAction SilentlyContinue)
+        $around.Count | Should -Be 4
+        "$warned" | Should -Match 'no longer holds'
+    }
+
+    It 'refuses a value that is not an Id' {
+        { Get-MonarchLog @c -Around 'not-an-id' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCursor*'
+    }
+}

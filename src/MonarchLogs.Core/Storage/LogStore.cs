@@ -149,6 +149,15 @@ namespace MonarchLogs.Core.Storage
             StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError, cancellationToken);
 
         /// <summary>
+        /// The entry <paramref name="id"/> with up to <paramref name="count"/> entries before and
+        /// after it, across services and levels (narrowed by <paramref name="query"/> when given).
+        /// A bad Id is <c>InvalidCursor</c>; an entry the store no longer holds comes back null,
+        /// with what was around it.
+        /// </summary>
+        public Task<EntryContext> GetContextAsync(string id, int count, LogQuery? query = null, Action<PartitionError>? partitionError = null, CancellationToken cancellationToken = default) =>
+            EntryContext.ReadAsync(q => QueryAsync(q, partitionError, cancellationToken), id, count, query, cancellationToken);
+
+        /// <summary>
         /// Counts the entries of the partitions and time range of <paramref name="query"/> per
         /// partition and per <paramref name="interval"/> (one bucket when null), from the counts the
         /// writers keep, without reading the entries (see <see cref="Statistics.LogCounter"/>).

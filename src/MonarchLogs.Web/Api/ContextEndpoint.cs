@@ -23,7 +23,7 @@ namespace MonarchLogs.Web.Api
         public const int MaxCount = 500;
 
         /// <summary><paramref name="Before"/> and <paramref name="After"/> are oldest first; <paramref name="Entry"/> is null when the store no longer holds it.</summary>
-        public sealed record EntryContext(IReadOnlyList<MonarchLogEntry> Before, MonarchLogEntry? Entry, IReadOnlyList<MonarchLogEntry> After, IReadOnlyList<ViewerWarning> Warnings);
+        public sealed record ContextResult(IReadOnlyList<MonarchLogEntry> Before, MonarchLogEntry? Entry, IReadOnlyList<MonarchLogEntry> After, IReadOnlyList<ViewerWarning> Warnings);
 
         public static async Task<IResult> GetAsync(HttpContext context, LogStore store)
         {
@@ -37,28 +37,9 @@ namespace MonarchLogs.Web.Api
             }
 
             errors.ThrowIfAny();
-            var target = LogEntryId.Parse(id!);
-            var cancellationToken = context.RequestAborted;
             var partitionErrors = new ConcurrentQueue<PartitionError>();
-
-            var before = await ReadAsync(store, new LogQuery { Before = id, Limit = count }, count, partitionErrors, cancellationToken).ConfigureAwait(false);
-            before.Reverse();
-
-            // Forwards from the entry's predecessor, so that the entry itself comes first while the store holds it.
-            var from = before.Count > 0 ? before[before.Count - 1].Id : null;
-            var after = await ReadAsync(store, new LogQuery { OldestFirst = true, After = from, Limit = count + 1 }, count + 1, partitionErrors, cancellationToken).ConfigureAwait(false);
-            MonarchLogEntry? entry = null;
-            if (after.Count > 0 && LogEntryId.TryParse(after[0].Id, out var first) && first.CompareTo(target) == 0)
-            {
-                entry = after[0];
-                after.RemoveAt(0);
-            }
-            else if (after.Count > count)
-            {
-                after.RemoveAt(after.Count - 1);
-            }
-
-            return Results.Json(new EntryContext(before, entry, after, ViewerWarning.From(partitionErrors)), ViewerJson.Options);
+            var around = await store.GetContextAsync(id!, count, query: null, partitionErrors.Enqueue, context.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new ContextResult(around.Before, around.Entry, around.After, ViewerWarning.From(partitionErrors)), ViewerJson.Options);
         }
 
         /// <summary><c>n</c>: entries on each side, at least 1; a larger value than <see cref="MaxCount"/> is capped, not refused.</summary>
@@ -72,18 +53,6 @@ namespace MonarchLogs.Web.Api
             }
 
             return (int)Math.Min(count, MaxCount);
-        }
-
-        private static async Task<List<MonarchLogEntry>> ReadAsync(LogStore store, LogQuery query, int count, ConcurrentQueue<PartitionError> partitionErrors, CancellationToken cancellationToken)
-        {
-            var entries = new List<MonarchLogEntry>(count);
-            await foreach (var entry in store.QueryAsync(query, partitionErrors.Enqueue, cancellationToken).ConfigureAwait(false))
-            {
-                entries.Add(entry);
-                if (entries.Count == count) break;
-            }
-
-            return entries;
         }
     }
 }
