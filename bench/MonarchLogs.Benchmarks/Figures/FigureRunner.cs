@@ -30,7 +30,7 @@ public sealed class FigureRunner
     {
         if (_settings.Runs(1)) await GuardAsync("1", "Caller cost", () => CallerCostFigure.RunAsync(_settings, _table, _repositoryRoot));
         if (_settings.Runs(2) || _settings.Runs(3)) await GuardAsync("2-3", "Ingest and memory per entry", () => IngestFigure.RunAsync(_settings, _table));
-        if (_settings.Runs(4) || _settings.Runs(7))
+        if (_settings.Runs(4) || _settings.Runs(7) || _settings.Runs(8))
         {
             QueryStores? stores = null;
             await GuardAsync("4", "Query stores", async () => stores = await QueryStores.CreateAsync(_settings));
@@ -40,6 +40,7 @@ public sealed class FigureRunner
                 {
                     if (_settings.Runs(4)) await GuardAsync("4", "Query", () => QueryFigure.RunAsync(_settings, _table, stores));
                     if (_settings.Runs(7)) await GuardAsync("7", "Whole process", () => WholeProcessFigure.RunAsync(_settings, _table, stores, _repositoryRoot));
+                    if (_settings.Runs(8)) await GuardAsync("8", "Statistics and lookups", () => StatisticsFigure.RunAsync(_settings, _table, stores));
                 }
             }
         }

@@ -57,7 +57,7 @@ public sealed class BenchSettings
     public int RetentionExpiredEntries => Pick(1_000_000, 200_000, 10_000);
     public int RetentionLiveEntries => Pick(10_000, 5_000, 1_000);
 
-    // 8. Write path: entries per measurement (in batches of 2048) and interleaved rounds.
+    // 8. Statistics and lookups: on the query stores of figure 4.
 
     private int Pick(int full, int quick, int smoke) => Mode switch
     {
