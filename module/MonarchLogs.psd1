@@ -7,7 +7,7 @@
     Author               = 'MonarchLogs'
     CompanyName          = 'MonarchLogs'
     Copyright            = '(c) MonarchLogs. All rights reserved.'
-    Description          = 'Query, follow and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
+    Description          = 'Query, follow, write and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Write-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     # Typed Level and Timestamp members of the entries that Get-MonarchLog and Watch-MonarchLog write.
@@ -22,6 +22,7 @@
         'Start-MonarchLogViewer'
         'Stop-MonarchLogViewer'
         'Watch-MonarchLog'
+        'Write-MonarchLog'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
