@@ -7,7 +7,7 @@
     Author               = 'MonarchLogs'
     CompanyName          = 'MonarchLogs'
     Copyright            = '(c) MonarchLogs. All rights reserved.'
-    Description          = 'Query, follow, write and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Write-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
+    Description          = 'Query, follow, write, back up and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Write-MonarchLog, Export-MonarchLog, Import-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     # Typed Level and Timestamp members of the entries that Get-MonarchLog and Watch-MonarchLog write.
@@ -15,9 +15,11 @@
     FormatsToProcess     = @('MonarchLogs.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-MonarchLog'
+        'Export-MonarchLog'
         'Get-MonarchLog'
         'Get-MonarchLogService'
         'Get-MonarchLogStoreStatus'
+        'Import-MonarchLog'
         'Remove-ExpiredMonarchLog'
         'Start-MonarchLogViewer'
         'Stop-MonarchLogViewer'

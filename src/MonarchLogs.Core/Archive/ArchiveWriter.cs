@@ -106,7 +106,11 @@ namespace MonarchLogs.Core.Archive
             _line.WriteByte((byte)'\n');
             _output.Write(_line.GetBuffer(), 0, (int)_line.Length);
             // A long line should not keep its buffer for the rest of the file.
-            if (_line.Capacity > 1 << 20) _line.Capacity = 1 << 16;
+            if (_line.Capacity > 1 << 20)
+            {
+                _line.SetLength(0);
+                _line.Capacity = 1 << 16;
+            }
         }
 
         /// <summary>Ends the file: the compressor writes its last block, everything is flushed and the file closed.</summary>

@@ -153,6 +153,7 @@ namespace MonarchLogs.Core.Archive
             var properties = new List<KeyValuePair<string, object?>>();
             var scopes = new List<string>();
             string? routedService = null;
+            string traceId = string.Empty, spanId = string.Empty;
             if (root.TryGetProperty("Scopes", out var scopeList) && scopeList.ValueKind == JsonValueKind.Array)
             {
                 foreach (var scope in scopeList.EnumerateArray())
@@ -172,8 +173,14 @@ namespace MonarchLogs.Core.Archive
                                 continue;
                             }
 
-                            // The activity-tracking scope repeats what the trace and span ids hold.
-                            if (pair.NameEquals("TraceId") || pair.NameEquals("SpanId") || pair.NameEquals("ParentId")) continue;
+                            // The activity-tracking scope holds what the provider stores as the trace and span ids.
+                            if (pair.NameEquals("TraceId") || pair.NameEquals("SpanId") || pair.NameEquals("ParentId"))
+                            {
+                                if (pair.Value.ValueKind == JsonValueKind.String && pair.NameEquals("TraceId")) traceId = pair.Value.GetString()!;
+                                if (pair.Value.ValueKind == JsonValueKind.String && pair.NameEquals("SpanId")) spanId = pair.Value.GetString()!;
+                                continue;
+                            }
+
                             properties.Add(new KeyValuePair<string, object?>(pair.Name, pair.Value.Clone()));
                             if (defaults.ServicePropertyName is { } name && pair.NameEquals(name) && pair.Value.ValueKind == JsonValueKind.String
                                 && StorageFormat.IsValidServiceName(pair.Value.GetString()))
@@ -233,6 +240,8 @@ namespace MonarchLogs.Core.Archive
                 ExceptionType = exceptionType,
                 ExceptionMessage = exceptionMessage,
                 Exception = exception,
+                TraceId = traceId,
+                SpanId = spanId,
                 Properties = PropertiesJson.Write(properties, scopes),
             };
         }

@@ -56,8 +56,15 @@ namespace MonarchLogs.Core.Archive
             DateTime? from = null, to = null;
             try
             {
-                while (reader.TryReadLine(out var line, out var tooLong))
+                while (TryReadLine(reader, out var line, out var tooLong, out var readFailure))
                 {
+                    if (readFailure is not null)
+                    {
+                        // A damaged file (a corrupt gzip block, a read error): what came before it is imported, then the failure is told.
+                        if (batch.Count > 0) await ImportBatchAsync(batch, progress, cancellationToken).ConfigureAwait(false);
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readFailure).Throw();
+                    }
+
                     if ((reader.LineNumber & 0xFF) == 0)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
@@ -140,6 +147,22 @@ namespace MonarchLogs.Core.Archive
                 To = to,
                 Header = header,
             };
+        }
+
+        private static bool TryReadLine(LineReader reader, out ReadOnlyMemory<byte> line, out bool tooLong, out Exception? failure)
+        {
+            failure = null;
+            try
+            {
+                return reader.TryReadLine(out line, out tooLong);
+            }
+            catch (Exception ex) when (ex is InvalidDataException || ex is IOException)
+            {
+                line = ReadOnlyMemory<byte>.Empty;
+                tooLong = false;
+                failure = ex;
+                return true;
+            }
         }
 
         private async Task ImportBatchAsync(List<MonarchLogEntry> batch, ImportProgress progress, CancellationToken cancellationToken)
