@@ -34,12 +34,15 @@ namespace MonarchLogs.Core.Archive
         /// Creates the file, gzip-compressed when its name ends in .gz. Without
         /// <paramref name="overwrite"/> an existing file is never touched (an <see cref="IOException"/>).
         /// </summary>
-        public static ArchiveWriter Create(string path, bool overwrite)
+        public static ArchiveWriter Create(string path, bool overwrite) => Create(path, overwrite, ArchiveFormat.IsCompressedName(path));
+
+        /// <summary>Creates the file, gzip-compressed when <paramref name="compress"/>, whatever its name (a temporary name, say).</summary>
+        public static ArchiveWriter Create(string path, bool overwrite, bool compress)
         {
             var file = new FileStream(path, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
             try
             {
-                return new ArchiveWriter(file, ArchiveFormat.IsCompressedName(path));
+                return new ArchiveWriter(file, compress);
             }
             catch
             {

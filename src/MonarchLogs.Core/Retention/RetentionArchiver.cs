@@ -156,7 +156,7 @@ namespace MonarchLogs.Core.Retention
             var partial = Path.Combine(folder, ArchiveFormat.DailyFileName(format.Prefix, partition, date) + "." + Guid.NewGuid().ToString("N") + PartialExtension);
             try
             {
-                var writer = ArchiveWriter.Create(partial, overwrite: false);
+                var writer = ArchiveWriter.Create(partial, overwrite: false, compress: true);
                 var until = date.AddDays(1) < cutoffUtc ? date.AddDays(1) : cutoffUtc;
                 writer.WriteHeader(new ArchiveHeader
                 {
