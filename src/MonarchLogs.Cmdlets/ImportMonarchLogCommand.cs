@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using MonarchLogs.Cmdlets.Arguments;
 using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Cmdlets.Infrastructure;
@@ -112,6 +113,32 @@ namespace MonarchLogs.Cmdlets
             {
                 WriteError(new ErrorRecord(new IOException($"Cannot read '{path}': {ex.Message}", ex),
                     ex is FileNotFoundException || ex is DirectoryNotFoundException ? "ImportFileNotFound" : "ImportFileNotReadable", ErrorCategory.ReadError, path));
+                return;
+            }
+
+            // Damaged gzip data can decompress to plausible lines before the damage shows: a file is
+            // checked whole first, and a damaged one imports nothing.
+            var check = Task.Run(() => ArchiveFormat.FindCompressionDamage(path, StopToken));
+            string? damage;
+            try
+            {
+                WaitWithTicks(check, ProgressInterval, () => WriteProgress(new ProgressRecord(ProgressId, "Import-MonarchLog", $"{System.IO.Path.GetFileName(path)}: checking the compressed data") { PercentComplete = -1 }));
+                damage = check.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                stream.Dispose();
+                throw new PipelineStoppedException();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                damage = ex.Message;
+            }
+
+            if (damage is not null)
+            {
+                stream.Dispose();
+                WriteError(new ErrorRecord(new InvalidDataException($"'{path}' is damaged, so none of it was imported: {damage}"), "InvalidImportFile", ErrorCategory.InvalidData, path));
                 return;
             }
 

@@ -250,24 +250,38 @@ Describe 'Import-MonarchLog' {
             @($bad.FullyQualifiedErrorId) | Should -Be @('ImportFileNotFound,MonarchLogs.Cmdlets.ImportMonarchLogCommand')
         }
 
-        It 'imports what comes before damage in a gzip file, then reports InvalidImportFile and stops' {
+        It 'imports nothing of a gzip file whose data is damaged (InvalidImportFile), and the part of one cut short up to its last whole line' {
             $prefix = New-RichStore
             $path = New-FilePath '.jsonl.gz'
             $null = Export-MonarchLog @c -Prefix $prefix -Path $path
             $bytes = [System.IO.File]::ReadAllBytes($path)
             $damaged = New-FilePath '.jsonl.gz'
-            for ($i = [int]($bytes.Length / 2); $i -lt [int]($bytes.Length / 2) + 64; $i++) { $bytes[$i] = $bytes[$i] -bxor 0x5A }
-            [System.IO.File]::WriteAllBytes($damaged, $bytes)
+            $spoiled = [byte[]] $bytes.Clone()
+            for ($i = [int]($bytes.Length / 2); $i -lt [int]($bytes.Length / 2) + 64; $i++) { $spoiled[$i] = $spoiled[$i] -bxor 0x5A }
+            [System.IO.File]::WriteAllBytes($damaged, $spoiled)
             $target = New-Prefix
             $summary = Import-MonarchLog @c -Prefix $target -Path $damaged -ErrorVariable bad -ErrorAction SilentlyContinue
-            # The damaged block may first give lines of garbage (InvalidImportLine), then the stream fails.
-            $bad[-1].FullyQualifiedErrorId | Should -Be 'InvalidImportFile,MonarchLogs.Cmdlets.ImportMonarchLogCommand'
-            $bad[-1].Exception.Message | Should -Match "^Reading '.*' failed after \d+ entries: "
-            @($bad | Select-Object -SkipLast 1 | Where-Object FullyQualifiedErrorId -ne 'InvalidImportLine,MonarchLogs.Cmdlets.ImportMonarchLogCommand') | Should -BeNullOrEmpty
+            @($bad.FullyQualifiedErrorId) | Should -Be @('InvalidImportFile,MonarchLogs.Cmdlets.ImportMonarchLogCommand')
+            $bad[0].Exception.Message | Should -Match "^'.*' is damaged, so none of it was imported: "
             $summary | Should -BeNullOrEmpty
-            $kept = @(Get-MonarchLog @c -Prefix $target -Oldest)
-            $kept.Count | Should -BeGreaterThan 0 -Because 'what came before the damage is imported'
-            Compare-MonarchEntry -Expected @(Get-MonarchLog @c -Prefix $prefix -Oldest | Select-Object -First $kept.Count) -Actual $kept -Exclude @() | Should -BeNullOrEmpty
+            Invoke-MonarchTestCli -Server $server EXISTS "${target}:partitions" | Should -Be 0
+
+            # Cut short: gzip cannot tell, the lines up to the cut are whole and imported, the cut one is an error.
+            $cut = New-FilePath '.jsonl.gz'
+            [System.IO.File]::WriteAllBytes($cut, $bytes[0..($bytes.Length - 200)])
+            $gzip = [System.IO.Compression.GZipStream]::new([System.IO.File]::OpenRead($cut), [System.IO.Compression.CompressionMode]::Decompress)
+            try { $text = [System.IO.StreamReader]::new($gzip).ReadToEnd() } finally { $gzip.Dispose() }
+            $lines = @($text.Split("`n") | Where-Object { $_ })
+            $summary = Import-MonarchLog @c -Prefix $target -Path $cut -ErrorVariable bad -ErrorAction SilentlyContinue
+            $summary.Imported | Should -BeGreaterThan 0
+            $summary.Imported + $summary.Failed | Should -Be ($lines.Count - 1)
+            $summary.Failed | Should -BeLessOrEqual 1 -Because 'only the cut line can be broken'
+            @($bad | Where-Object FullyQualifiedErrorId -ne 'InvalidImportLine,MonarchLogs.Cmdlets.ImportMonarchLogCommand') | Should -BeNullOrEmpty
+            $original = @{}
+            Get-MonarchLog @c -Prefix $prefix | ForEach-Object { $original[$_.Id] = $_ }
+            foreach ($entry in @(Get-MonarchLog @c -Prefix $target)) {
+                Compare-MonarchEntry -Expected @($original[$entry.Id]) -Actual @($entry) -Exclude @() | Should -BeNullOrEmpty
+            }
         }
 
         It '-WhatIf reads no file and writes nothing' {

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Query;
 
@@ -83,6 +84,29 @@ namespace MonarchLogs.Core.Archive
             {
                 file.Dispose();
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// For a gzip file, reads it whole and returns what is wrong with its compressed data (a
+        /// damaged block, a checksum that does not match), or null when it reads to its end; null
+        /// at once for a file that is not gzip. Damaged gzip data can decompress to plausible text
+        /// before the damage is detected, so an import checks a file this way before reading any
+        /// entry of it. A file cut short is not detected here: it ends early, at its last whole line.
+        /// </summary>
+        public static string? FindCompressionDamage(string path, CancellationToken cancellationToken = default)
+        {
+            using var stream = OpenRead(path);
+            if (stream is not GZipStream) return null;
+            var buffer = new byte[1 << 16];
+            try
+            {
+                while (stream.Read(buffer, 0, buffer.Length) > 0) cancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+            catch (InvalidDataException ex)
+            {
+                return ex.Message;
             }
         }
 
@@ -313,6 +337,13 @@ namespace MonarchLogs.Core.Archive
         {
             utc = default;
             if (string.IsNullOrEmpty(text)) return false;
+            // The form the archive writes reads fast; anything else ISO 8601 takes the general parser.
+            if (text!.Length == 28 && text[27] == 'Z' && DateTime.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var exact))
+            {
+                utc = exact;
+                return true;
+            }
+
             if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed)) return false;
             utc = DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
             return true;

@@ -36,6 +36,7 @@ namespace MonarchLogs.Core.Archive
         private readonly Dictionary<string, PartitionState> _partitions = new Dictionary<string, PartitionState>(StringComparer.Ordinal);
         private readonly EntryFingerprint.Maker _fingerprints = new EntryFingerprint.Maker();
         private long _displaced;
+        private (AppendBatch Batch, Task<AppendResult> Result)? _inFlight;
 
         public LogImporter(IConnectionMultiplexer connection, StorageFormat format, ImportDefaults defaults, int batchSize)
         {
@@ -62,6 +63,7 @@ namespace MonarchLogs.Core.Archive
                     {
                         // A damaged file (a corrupt gzip block, a read error): what came before it is imported, then the failure is told.
                         if (batch.Count > 0) await ImportBatchAsync(batch, progress, cancellationToken).ConfigureAwait(false);
+                        await CompleteAppendAsync(progress).ConfigureAwait(false);
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readFailure).Throw();
                     }
 
@@ -121,10 +123,24 @@ namespace MonarchLogs.Core.Archive
                 }
 
                 if (batch.Count > 0) await ImportBatchAsync(batch, progress, cancellationToken).ConfigureAwait(false);
+                await CompleteAppendAsync(progress).ConfigureAwait(false);
                 progress.SetBytesRead(reader.BytesRead);
             }
             finally
             {
+                // A stop or a failure leaves no append unobserved: what it stored is counted.
+                if (_inFlight is { } pending)
+                {
+                    try
+                    {
+                        await CompleteAppendAsync(progress).ConfigureAwait(false);
+                    }
+                    catch (Exception) when (pending.Result.Status != TaskStatus.RanToCompletion)
+                    {
+                        // The failure that ended the import, or one of the same cause, is what the caller hears of.
+                    }
+                }
+
                 // Whatever ended the import, each partition the store refused is reported once, with its count.
                 foreach (var state in _partitions.Values)
                 {
@@ -243,8 +259,21 @@ namespace MonarchLogs.Core.Archive
             }
 
             if (toAppend.Count == 0) return;
+
+            // One append stays in flight while the next batch is read and checked; the next one
+            // starts only when it is answered, so at most two batches are held.
+            await CompleteAppendAsync(progress).ConfigureAwait(false);
             var appendBatch = new AppendBatch(toAppend);
-            var result = await _appender.AppendAsync(appendBatch, cancellationToken).ConfigureAwait(false);
+            _inFlight = (appendBatch, _appender.AppendAsync(appendBatch, cancellationToken));
+        }
+
+        /// <summary>Waits for the append in flight, if any, and counts what it stored and what the store refused.</summary>
+        private async Task CompleteAppendAsync(ImportProgress progress)
+        {
+            if (_inFlight is not { } inFlight) return;
+            _inFlight = null;
+            var appendBatch = inFlight.Batch;
+            var result = await inFlight.Result.ConfigureAwait(false);
             progress.AddImported(result.Stored);
             foreach (var failure in result.Failures)
             {
@@ -252,7 +281,8 @@ namespace MonarchLogs.Core.Archive
                 var notStored = 0;
                 for (var i = 0; i < appendBatch.Count; i++)
                 {
-                    if (!appendBatch.IsStored(i) && _format.GetPartition(toAppend[i].Service, toAppend[i].Level).StreamKey == failure.Partition.StreamKey) notStored++;
+                    var entry = appendBatch.Entries[i];
+                    if (!appendBatch.IsStored(i) && _format.GetPartition(entry.Service, entry.Level).StreamKey == failure.Partition.StreamKey) notStored++;
                 }
 
                 state.Failure ??= failure.Error;
