@@ -202,7 +202,7 @@ Describe 'Export-MonarchLog' {
                     Start-Sleep -Milliseconds 20
                 }
                 $export.PowerShell.Stop()
-                $export.Handle.IsCompleted | Should -BeTrue
+                $export.Handle.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'a stopped export ends at once'
                 $warning = @($export.PowerShell.Streams.Warning)
                 $warning.Count | Should -Be 1
                 $warning[0].Message | Should -Match "^The export stopped: '.*$([regex]::Escape((Split-Path $path -Leaf)))' holds the first (\d+) entries, up to .* and ends at a whole line\.$"
