@@ -7,7 +7,7 @@
     Author               = 'MonarchLogs'
     CompanyName          = 'MonarchLogs'
     Copyright            = '(c) MonarchLogs. All rights reserved.'
-    Description          = 'Query, follow and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
+    Description          = 'Query, follow, write, back up and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Write-MonarchLog, Export-MonarchLog, Import-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     # Typed Level and Timestamp members of the entries that Get-MonarchLog and Watch-MonarchLog write.
@@ -15,14 +15,17 @@
     FormatsToProcess     = @('MonarchLogs.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-MonarchLog'
+        'Export-MonarchLog'
         'Get-MonarchLog'
         'Get-MonarchLogService'
         'Get-MonarchLogStoreStatus'
+        'Import-MonarchLog'
         'Measure-MonarchLog'
         'Remove-ExpiredMonarchLog'
         'Start-MonarchLogViewer'
         'Stop-MonarchLogViewer'
         'Watch-MonarchLog'
+        'Write-MonarchLog'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

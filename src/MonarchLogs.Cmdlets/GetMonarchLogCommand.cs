@@ -78,7 +78,7 @@ namespace MonarchLogs.Cmdlets
                 limit: bound.ContainsKey(nameof(First)) ? First : null);
 
             // The filter's own checks (Since before Until, cursor syntax) run before any connection.
-            Validate(query);
+            ValidateQuery(query, After, Before);
             var store = OpenStore();
             var limit = bound.ContainsKey(nameof(First)) ? First : int.MaxValue;
             var written = 0;
@@ -107,7 +107,7 @@ namespace MonarchLogs.Cmdlets
         private void WriteContext()
         {
             var filters = BuildQuery();
-            Validate(filters);
+            ValidateQuery(filters, after: null, before: null);
             if (!LogEntryId.TryParse(Around, out _))
             {
                 ThrowTerminatingError(ToErrorRecord(new MonarchLogsException("InvalidCursor", MonarchErrorKind.InvalidArgument,
@@ -128,21 +128,6 @@ namespace MonarchLogs.Cmdlets
             var more = Await(entries.MoveNextAsync().AsTask());
             WritePartitionErrors();
             return more;
-        }
-
-        private void Validate(LogQuery query)
-        {
-            try
-            {
-                _ = new LogFilter(query);
-            }
-            catch (MonarchLogsException ex)
-            {
-                object? target = ex.ErrorId == "InvalidCursor"
-                    ? (After is not null && !LogEntryId.TryParse(After, out _) ? After : Before)
-                    : query;
-                ThrowTerminatingError(ToErrorRecord(ex, target));
-            }
         }
 
         private static void DisposeQuietly(IAsyncEnumerator<MonarchLogEntry> entries)

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
@@ -15,7 +17,9 @@ namespace MonarchLogs.Cmdlets
     /// <summary>
     /// Removes the entries older than a cutoff, partition by partition, in bounded steps on the
     /// server. Made for unattended scheduled scripts: ConfirmImpact Medium prompts only when asked
-    /// (-Confirm), a second run removes nothing more, and writers may run meanwhile.
+    /// (-Confirm), a second run removes nothing more, and writers may run meanwhile. With
+    /// -ArchivePath the store engine archives each partition's expired entries first, one checked
+    /// file per day, and removes exactly what it archived.
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "ExpiredMonarchLog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = RetentionDaysSet)]
@@ -42,6 +46,11 @@ namespace MonarchLogs.Cmdlets
         [ArgumentCompleter(typeof(ServiceCompleter))]
         public string[] Service { get; set; } = null!;
 
+        /// <summary>Archive what is about to go into this folder first: one gzip JSON Lines file per day and partition.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ArchivePath { get; set; } = null!;
+
         protected override void ProcessRecord()
         {
             var now = DateTime.UtcNow;
@@ -53,6 +62,7 @@ namespace MonarchLogs.Cmdlets
             }
 
             var whatIf = IsWhatIf();
+            var archiveFolder = ArchivePath is null ? null : PrepareArchiveFolder(whatIf);
             var store = OpenStore();
             var services = Service?.Select(s => new Wildcard(s)).ToArray();
             var partitions = Await(store.GetPartitionsAsync(PartitionErrors, StopToken))
@@ -62,7 +72,8 @@ namespace MonarchLogs.Cmdlets
             WriteVerbose($"Removing entries older than {FormatTime(cutoff)} from {partitions.Count} partitions.");
 
             int touched = 0;
-            long entries = 0, bytes = 0;
+            long entries = 0, bytes = 0, archived = 0;
+            var files = new List<string>();
             DateTime? oldest = null, newest = null;
             foreach (var partition in partitions)
             {
@@ -77,8 +88,28 @@ namespace MonarchLogs.Cmdlets
                     bytes += preview.EstimatedBytes;
                     if (preview.Oldest is { } first && (oldest is null || first < oldest)) oldest = first;
                     if (preview.Newest is { } last && (newest is null || last > newest)) newest = last;
+                    var archiveFirst = archiveFolder is null ? string.Empty : $"Archive to '{TerminalText.Escape(archiveFolder)}' and then remove";
                     ShouldProcess(shownName,
-                        $"Remove {preview.ExpiredEntries} of {preview.TotalEntries} entries, written {FormatTime(preview.Oldest)} to {FormatTime(preview.Newest)}, about {FormatBytes(preview.EstimatedBytes)}");
+                        $"{(archiveFolder is null ? "Remove" : archiveFirst)} {preview.ExpiredEntries} of {preview.TotalEntries} entries, written {FormatTime(preview.Oldest)} to {FormatTime(preview.Newest)}, about {FormatBytes(preview.EstimatedBytes)}");
+                    continue;
+                }
+
+                if (archiveFolder is not null)
+                {
+                    if (!ShouldProcess(shownName, $"Archive the entries older than {FormatTime(cutoff)} to '{TerminalText.Escape(archiveFolder)}', then remove them")) continue;
+                    if (!TryAwait(store.ArchiveExpiredAsync(partition, cutoff, archiveFolder, StopToken), partition.ToString(), out var done)) continue;
+                    foreach (var file in done.Files)
+                    {
+                        files.Add(file.Path);
+                        WriteVerbose($"{shownName}: archived {file.Entries} entries of {file.Day:yyyy-MM-dd} to '{TerminalText.Escape(file.Path)}' ({FormatBytes(file.Bytes)}), checked.");
+                    }
+
+                    if (done.Failure is { } failure) WriteError(ToErrorRecord(failure, partition.ToString()));
+                    if (done.RemovedEntries > 0) touched++;
+                    archived += done.ArchivedEntries;
+                    entries += done.RemovedEntries;
+                    bytes += done.BytesReclaimed;
+                    WriteVerbose($"{shownName}: removed the {done.RemovedEntries} entries archived, in {done.TrimCommands} commands, reclaimed {FormatBytes(done.BytesReclaimed)}.");
                     continue;
                 }
 
@@ -98,9 +129,30 @@ namespace MonarchLogs.Cmdlets
                 PartitionsTouched = touched,
                 EntriesRemoved = entries,
                 BytesReclaimed = bytes,
+                EntriesArchived = archived,
+                ArchiveFiles = files.ToArray(),
                 Oldest = oldest,
                 Newest = newest,
             });
+        }
+
+        /// <summary>The archive folder as a full path, created unless this is a -WhatIf run; a folder that cannot be made ends the command.</summary>
+        private string PrepareArchiveFolder(bool whatIf)
+        {
+            var folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(ArchivePath);
+            if (whatIf) return folder;
+            try
+            {
+                if (File.Exists(folder)) throw new IOException($"'{folder}' is a file, not a folder.");
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                ThrowTerminatingError(new ErrorRecord(new IOException($"Cannot use '{folder}' as the archive folder: {ex.Message} Nothing was removed.", ex),
+                    "ArchiveWriteFailed", ErrorCategory.WriteError, folder));
+            }
+
+            return folder;
         }
 
         /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
@@ -113,9 +165,6 @@ namespace MonarchLogs.Cmdlets
         private static string FormatTime(DateTime? utc) =>
             utc is { } time ? time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
 
-        private static string FormatBytes(long bytes) =>
-            bytes >= 1 << 20 ? (bytes / 1048576.0).ToString("0.0 'MB'", CultureInfo.InvariantCulture)
-            : bytes >= 1 << 10 ? (bytes / 1024.0).ToString("0.0 'KB'", CultureInfo.InvariantCulture)
-            : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+        private static string FormatBytes(long bytes) => Sizes.Bytes(bytes);
     }
 }

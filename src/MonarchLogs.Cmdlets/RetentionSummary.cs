@@ -25,6 +25,12 @@ namespace MonarchLogs.Cmdlets
         /// <summary>Memory reclaimed as Valkey reports it; with -WhatIf an estimate.</summary>
         public long BytesReclaimed { get; init; }
 
+        /// <summary>With -ArchivePath, the entries written to verified archive files (with -WhatIf, none).</summary>
+        public long EntriesArchived { get; init; }
+
+        /// <summary>With -ArchivePath, the full paths of the archive files written, one per day and partition.</summary>
+        public string[] ArchiveFiles { get; init; } = System.Array.Empty<string>();
+
         /// <summary>With -WhatIf, the time of the oldest entry that would go; empty after a removal.</summary>
         public DateTime? Oldest { get; init; }
 

@@ -55,7 +55,7 @@ namespace MonarchLogs.Core
     }
 
     /// <summary>A Valkey stream ID: milliseconds and a sequence number.</summary>
-    public readonly struct StreamId : IComparable<StreamId>
+    public readonly struct StreamId : IComparable<StreamId>, IEquatable<StreamId>
     {
         public StreamId(long milliseconds, long sequence)
         {
@@ -95,6 +95,15 @@ namespace MonarchLogs.Core
             var byMs = Milliseconds.CompareTo(other.Milliseconds);
             return byMs != 0 ? byMs : Sequence.CompareTo(other.Sequence);
         }
+
+        public bool Equals(StreamId other) => Milliseconds == other.Milliseconds && Sequence == other.Sequence;
+
+        public override bool Equals(object? obj) => obj is StreamId other && Equals(other);
+
+        public override int GetHashCode() => unchecked((Milliseconds.GetHashCode() * 397) ^ Sequence.GetHashCode());
+
+        /// <summary>The next ID after this one: the lowest ID a trim to "everything up to and including this entry" keeps.</summary>
+        public StreamId Next() => Sequence == long.MaxValue ? new StreamId(Milliseconds + 1, 0) : new StreamId(Milliseconds, Sequence + 1);
 
         public override string ToString() =>
             Milliseconds.ToString(CultureInfo.InvariantCulture) + "-" + Sequence.ToString(CultureInfo.InvariantCulture);

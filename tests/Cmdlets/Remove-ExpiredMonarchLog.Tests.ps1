@@ -34,6 +34,12 @@ BeforeAll {
         $prefix
     }
 
+    # A store whose one expired entry belongs to a service named with every character a file name cannot hold.
+    function script:New-Prefix-Unsafe {
+        Write-MonarchTestEntry -Server $server -Prefix 'unsafe:logs' -Entry ([pscustomobject]@{ Timestamp = $ages['45d']; Level = 'error'; Service = "a/b\c:*?`"<>| `u{202E}%"; Message = 'unsafe' })
+        'unsafe:logs'
+    }
+
     function script:Get-Remaining([string] $Prefix) {
         @(Get-MonarchLog @c -Prefix $Prefix -ExcludeService broken | ForEach-Object Message | Sort-Object)
     }
@@ -166,6 +172,149 @@ Describe 'Remove-ExpiredMonarchLog' {
             $summaries = foreach ($run in $runs) { $run.PowerShell.EndInvoke($run.Handle); $run.PowerShell.Streams.Error.Count | Should -Be 0; $run.PowerShell.Dispose() }
             ($summaries | Measure-Object EntriesRemoved -Sum).Sum | Should -Be 8000
             (Get-MonarchLog @c -Prefix $prefix -Oldest).Message | Should -Be 'one stays', 'two stays'
+        }
+    }
+
+    Context 'Archiving before removing' {
+        BeforeAll {
+            function script:New-ArchiveFolder { Join-Path $TestDrive ('archive-' + [guid]::NewGuid().ToString('N')) }
+
+            # Every line of an archive file, read without the module: the header, then the entries.
+            function script:Read-Archive([string] $Path) {
+                $stream = [System.IO.Compression.GZipStream]::new([System.IO.File]::OpenRead($Path), [System.IO.Compression.CompressionMode]::Decompress)
+                try { $text = [System.IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+                $text.EndsWith("`n") | Should -BeTrue
+                $lines = $text.Substring(0, $text.Length - 1).Split("`n")
+                [pscustomobject]@{ Header = ($lines[0] | ConvertFrom-Json); Entries = @($lines | Select-Object -Skip 1 | ForEach-Object { $_ | ConvertFrom-Json }) }
+            }
+        }
+
+        It 'writes one checked file per day and partition, and removes exactly the entries archived' {
+            $prefix = New-RetentionStore
+            $folder = New-ArchiveFolder
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -RetentionDays 30 -ArchivePath $folder
+            $summary.EntriesArchived | Should -Be 12
+            $summary.EntriesRemoved | Should -Be 12
+            $summary.PartitionsTouched | Should -Be 4
+            $expectedNames = foreach ($service in 'orders', 'billing') {
+                foreach ($level in 'information', 'error') {
+                    foreach ($age in '45d', '40d', '31d') {
+                        "$($prefix -replace ':', '%3A')_${service}_${level}_$($ages[$age].ToString('yyyy-MM-dd')).jsonl.gz"
+                    }
+                }
+            }
+            @(Get-ChildItem -LiteralPath $folder -Name | Sort-Object) | Should -Be @($expectedNames | Sort-Object) -Because 'no temporary file stays behind'
+            @($summary.ArchiveFiles | ForEach-Object { Split-Path $_ -Leaf } | Sort-Object) | Should -Be @($expectedNames | Sort-Object)
+            foreach ($service in 'orders', 'billing') {
+                foreach ($level in 'information', 'error') {
+                    foreach ($age in '45d', '40d', '31d') {
+                        $name = "$($prefix -replace ':', '%3A')_${service}_${level}_$($ages[$age].ToString('yyyy-MM-dd')).jsonl.gz"
+                        $archive = Read-Archive (Join-Path $folder $name)
+                        $archive.Header.archive | Should -BeExactly 'MonarchLogs'
+                        $archive.Header.kind | Should -BeExactly 'retention'
+                        $archive.Header.partition.service | Should -BeExactly $service
+                        $archive.Header.partition.level | Should -BeExactly $level
+                        $archive.Entries.Count | Should -Be 1 -Because "$name holds the one entry of that day"
+                        $archive.Entries[0].message | Should -BeExactly "$service/$level/$age"
+                        $archive.Entries[0].id | Should -BeExactly "$([DateTimeOffset]::new($ages[$age]).ToUnixTimeMilliseconds())-0@$service/$level"
+                    }
+                }
+            }
+            Get-Remaining $prefix | Should -Be (Get-Expected -Kept '29d', '10d', '1h')
+        }
+
+        It 'gives back exactly the removed entries, every field, when the files are imported into an empty store' {
+            $prefix = New-RetentionStore
+            $cutoff = $now.AddDays(-30)
+            $removed = @(Get-MonarchLog @c -Prefix $prefix -Until $cutoff -Oldest)
+            $folder = New-ArchiveFolder
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -Before $cutoff -ArchivePath $folder
+            $summary.EntriesRemoved | Should -Be $removed.Count
+            $restored = "$prefix-restored"
+            $null = Get-ChildItem -LiteralPath $folder | Import-MonarchLog @c -Prefix $restored
+            Compare-MonarchEntry -Expected $removed -Actual @(Get-MonarchLog @c -Prefix $restored -Oldest) -Exclude @() | Should -BeNullOrEmpty
+        }
+
+        It 'never removes an entry it did not archive, while a writer adds entries with old times' {
+            $prefix = 'archive-race:logs'
+            Add-MonarchTestBulkEntry -Server $server -Prefix $prefix -Service race -Level warning -Count 30000 -StartTime $now.AddDays(-40)
+            $stopFile = Join-Path $TestDrive ('stop-' + [guid]::NewGuid().ToString('N'))
+            $writer = [powershell]::Create()
+            $null = $writer.AddScript(@'
+param($module, $connection, $prefix, $start, $stopFile)
+Import-Module $module
+$stop = [datetime]::UtcNow.AddSeconds(60)
+for ($i = 0; [datetime]::UtcNow -lt $stop -and -not (Test-Path $stopFile); $i++) {
+    Write-MonarchLog -ConnectionString $connection -Prefix $prefix -Service race -Level warning -Message "late $i" -Timestamp $start.AddMilliseconds($i)
+}
+'@).AddArgument($modulePath).AddArgument($server.ConnectionString).AddArgument($prefix).AddArgument($now.AddDays(-35)).AddArgument($stopFile)
+            $handle = $writer.BeginInvoke()
+            try {
+                $deadline = [datetime]::UtcNow.AddSeconds(30)
+                while ((Invoke-MonarchTestCli -Server $server XLEN "${prefix}:stream:race:warning") -lt 30010 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+                $folder = New-ArchiveFolder
+                $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -RetentionDays 30 -ArchivePath $folder
+                Start-Sleep -Milliseconds 200
+            }
+            finally {
+                Set-Content -LiteralPath $stopFile -Value stop
+                $null = $writer.EndInvoke($handle)
+                $writer.Streams.Error | Should -BeNullOrEmpty
+                $writer.Dispose()
+            }
+
+            $late = [int] (Invoke-MonarchTestCli -Server $server XLEN "${prefix}:stream:race:warning") + $summary.EntriesRemoved - 30000
+            $late | Should -BeGreaterOrEqual 10 -Because 'the writer wrote before and while the archive ran'
+            $archived = @($summary.ArchiveFiles | ForEach-Object { (Read-Archive $_).Entries })
+            $archived.Count | Should -Be $summary.EntriesArchived
+            $summary.EntriesRemoved | Should -Be $summary.EntriesArchived -Because 'exactly what was archived is removed'
+            $remaining = @(Get-MonarchLog @c -Prefix $prefix -Oldest)
+            $all = @($archived.message) + @($remaining.Message)
+            $all.Count | Should -Be (30000 + $late) -Because 'every entry is archived or still there, once'
+            @($all | Sort-Object -Unique).Count | Should -Be $all.Count
+            @($all | Where-Object { $_ -like 'late *' }).Count | Should -Be $late
+            @($archived.id | Sort-Object -Unique).Count | Should -Be $archived.Count
+        }
+
+        It 'gives a second file of an archived day the name _2 and never overwrites the first' {
+            $prefix = New-RetentionStore
+            $folder = New-ArchiveFolder
+            $null = Remove-ExpiredMonarchLog @c -Prefix $prefix -Service orders -RetentionDays 30 -ArchivePath $folder
+            $first = Join-Path $folder "$($prefix -replace ':', '%3A')_orders_error_$($ages['45d'].ToString('yyyy-MM-dd')).jsonl.gz"
+            $before = Get-FileHash -LiteralPath $first
+            # The stream starts over (deleted and written again), so the same day holds an entry again.
+            Invoke-MonarchTestCli -Server $server DEL "${prefix}:stream:orders:error" | Out-Null
+            Write-MonarchTestEntry -Server $server -Prefix $prefix -Entry ([pscustomobject]@{ Timestamp = $ages['45d'].AddMinutes(1); Level = 'error'; Service = 'orders'; Message = 'again' })
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -Service orders -RetentionDays 30 -ArchivePath $folder
+            $summary.ArchiveFiles | Should -Be @($first -replace '\.jsonl\.gz$', '_2.jsonl.gz')
+            (Read-Archive $summary.ArchiveFiles[0]).Entries.message | Should -BeExactly 'again'
+            (Get-FileHash -LiteralPath $first).Hash | Should -Be $before.Hash
+        }
+
+        It '-WhatIf archives nothing and removes nothing' {
+            $prefix = New-RetentionStore
+            $folder = New-ArchiveFolder
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -ArchivePath $folder -WhatIf
+            $summary.EntriesRemoved | Should -Be 12
+            $summary.EntriesArchived | Should -Be 0
+            $folder | Should -Not -Exist
+            (Get-Remaining $prefix).Count | Should -Be 24
+        }
+
+        It 'an archive folder that cannot be used is ArchiveWriteFailed, and nothing is removed' {
+            $prefix = New-RetentionStore
+            $file = Join-Path $TestDrive 'a-file'
+            Set-Content -LiteralPath $file -Value 'not a folder'
+            { Remove-ExpiredMonarchLog @c -Prefix $prefix -ArchivePath $file } |
+                Should -Throw -ErrorId 'ArchiveWriteFailed,MonarchLogs.Cmdlets.RemoveExpiredMonarchLogCommand'
+            (Get-Remaining $prefix).Count | Should -Be 24
+        }
+
+        It 'archives service names with characters unsafe in file names under escaped names' {
+            $prefix = New-Prefix-Unsafe
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -RetentionDays 30 -ArchivePath (New-ArchiveFolder)
+            Split-Path $summary.ArchiveFiles[0] -Leaf | Should -BeExactly "unsafe%3Alogs_a%2Fb%5Cc%3A%2A%3F%22%3C%3E%7C%20%E2%80%AE%25_error_$($ages['45d'].ToString('yyyy-MM-dd')).jsonl.gz"
+            (Read-Archive $summary.ArchiveFiles[0]).Entries[0].service | Should -BeExactly "a/b\c:*?`"<>| `u{202E}%"
         }
     }
 

@@ -483,6 +483,32 @@ function New-MonarchKnownDataSet {
 
 <#
 .SYNOPSIS
+    Every field in which two lists of entries differ, entry by entry, as lines of text; nothing
+    when they are the same. Timestamps are compared to the 100 ns tick; -Exclude leaves fields out
+    (Id, which a copy cannot keep; Host, which Write-MonarchLog sets).
+#>
+function Compare-MonarchEntry {
+    [CmdletBinding()]
+    param([object[]] $Expected, [object[]] $Actual, [string[]] $Exclude = @('Id'))
+    $fields = 'Id', 'Timestamp', 'Level', 'Service', 'Category', 'Message', 'Template', 'EventId', 'EventName',
+        'ExceptionType', 'ExceptionMessage', 'Exception', 'TraceId', 'SpanId', 'Host', 'Properties' | Where-Object { $_ -notin $Exclude }
+    $Expected = @($Expected); $Actual = @($Actual)
+    if ($Expected.Count -ne $Actual.Count) { "expected $($Expected.Count) entries, got $($Actual.Count)" }
+    for ($i = 0; $i -lt [Math]::Min($Expected.Count, $Actual.Count); $i++) {
+        foreach ($field in $fields) {
+            $e = $Expected[$i].$field; $a = $Actual[$i].$field
+            if ($field -eq 'Timestamp') { $e = ([datetime] $e).ToUniversalTime().Ticks; $a = ([datetime] $a).ToUniversalTime().Ticks }
+            elseif ($field -in 'Level', 'Properties') { $e = [string] $e; $a = [string] $a }  # Properties: its JSON text
+            if (-not [object]::Equals($e, $a) -and -not ($e -is [string] -and $a -is [string] -and [string]::Equals($e, $a, [StringComparison]::Ordinal))) {
+                $show = { param($v) $t = [string] $v; if ($t.Length -gt 80) { $t = $t.Substring(0, 80) + '...' }; $t -replace '[\x00-\x1f]', '?' }
+                "entry $i, ${field}: expected '$(& $show $e)', got '$(& $show $a)'"
+            }
+        }
+    }
+}
+
+<#
+.SYNOPSIS
     Runs a script in a new, non-interactive PowerShell process (as a scheduled task would) and
     returns its exit code and output.
 #>
@@ -517,4 +543,4 @@ function Invoke-MonarchChildPwsh {
 Export-ModuleMember -Function Start-MonarchTestServer, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
     Remove-MonarchTestServer, Start-MonarchTestCluster, Wait-MonarchTestClusterHealthy, Get-MonarchTestClusterMaster,
     Get-MonarchTestClusterKeyOwner, Remove-MonarchTestCluster, Invoke-MonarchTestCli, Write-MonarchTestEntry, Add-MonarchTestBulkEntry, New-MonarchKnownDataSet,
-    Invoke-MonarchChildPwsh
+    Invoke-MonarchChildPwsh, Compare-MonarchEntry

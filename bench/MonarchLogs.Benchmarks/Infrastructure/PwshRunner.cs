@@ -19,6 +19,14 @@ public sealed class PwshRunner
         return result.WallMs;
     }
 
+    /// <summary>Runs <c>dotnet pwsh -NoProfile -c script</c>; returns what it wrote (standard output and error).</summary>
+    public async Task<string> RunForOutputAsync(string script, TimeSpan? timeout = null)
+    {
+        var result = await RunProcessAsync(new[] { "pwsh", "-NoProfile", "-NonInteractive", "-c", script }, timeout ?? TimeSpan.FromMinutes(10));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"pwsh exited with {result.ExitCode}: {result.Output}");
+        return result.Output;
+    }
+
     /// <summary>Makes sure the local tool answers and the module folder is laid out; builds what is missing.</summary>
     public async Task EnsureReadyAsync()
     {

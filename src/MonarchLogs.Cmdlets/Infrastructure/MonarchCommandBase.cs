@@ -143,6 +143,56 @@ namespace MonarchLogs.Cmdlets.Infrastructure
             }
         }
 
+        /// <summary>
+        /// Waits for a long store call on the pipeline thread, waking every
+        /// <paramref name="interval"/> to run <paramref name="tick"/> (progress, errors the call
+        /// queued), so everything is written from here; then as <see cref="Await{T}"/>.
+        /// </summary>
+        private protected T AwaitWithTicks<T>(Task<T> task, TimeSpan interval, Action tick, object? target = null)
+        {
+            WaitWithTicks(task, interval, tick);
+            return Await(task, target);
+        }
+
+        /// <summary>Waits for the task to end, whichever way, running <paramref name="tick"/> every <paramref name="interval"/> and once at the end.</summary>
+        private protected static void WaitWithTicks(Task task, TimeSpan interval, Action tick)
+        {
+            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(interval))
+            {
+                tick();
+            }
+
+            tick();
+        }
+
+        /// <summary>
+        /// A warning that must reach the user even while the command stops (Ctrl+C): PowerShell
+        /// refuses Write* calls then, so it goes to the host directly.
+        /// </summary>
+        private protected void WriteWarningWhileStopping(string text)
+        {
+            try
+            {
+                WriteWarning(text);
+                return;
+            }
+            catch (PipelineStoppedException)
+            {
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            try
+            {
+                Host?.UI?.WriteWarningLine(text);
+            }
+            catch (Exception ex) when (ex is PipelineStoppedException || ex is InvalidOperationException || ex is NotImplementedException)
+            {
+                // A host without a UI: nowhere to say it.
+            }
+        }
+
         private static bool IsConnectionFailure(Exception ex) =>
             ex is RedisConnectionException || ex is RedisTimeoutException
             || (ex is MonarchLogsException monarch && monarch.Kind == MonarchErrorKind.ConnectionError);

@@ -138,5 +138,21 @@ namespace MonarchLogs.Cmdlets.Infrastructure
 
             return conditions.ToArray();
         }
+
+        /// <summary>The filter's own checks (Since before Until, cursor syntax), before any connection; a failure ends the command.</summary>
+        private protected void ValidateQuery(LogQuery query, string? after, string? before)
+        {
+            try
+            {
+                _ = new LogFilter(query);
+            }
+            catch (MonarchLogsException ex)
+            {
+                object? target = ex.ErrorId == "InvalidCursor"
+                    ? (after is not null && !LogEntryId.TryParse(after, out _) ? after : before)
+                    : query;
+                ThrowTerminatingError(ToErrorRecord(ex, target));
+            }
+        }
     }
 }

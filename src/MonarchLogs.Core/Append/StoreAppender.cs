@@ -20,13 +20,21 @@ namespace MonarchLogs.Core.Append
         private readonly IConnectionMultiplexer _connection;
         private readonly StorageFormat _format;
         private readonly AppendPlanner _planner;
+        private readonly string _host;
         private readonly HashSet<string> _confirmed = new HashSet<string>(StringComparer.Ordinal);
         private int _formatChecked;
         private volatile bool _keepsCounts = true;
         private Task _lastSend = Task.CompletedTask;
 
-        public StoreAppender(IConnectionMultiplexer connection, StorageFormat format)
+        /// <param name="connection">The shared connection.</param>
+        /// <param name="format">The store's format.</param>
+        /// <param name="host">
+        /// The host of an entry that names none: this machine's name unless given. An import passes
+        /// the empty string, so that an entry keeps the host it was written with, or none.
+        /// </param>
+        public StoreAppender(IConnectionMultiplexer connection, StorageFormat format, string? host = null)
         {
+            _host = host ?? LocalHost;
             _connection = connection ?? throw new ArgumentNullException(nameof(connection));
             _format = format ?? throw new ArgumentNullException(nameof(format));
             _planner = new AppendPlanner(format);
@@ -147,7 +155,7 @@ namespace MonarchLogs.Core.Append
                 // the compiled script by its digest, so the text costs bytes on the wire only.
                 var keys = _keepsCounts ? new RedisKey[] { run.Partition.StreamKey, run.Partition.CountsKey } : new RedisKey[] { run.Partition.StreamKey };
                 appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, keys,
-                    StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, LocalHost), CommandFlags.NoScriptCache);
+                    StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, _host), CommandFlags.NoScriptCache);
             }
 
             pipeline.Execute();

@@ -84,10 +84,17 @@ namespace MonarchLogs.Core.Retention
             };
         }
 
-        public static async Task<RetentionResult> TrimAsync(IDatabase db, Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken)
+        public static Task<RetentionResult> TrimAsync(IDatabase db, Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken) =>
+            TrimAsync(db, partition, StreamId.FromTime(cutoffUtc), cancellationToken);
+
+        /// <summary>
+        /// Removes the entries with an ID below <paramref name="keepFrom"/>, and no other: the
+        /// approximate steps take only whole stream nodes below it, the exact one the rest.
+        /// </summary>
+        public static async Task<RetentionResult> TrimAsync(IDatabase db, Partition partition, StreamId keepFrom, CancellationToken cancellationToken)
         {
             var key = (RedisKey)partition.StreamKey;
-            var minId = StreamId.FromTime(cutoffUtc).ToString();
+            var minId = keepFrom.ToString();
             var before = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
             long removed = 0;
             var commands = 0;
@@ -104,7 +111,7 @@ namespace MonarchLogs.Core.Retention
             var exact = await db.ExecuteAsync("XTRIM", key, "MINID", minId).WithCancellation(cancellationToken).ConfigureAwait(false);
             commands++;
             removed += (long)exact;
-            await Statistics.CountsTrimmer.RemoveBeforeAsync(db, partition, StreamId.ToUnixMilliseconds(cutoffUtc), cancellationToken).ConfigureAwait(false);
+            await Statistics.CountsTrimmer.RemoveBeforeAsync(db, partition, keepFrom, cancellationToken).ConfigureAwait(false);
             var after = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
             return new RetentionResult
             {

@@ -19,9 +19,11 @@ namespace MonarchLogs.Core.Statistics
     {
         private const int PageSize = 1000;
 
-        public static async Task RemoveBeforeAsync(IDatabase db, Partition partition, long cutoffMilliseconds, CancellationToken cancellationToken)
+        /// <summary>After the entries below <paramref name="keepFrom"/> were removed.</summary>
+        public static async Task RemoveBeforeAsync(IDatabase db, Partition partition, StreamId keepFrom, CancellationToken cancellationToken)
         {
             var key = (RedisKey)partition.CountsKey;
+            var cutoffMilliseconds = keepFrom.Milliseconds;
             var cutoffMinute = cutoffMilliseconds / StorageFormat.CountsBucketMilliseconds;
             try
             {
@@ -38,7 +40,7 @@ namespace MonarchLogs.Core.Statistics
                 }
 
                 var minuteStart = cutoffMinute * StorageFormat.CountsBucketMilliseconds;
-                if (minuteStart == cutoffMilliseconds) return;
+                if (minuteStart == cutoffMilliseconds && keepFrom.Sequence == 0) return;
                 var left = await CountIdsAsync(db, partition, cutoffMilliseconds, minuteStart + StorageFormat.CountsBucketMilliseconds, cancellationToken).ConfigureAwait(false);
                 var field = (RedisValue)cutoffMinute.ToString(CultureInfo.InvariantCulture);
                 if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,7 @@ using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Append;
+using MonarchLogs.Core.Archive;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
@@ -134,6 +135,16 @@ namespace MonarchLogs.Core.Storage
             RetentionTrimmer.TrimAsync(Database, partition, cutoffUtc, cancellationToken);
 
         /// <summary>
+        /// Archives the entries of one partition older than the cutoff into <paramref name="folder"/>,
+        /// one gzip JSON Lines file per UTC day, checks each file by reading it back, then removes
+        /// exactly the entries archived (up to the last archived Id, never beyond). A file that
+        /// cannot be written or fails its check stops the archive at its day: the result's
+        /// <see cref="RetentionArchiveResult.Failure"/> says why, and nothing from that day on is removed.
+        /// </summary>
+        public Task<RetentionArchiveResult> ArchiveExpiredAsync(Partition partition, DateTime cutoffUtc, string folder, CancellationToken cancellationToken = default) =>
+            RetentionArchiver.ArchiveAndTrimAsync(Database, Format, partition, cutoffUtc, folder, cancellationToken);
+
+        /// <summary>
         /// The health of the store and its server, with the warnings an operator should act on;
         /// entries older than the retention period (and a day's slack) count as retention not running.
         /// </summary>
@@ -182,6 +193,37 @@ namespace MonarchLogs.Core.Storage
             }
 
             return Statistics.LogCounter.CountAsync(Reader, filter, intervalFor ?? throw new ArgumentNullException(nameof(intervalFor)), partitionError, cancellationToken);
+        }
+
+        /// <summary>
+        /// Writes the entries the query selects to an archive (<see cref="ArchiveFormat"/>): its
+        /// header, then every entry oldest first, whatever order the query asks for. Memory stays
+        /// flat. A partition that cannot be read is reported to <paramref name="partitionError"/>
+        /// and left out. On cancellation the file holds whole lines up to the entry last written
+        /// (<see cref="ArchiveWriter.Entries"/>).
+        /// </summary>
+        public Task<ExportResult> ExportAsync(LogQuery query, ArchiveWriter writer, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default)
+        {
+            if (query is null) throw new ArgumentNullException(nameof(query));
+            if (writer is null) throw new ArgumentNullException(nameof(writer));
+            return LogExporter.ExportAsync(this, query, writer, partitionError, cancellationToken);
+        }
+
+        /// <summary>
+        /// Imports one file's lines, an archive or a JSON console log, through the append path, a
+        /// batch of <paramref name="batchSize"/> entries at a time. Entries keep their event times
+        /// where their partition allows (docs/storage-format.md); entries the store already holds
+        /// at their event time are skipped. A line that is no entry and a partition the store
+        /// refuses are each reported to <paramref name="problem"/>, and the import goes on.
+        /// </summary>
+        public async Task<ImportResult> ImportAsync(System.IO.Stream stream, string source, ImportDefaults defaults, ImportProgress progress,
+            Action<ImportProblem>? problem, CancellationToken cancellationToken = default, int batchSize = 1000)
+        {
+            if (stream is null) throw new ArgumentNullException(nameof(stream));
+            if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
+            await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
+            var importer = new LogImporter(Connection, Format, defaults ?? new ImportDefaults(), batchSize);
+            return await importer.ImportAsync(stream, source, progress ?? new ImportProgress(), problem, cancellationToken).ConfigureAwait(false);
         }
 
         internal Task EnsureFormatAsync(CancellationToken cancellationToken) => Reader.EnsureReadableAsync(cancellationToken);

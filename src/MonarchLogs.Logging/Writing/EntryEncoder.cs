@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Format;
 
 namespace MonarchLogs.Logging.Writing
 {
@@ -62,7 +63,7 @@ namespace MonarchLogs.Logging.Writing
         {
             try
             {
-                return PropertySnapshot.ToJson(pending.Properties, pending.Scopes, _jsonBuffer, _json);
+                return PropertiesJson.Write(pending.Properties, pending.Scopes, _jsonBuffer, _json);
             }
             catch (Exception ex)
             {
