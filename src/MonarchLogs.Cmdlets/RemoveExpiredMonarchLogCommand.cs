@@ -46,6 +46,13 @@ namespace MonarchLogs.Cmdlets
         [ArgumentCompleter(typeof(ServiceCompleter))]
         public string[] Service { get; set; } = null!;
 
+        /// <summary>Only the partitions of these levels: a shorter retention for Trace and Debug, say.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [ValidateLogLevel]
+        [ArgumentCompleter(typeof(LogLevelCompleter))]
+        public string[] Level { get; set; } = null!;
+
         /// <summary>Archive what is about to go into this folder first: one gzip JSON Lines file per day and partition.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -65,8 +72,10 @@ namespace MonarchLogs.Cmdlets
             var archiveFolder = ArchivePath is null ? null : PrepareArchiveFolder(whatIf);
             var store = OpenStore();
             var services = Service?.Select(s => new Wildcard(s)).ToArray();
+            var levels = Level?.Select(LogLevels.Parse).ToHashSet();
             var partitions = Await(store.GetPartitionsAsync(PartitionErrors, StopToken))
                 .Where(p => services is null || services.Any(s => s.IsMatch(p.Service)))
+                .Where(p => levels is null || levels.Contains(p.Level))
                 .ToList();
             WritePartitionErrors();
             WriteVerbose($"Removing entries older than {FormatTime(cutoff)} from {partitions.Count} partitions.");

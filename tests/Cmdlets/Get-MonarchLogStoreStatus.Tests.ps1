@@ -103,6 +103,28 @@ Describe 'Get-MonarchLogStoreStatus' {
         (Get-Warning (Get-MonarchLogStoreStatus @c -RetentionDays 1) 'retention').Count | Should -Be 0 -Because 'the seeded store is half an hour old'
     }
 
+    It 'checks each level against its own period with -LevelRetentionDays' {
+        Write-MonarchTestEntry -Server $server -Prefix 'levels:logs' -Entry @(
+            [pscustomobject]@{ Timestamp = $base.AddDays(-5); Level = 'trace'; Service = 'api'; Message = 'five days old trace' }
+            [pscustomobject]@{ Timestamp = $base.AddDays(-20); Level = 'error'; Service = 'api'; Message = 'twenty days old error' }
+        )
+        $both = Get-MonarchLogStoreStatus @c -Prefix 'levels:logs' -RetentionDays 30 -LevelRetentionDays @{ Trace = 3; Debug = 3 }
+        @($both.Warnings -match 'retention').Count | Should -Be 1
+        @($both.Warnings -match 'oldest Trace entry.*its retention period of 3 days.*-Level Trace').Count | Should -Be 1
+        $both.LevelRetention[[MonarchLogs.Core.MonarchLogLevel]::Trace] | Should -Be ([timespan]::FromDays(3))
+        @((Get-MonarchLogStoreStatus @c -Prefix 'levels:logs' -RetentionDays 30 -LevelRetentionDays @{ Trace = 7 }).Warnings -match 'retention').Count | Should -Be 0
+        # The other levels keep -RetentionDays: the twenty-day-old error is overdue at 10 days, the trace at its own 7 is not.
+        $errors = @((Get-MonarchLogStoreStatus @c -Prefix 'levels:logs' -RetentionDays 10 -LevelRetentionDays @{ Trace = 7 }).Warnings -match 'retention')
+        $errors.Count | Should -Be 1
+        $errors[0] | Should -Match 'retention period of 10 days'
+    }
+
+    It 'refuses a -LevelRetentionDays that names no level or no whole number of days' {
+        { Get-MonarchLogStoreStatus @c -LevelRetentionDays @{ Loud = 3 } -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidLevel*'
+        { Get-MonarchLogStoreStatus @c -LevelRetentionDays @{ Trace = 'soon' } -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRetentionDays*'
+        { Get-MonarchLogStoreStatus @c -LevelRetentionDays @{ Trace = 0 } -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRetentionDays*'
+    }
+
     It 'reports an empty store with zero counts, without error' {
         $status = Get-MonarchLogStoreStatus @c -Prefix 'empty:logs' -ErrorVariable problems
         $problems.Count | Should -Be 0

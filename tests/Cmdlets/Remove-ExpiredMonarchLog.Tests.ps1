@@ -77,6 +77,19 @@ Describe 'Remove-ExpiredMonarchLog' {
             Invoke-MonarchTestCli -Server $server XLEN "${prefix}:stream:orders:error" | Should -Be 6
         }
 
+        It '-Level keeps a period of its own for some levels' {
+            $prefix = New-RetentionStore
+            $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix -Level Error -RetentionDays 20
+            $summary.PartitionsScanned | Should -Be 2
+            $summary.EntriesRemoved | Should -Be 8
+            # The errors keep 10 days and an hour; the information entries keep everything.
+            Get-Remaining $prefix | Should -Be @(
+                'billing/error/10d', 'billing/error/1h', 'billing/information/10d', 'billing/information/1h', 'billing/information/29d',
+                'billing/information/31d', 'billing/information/40d', 'billing/information/45d',
+                'orders/error/10d', 'orders/error/1h', 'orders/information/10d', 'orders/information/1h', 'orders/information/29d',
+                'orders/information/31d', 'orders/information/40d', 'orders/information/45d' | Sort-Object)
+        }
+
         It 'removes exactly the entries older than 30 days by default' {
             $prefix = New-RetentionStore
             $summary = Remove-ExpiredMonarchLog @c -Prefix $prefix

@@ -149,7 +149,7 @@ namespace MonarchLogs.Core.Storage
         /// entries older than the retention period (and a day's slack) count as retention not running.
         /// </summary>
         public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, CancellationToken cancellationToken = default) =>
-            StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError: null, cancellationToken);
+            StoreStatusReader.ReadAsync(this, retentionPeriod, levelRetention: null, partitionError: null, cancellationToken);
 
         /// <summary>
         /// The health of the store, as above. A partition that cannot be read, or a bad registry
@@ -157,7 +157,14 @@ namespace MonarchLogs.Core.Storage
         /// <see cref="StoreStatus.Warnings"/> and left out of its counts.
         /// </summary>
         public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
-            StoreStatusReader.ReadAsync(this, retentionPeriod, partitionError, cancellationToken);
+            StoreStatusReader.ReadAsync(this, retentionPeriod, levelRetention: null, partitionError, cancellationToken);
+
+        /// <summary>
+        /// The health of the store, as above, where some levels keep a retention period of their
+        /// own (<paramref name="levelRetention"/>): each partition's oldest entry is checked against its level's period.
+        /// </summary>
+        public Task<StoreStatus> GetStatusAsync(TimeSpan retentionPeriod, IReadOnlyDictionary<MonarchLogLevel, TimeSpan>? levelRetention, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
+            StoreStatusReader.ReadAsync(this, retentionPeriod, levelRetention, partitionError, cancellationToken);
 
         /// <summary>
         /// The entry <paramref name="id"/> with up to <paramref name="count"/> entries before and

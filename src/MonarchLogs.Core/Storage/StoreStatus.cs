@@ -60,6 +60,9 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The retention period the age of the oldest entry was checked against.</summary>
         public TimeSpan RetentionPeriod { get; init; }
 
+        /// <summary>Shorter (or longer) periods of some levels, as a scheduled per-level retention keeps them; the others keep <see cref="RetentionPeriod"/>.</summary>
+        public IReadOnlyDictionary<MonarchLogLevel, TimeSpan> LevelRetention { get; init; } = new Dictionary<MonarchLogLevel, TimeSpan>();
+
         /// <summary>What an operator should act on, one sentence each; empty when all is well.</summary>
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
     }
@@ -96,7 +99,7 @@ namespace MonarchLogs.Core.Storage
         // A daily retention job lets entries reach one day past the period before it runs.
         private static readonly TimeSpan RetentionSlack = TimeSpan.FromDays(1);
 
-        public static async Task<StoreStatus> ReadAsync(LogStore store, TimeSpan retentionPeriod, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        public static async Task<StoreStatus> ReadAsync(LogStore store, TimeSpan retentionPeriod, IReadOnlyDictionary<MonarchLogLevel, TimeSpan>? levelRetention, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             var db = store.Database;
             var memoryInfoTask = InfoAsync(store, "memory");
@@ -159,6 +162,7 @@ namespace MonarchLogs.Core.Storage
                 AofLastWriteStatus = Get(persistence, "aof_last_write_status"),
                 RdbChangesSinceLastSave = GetLong(persistence, "rdb_changes_since_last_save"),
                 RetentionPeriod = retentionPeriod,
+                LevelRetention = levelRetention ?? new Dictionary<MonarchLogLevel, TimeSpan>(),
                 Warnings = warnings,
             };
             AddWarnings(status, memoryInfos, DateTime.UtcNow, warnings);
@@ -206,11 +210,23 @@ namespace MonarchLogs.Core.Storage
                 }
             }
 
-            if (status.Oldest is { } oldest && oldest < nowUtc - status.RetentionPeriod - RetentionSlack)
+            // Each level against its own period: the default one, or the one a per-level retention keeps.
+            var overdue = status.Partitions
+                .Where(p => p.Oldest is not null)
+                .GroupBy(p => status.LevelRetention.TryGetValue(p.Level, out var own) ? own : status.RetentionPeriod)
+                .Select(g => (Period: g.Key, Oldest: g.Min(p => p.Oldest!.Value), Levels: g.Select(p => p.Level).Distinct().OrderBy(l => l).ToList()))
+                .Where(g => g.Oldest < nowUtc - g.Period - RetentionSlack)
+                .OrderBy(g => g.Period);
+            foreach (var (period, oldest, levels) in overdue)
             {
-                warnings.Add(string.Format(CultureInfo.InvariantCulture,
-                    "The oldest entry ({0:yyyy-MM-dd HH:mm:ss}Z) is older than the retention period of {1} days: retention is not running. Schedule Remove-ExpiredMonarchLog (docs/operations.md, Retention).",
-                    oldest, status.RetentionPeriod.TotalDays));
+                var own = status.LevelRetention.Count > 0 && period != status.RetentionPeriod;
+                warnings.Add(own
+                    ? string.Format(CultureInfo.InvariantCulture,
+                        "The oldest {2} entry ({0:yyyy-MM-dd HH:mm:ss}Z) is older than its retention period of {1} days: its retention is not running. Schedule Remove-ExpiredMonarchLog -Level {2} -RetentionDays {1} (docs/operations.md, Retention).",
+                        oldest, period.TotalDays, string.Join(", ", levels.Where(l => status.LevelRetention.ContainsKey(l))))
+                    : string.Format(CultureInfo.InvariantCulture,
+                        "The oldest entry ({0:yyyy-MM-dd HH:mm:ss}Z) is older than the retention period of {1} days: retention is not running. Schedule Remove-ExpiredMonarchLog (docs/operations.md, Retention).",
+                        oldest, period.TotalDays));
             }
         }
 
