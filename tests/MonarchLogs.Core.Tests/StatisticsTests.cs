@@ -54,6 +54,8 @@ namespace MonarchLogs.Core.Tests
         [InlineData(5, 1234, 20_000)]
         [InlineData(90, 61_001, 400_007)]
         [InlineData(null, 3_333, 7_777)]
+        [InlineData(120, 1_234, 40_001)]
+        [InlineData(180, 7_200, 36_000)]
         public async Task Counts_equal_counting_the_entries_for_any_range_and_whole_minute_interval(int? minutes, int? sinceSeconds, int? untilSeconds)
         {
             var store = _valkey.NewStore();

@@ -399,6 +399,7 @@ function Write-MonarchTestEntry {
         if ($Counted) {
             $minute = [Math]::Floor((Get-UnixMilliseconds $time) / 60000)
             $commands.Add((New-Command $stream @('HINCRBY', "${Prefix}:counts:{$stream}", "$minute", '1')))
+            $commands.Add((New-Command $stream @('HINCRBY', "${Prefix}:counts:{$stream}:hours", "$([Math]::Floor($minute / 60))", '1')))
         }
     }
     # The notification names the batch's stream keys, as the writers' does: a tail learns from it

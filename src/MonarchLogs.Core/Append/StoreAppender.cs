@@ -153,7 +153,7 @@ namespace MonarchLogs.Core.Append
                 // Plain EVAL (NoScriptCache), never EVALSHA: a NOSCRIPT retry would be sent after
                 // later commands and could store a partition's entries out of order. Valkey keeps
                 // the compiled script by its digest, so the text costs bytes on the wire only.
-                var keys = _keepsCounts ? new RedisKey[] { run.Partition.StreamKey, run.Partition.CountsKey } : new RedisKey[] { run.Partition.StreamKey };
+                var keys = _keepsCounts ? new RedisKey[] { run.Partition.StreamKey, run.Partition.CountsKey, run.Partition.HourCountsKey } : new RedisKey[] { run.Partition.StreamKey };
                 appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, keys,
                     StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, _host), CommandFlags.NoScriptCache);
             }

@@ -9,6 +9,7 @@ namespace MonarchLogs.Core.Format
             Level = level;
             StreamKey = streamKey;
             CountsKey = countsKey;
+            HourCountsKey = countsKey + ":hours";
         }
 
         public string Service { get; }
@@ -23,6 +24,9 @@ namespace MonarchLogs.Core.Format
         /// ID, value: entries); on the stream's cluster slot, so the append script updates both.
         /// </summary>
         public string CountsKey { get; }
+
+        /// <summary>The same counts per hour (field: Unix hours), beside <see cref="CountsKey"/> and on its slot: a month is 720 fields.</summary>
+        public string HourCountsKey { get; }
 
         internal string OrderKey => LogEntryId.PartitionOrderKey(Service, Level);
 

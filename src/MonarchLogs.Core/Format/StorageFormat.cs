@@ -87,6 +87,9 @@ namespace MonarchLogs.Core.Format
         /// <summary>The length of a counting bucket: entries are counted per minute of their ID.</summary>
         public const long CountsBucketMilliseconds = 60_000;
 
+        /// <summary>The length of a coarse counting bucket: the hour counts sum the minutes of each hour.</summary>
+        public const long HourCountsBucketMilliseconds = 3_600_000;
+
         /// <summary>
         /// <c>&lt;prefix&gt;:counts:{&lt;stream key&gt;}</c>: the braces make Valkey Cluster hash the
         /// counts key by the stream key, so both are on one slot. A stream key that has braces of
@@ -251,7 +254,15 @@ namespace MonarchLogs.Core.Format
                 + "local function add(id, b) return redis.pcall('XADD', key, id" + fields + ") end\n"
                 + "local function refused(r) return type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) end\n"
                 + "local function counted(result)\n"
-                + "  if KEYS[2] then for m, c in pairs(counts) do redis.call('HINCRBY', KEYS[2], m, c) end end\n"
+                + "  if KEYS[2] then\n"
+                + "    local hours = {}\n"
+                + "    for m, c in pairs(counts) do\n"
+                + "      redis.call('HINCRBY', KEYS[2], m, c)\n"
+                + "      local h = math.floor(m / " + (HourCountsBucketMilliseconds / CountsBucketMilliseconds) + ")\n"
+                + "      hours[h] = (hours[h] or 0) + c\n"
+                + "    end\n"
+                + "    for h, c in pairs(hours) do redis.call('HINCRBY', KEYS[3], h, c) end\n"
+                + "  end\n"
                 + "  return result\n"
                 + "end\n"
                 + "for i = 0, n - 1 do\n"

@@ -22,33 +22,69 @@ namespace MonarchLogs.Core.Statistics
         /// <summary>After the entries below <paramref name="keepFrom"/> were removed.</summary>
         public static async Task RemoveBeforeAsync(IDatabase db, Partition partition, StreamId keepFrom, CancellationToken cancellationToken)
         {
-            var key = (RedisKey)partition.CountsKey;
-            var cutoffMilliseconds = keepFrom.Milliseconds;
-            var cutoffMinute = cutoffMilliseconds / StorageFormat.CountsBucketMilliseconds;
             try
             {
-                var expired = new List<RedisValue>();
-                await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minute) && minute < cutoffMinute) expired.Add(entry.Name);
-                }
-
-                for (var i = 0; i < expired.Count; i += PageSize)
-                {
-                    var chunk = expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray();
-                    await db.HashDeleteAsync(key, chunk).WithCancellation(cancellationToken).ConfigureAwait(false);
-                }
-
-                var minuteStart = cutoffMinute * StorageFormat.CountsBucketMilliseconds;
-                if (minuteStart == cutoffMilliseconds && keepFrom.Sequence == 0) return;
-                var left = await CountIdsAsync(db, partition, cutoffMilliseconds, minuteStart + StorageFormat.CountsBucketMilliseconds, cancellationToken).ConfigureAwait(false);
-                var field = (RedisValue)cutoffMinute.ToString(CultureInfo.InvariantCulture);
-                if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
-                else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
+                await RemoveMinutesAsync(db, partition, keepFrom, cancellationToken).ConfigureAwait(false);
+                await RemoveHoursAsync(db, partition, keepFrom.Milliseconds, cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
             {
             }
+        }
+
+        private static async Task RemoveMinutesAsync(IDatabase db, Partition partition, StreamId keepFrom, CancellationToken cancellationToken)
+        {
+            var key = (RedisKey)partition.CountsKey;
+            var cutoffMilliseconds = keepFrom.Milliseconds;
+            var cutoffMinute = cutoffMilliseconds / StorageFormat.CountsBucketMilliseconds;
+            var expired = new List<RedisValue>();
+            await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minute) && minute < cutoffMinute) expired.Add(entry.Name);
+            }
+
+            for (var i = 0; i < expired.Count; i += PageSize)
+            {
+                var chunk = expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray();
+                await db.HashDeleteAsync(key, chunk).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+
+            var minuteStart = cutoffMinute * StorageFormat.CountsBucketMilliseconds;
+            if (minuteStart == cutoffMilliseconds && keepFrom.Sequence == 0) return;
+            var left = await CountIdsAsync(db, partition, cutoffMilliseconds, minuteStart + StorageFormat.CountsBucketMilliseconds, cancellationToken).ConfigureAwait(false);
+            var field = (RedisValue)cutoffMinute.ToString(CultureInfo.InvariantCulture);
+            if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
+            else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The hours before the cutoff's go; the cutoff's hour is summed again from its minutes.</summary>
+        private static async Task RemoveHoursAsync(IDatabase db, Partition partition, long cutoffMilliseconds, CancellationToken cancellationToken)
+        {
+            const long MinutesPerHour = StorageFormat.HourCountsBucketMilliseconds / StorageFormat.CountsBucketMilliseconds;
+            var key = (RedisKey)partition.HourCountsKey;
+            var cutoffHour = cutoffMilliseconds / StorageFormat.HourCountsBucketMilliseconds;
+            var expired = new List<RedisValue>();
+            await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var hour) && hour < cutoffHour) expired.Add(entry.Name);
+            }
+
+            for (var i = 0; i < expired.Count; i += PageSize)
+            {
+                await db.HashDeleteAsync(key, expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray()).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+
+            var minutes = new RedisValue[MinutesPerHour];
+            for (var m = 0; m < MinutesPerHour; m++) minutes[m] = (cutoffHour * MinutesPerHour + m).ToString(CultureInfo.InvariantCulture);
+            long left = 0;
+            foreach (var count in await db.HashGetAsync(partition.CountsKey, minutes).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (!count.IsNull) left += (long)count;
+            }
+
+            var field = (RedisValue)cutoffHour.ToString(CultureInfo.InvariantCulture);
+            if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
+            else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
         }
 
         private static async Task<long> CountIdsAsync(IDatabase db, Partition partition, long from, long to, CancellationToken cancellationToken)

@@ -126,8 +126,9 @@ namespace MonarchLogs.Core.Statistics
 
             var range = new Range(StreamId.ToUnixMilliseconds(since), StreamId.ToUnixMilliseconds(until), StreamId.ToUnixMilliseconds(origin),
                 interval is { } ms ? (long)ms.TotalMilliseconds : 0, bucketCount);
-            var wholeMinutes = interval is null || (long)interval.Value.TotalMilliseconds % StorageFormat.CountsBucketMilliseconds == 0 && interval.Value.Ticks % TimeSpan.TicksPerMillisecond == 0;
-            var counted = await Task.WhenAll(readable.Select(s => CountPartitionAsync(db, s, range, wholeMinutes, partitionError, cancellationToken))).ConfigureAwait(false);
+            var wholeMinutes = interval is null || IsMultipleOf(interval.Value, StorageFormat.CountsBucketMilliseconds);
+            var wholeHours = interval is null || IsMultipleOf(interval.Value, StorageFormat.HourCountsBucketMilliseconds);
+            var counted = await Task.WhenAll(readable.Select(s => CountPartitionAsync(db, s, range, wholeMinutes, wholeHours, partitionError, cancellationToken))).ConfigureAwait(false);
             return new LogCounts(since, until, interval, origin, bucketCount, counted.Where(c => c is not null).Select(c => c!).ToList());
         }
 
@@ -185,7 +186,7 @@ namespace MonarchLogs.Core.Statistics
             {
                 var transaction = db.CreateTransaction();
                 var length = transaction.StreamLengthAsync(partition.StreamKey);
-                var counts = transaction.HashGetAllAsync(partition.CountsKey);
+                var counts = transaction.HashGetAllAsync(partition.HourCountsKey);
                 var first = transaction.StreamRangeAsync(partition.StreamKey, "-", "+", 1);
                 var last = transaction.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending);
                 if (!await transaction.ExecuteAsync().WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -232,7 +233,13 @@ namespace MonarchLogs.Core.Statistics
         private static DateTime? TimeOf(StreamEntry[] entries) =>
             entries.Length == 1 && StreamId.TryParse(entries[0].Id, out var id) ? StreamId.ToUtcTime(id.Milliseconds) : null;
 
-        private static async Task<PartitionCounts?> CountPartitionAsync(IDatabase db, Snapshot snapshot, Range range, bool wholeMinutes, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        /// <summary>
+        /// One partition: from the hour counts where whole hours fall into whole buckets, from the
+        /// minute counts where they do not (the edges of the range, intervals of minutes), by
+        /// reading entry IDs where neither reaches (parts of a minute, intervals of seconds, counts
+        /// that do not add up to the stream's length).
+        /// </summary>
+        private static async Task<PartitionCounts?> CountPartitionAsync(IDatabase db, Snapshot snapshot, Range range, bool wholeMinutes, bool wholeHours, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             var buckets = new long[range.Buckets];
             var sum = 0L;
@@ -246,14 +253,27 @@ namespace MonarchLogs.Core.Statistics
                 }
                 else
                 {
+                    var partialHours = new List<long>();
                     foreach (var field in snapshot.Counts)
                     {
-                        if (!long.TryParse((string?)field.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minute)) continue;
-                        var start = minute * StorageFormat.CountsBucketMilliseconds;
-                        var end = start + StorageFormat.CountsBucketMilliseconds;
+                        if (!long.TryParse((string?)field.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var hour)) continue;
+                        var start = hour * StorageFormat.HourCountsBucketMilliseconds;
+                        var end = start + StorageFormat.HourCountsBucketMilliseconds;
                         if (end <= range.Since || start >= range.Until) continue;
-                        if (start >= range.Since && end <= range.Until) buckets[range.BucketOf(start)] += (long)field.Value;
-                        else await ReadIdsAsync(db, snapshot.Partition, Math.Max(start, range.Since), Math.Min(end, range.Until), range, buckets, cancellationToken).ConfigureAwait(false);
+                        if (wholeHours && start >= range.Since && end <= range.Until) buckets[range.BucketOf(start)] += (long)field.Value;
+                        else partialHours.Add(hour);
+                    }
+
+                    try
+                    {
+                        await CountMinutesAsync(db, snapshot.Partition, partialHours, range, buckets, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsRefusal(ex))
+                    {
+                        // A user who may not read the minute counts (HMGET) reads the entries instead.
+                        byReading = true;
+                        Array.Clear(buckets, 0, buckets.Length);
+                        await ReadIdsAsync(db, snapshot.Partition, range.Since, range.Until, range, buckets, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -265,6 +285,30 @@ namespace MonarchLogs.Core.Statistics
 
             return new PartitionCounts(snapshot.Partition, buckets, byReading);
         }
+
+        /// <summary>The hours the hour counts cannot answer, from their minutes (60 fields each, one HMGET per hour, pipelined).</summary>
+        private static async Task CountMinutesAsync(IDatabase db, Partition partition, List<long> hours, Range range, long[] buckets, CancellationToken cancellationToken)
+        {
+            const long MinutesPerHour = StorageFormat.HourCountsBucketMilliseconds / StorageFormat.CountsBucketMilliseconds;
+            var reads = hours.Select(hour => db.HashGetAsync(partition.CountsKey,
+                Enumerable.Range(0, (int)MinutesPerHour).Select(m => (RedisValue)(hour * MinutesPerHour + m).ToString(CultureInfo.InvariantCulture)).ToArray())).ToList();
+            for (var h = 0; h < hours.Count; h++)
+            {
+                var minutes = await reads[h].WithCancellation(cancellationToken).ConfigureAwait(false);
+                for (var m = 0; m < minutes.Length; m++)
+                {
+                    if (minutes[m].IsNull) continue;
+                    var start = (hours[h] * MinutesPerHour + m) * StorageFormat.CountsBucketMilliseconds;
+                    var end = start + StorageFormat.CountsBucketMilliseconds;
+                    if (end <= range.Since || start >= range.Until) continue;
+                    if (start >= range.Since && end <= range.Until) buckets[range.BucketOf(start)] += (long)minutes[m];
+                    else await ReadIdsAsync(db, partition, Math.Max(start, range.Since), Math.Min(end, range.Until), range, buckets, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private static bool IsMultipleOf(TimeSpan interval, long milliseconds) =>
+            interval.Ticks % (milliseconds * TimeSpan.TicksPerMillisecond) == 0;
 
         /// <summary>Counts the entries of [from, to) (ID milliseconds) by reading their IDs, page by page.</summary>
         private static async Task ReadIdsAsync(IDatabase db, Partition partition, long from, long to, Range range, long[] buckets, CancellationToken cancellationToken)
