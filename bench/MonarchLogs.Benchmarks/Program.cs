@@ -6,7 +6,7 @@ using MonarchLogs.Benchmarks.Reporting;
 namespace MonarchLogs.Benchmarks;
 
 /// <summary>
-/// Runs the figures of issue 5 against throwaway Valkey servers and prints a markdown table of
+/// Runs the benchmark figures against throwaway Valkey servers and prints a markdown table of
 /// figure / target / measured / reference / ratio / result, also written to a file.
 /// </summary>
 public static class Program

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace MonarchLogs.Benchmarks.Workload;
 
 /// <summary>
-/// The write path of the original design (/work/shared/seed/log-persistence-strategy.md,
+/// The write path of the original design (the design note for the Python service,
 /// ValkeyLogHandler.handle), as faithfully as C# allows: per entry, one awaited command after
 /// another, XADD of the JSON to a daily stream, three ZADDs into the timestamp, level and
 /// service indexes, HSET of the metadata hash, then the retention scan (HGETALL of the metadata
