@@ -12,7 +12,7 @@ namespace MonarchLogs.Cmdlets
     /// operator should act on, for a monitoring script to check. Bounded work on any store size.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "MonarchLogStoreStatus")]
-    [OutputType(typeof(StoreStatus))]
+    [OutputType(typeof(StoreStatus), typeof(bool))]
     public sealed class GetMonarchLogStoreStatusCommand : MonarchCommandBase
     {
         /// <summary>The retention period the scheduled job keeps; older entries mean it is not running.</summary>
@@ -25,6 +25,10 @@ namespace MonarchLogs.Cmdlets
         [ValidateNotNullOrEmpty]
         public System.Collections.Hashtable LevelRetentionDays { get; set; } = null!;
 
+        /// <summary>Writes only whether the store is healthy (true or false), for a monitoring script's if.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
         protected override void ProcessRecord()
         {
             var levelRetention = ParseLevelRetention();
@@ -32,7 +36,9 @@ namespace MonarchLogs.Cmdlets
             // Each partition that cannot be read is a non-terminating error; the status covers the others.
             var status = Await(store.GetStatusAsync(TimeSpan.FromDays(RetentionDays), levelRetention, PartitionErrors, StopToken));
             WritePartitionErrors();
-            WriteObject(status);
+            // Each warning also as a PowerShell warning: it shows in a console and a scheduled job's log, and -WarningAction decides.
+            foreach (var warning in status.Warnings) WriteWarning(Display.TerminalText.Escape(warning));
+            WriteObject(Quiet ? status.Healthy : status);
         }
 
         private System.Collections.Generic.Dictionary<MonarchLogLevel, TimeSpan>? ParseLevelRetention()

@@ -119,6 +119,17 @@ Describe 'Get-MonarchLogStoreStatus' {
         $errors[0] | Should -Match 'retention period of 10 days'
     }
 
+    It 'says Healthy, answers -Quiet with a boolean, and writes each warning as a PowerShell warning' {
+        $aged = Get-MonarchLogStoreStatus @c -Prefix 'aged:logs' -RetentionDays 7 -WarningVariable warned -WarningAction SilentlyContinue
+        $aged.Healthy | Should -BeFalse
+        @($warned | ForEach-Object { "$_" }) | Should -Be @($aged.Warnings)
+        @($warned -match 'retention is not running').Count | Should -Be 1
+        Get-MonarchLogStoreStatus @c -Prefix 'aged:logs' -RetentionDays 7 -Quiet -WarningAction SilentlyContinue | Should -BeExactly $false
+        $fine = Get-MonarchLogStoreStatus @c -Prefix 'aged:logs' -RetentionDays 30 -Quiet -WarningVariable none -WarningAction SilentlyContinue
+        $fine | Should -BeOfType [bool]
+        $fine | Should -Be (@($none).Count -eq 0)
+    }
+
     It 'refuses a -LevelRetentionDays that names no level or no whole number of days' {
         { Get-MonarchLogStoreStatus @c -LevelRetentionDays @{ Loud = 3 } -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidLevel*'
         { Get-MonarchLogStoreStatus @c -LevelRetentionDays @{ Trace = 'soon' } -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRetentionDays*'

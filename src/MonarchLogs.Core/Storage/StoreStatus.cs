@@ -65,6 +65,9 @@ namespace MonarchLogs.Core.Storage
 
         /// <summary>What an operator should act on, one sentence each; empty when all is well.</summary>
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
+        /// <summary>True when there is nothing to act on: no warning. What a monitoring script checks.</summary>
+        public bool Healthy => Warnings.Count == 0;
     }
 
     /// <summary>One partition of <see cref="StoreStatus"/>: its size and the times of its first and last entries.</summary>
