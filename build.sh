@@ -80,8 +80,11 @@ demo() {
     Import-Module '$root/artifacts/module/MonarchLogs' -Force
     Write-Host 'Get-MonarchLog -Level Error -Since (Get-Date).AddHours(-1) -First 5'
     Get-MonarchLog -Level Error -Since (Get-Date).AddHours(-1) -First 5 | Format-Table -AutoSize | Out-Host
-    Write-Host 'Entries per service and level:'
-    Get-MonarchLog | Group-Object Service, Level | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
+    Write-Host 'Measure-MonarchLog -By Service, Level (exact counts, no entry read):'
+    Measure-MonarchLog -By Service, Level | Format-Table Service, Level, Count -AutoSize | Out-Host
+    \$newestError = Get-MonarchLog -Level Error -First 1
+    Write-Host 'Get-MonarchLog -Around \$newestError.Id -Context 2 (what happened around the newest error):'
+    Get-MonarchLog -Around \$newestError.Id -Context 2 | Format-Table Timestamp, Service, Level, Message -AutoSize | Out-Host
     \$csv = Join-Path '$VALKEY_DIR' 'errors.csv'
     Get-MonarchLog -MinimumLevel Error -Since 1h | Export-Csv \$csv -NoTypeInformation
     Write-Host \"Exported \$((Import-Csv \$csv).Count) error and critical entries to CSV; first row:\"
