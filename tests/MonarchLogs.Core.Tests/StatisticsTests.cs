@@ -164,6 +164,27 @@ namespace MonarchLogs.Core.Tests
             Assert.All(counts.Partitions, p => Assert.True(p.CountedByReading));
         }
 
+        [Fact]
+        public async Task A_counts_key_of_another_type_costs_the_count_not_the_entries()
+        {
+            var store = _valkey.NewStore();
+            var partition = store.Format.GetPartition("orders", MonarchLogLevel.Information);
+            var db = _valkey.Connection.GetDatabase();
+            await db.StringSetAsync(partition.CountsKey, "not a hash");
+            await db.StringSetAsync(partition.HourCountsKey, "not a hash either");
+            var entries = Spread().Where(e => e.Service == "orders").Take(120).ToList();
+
+            var result = await store.Appender.AppendAsync(new AppendBatch(entries));
+            Assert.Equal((entries.Count, 0), (result.Stored, result.Failures.Count));
+            Assert.Equal(entries.Count(e => e.Level == MonarchLogLevel.Information), await db.StreamLengthAsync(partition.StreamKey));
+
+            var errors = new List<PartitionError>();
+            var counts = await store.CountAsync(new LogQuery(), TimeSpan.FromMinutes(30), errors.Add);
+            Assert.Empty(errors);
+            Assert.Equal(Truth(entries, counts), Counted(counts));
+            Assert.Equal(new[] { "orders/information" }, counts.Partitions.Where(p => p.CountedByReading).Select(p => p.Partition.ToString()));
+        }
+
         [Theory]
         [InlineData("orders")]
         [InlineData("eu{west}")]

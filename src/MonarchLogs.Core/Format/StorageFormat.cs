@@ -208,7 +208,9 @@ namespace MonarchLogs.Core.Format
         /// goes in with <c>*</c>, right after the top, keeping its true time in <c>ts</c>. It stops
         /// at the first other error and answers <c>[stored, error]</c>: the count stored from the
         /// start of the run and the error text, empty when all were stored. The entries it stored
-        /// are counted in the counts hash per minute of their ID, in the same atomic step.
+        /// are counted in the counts hash per minute of their ID, in the same atomic step. A counts
+        /// key that refuses (another type) costs the count, never the stored entries' answer: the
+        /// statistics then see counts that do not add up and read that partition instead.
         /// </summary>
         public static readonly string AppendScript = BuildAppendScript();
 
@@ -257,11 +259,11 @@ namespace MonarchLogs.Core.Format
                 + "  if KEYS[2] then\n"
                 + "    local hours = {}\n"
                 + "    for m, c in pairs(counts) do\n"
-                + "      redis.call('HINCRBY', KEYS[2], m, c)\n"
+                + "      redis.pcall('HINCRBY', KEYS[2], m, c)\n"
                 + "      local h = math.floor(m / " + (HourCountsBucketMilliseconds / CountsBucketMilliseconds) + ")\n"
                 + "      hours[h] = (hours[h] or 0) + c\n"
                 + "    end\n"
-                + "    for h, c in pairs(hours) do redis.call('HINCRBY', KEYS[3], h, c) end\n"
+                + "    for h, c in pairs(hours) do redis.pcall('HINCRBY', KEYS[3], h, c) end\n"
                 + "  end\n"
                 + "  return result\n"
                 + "end\n"

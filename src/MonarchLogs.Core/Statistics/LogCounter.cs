@@ -226,9 +226,14 @@ namespace MonarchLogs.Core.Statistics
             }
         }
 
-        /// <summary>NOPERM, or a transaction Valkey refused to run because one of its commands was (EXECABORT).</summary>
+        /// <summary>
+        /// NOPERM, a transaction Valkey refused to run because one of its commands was (EXECABORT),
+        /// or WRONGTYPE (a counts key of another type): the partition is then read instead; a
+        /// stream that cannot be read either is reported as the partition's error.
+        /// </summary>
         private static bool IsRefusal(Exception ex) =>
-            ex is RedisServerException && (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal) || ex.Message.StartsWith("EXECABORT", StringComparison.Ordinal));
+            ex is RedisServerException && (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal) || ex.Message.StartsWith("EXECABORT", StringComparison.Ordinal)
+                || ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal));
 
         private static DateTime? TimeOf(StreamEntry[] entries) =>
             entries.Length == 1 && StreamId.TryParse(entries[0].Id, out var id) ? StreamId.ToUtcTime(id.Milliseconds) : null;
