@@ -37,17 +37,7 @@ namespace MonarchLogs.Core.Statistics
             var key = (RedisKey)partition.CountsKey;
             var cutoffMilliseconds = keepFrom.Milliseconds;
             var cutoffMinute = cutoffMilliseconds / StorageFormat.CountsBucketMilliseconds;
-            var expired = new List<RedisValue>();
-            await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minute) && minute < cutoffMinute) expired.Add(entry.Name);
-            }
-
-            for (var i = 0; i < expired.Count; i += PageSize)
-            {
-                var chunk = expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray();
-                await db.HashDeleteAsync(key, chunk).WithCancellation(cancellationToken).ConfigureAwait(false);
-            }
+            await RemoveFieldsBelowAsync(db, key, cutoffMinute, cancellationToken).ConfigureAwait(false);
 
             var minuteStart = cutoffMinute * StorageFormat.CountsBucketMilliseconds;
             if (minuteStart == cutoffMilliseconds && keepFrom.Sequence == 0) return;
@@ -63,16 +53,7 @@ namespace MonarchLogs.Core.Statistics
             const long MinutesPerHour = StorageFormat.HourCountsBucketMilliseconds / StorageFormat.CountsBucketMilliseconds;
             var key = (RedisKey)partition.HourCountsKey;
             var cutoffHour = cutoffMilliseconds / StorageFormat.HourCountsBucketMilliseconds;
-            var expired = new List<RedisValue>();
-            await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var hour) && hour < cutoffHour) expired.Add(entry.Name);
-            }
-
-            for (var i = 0; i < expired.Count; i += PageSize)
-            {
-                await db.HashDeleteAsync(key, expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray()).WithCancellation(cancellationToken).ConfigureAwait(false);
-            }
+            await RemoveFieldsBelowAsync(db, key, cutoffHour, cancellationToken).ConfigureAwait(false);
 
             var minutes = new RedisValue[MinutesPerHour];
             for (var m = 0; m < MinutesPerHour; m++) minutes[m] = (cutoffHour * MinutesPerHour + m).ToString(CultureInfo.InvariantCulture);
@@ -85,6 +66,21 @@ namespace MonarchLogs.Core.Statistics
             var field = (RedisValue)cutoffHour.ToString(CultureInfo.InvariantCulture);
             if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
             else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Removes the fields (whole minutes or hours) below <paramref name="limit"/>, a page at a time.</summary>
+        private static async Task RemoveFieldsBelowAsync(IDatabase db, RedisKey key, long limit, CancellationToken cancellationToken)
+        {
+            var expired = new List<RedisValue>();
+            await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (long.TryParse((string?)entry.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var unit) && unit < limit) expired.Add(entry.Name);
+            }
+
+            for (var i = 0; i < expired.Count; i += PageSize)
+            {
+                await db.HashDeleteAsync(key, expired.GetRange(i, Math.Min(PageSize, expired.Count - i)).ToArray()).WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         private static async Task<long> CountIdsAsync(IDatabase db, Partition partition, long from, long to, CancellationToken cancellationToken)

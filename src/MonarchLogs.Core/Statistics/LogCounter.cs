@@ -77,11 +77,11 @@ namespace MonarchLogs.Core.Statistics
 
     /// <summary>
     /// Counts entries per partition and time bucket without reading them: the append script keeps
-    /// a count per minute of every entry's ID in the partition's counts hash, in the same atomic
-    /// step as the entry (docs/storage-format.md, "Counts"). A partition whose counts do not add up
-    /// to its stream's length (read together in one MULTI) is counted by reading its entries'
-    /// IDs instead, and so are the partial minutes at the edges of the range: the answer is exact
-    /// either way, and says which partitions were read.
+    /// a count per minute and per hour of every entry's ID in the partition's counts hashes, in the
+    /// same atomic step as the entry (docs/storage-format.md, "Counts"). A partition whose hour
+    /// counts do not add up to its stream's length (read together in one MULTI) is counted by
+    /// reading its entries' IDs instead, and so are the partial minutes at the edges of the range:
+    /// the answer is exact either way, and says which partitions were read.
     /// </summary>
     internal static class LogCounter
     {
@@ -138,7 +138,7 @@ namespace MonarchLogs.Core.Statistics
             {
                 Partition = partition;
                 Length = length;
-                Counts = counts;
+                HourCounts = counts;
                 Oldest = oldest;
                 Newest = newest;
             }
@@ -147,7 +147,7 @@ namespace MonarchLogs.Core.Statistics
 
             public long Length { get; }
 
-            public HashEntry[] Counts { get; }
+            public HashEntry[] HourCounts { get; }
 
             public DateTime? Oldest { get; }
 
@@ -248,7 +248,7 @@ namespace MonarchLogs.Core.Statistics
         {
             var buckets = new long[range.Buckets];
             var sum = 0L;
-            foreach (var field in snapshot.Counts) sum += (long)field.Value;
+            foreach (var field in snapshot.HourCounts) sum += (long)field.Value;
             var byReading = !wholeMinutes || sum != snapshot.Length;
             try
             {
@@ -259,7 +259,7 @@ namespace MonarchLogs.Core.Statistics
                 else
                 {
                     var partialHours = new List<long>();
-                    foreach (var field in snapshot.Counts)
+                    foreach (var field in snapshot.HourCounts)
                     {
                         if (!long.TryParse((string?)field.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var hour)) continue;
                         var start = hour * StorageFormat.HourCountsBucketMilliseconds;
@@ -336,11 +336,10 @@ namespace MonarchLogs.Core.Statistics
             }
         }
 
-        private static DateTime? Oldest(IEnumerable<Snapshot> snapshots) =>
-            snapshots.Where(s => s.Oldest is not null).Select(s => s.Oldest!.Value).DefaultIfEmpty().Min() is var t && t != default ? t : null;
+        private static DateTime? Oldest(IEnumerable<Snapshot> snapshots) => snapshots.Min(s => s.Oldest);
 
-        private static DateTime? Newest(IEnumerable<Snapshot> snapshots) =>
-            snapshots.Where(s => s.Newest is not null).Select(s => s.Newest!.Value.AddMilliseconds(1)).DefaultIfEmpty().Max() is var t && t != default ? t : null;
+        /// <summary>Just after the newest entry: the range's end is exclusive.</summary>
+        private static DateTime? Newest(IEnumerable<Snapshot> snapshots) => snapshots.Max(s => s.Newest)?.AddMilliseconds(1);
 
         private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 
