@@ -57,7 +57,7 @@ namespace MonarchLogs.Logging.Tests
         /// named in the connection string. A TLS server's CA is the trusted one unless
         /// <paramref name="configure"/> says otherwise.
         /// </summary>
-        public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null, string service = "tests", ValkeyServer? server = null, Topology path = Topology.OneServer)
+        public static async Task<ProviderHarness> StartAsync(Action<MonarchValkeyLoggerOptions>? configure = null, string service = "tests", ValkeyServer? server = null, Topology path = Topology.OneServer, Action<IServiceCollection>? addServices = null)
         {
             server ??= await ValkeyServer.StartAsync();
             var replica = path == Topology.MasterAndReplica ? await server.StartReplicaAsync() : null;
@@ -77,9 +77,9 @@ namespace MonarchLogs.Logging.Tests
                         options.MaxRetryDelay = TimeSpan.FromMilliseconds(500);
                         configure?.Invoke(options);
                     });
-                })
-                .BuildServiceProvider();
-            return new ProviderHarness(server, replica, prefix, services);
+                });
+            addServices?.Invoke(services);
+            return new ProviderHarness(server, replica, prefix, services.BuildServiceProvider());
         }
 
         /// <summary>Entries not stored for one reason.</summary>

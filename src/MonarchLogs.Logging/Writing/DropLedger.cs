@@ -25,6 +25,7 @@ namespace MonarchLogs.Logging.Writing
         private long _truncated;
         private long _restarts;
         private long _unreportedRestarts;
+        private long _lastDropTicks;
 
         public DropLedger(string service) => _serviceTag = new KeyValuePair<string, object?>("service", service);
 
@@ -40,6 +41,22 @@ namespace MonarchLogs.Logging.Writing
 
         public long Count(DropReason reason) => Interlocked.Read(ref _total[(int)reason]);
 
+        /// <summary>When the last entry was counted as not stored (UTC); null when none was.</summary>
+        public DateTime? LastDrop => Interlocked.Read(ref _lastDropTicks) is var ticks and > 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
+
+        /// <summary>Entries not stored, by reason, for the reasons that have any.</summary>
+        public IReadOnlyDictionary<string, long> ByReason()
+        {
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (var i = 0; i < Reasons; i++)
+            {
+                var count = Interlocked.Read(ref _total[i]);
+                if (count > 0) counts[((DropReason)i).ToString()] = count;
+            }
+
+            return counts;
+        }
+
         public long Truncated => Interlocked.Read(ref _truncated);
 
         public long Rerouted => Interlocked.Read(ref _rerouted);
@@ -52,6 +69,7 @@ namespace MonarchLogs.Logging.Writing
             if (count <= 0) return;
             Interlocked.Add(ref _total[(int)reason], count);
             Interlocked.Add(ref _unreported[(int)reason], count);
+            Interlocked.Exchange(ref _lastDropTicks, DateTime.UtcNow.Ticks);
             MonarchLogsMetrics.EntriesDropped.Add(count, _serviceTag, new KeyValuePair<string, object?>("reason", reason.ToString()));
             if (detail is not null)
             {

@@ -56,6 +56,8 @@ namespace MonarchLogs.Logging.Writing
         private long _held;
         private long _written;
         private long _failingBatches;
+        private long _lastWrittenTicks = DateTime.UtcNow.Ticks;
+        private long _failingSinceTicks;
         private int _disposed;
         private int _closed;
         private int _faultRequested;
@@ -84,6 +86,17 @@ namespace MonarchLogs.Logging.Writing
         public long Written => Interlocked.Read(ref _written);
 
         internal DropLedger Ledger => _ledger;
+
+        /// <summary>What a health check needs: the buffer, whether writes fail now, when one last worked, the drops.</summary>
+        internal WriterHealth Health => new WriterHealth(
+            Buffered,
+            _options.BufferCapacity,
+            failing: Interlocked.Read(ref _failingBatches) > 0 || _setAside.Count > 0,
+            partitionsSetAside: _setAside.Count,
+            lastWritten: new DateTime(Interlocked.Read(ref _lastWrittenTicks), DateTimeKind.Utc),
+            failingSince: Interlocked.Read(ref _failingSinceTicks) is var since and > 0 ? new DateTime(since, DateTimeKind.Utc) : null,
+            lastDrop: _ledger.LastDrop,
+            droppedByReason: _ledger.ByReason());
 
         internal string Service => _service;
 
@@ -449,6 +462,7 @@ namespace MonarchLogs.Logging.Writing
                         if (now > stored)
                         {
                             Interlocked.Add(ref _written, now - stored);
+                            Interlocked.Exchange(ref _lastWrittenTicks, DateTime.UtcNow.Ticks);
                             MonarchLogsMetrics.EntriesWritten.Add(now - stored, new KeyValuePair<string, object?>("service", _service));
                             if (counted) Settle(now - stored);
                             stored = now;
@@ -465,7 +479,7 @@ namespace MonarchLogs.Logging.Writing
                     {
                         failing = true;
                         failingSince = Stopwatch.GetTimestamp();
-                        Interlocked.Increment(ref _failingBatches);
+                        if (Interlocked.Increment(ref _failingBatches) == 1) Interlocked.CompareExchange(ref _failingSinceTicks, DateTime.UtcNow.Ticks, 0);
                     }
 
                     if (earlier is not null)
@@ -494,7 +508,7 @@ namespace MonarchLogs.Logging.Writing
             {
                 if (failing)
                 {
-                    Interlocked.Decrement(ref _failingBatches);
+                    if (Interlocked.Decrement(ref _failingBatches) == 0) Interlocked.Exchange(ref _failingSinceTicks, 0);
                     if (batch.StoredCount > 0) MonarchLogsEventSource.Log.WriteResumed(_service);
                 }
             }
