@@ -17,7 +17,7 @@ namespace MonarchLogs.Logging
         public static readonly Counter<long> EntriesWritten = Meter.CreateCounter<long>("monarchlogs.entries.written", "{entry}", "Entries written to Valkey.");
         public static readonly Counter<long> EntriesDropped = Meter.CreateCounter<long>("monarchlogs.entries.dropped", "{entry}", "Entries not stored, tagged with the reason (BufferFull, PartitionRefused, RetryTimeLimit, NotSentAtShutdown, UnconfirmedAtShutdown, ...).");
         public static readonly Counter<long> EntriesTruncated = Meter.CreateCounter<long>("monarchlogs.entries.truncated", "{entry}", "Entries stored with a field cut to the size limits.");
-        public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("monarchlogs.batch.duration", "ms", "Time to write one batch to Valkey.");
+        public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("monarchlogs.batch.duration", "s", "Time to write one batch to Valkey, in seconds (OpenTelemetry's unit for durations).");
 
         static MonarchLogsMetrics()
         {
@@ -30,7 +30,7 @@ namespace MonarchLogs.Logging
 
         private static IEnumerable<Measurement<long>> ObserveQueueLength()
         {
-            foreach (var writer in Writers.Keys) yield return new Measurement<long>(writer.Buffered);
+            foreach (var writer in Writers.Keys) yield return new Measurement<long>(writer.Buffered, new KeyValuePair<string, object?>("service", writer.Service));
         }
     }
 }

@@ -37,8 +37,16 @@ function Test-ServerAnswers([int] $Port) {
 
 function Start-ValkeyProcess($Server) {
     $start = [System.Diagnostics.ProcessStartInfo]::new('valkey-server')
-    foreach ($argument in @('--port', $Server.Port, '--bind', '127.0.0.1', '--dir', $Server.Directory, '--save', '',
-            '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', 'valkey.log') + $Server.ExtraArguments) {
+    # With a configuration file, it decides persistence and the rest; only where to listen and
+    # keep files is given here. Without one, a throwaway server that saves nothing.
+    $arguments = if ($Server.ConfigFile) {
+        @($Server.ConfigFile, '--port', $Server.Port, '--bind', '127.0.0.1', '--dir', $Server.Directory, '--daemonize', 'no', '--logfile', 'valkey.log')
+    }
+    else {
+        @('--port', $Server.Port, '--bind', '127.0.0.1', '--dir', $Server.Directory, '--save', '',
+            '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', 'valkey.log')
+    }
+    foreach ($argument in $arguments + $Server.ExtraArguments) {
         $start.ArgumentList.Add([string] $argument)
     }
     $start.UseShellExecute = $false
@@ -70,7 +78,10 @@ function Start-MonarchTestServer {
 
         # Arguments every valkey-cli call of this module adds, e.g. --user admin --pass ... for a
         # server whose default user is off.
-        [string[]] $CliArguments = @()
+        [string[]] $CliArguments = @(),
+
+        # A valkey.conf to start with (its settings kept; port, bind, dir and log file given).
+        [string] $ConfigFile
     )
     $lastError = $null
     foreach ($attempt in 1..5) {
@@ -83,6 +94,7 @@ function Start-MonarchTestServer {
             ConnectionString = "127.0.0.1:$port"
             Directory        = $directory
             ExtraArguments   = $ExtraArguments
+            ConfigFile       = $(if ($ConfigFile) { (Resolve-Path -LiteralPath $ConfigFile).Path } else { $null })
             CliArguments     = @($CliArguments) + $(if ($CliArguments) { '--no-auth-warning' } else { @() })
             Process          = $null
         }

@@ -425,7 +425,7 @@ namespace MonarchLogs.Logging.Writing
                     try
                     {
                         var result = await appender.AppendAsync(batch, _abort.Token).ConfigureAwait(false);
-                        MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency, new KeyValuePair<string, object?>("service", _service));
+                        MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency, new KeyValuePair<string, object?>("service", _service));
                         if (result.RegistryFailure is { } registry) MonarchLogsEventSource.Log.RegistryWriteFailed(_service, registry.ErrorId, registry.Message);
                         foreach (var refused in result.Failures)
                         {
