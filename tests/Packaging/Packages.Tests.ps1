@@ -10,6 +10,7 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    $script:savedNuGetPackages = $env:NUGET_PACKAGES
     Import-Module (Join-Path $PSScriptRoot '..' 'TestSupport' 'MonarchTestServer.psm1') -Force
     Add-Type -AssemblyName System.IO.Compression.FileSystem
 
@@ -65,7 +66,6 @@ BeforeAll {
     # land in a NuGet folder of this test's own, so an older build of the same version that some
     # cache still holds is never used.
     $script:machineCache = ((& dotnet nuget locals global-packages -l) -replace '^global-packages:\s*', '').Trim()
-    $script:savedNuGetPackages = $env:NUGET_PACKAGES
     $env:NUGET_PACKAGES = Join-Path $work 'nuget-packages'
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
     $env:DOTNET_NOLOGO = '1'
