@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # MonarchLogs: one entry point for set-up, build, demo, tests and benchmarks.
 #   ./build.sh demo    set up, build, start a throwaway Valkey, run the demo service, query its logs
-#   ./build.sh test    set up, build, run every test (xunit, Pester, browser)
+#   ./build.sh test    set up, build, pack, run every test (xunit, Pester, browser, the packages in a fresh app)
 #   ./build.sh bench   set up, build, run the benchmarks against a throwaway Valkey
 #   ./build.sh setup   install what is missing (Valkey, Chromium, PowerShell, Pester)
 #   ./build.sh build   build the solution and lay out the module in artifacts/module/MonarchLogs
+#   ./build.sh pack    build the NuGet packages (Core, Logging, Web) into artifacts/packages
 # Safe to run again; works on a fresh Debian 12 machine that has only the .NET SDK.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,6 +27,18 @@ build() {
   dotnet build MonarchLogs.sln -c "$configuration" --nologo --verbosity quiet
   step "module layout"
   dotnet pwsh -NoProfile -NonInteractive -File build/Build-Module.ps1 -Configuration "$configuration" -NoBuild
+}
+
+# The NuGet packages and their symbol packages, from a folder emptied first so that it holds
+# exactly this version's packages. Packs what `build` compiled (the solution's Release build).
+pack() {
+  step "NuGet packages ($configuration) into artifacts/packages"
+  rm -rf artifacts/packages
+  local project
+  for project in MonarchLogs.Core MonarchLogs.Logging MonarchLogs.Web; do
+    dotnet pack "src/$project/$project.csproj" -c "$configuration" --no-build --nologo --verbosity quiet -o artifacts/packages
+  done
+  ls -1 artifacts/packages
 }
 
 # A free loopback port: nothing answers there.
@@ -113,6 +126,7 @@ check_test_counts() {
 run_tests() {
   setup all
   build
+  pack
   step "xunit tests (each starts its own Valkey on a free loopback port)"
   local results
   results=$(mktemp -t monarchlogs-xunit.XXXXXX)
@@ -135,8 +149,9 @@ shift || true
 case "$command" in
   setup) setup all ;;
   build) setup valkey; build ;;
+  pack) setup valkey; build; pack ;;
   demo) demo ;;
   test) run_tests ;;
   bench) bench "$@" ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
 esac

@@ -5,7 +5,7 @@
 .DESCRIPTION
     Publishes src/MonarchLogs.Cmdlets, then copies the manifest, the types and format files, the cmdlet
     assembly and its runtime dependencies (MonarchLogs.Core, StackExchange.Redis and what it
-    needs), the web viewer (src/MonarchLogs.Web, published framework-dependent into viewer/ for
+    needs), the web viewer (src/MonarchLogs.Viewer, published framework-dependent into viewer/ for
     Start-MonarchLogViewer), and the en-US help built from docs/ by Build-Help.ps1 when that script exists.
     System.Management.Automation comes from the PowerShell host and is never copied.
 .EXAMPLE
@@ -57,9 +57,9 @@ try {
     Get-ChildItem $publishFolder -File -Filter 'MonarchLogs.*.pdb' | Copy-Item -Destination $moduleFolder
 
     # The web viewer, framework-dependent, in a folder of its own: Start-MonarchLogViewer runs it
-    # as a separate `dotnet viewer/MonarchLogs.Web.dll` process, so ASP.NET Core never loads into PowerShell.
-    Write-Host "Publishing MonarchLogs.Web, the viewer ($Configuration)..."
-    $viewerArguments = @((Join-Path $repository 'src' 'MonarchLogs.Web'), '-c', $Configuration, '-o', (Join-Path $moduleFolder 'viewer'),
+    # as a separate `dotnet viewer/MonarchLogs.Viewer.dll` process, so ASP.NET Core never loads into PowerShell.
+    Write-Host "Publishing MonarchLogs.Viewer, the standalone viewer ($Configuration)..."
+    $viewerArguments = @((Join-Path $repository 'src' 'MonarchLogs.Viewer'), '-c', $Configuration, '-o', (Join-Path $moduleFolder 'viewer'),
         '--nologo', '-v', 'quiet', '-p:UseAppHost=false', '-p:IsTransformWebConfigDisabled=true')
     if ($NoBuild) { $viewerArguments += '--no-build' }
     & dotnet publish @viewerArguments

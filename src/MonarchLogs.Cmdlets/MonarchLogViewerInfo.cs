@@ -10,7 +10,7 @@ namespace MonarchLogs.Cmdlets
 
         public int Port { get; init; }
 
-        /// <summary>The viewer's process (dotnet running MonarchLogs.Web.dll).</summary>
+        /// <summary>The viewer's process (dotnet running MonarchLogs.Viewer.dll).</summary>
         public int ProcessId { get; init; }
 
         /// <summary>The connection string the viewer reads, without any password.</summary>

@@ -9,6 +9,7 @@ namespace MonarchLogs.Core
     /// </summary>
     public readonly struct LogEntryId : IComparable<LogEntryId>
     {
+        /// <summary>The entry at <paramref name="position"/> in the partition of <paramref name="service"/> at <paramref name="level"/>.</summary>
         public LogEntryId(StreamId position, string service, MonarchLogLevel level)
         {
             Position = position;
@@ -16,12 +17,16 @@ namespace MonarchLogs.Core
             Level = level;
         }
 
+        /// <summary>The entry's stream ID.</summary>
         public StreamId Position { get; }
 
+        /// <summary>The service of the entry's partition.</summary>
         public string Service { get; }
 
+        /// <summary>The level of the entry's partition.</summary>
         public MonarchLogLevel Level { get; }
 
+        /// <summary>Reads an id written as <c>&lt;ms&gt;-&lt;seq&gt;@&lt;service&gt;/&lt;level&gt;</c>; false for anything else.</summary>
         public static bool TryParse(string? text, out LogEntryId id)
         {
             id = default;
@@ -35,12 +40,15 @@ namespace MonarchLogs.Core
             return true;
         }
 
+        /// <summary>Reads an id written as <c>&lt;ms&gt;-&lt;seq&gt;@&lt;service&gt;/&lt;level&gt;</c>.</summary>
+        /// <exception cref="FormatException">The text is no log entry id.</exception>
         public static LogEntryId Parse(string text)
         {
             if (TryParse(text, out var id)) return id;
             throw new FormatException($"'{text}' is not a log entry Id; an Id looks like 1764340087123-0@orders/error.");
         }
 
+        /// <summary>Orders by stream ID, then by partition, so that ids merged from several partitions keep one total order.</summary>
         public int CompareTo(LogEntryId other)
         {
             var byPosition = Position.CompareTo(other.Position);
@@ -51,33 +59,41 @@ namespace MonarchLogs.Core
         /// <summary>Ties between equal stream IDs are broken by partition, ordinally.</summary>
         internal static string PartitionOrderKey(string service, MonarchLogLevel level) => service + "\n" + LogLevels.StorageName(level);
 
+        /// <summary>The id as <c>&lt;ms&gt;-&lt;seq&gt;@&lt;service&gt;/&lt;level&gt;</c>, for example <c>1764340087123-0@orders/error</c>.</summary>
         public override string ToString() => $"{Position}@{Service}/{LogLevels.StorageName(Level)}";
     }
 
     /// <summary>A Valkey stream ID: milliseconds and a sequence number.</summary>
     public readonly struct StreamId : IComparable<StreamId>, IEquatable<StreamId>
     {
+        /// <summary>The stream ID <c>&lt;milliseconds&gt;-&lt;sequence&gt;</c>.</summary>
         public StreamId(long milliseconds, long sequence)
         {
             Milliseconds = milliseconds;
             Sequence = sequence;
         }
 
+        /// <summary>Milliseconds since the Unix epoch: the entry's ID time.</summary>
         public long Milliseconds { get; }
 
+        /// <summary>The sequence number among entries of the same millisecond.</summary>
         public long Sequence { get; }
 
         private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
+        /// <summary>The first stream ID of the millisecond of <paramref name="utc"/>.</summary>
         public static StreamId FromTime(DateTime utc) =>
             new StreamId(ToUnixMilliseconds(utc), 0);
 
+        /// <summary>Milliseconds from the Unix epoch to <paramref name="utc"/> (a local time is converted to UTC first).</summary>
         public static long ToUnixMilliseconds(DateTime utc) =>
             (utc.ToUniversalTime().Ticks - UnixEpochTicks) / TimeSpan.TicksPerMillisecond;
 
+        /// <summary>The UTC time <paramref name="unixMilliseconds"/> after the Unix epoch.</summary>
         public static DateTime ToUtcTime(long unixMilliseconds) =>
             new DateTime(UnixEpochTicks + unixMilliseconds * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
+        /// <summary>Reads <c>&lt;ms&gt;-&lt;seq&gt;</c>; false for anything else.</summary>
         public static bool TryParse(string? text, out StreamId position)
         {
             position = default;
@@ -90,21 +106,26 @@ namespace MonarchLogs.Core
             return true;
         }
 
+        /// <inheritdoc />
         public int CompareTo(StreamId other)
         {
             var byMs = Milliseconds.CompareTo(other.Milliseconds);
             return byMs != 0 ? byMs : Sequence.CompareTo(other.Sequence);
         }
 
+        /// <inheritdoc />
         public bool Equals(StreamId other) => Milliseconds == other.Milliseconds && Sequence == other.Sequence;
 
+        /// <inheritdoc />
         public override bool Equals(object? obj) => obj is StreamId other && Equals(other);
 
+        /// <inheritdoc />
         public override int GetHashCode() => unchecked((Milliseconds.GetHashCode() * 397) ^ Sequence.GetHashCode());
 
         /// <summary>The next ID after this one: the lowest ID a trim to "everything up to and including this entry" keeps.</summary>
         public StreamId Next() => Sequence == long.MaxValue ? new StreamId(Milliseconds + 1, 0) : new StreamId(Milliseconds, Sequence + 1);
 
+        /// <summary>The ID as Valkey writes it: <c>&lt;ms&gt;-&lt;seq&gt;</c>.</summary>
         public override string ToString() =>
             Milliseconds.ToString(CultureInfo.InvariantCulture) + "-" + Sequence.ToString(CultureInfo.InvariantCulture);
     }

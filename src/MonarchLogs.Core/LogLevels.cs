@@ -6,6 +6,7 @@ namespace MonarchLogs.Core
     /// <summary>Level names as users type them, and as the storage format writes them.</summary>
     public static class LogLevels
     {
+        /// <summary>Every level, lowest first.</summary>
         public static IReadOnlyList<MonarchLogLevel> All { get; } = new[]
         {
             MonarchLogLevel.Trace, MonarchLogLevel.Debug, MonarchLogLevel.Information,
@@ -18,6 +19,7 @@ namespace MonarchLogs.Core
             "Trace", "Verbose", "Debug", "Information", "Info", "Warning", "Warn", "Error", "Err", "Critical", "Fatal", "Crit",
         };
 
+        /// <summary>Reads a level name in any accepted spelling (see <see cref="AcceptedNames"/>), ignoring case; false for anything else.</summary>
         public static bool TryParse(string? text, out MonarchLogLevel level)
         {
             switch ((text ?? string.Empty).Trim().ToLowerInvariant())
@@ -32,6 +34,8 @@ namespace MonarchLogs.Core
             }
         }
 
+        /// <summary>Reads a level name in any accepted spelling (see <see cref="AcceptedNames"/>), ignoring case.</summary>
+        /// <exception cref="FormatException">The text names no level.</exception>
         public static MonarchLogLevel Parse(string text)
         {
             if (TryParse(text, out var level)) return level;

@@ -14,36 +14,49 @@ namespace MonarchLogs.Core
         /// <summary>Event time, UTC.</summary>
         public DateTime Timestamp { get; init; }
 
+        /// <summary>The entry's level.</summary>
         public MonarchLogLevel Level { get; init; }
 
+        /// <summary>The service that wrote the entry.</summary>
         public string Service { get; init; } = string.Empty;
 
+        /// <summary>The logger category, usually the full name of the class that logged.</summary>
         public string Category { get; init; } = string.Empty;
 
+        /// <summary>The formatted message.</summary>
         public string Message { get; init; } = string.Empty;
 
+        /// <summary>The message template, before its arguments were filled in.</summary>
         public string Template { get; init; } = string.Empty;
 
+        /// <summary>The event id number; 0 when none was given.</summary>
         public int EventId { get; init; }
 
+        /// <summary>The event name; empty when none was given.</summary>
         public string EventName { get; init; } = string.Empty;
 
+        /// <summary>The exception's full type name; empty without an exception.</summary>
         public string ExceptionType { get; init; } = string.Empty;
 
+        /// <summary>The exception's message; empty without an exception.</summary>
         public string ExceptionMessage { get; init; } = string.Empty;
 
         /// <summary>The whole exception as text: type, message, stack and inner exceptions.</summary>
         public string Exception { get; init; } = string.Empty;
 
+        /// <summary>The W3C trace id of the activity the entry was logged in; empty outside one.</summary>
         public string TraceId { get; init; } = string.Empty;
 
+        /// <summary>The W3C span id of the activity the entry was logged in; empty outside one.</summary>
         public string SpanId { get; init; } = string.Empty;
 
+        /// <summary>The name of the machine that wrote the entry.</summary>
         public string Host { get; init; } = string.Empty;
 
         /// <summary>Structured properties as a JSON object; empty when there are none.</summary>
         public string Properties { get; init; } = string.Empty;
 
+        /// <summary><c>timestamp [level] service: message</c>, for a quick look.</summary>
         public override string ToString() => $"{Timestamp:O} [{Level}] {Service}: {Message}";
     }
 }

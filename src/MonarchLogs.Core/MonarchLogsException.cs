@@ -5,10 +5,15 @@ namespace MonarchLogs.Core
     /// <summary>What kind of failure an error is; the cmdlets map it to an ErrorCategory, the web API to a status.</summary>
     public enum MonarchErrorKind
     {
+        /// <summary>A parameter or an argument that makes no sense.</summary>
         InvalidArgument,
+        /// <summary>Valkey cannot be reached, refused the login, or is not ready.</summary>
         ConnectionError,
+        /// <summary>What the store holds is not what the storage format allows (a key of another type, another format version).</summary>
         InvalidData,
+        /// <summary>Valkey's ACL does not let the user run a command.</summary>
         PermissionDenied,
+        /// <summary>Valkey did not answer in time.</summary>
         OperationTimeout,
     }
 
@@ -18,6 +23,12 @@ namespace MonarchLogs.Core
     /// </summary>
     public sealed class MonarchLogsException : Exception
     {
+        /// <summary>A failure with a stable id.</summary>
+        /// <param name="errorId">The stable PascalCase id, for example <c>InvalidTimeRange</c>.</param>
+        /// <param name="kind">What kind of failure it is.</param>
+        /// <param name="message">One line that says what failed and what to do.</param>
+        /// <param name="inner">The exception that caused it, if any.</param>
+        /// <param name="transient">Whether a retry may succeed.</param>
         public MonarchLogsException(string errorId, MonarchErrorKind kind, string message, Exception? inner = null, bool transient = false)
             : base(message, inner)
         {
@@ -29,8 +40,10 @@ namespace MonarchLogs.Core
         /// <summary>Whether a retry may succeed (a lost connection, a server loading); see <see cref="StoreErrors"/>.</summary>
         public bool IsTransient { get; }
 
+        /// <summary>The stable PascalCase id of the failure, the same in the cmdlets and the web API.</summary>
         public string ErrorId { get; }
 
+        /// <summary>What kind of failure it is.</summary>
         public MonarchErrorKind Kind { get; }
     }
 }

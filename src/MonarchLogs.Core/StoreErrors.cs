@@ -20,13 +20,21 @@ namespace MonarchLogs.Core
     /// </summary>
     public static class StoreErrors
     {
+        /// <summary>Valkey cannot be reached (connection refused or lost). Transient.</summary>
         public const string Unreachable = "ValkeyUnreachable";
+        /// <summary>Valkey did not answer in time. Transient.</summary>
         public const string Timeout = "ValkeyTimeout";
+        /// <summary>Valkey answers but cannot serve now: loading, busy, read-only after a failover, out of memory. Transient.</summary>
         public const string Unavailable = "ValkeyUnavailable";
+        /// <summary>Valkey refused the user or the password.</summary>
         public const string AuthenticationFailed = "ValkeyAuthenticationFailed";
+        /// <summary>Valkey's ACL does not let the user run a command or touch a key (NOPERM).</summary>
         public const string PermissionDenied = "ValkeyPermissionDenied";
+        /// <summary>A key of the store holds another type than the format says (WRONGTYPE).</summary>
         public const string WrongType = "PartitionWrongType";
+        /// <summary>The store is marked with another storage format version.</summary>
         public const string UnsupportedFormat = "UnsupportedStorageFormat";
+        /// <summary>Valkey refused a command for another reason; the message has its answer.</summary>
         public const string CommandFailed = "ValkeyCommandFailed";
 
         /// <summary>A registry entry that names no partition of this store (junk, a foreign key, a value that does not match its key).</summary>

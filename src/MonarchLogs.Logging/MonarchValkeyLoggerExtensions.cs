@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace MonarchLogs.Logging
 {
+    /// <summary>Registers the Valkey provider with <c>builder.Logging.AddMonarchValkey()</c>.</summary>
     public static class MonarchValkeyLoggerExtensions
     {
         /// <summary>

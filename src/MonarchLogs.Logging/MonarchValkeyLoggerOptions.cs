@@ -64,6 +64,7 @@ namespace MonarchLogs.Logging
         /// <summary>First wait after a failed write; it doubles up to <see cref="MaxRetryDelay"/>.</summary>
         public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+        /// <summary>The longest wait between retries of a failed write.</summary>
         public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
         /// <summary>

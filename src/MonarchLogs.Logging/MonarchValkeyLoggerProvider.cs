@@ -20,6 +20,8 @@ namespace MonarchLogs.Logging
         private readonly IDisposable? _optionsReload;
         private volatile MonarchValkeyLoggerOptions _options;
 
+        /// <summary>The provider, as dependency injection makes it; it starts the background writer.</summary>
+        /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options make no sense; the host stops at start-up.</exception>
         public MonarchValkeyLoggerProvider(IOptionsMonitor<MonarchValkeyLoggerOptions> options)
         {
             // Reading CurrentValue runs the validators: bad options stop the host at start-up.
@@ -52,9 +54,11 @@ namespace MonarchLogs.Logging
         /// <summary>Entries waiting to be written.</summary>
         public long EntriesBuffered => Writer.Buffered;
 
+        /// <inheritdoc />
         public ILogger CreateLogger(string categoryName) =>
             _loggers.GetOrAdd(categoryName, name => new MonarchValkeyLogger(name, this));
 
+        /// <inheritdoc />
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) => ScopeProvider = scopeProvider;
 
         /// <summary>Stops taking entries and writes what is queued, waiting at most the flush timeout.</summary>

@@ -15,6 +15,7 @@ using MonarchLogs.Web.Security;
 
 namespace MonarchLogs.Web
 {
+    /// <summary>Mounts the web viewer in a host's endpoints: <c>app.MapMonarchLogViewer("/logs")</c>.</summary>
     public static class MonarchLogViewerEndpointRouteBuilderExtensions
     {
         /// <summary>

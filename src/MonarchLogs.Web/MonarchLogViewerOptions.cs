@@ -32,8 +32,10 @@ namespace MonarchLogs.Web
         /// <summary>A token that callers send as <c>Authorization: Bearer &lt;token&gt;</c>; null for none.</summary>
         public string? BearerToken { get; set; }
 
+        /// <summary>The user of HTTP basic auth; basic auth is on when both this and <see cref="BasicAuthPassword"/> are set.</summary>
         public string? BasicAuthUser { get; set; }
 
+        /// <summary>The password of HTTP basic auth; see <see cref="BasicAuthUser"/>.</summary>
         public string? BasicAuthPassword { get; set; }
 
         /// <summary>

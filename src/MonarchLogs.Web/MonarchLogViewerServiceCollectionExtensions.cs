@@ -10,6 +10,7 @@ using StackExchange.Redis;
 
 namespace MonarchLogs.Web
 {
+    /// <summary>Registers the web viewer's services: <c>builder.Services.AddMonarchLogViewer()</c>.</summary>
     public static class MonarchLogViewerServiceCollectionExtensions
     {
         /// <summary>

@@ -131,7 +131,7 @@ Describe 'Start-MonarchLogViewer' {
         (Invoke-RestMethod "$($viewer.Url)api/logs").entries.message | Should -Be 'secured one'
 
         $commandLine = (Get-Process -Id $viewer.ProcessId).CommandLine
-        $commandLine | Should -Match 'MonarchLogs\.Web\.dll' -Because 'the command line must be readable for this test to mean anything'
+        $commandLine | Should -Match 'MonarchLogs\.Viewer\.dll' -Because 'the command line must be readable for this test to mean anything'
         $commandLine | Should -Match "--urls http://127\.0\.0\.1:$($viewer.Port)"
         $commandLine | Should -Not -Match ([regex]::Escape($password))
         ($everything | Out-String) | Should -Not -Match ([regex]::Escape($password))

@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
-using MonarchLogs.Web.Hosting;
+using MonarchLogs.Viewer;
 using Xunit;
 using static MonarchLogs.Web.Tests.Seed;
 

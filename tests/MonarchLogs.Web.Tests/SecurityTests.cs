@@ -8,7 +8,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using MonarchLogs.Core;
-using MonarchLogs.Web.Hosting;
+using MonarchLogs.Viewer;
 using MonarchLogs.Web.Security;
 using Xunit;
 using static MonarchLogs.Web.Tests.Seed;

@@ -31,7 +31,7 @@ namespace MonarchLogs.Cmdlets.Viewer
 
     /// <summary>
     /// Starts the web viewer that the module ships in its viewer/ folder as a child process
-    /// (`dotnet MonarchLogs.Web.dll`), so that ASP.NET Core never loads into PowerShell, and
+    /// (`dotnet MonarchLogs.Viewer.dll`), so that ASP.NET Core never loads into PowerShell, and
     /// waits until it answers.
     /// </summary>
     internal static class ViewerLauncher
@@ -45,7 +45,7 @@ namespace MonarchLogs.Cmdlets.Viewer
         private static readonly string[] InheritedHostSettings = { "URLS", "HTTP_PORTS", "HTTPS_PORTS" };
 
         public static string ViewerPath =>
-            Path.Combine(Path.GetDirectoryName(typeof(ViewerLauncher).Assembly.Location) ?? string.Empty, "viewer", "MonarchLogs.Web.dll");
+            Path.Combine(Path.GetDirectoryName(typeof(ViewerLauncher).Assembly.Location) ?? string.Empty, "viewer", "MonarchLogs.Viewer.dll");
 
         /// <summary>
         /// The dotnet host: this process when it is one (pwsh run as `dotnet pwsh`), else

@@ -15,6 +15,7 @@ namespace MonarchLogs.Core.Append
         private readonly bool[] _stored;
         private int _sent;
 
+        /// <summary>A batch of <paramref name="entries"/>, none of them settled yet.</summary>
         public AppendBatch(IReadOnlyList<MonarchLogEntry> entries)
         {
             Entries = entries ?? throw new ArgumentNullException(nameof(entries));
@@ -22,15 +23,19 @@ namespace MonarchLogs.Core.Append
             _stored = new bool[entries.Count];
         }
 
+        /// <summary>The entries, in the order the caller gave them; the indexes of the other members refer to it.</summary>
         public IReadOnlyList<MonarchLogEntry> Entries { get; }
 
+        /// <summary>The number of entries.</summary>
         public int Count => Entries.Count;
 
         /// <summary>Whether any attempt put this batch's commands on the wire (so an unanswered entry is "unconfirmed", not "never sent").</summary>
         public bool Sent => Volatile.Read(ref _sent) == 1;
 
+        /// <summary>Whether the entry at <paramref name="index"/> is settled: stored, or given up by the caller.</summary>
         public bool IsSettled(int index) => _settled[index];
 
+        /// <summary>Whether the server confirmed storing the entry at <paramref name="index"/>.</summary>
         public bool IsStored(int index) => _stored[index];
 
         /// <summary>Entries neither stored nor given up.</summary>
@@ -44,6 +49,7 @@ namespace MonarchLogs.Core.Append
             }
         }
 
+        /// <summary>Entries the server confirmed storing, over every attempt.</summary>
         public int StoredCount
         {
             get
@@ -120,8 +126,10 @@ namespace MonarchLogs.Core.Append
             Error = error;
         }
 
+        /// <summary>The partition whose entries were refused.</summary>
         public Partition Partition { get; }
 
+        /// <summary>Why, classified by <see cref="StoreErrors"/>.</summary>
         public MonarchLogsException Error { get; }
     }
 }

@@ -14,6 +14,10 @@ namespace MonarchLogs.Core.Append
     /// </summary>
     public interface ILogAppender
     {
+        /// <summary>Sends the unsettled entries of <paramref name="batch"/>, one server-side append per partition, and marks each entry the server took.</summary>
+        /// <param name="batch">The entries; an entry already settled is not sent again.</param>
+        /// <param name="cancellationToken">Stops waiting for the replies; entries already sent may still be stored.</param>
+        /// <returns>The partitions the server refused in this attempt, each with its error.</returns>
         Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default);
     }
 }

@@ -47,6 +47,10 @@ namespace MonarchLogs.Core.Append
         private long _pausedUntilTicks;
         private volatile bool _disposed;
 
+        /// <summary>An appender that follows the master of the Sentinel service named in <paramref name="options"/>.</summary>
+        /// <param name="options">Connection options with the Sentinels as endpoints and <c>serviceName</c> set.</param>
+        /// <param name="format">The storage format to write.</param>
+        /// <param name="createAppender">Makes the appender over a connection to the current master.</param>
         public SentinelAppender(ConfigurationOptions options, StorageFormat format, Func<IConnectionMultiplexer, StoreAppender> createAppender)
         {
             _options = options.Clone();
@@ -58,6 +62,7 @@ namespace MonarchLogs.Core.Append
         /// <summary>Whether these options name a Sentinel service.</summary>
         public static bool Serves(ConfigurationOptions options) => !string.IsNullOrEmpty(options.ServiceName);
 
+        /// <inheritdoc />
         public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(SentinelAppender));
@@ -189,6 +194,7 @@ namespace MonarchLogs.Core.Append
             return IPAddress.TryParse(parts[3], out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(parts[3], port);
         }
 
+        /// <summary>Closes the connections to the master and the Sentinels.</summary>
         public void Dispose()
         {
             _disposed = true;

@@ -43,6 +43,7 @@ namespace MonarchLogs.Core.Append
             _connection.ConnectionRestored += (_, _) => Volatile.Write(ref _formatChecked, 0);
         }
 
+        /// <inheritdoc />
         public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
         {
             // Calls may overlap (the writer sends the next batch while the last one's replies are

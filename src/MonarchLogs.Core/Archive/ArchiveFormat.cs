@@ -24,12 +24,16 @@ namespace MonarchLogs.Core.Archive
         /// <summary>The header's marker: <c>{"archive":"MonarchLogs",...}</c>.</summary>
         public const string Marker = "MonarchLogs";
 
+        /// <summary>The archive format version written in every header.</summary>
         public const int Version = 1;
 
+        /// <summary>The header kind of a file written by an export.</summary>
         public const string ExportKind = "export";
 
+        /// <summary>The header kind of a daily file written by a retention archive.</summary>
         public const string RetentionKind = "retention";
 
+        /// <summary>The file name ending that makes a file gzip-compressed.</summary>
         public const string CompressedExtension = ".gz";
 
         /// <summary>The extension of the daily files of a retention archive.</summary>

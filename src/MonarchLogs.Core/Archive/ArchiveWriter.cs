@@ -66,6 +66,7 @@ namespace MonarchLogs.Core.Archive
         /// <summary>The Id of the last entry written.</summary>
         public string? LastId { get; private set; }
 
+        /// <summary>Writes <paramref name="header"/> as the first line; call it before any entry.</summary>
         public void WriteHeader(ArchiveHeader header)
         {
             if (header is null) throw new ArgumentNullException(nameof(header));

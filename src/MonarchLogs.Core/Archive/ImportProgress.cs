@@ -18,10 +18,13 @@ namespace MonarchLogs.Core.Archive
         /// <summary>Entry lines read so far, good or bad (the header and blank lines not counted).</summary>
         public long Read => Interlocked.Read(ref _read);
 
+        /// <summary>Entries stored so far.</summary>
         public long Imported => Interlocked.Read(ref _imported);
 
+        /// <summary>Entries skipped so far because the store already held them.</summary>
         public long Skipped => Interlocked.Read(ref _skipped);
 
+        /// <summary>Lines that were no entry, and entries the store refused, so far.</summary>
         public long Failed => Interlocked.Read(ref _failed);
 
         internal void SetBytesRead(long bytes) => Interlocked.Exchange(ref _bytesRead, bytes);
@@ -38,6 +41,7 @@ namespace MonarchLogs.Core.Archive
     /// <summary>What one file's import did: Read = Imported + Skipped + Failed.</summary>
     public sealed class ImportResult
     {
+        /// <summary>Entry lines read, good or bad (the header and blank lines not counted).</summary>
         public long Read { get; init; }
 
         /// <summary>Entries stored.</summary>
@@ -72,18 +76,23 @@ namespace MonarchLogs.Core.Archive
     /// </summary>
     public sealed class ImportProblem
     {
+        /// <summary>A problem with <paramref name="target"/> (a <c>file:line</c> or a partition), explained by <paramref name="error"/>.</summary>
         public ImportProblem(string target, MonarchLogsException error)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Error = error ?? throw new ArgumentNullException(nameof(error));
         }
 
+        /// <summary>What the problem is about: <c>file:line</c> of a bad line, or the partition the store refused.</summary>
         public string Target { get; }
 
+        /// <summary>The failure, with its stable error id and message.</summary>
         public MonarchLogsException Error { get; }
 
+        /// <summary>The stable id of the failure (<c>InvalidImportLine</c> or a <see cref="StoreErrors"/> id).</summary>
         public string ErrorId => Error.ErrorId;
 
+        /// <summary>The failure's message.</summary>
         public override string ToString() => Error.Message;
     }
 }

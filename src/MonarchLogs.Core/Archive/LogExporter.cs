@@ -10,6 +10,7 @@ namespace MonarchLogs.Core.Archive
     /// <summary>What an export wrote.</summary>
     public sealed class ExportResult
     {
+        /// <summary>Entries written.</summary>
         public long Entries { get; init; }
 
         /// <summary>The event time of the first (oldest) entry written.</summary>

@@ -20,6 +20,7 @@ namespace MonarchLogs.Core.Connection
         /// <summary>The environment variable that holds the default connection string.</summary>
         public const string EnvironmentVariable = "MONARCHLOGS_CONNECTION";
 
+        /// <summary>The connection string used when none is given and <see cref="EnvironmentVariable"/> is not set.</summary>
         public const string DefaultConnectionString = "localhost:6379";
 
         /// <summary>How long a first connect may take unless the connection string sets connectTimeout.</summary>

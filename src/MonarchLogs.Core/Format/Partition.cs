@@ -12,8 +12,10 @@ namespace MonarchLogs.Core.Format
             HourCountsKey = countsKey + ":hours";
         }
 
+        /// <summary>The service whose entries the stream holds.</summary>
         public string Service { get; }
 
+        /// <summary>The level of the entries the stream holds.</summary>
         public MonarchLogLevel Level { get; }
 
         /// <summary>The Valkey key of the stream, for diagnostics; code builds keys through <see cref="StorageFormat"/>.</summary>
@@ -30,6 +32,7 @@ namespace MonarchLogs.Core.Format
 
         internal string OrderKey => LogEntryId.PartitionOrderKey(Service, Level);
 
+        /// <summary>The partition as users name it: <c>service/level</c>, the level in its storage spelling.</summary>
         public override string ToString() => $"{Service}/{LogLevels.StorageName(Level)}";
     }
 }

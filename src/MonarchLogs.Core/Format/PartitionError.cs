@@ -10,6 +10,10 @@ namespace MonarchLogs.Core.Format
     /// </summary>
     public sealed class PartitionError
     {
+        /// <summary>A failure of one partition, or of one registry entry.</summary>
+        /// <param name="key">The stream key, or the registry field of an entry that names no valid partition.</param>
+        /// <param name="partition">The partition; null for a bad registry entry.</param>
+        /// <param name="error">The failure, classified by <see cref="StoreErrors"/>.</param>
         public PartitionError(string key, Partition? partition, MonarchLogsException error)
         {
             Key = key ?? throw new ArgumentNullException(nameof(key));
@@ -26,11 +30,13 @@ namespace MonarchLogs.Core.Format
         /// <summary>The failure, classified by <see cref="StoreErrors"/>: its ErrorId, Kind and message.</summary>
         public MonarchLogsException Error { get; }
 
+        /// <summary>The stable id of the failure, as the cmdlets and the viewer report it.</summary>
         public string ErrorId => Error.ErrorId;
 
         /// <summary>What the error is about, as users name it: <c>service/level</c>, else the key.</summary>
         public string Target => Partition?.ToString() ?? Key;
 
+        /// <summary><c>target: message</c>, for a warning line.</summary>
         public override string ToString() => $"{Target}: {Error.Message}";
 
         /// <summary>

@@ -13,24 +13,42 @@ namespace MonarchLogs.Core.Format
     /// </summary>
     public sealed class StorageFormat
     {
+        /// <summary>The key prefix of a store when none is configured: <c>monarch:logs</c>.</summary>
         public const string DefaultPrefix = "monarch:logs";
+        /// <summary>The storage format version this code reads and writes; the store's format key holds it.</summary>
         public const string Version = "1";
+        /// <summary>The longest service name, in characters.</summary>
         public const int MaxServiceNameLength = 200;
 
+        /// <summary>Stream field: the event time, ISO 8601 UTC with seven decimals.</summary>
         public const string TimestampField = "ts";
+        /// <summary>Stream field: the level name in its storage spelling.</summary>
         public const string LevelField = "level";
+        /// <summary>Stream field: the service name.</summary>
         public const string ServiceField = "service";
+        /// <summary>Stream field: the logger category.</summary>
         public const string CategoryField = "category";
+        /// <summary>Stream field: the formatted message.</summary>
         public const string MessageField = "message";
+        /// <summary>Stream field: the message template, before its arguments were filled in.</summary>
         public const string TemplateField = "template";
+        /// <summary>Stream field: the event id number.</summary>
         public const string EventIdField = "eventId";
+        /// <summary>Stream field: the event name.</summary>
         public const string EventNameField = "eventName";
+        /// <summary>Stream field: the exception's type name.</summary>
         public const string ExceptionTypeField = "exType";
+        /// <summary>Stream field: the exception's message.</summary>
         public const string ExceptionMessageField = "exMessage";
+        /// <summary>Stream field: the whole exception as text (type, message, stack, inner exceptions).</summary>
         public const string ExceptionField = "exStack";
+        /// <summary>Stream field: the W3C trace id.</summary>
         public const string TraceIdField = "traceId";
+        /// <summary>Stream field: the W3C span id.</summary>
         public const string SpanIdField = "spanId";
+        /// <summary>Stream field: the name of the machine that wrote the entry.</summary>
         public const string HostField = "host";
+        /// <summary>Stream field: the structured properties as one JSON object.</summary>
         public const string PropertiesField = "props";
 
         private const int MaxCachedPartitions = 10_000;
@@ -57,6 +75,8 @@ namespace MonarchLogs.Core.Format
 
         private readonly ConcurrentDictionary<(string, MonarchLogLevel), Partition> _partitions = new ConcurrentDictionary<(string, MonarchLogLevel), Partition>();
 
+        /// <summary>The format of the store under <paramref name="prefix"/>.</summary>
+        /// <exception cref="ArgumentException">The prefix is empty or white space.</exception>
         public StorageFormat(string prefix = DefaultPrefix)
         {
             if (string.IsNullOrWhiteSpace(prefix)) throw new ArgumentException("The key prefix must not be empty.", nameof(prefix));
@@ -66,14 +86,20 @@ namespace MonarchLogs.Core.Format
             NotifyChannel = prefix + ":notify";
         }
 
+        /// <summary>The key prefix every key of this store starts with.</summary>
         public string Prefix { get; }
 
+        /// <summary>The string key that holds the store's format version.</summary>
         public RedisKey FormatKey { get; }
 
+        /// <summary>The registry hash: one field per partition stream key, its value <c>level:service</c>.</summary>
         public RedisKey PartitionsKey { get; }
 
+        /// <summary>The pub/sub channel on which writers nudge live tails after an append.</summary>
         public string NotifyChannel { get; }
 
+        /// <summary>The partition of <paramref name="service"/> at <paramref name="level"/>, with its stream and counts keys.</summary>
+        /// <exception cref="ArgumentException">The service name is empty, too long or holds control characters.</exception>
         public Partition GetPartition(string service, MonarchLogLevel level)
         {
             // The writer asks for every entry; a store has few partitions, so they are made once.
@@ -181,6 +207,7 @@ namespace MonarchLogs.Core.Format
             return builder.ToString();
         }
 
+        /// <summary>Whether <paramref name="service"/> can name a partition: 1 to <see cref="MaxServiceNameLength"/> characters, no control characters.</summary>
         public static bool IsValidServiceName(string? service)
         {
             if (string.IsNullOrEmpty(service) || service!.Length > MaxServiceNameLength) return false;
@@ -192,6 +219,8 @@ namespace MonarchLogs.Core.Format
             return true;
         }
 
+        /// <summary>Throws unless <paramref name="service"/> can name a partition (see <see cref="IsValidServiceName"/>).</summary>
+        /// <exception cref="ArgumentException">The service name is not valid.</exception>
         public static void ValidateServiceName(string? service)
         {
             if (!IsValidServiceName(service))

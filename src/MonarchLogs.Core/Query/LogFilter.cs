@@ -20,6 +20,7 @@ namespace MonarchLogs.Core.Query
         /// </summary>
         public static readonly TimeSpan PatternMatchTimeout = TimeSpan.FromSeconds(1);
 
+        /// <summary>The error id of a regular expression that took longer than <see cref="PatternMatchTimeout"/>.</summary>
         public const string PatternTimeoutErrorId = "PatternTimeout";
 
         /// <summary>The earliest time an entry can have: entry ids count milliseconds since the Unix epoch.</summary>
@@ -44,6 +45,8 @@ namespace MonarchLogs.Core.Query
         private readonly PropertyCondition[] _properties;
         private readonly string[] _propertyNeedles;
 
+        /// <summary>A filter for <paramref name="query"/>; every wildcard and time is checked here.</summary>
+        /// <exception cref="MonarchLogsException">A bad wildcard, pattern, time or time range, with its error id.</exception>
         public LogFilter(LogQuery query)
         {
             _query = query ?? throw new ArgumentNullException(nameof(query));
@@ -84,6 +87,7 @@ namespace MonarchLogs.Core.Query
             _propertyNeedles = _properties.Select(p => p.Name.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_' || c == '-')) ? "\"" + p.Name + "\"" : string.Empty).ToArray();
         }
 
+        /// <summary>The query the filter was made from.</summary>
         public LogQuery Query => _query;
 
         /// <summary>
@@ -95,8 +99,10 @@ namespace MonarchLogs.Core.Query
             || _traceIds is not null || _spanIds is not null || _eventIdNumbers is not null || _eventNames.Length > 0
             || _query.HasException is not null || _exceptionTypes.Length > 0 || _properties.Length > 0;
 
+        /// <summary>The cursor the result continues after, exclusive; null to start at the beginning.</summary>
         public LogEntryId? After { get; }
 
+        /// <summary>The cursor the result stops before, exclusive; null for no such bound.</summary>
         public LogEntryId? Before { get; }
 
         /// <summary>Whether a partition can hold matching entries: the level and service filters.</summary>

@@ -25,11 +25,13 @@ namespace MonarchLogs.Core.Query
         /// <summary>Service names or wildcards (<c>*</c>, <c>?</c>, <c>[a-z]</c>, <c>`</c> escapes; see <see cref="Wildcard"/>), case-insensitive.</summary>
         public IReadOnlyList<string>? Services { get; init; }
 
+        /// <summary>Service names or wildcards to leave out, case-insensitive.</summary>
         public IReadOnlyList<string>? ExcludeServices { get; init; }
 
         /// <summary>Category names or wildcards, case-insensitive.</summary>
         public IReadOnlyList<string>? Categories { get; init; }
 
+        /// <summary>Category names or wildcards to leave out, case-insensitive.</summary>
         public IReadOnlyList<string>? ExcludeCategories { get; init; }
 
         /// <summary>Wildcard that the message or the exception text must match as a whole.</summary>

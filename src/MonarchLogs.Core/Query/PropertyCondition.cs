@@ -15,6 +15,7 @@ namespace MonarchLogs.Core.Query
     /// </summary>
     public sealed class PropertyCondition
     {
+        /// <summary>The error id of a property filter that cannot be read.</summary>
         public const string InvalidErrorId = "InvalidPropertyFilter";
 
         private readonly decimal? _number;
@@ -36,6 +37,7 @@ namespace MonarchLogs.Core.Query
             _path = name.Split('.');
         }
 
+        /// <summary>The property name; a dotted name reaches into a nested object.</summary>
         public string Name { get; }
 
         /// <summary>The value as given: a number, a boolean or a wildcard.</summary>
@@ -45,8 +47,10 @@ namespace MonarchLogs.Core.Query
         public static PropertyCondition Text(string name, string pattern) =>
             new PropertyCondition(name, null, null, new Wildcard(pattern ?? throw new ArgumentNullException(nameof(pattern))));
 
+        /// <summary>A number: equal numerically to a number or to text that reads as that number.</summary>
         public static PropertyCondition Number(string name, decimal value) => new PropertyCondition(name, value, null, null);
 
+        /// <summary>A boolean: equal to a boolean or to its text (<c>True</c>, <c>false</c>).</summary>
         public static PropertyCondition Boolean(string name, bool value) => new PropertyCondition(name, null, value, null);
 
         /// <summary>
@@ -147,6 +151,7 @@ namespace MonarchLogs.Core.Query
             return false;
         }
 
+        /// <summary><c>name=value</c>, as a user writes the filter.</summary>
         public override string ToString() => Name + "=" + Convert.ToString(Value, CultureInfo.InvariantCulture);
     }
 }

@@ -15,8 +15,10 @@ namespace MonarchLogs.Core.Query
             @"^\s*-?\s*(?<n>\d+(\.\d+)?)\s*(?<unit>ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*(ago)?\s*$",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
+        /// <summary>The error id of text that is no time expression.</summary>
         public const string InvalidErrorId = "InvalidTimeExpression";
 
+        /// <summary>The error id of a time before 1970-01-01T00:00Z or after the end of year 9999.</summary>
         public const string OutOfRangeErrorId = "TimeOutOfRange";
 
         /// <summary>Longer text is no time this class reads (an ISO 8601 time with zone is 33 characters).</summary>

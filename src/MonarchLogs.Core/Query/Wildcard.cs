@@ -18,6 +18,7 @@ namespace MonarchLogs.Core.Query
     /// </remarks>
     public sealed class Wildcard
     {
+        /// <summary>The error id of a pattern that cannot be read.</summary>
         public const string InvalidErrorId = "InvalidWildcard";
 
         private const char EscapeCharacter = '`';
@@ -33,6 +34,7 @@ namespace MonarchLogs.Core.Query
             _literal = LiteralOf(_elements);
         }
 
+        /// <summary>The pattern as given.</summary>
         public string Pattern { get; }
 
         /// <summary>A pattern that matches exactly <paramref name="literal"/>: a backtick before each wildcard character.</summary>
@@ -49,6 +51,7 @@ namespace MonarchLogs.Core.Query
             return escaped.ToString();
         }
 
+        /// <summary>Whether the whole of <paramref name="value"/> matches, ignoring case; false for null.</summary>
         public bool IsMatch(string value)
         {
             if (value is null) return false;
@@ -85,6 +88,7 @@ namespace MonarchLogs.Core.Query
             return p == elements.Length;
         }
 
+        /// <summary>The pattern as given.</summary>
         public override string ToString() => Pattern;
 
         private static Element[] Parse(string pattern)

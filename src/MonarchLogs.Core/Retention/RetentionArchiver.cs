@@ -13,13 +13,16 @@ namespace MonarchLogs.Core.Retention
     /// <summary>One file of a retention archive: one day of one partition.</summary>
     public sealed class ArchiveFileInfo
     {
+        /// <summary>The full path of the file.</summary>
         public string Path { get; init; } = string.Empty;
 
         /// <summary>The UTC day (of the entries' IDs) the file holds.</summary>
         public DateTime Day { get; init; }
 
+        /// <summary>Entries in the file.</summary>
         public long Entries { get; init; }
 
+        /// <summary>The size of the file in bytes.</summary>
         public long Bytes { get; init; }
 
         /// <summary>The Id of the first entry in the file.</summary>
@@ -32,6 +35,7 @@ namespace MonarchLogs.Core.Retention
     /// <summary>What archiving and then removing the expired entries of one partition did.</summary>
     public sealed class RetentionArchiveResult
     {
+        /// <summary>The partition archived and trimmed.</summary>
         public Partition Partition { get; init; } = null!;
 
         /// <summary>Entries written to verified archive files.</summary>
@@ -40,8 +44,10 @@ namespace MonarchLogs.Core.Retention
         /// <summary>Entries removed: exactly those archived.</summary>
         public long RemovedEntries { get; init; }
 
+        /// <summary>The memory the stream gave back, as MEMORY USAGE saw it before and after.</summary>
         public long BytesReclaimed { get; init; }
 
+        /// <summary>Server commands sent to trim, each bounded in work.</summary>
         public int TrimCommands { get; init; }
 
         /// <summary>The verified files, oldest day first.</summary>

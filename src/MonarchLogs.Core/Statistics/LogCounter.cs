@@ -20,11 +20,13 @@ namespace MonarchLogs.Core.Statistics
             CountedByReading = countedByReading;
         }
 
+        /// <summary>The partition counted.</summary>
         public Partition Partition { get; }
 
         /// <summary>Entries per bucket, in the order of <see cref="LogCounts.BucketStart"/>.</summary>
         public IReadOnlyList<long> Buckets { get; }
 
+        /// <summary>Entries over all buckets.</summary>
         public long Total => Buckets.Sum();
 
         /// <summary>
@@ -48,8 +50,10 @@ namespace MonarchLogs.Core.Statistics
             Partitions = partitions;
         }
 
+        /// <summary>The start of the range counted, inclusive, UTC.</summary>
         public DateTime Since { get; }
 
+        /// <summary>The end of the range counted, exclusive, UTC.</summary>
         public DateTime Until { get; }
 
         /// <summary>The bucket length; null for one bucket over the whole range.</summary>
@@ -58,8 +62,10 @@ namespace MonarchLogs.Core.Statistics
         /// <summary>The start of the first bucket: Since, or Since rounded down to a whole interval (UTC).</summary>
         public DateTime Origin { get; }
 
+        /// <summary>The number of buckets each partition has.</summary>
         public int BucketCount { get; }
 
+        /// <summary>The counts of each partition the filter includes.</summary>
         public IReadOnlyList<PartitionCounts> Partitions { get; }
 
         /// <summary>The start of bucket <paramref name="index"/> (the first one is Since when that is later).</summary>
@@ -90,7 +96,11 @@ namespace MonarchLogs.Core.Statistics
         private const int ReadPageSize = 5000;
         private static readonly long UnixEpochTicks = StreamId.ToUtcTime(0).Ticks;
 
+        /// <param name="reader">Reads the registry, the counts and, where they do not add up, the entries' IDs.</param>
+        /// <param name="filter">The partitions, by level and service, and the time range to count.</param>
         /// <param name="intervalFor">The bucket length for the range [since, until) once it is known (the oldest and newest entries when the query leaves it open); null for one bucket.</param>
+        /// <param name="partitionError">Told of each partition that cannot be read; the count goes on without it.</param>
+        /// <param name="cancellationToken">Stops the count.</param>
         public static async Task<LogCounts> CountAsync(StoreReader reader, LogFilter filter, Func<DateTime, DateTime, TimeSpan?> intervalFor, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             var partitions = (await reader.GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();

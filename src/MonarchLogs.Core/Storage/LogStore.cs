@@ -25,6 +25,9 @@ namespace MonarchLogs.Core.Storage
     {
         private StoreAppender? _appender;
 
+        /// <summary>The store under <paramref name="format"/>'s prefix, over the caller's shared connection.</summary>
+        /// <param name="connection">The one multiplexer of the process; the store never disposes of it.</param>
+        /// <param name="format">The storage format; the default prefix when null.</param>
         public LogStore(IConnectionMultiplexer connection, StorageFormat? format = null)
         {
             Connection = connection ?? throw new ArgumentNullException(nameof(connection));
@@ -32,8 +35,10 @@ namespace MonarchLogs.Core.Storage
             Reader = new StoreReader(Connection, Format);
         }
 
+        /// <summary>The shared connection the store reads and writes through.</summary>
         public IConnectionMultiplexer Connection { get; }
 
+        /// <summary>The storage format: key names, fields and version.</summary>
         public StorageFormat Format { get; }
 
         internal IDatabase Database => Connection.GetDatabase();

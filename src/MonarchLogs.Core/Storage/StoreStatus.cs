@@ -19,10 +19,13 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The storage format version the store is marked with; null for a store never written.</summary>
         public string? FormatVersion { get; init; }
 
+        /// <summary>The key prefix of the store.</summary>
         public string Prefix { get; init; } = string.Empty;
 
+        /// <summary>Partitions in the registry.</summary>
         public int PartitionCount { get; init; }
 
+        /// <summary>Services with at least one partition.</summary>
         public int ServiceCount { get; init; }
 
         /// <summary>Entries in all partitions; null when the user may not run XLEN.</summary>
@@ -34,6 +37,7 @@ namespace MonarchLogs.Core.Storage
         /// <summary>Stream time (UTC) of the newest entry in the store; null when it holds none.</summary>
         public DateTime? Newest { get; init; }
 
+        /// <summary>Each partition's size and the times of its first and last entries.</summary>
         public IReadOnlyList<PartitionStatus> Partitions { get; init; } = Array.Empty<PartitionStatus>();
 
         /// <summary>used_memory of INFO memory, in bytes; of a cluster, the sum over its masters.</summary>
@@ -48,10 +52,13 @@ namespace MonarchLogs.Core.Storage
         /// <summary>The sum of MEMORY USAGE over the store's streams; null when the user may not run it.</summary>
         public long? StoreMemoryBytes { get; init; }
 
+        /// <summary>aof_enabled of INFO persistence: whether the append-only file is on; of a cluster, whether it is on for every master.</summary>
         public bool? AofEnabled { get; init; }
 
+        /// <summary>rdb_last_bgsave_status of INFO persistence (<c>ok</c> or <c>err</c>); of a cluster, <c>err</c> if any master failed.</summary>
         public string? RdbLastBgsaveStatus { get; init; }
 
+        /// <summary>aof_last_write_status of INFO persistence (<c>ok</c> or <c>err</c>); of a cluster, <c>err</c> if any master failed.</summary>
         public string? AofLastWriteStatus { get; init; }
 
         /// <summary>rdb_changes_since_last_save of INFO persistence; of a cluster, the sum over its masters.</summary>
@@ -73,20 +80,25 @@ namespace MonarchLogs.Core.Storage
     /// <summary>One partition of <see cref="StoreStatus"/>: its size and the times of its first and last entries.</summary>
     public sealed class PartitionStatus
     {
+        /// <summary>The service of the partition.</summary>
         public string Service { get; init; } = string.Empty;
 
+        /// <summary>The level of the partition.</summary>
         public MonarchLogLevel Level { get; init; }
 
         /// <summary>Entries in the stream; null when the user may not run XLEN.</summary>
         public long? Entries { get; init; }
 
+        /// <summary>The stream time (UTC) of the oldest entry; null when the stream is empty or cannot be read.</summary>
         public DateTime? Oldest { get; init; }
 
+        /// <summary>The stream time (UTC) of the newest entry; null when the stream is empty or cannot be read.</summary>
         public DateTime? Newest { get; init; }
 
         /// <summary>MEMORY USAGE of the stream; null when the user may not run it.</summary>
         public long? MemoryBytes { get; init; }
 
+        /// <summary><c>service/level: entries</c>.</summary>
         public override string ToString() => $"{Service}/{LogLevels.StorageName(Level)}: {Entries?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
     }
 

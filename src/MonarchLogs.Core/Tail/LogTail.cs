@@ -27,7 +27,9 @@ namespace MonarchLogs.Core.Tail
     /// </summary>
     public sealed class LogTail : IDisposable
     {
+        /// <summary>How long the tail waits for a writer's nudge before it reads anyway.</summary>
         public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
+        /// <summary>How often the tail reads the registry again to pick up new partitions and retry those set aside.</summary>
         public static readonly TimeSpan RegistryRefreshInterval = TimeSpan.FromSeconds(5);
         private const int ReadCountPerPartition = 500;
 
@@ -330,6 +332,7 @@ namespace MonarchLogs.Core.Tail
             }
         }
 
+        /// <summary>Ends the subscription to writers' nudges and releases the tail's resources; stop reading first.</summary>
         public void Dispose()
         {
             try

@@ -12,9 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MonarchLogs.Web;
 using MonarchLogs.Web.Security;
 
-namespace MonarchLogs.Web.Hosting
+namespace MonarchLogs.Viewer
 {
     /// <summary>
     /// The viewer as its own program: listens on http://127.0.0.1:8081 unless told otherwise,

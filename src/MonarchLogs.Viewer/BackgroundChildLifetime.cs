@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Hosting;
 
-namespace MonarchLogs.Web.Hosting
+namespace MonarchLogs.Viewer
 {
     /// <summary>
     /// The lifetime of a viewer that another program runs in the background (Start-MonarchLogViewer

@@ -1,10 +1,9 @@
 using System.Threading.Tasks;
-using MonarchLogs.Web.Hosting;
 
-namespace MonarchLogs.Web
+namespace MonarchLogs.Viewer
 {
     /// <summary>
-    /// <c>dotnet run --project src/MonarchLogs.Web -- --urls http://127.0.0.1:8081 --Valkey:ConnectionString 127.0.0.1:6379</c>
+    /// <c>dotnet run --project src/MonarchLogs.Viewer -- --urls http://127.0.0.1:8081 --Valkey:ConnectionString 127.0.0.1:6379</c>
     /// </summary>
     public static class Program
     {
