@@ -6,6 +6,7 @@
 #   ./build.sh setup   install what is missing (Valkey, Chromium, PowerShell, Pester)
 #   ./build.sh build   build the solution and lay out the module in artifacts/module/MonarchLogs
 #   ./build.sh pack    build the NuGet packages (Core, Logging, Web) into artifacts/packages
+#   ./build.sh publish-module   build, then publish the module to the PSResourceGet repository folder artifacts/psrepository
 # Safe to run again; works on a fresh Debian 12 machine that has only the .NET SDK.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -137,6 +138,11 @@ run_tests() {
   dotnet pwsh -NoProfile -NonInteractive -File tests/Invoke-PesterTests.ps1
 }
 
+publish_module() {
+  step "publish the module to artifacts/psrepository (Install-PSResource MonarchLogs from there)"
+  dotnet pwsh -NoProfile -NonInteractive -File build/Publish-Module.ps1
+}
+
 bench() {
   setup valkey
   build
@@ -150,8 +156,9 @@ case "$command" in
   setup) setup all ;;
   build) setup valkey; build ;;
   pack) setup valkey; build; pack ;;
+  publish-module) setup valkey; build; publish_module ;;
   demo) demo ;;
   test) run_tests ;;
   bench) bench "$@" ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

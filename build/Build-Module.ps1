@@ -3,9 +3,10 @@
 .SYNOPSIS
     Lays out the ready-to-import MonarchLogs module folder: artifacts/module/MonarchLogs.
 .DESCRIPTION
-    Publishes src/MonarchLogs.Cmdlets, then copies the manifest, the types and format files, the cmdlet
-    assembly and its runtime dependencies (MonarchLogs.Core, StackExchange.Redis and what it
-    needs), the web viewer (src/MonarchLogs.Viewer, published framework-dependent into viewer/ for
+    Publishes src/MonarchLogs.Cmdlets, then copies the manifest (with the <Version> of
+    Directory.Build.props as its ModuleVersion), the types and format files, the cmdlet assembly,
+    its runtime dependencies (MonarchLogs.Core, StackExchange.Redis and what it needs) into
+    dependencies/, the web viewer (src/MonarchLogs.Viewer, published framework-dependent into viewer/ for
     Start-MonarchLogViewer), and the en-US help built from docs/ by Build-Help.ps1 when that script exists.
     System.Management.Automation comes from the PowerShell host and is never copied.
 .EXAMPLE
@@ -45,16 +46,30 @@ try {
     if (Test-Path $moduleFolder) { Remove-Item $moduleFolder -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleFolder -Force | Out-Null
 
-    Copy-Item (Join-Path $repository 'module' 'MonarchLogs.psd1') $moduleFolder
+    # The manifest's version is the one <Version> of Directory.Build.props, like the assemblies'.
+    $version = ([xml](Get-Content -Raw (Join-Path $repository 'Directory.Build.props'))).Project.PropertyGroup.Version |
+        Where-Object { $_ } | Select-Object -First 1
+    if (-not $version) { throw 'Directory.Build.props has no <Version>.' }
+    $manifestText = Get-Content -Raw (Join-Path $repository 'module' 'MonarchLogs.psd1')
+    $versionLine = [regex]::new("(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'")
+    if (-not $versionLine.IsMatch($manifestText)) { throw 'module/MonarchLogs.psd1 has no ModuleVersion line.' }
+    Set-Content (Join-Path $moduleFolder 'MonarchLogs.psd1') -Value $versionLine.Replace($manifestText, "`${1}'$version'", 1) -NoNewline
     Copy-Item (Join-Path $repository 'module' 'MonarchLogs.Types.ps1xml') $moduleFolder
     Copy-Item (Join-Path $repository 'module' 'MonarchLogs.Format.ps1xml') $moduleFolder
 
-    # Everything the publish step resolved for net8.0, except what the PowerShell host supplies.
+    # The cmdlets load into PowerShell's own load context; everything else the publish step
+    # resolved for net8.0 (MonarchLogs.Core, StackExchange.Redis and what it needs) goes to
+    # dependencies/, which the module loads into a context of its own (Loading/EngineLoadContext.cs),
+    # so it never meets another module's versions. System.Management.Automation comes from the host.
+    $rootAssemblies = @('MonarchLogs.Cmdlets.dll', 'MonarchLogs.Cmdlets.pdb')
     $hostSupplied = @('System.Management.Automation.dll')
+    $dependencyFolder = New-Item -ItemType Directory -Path (Join-Path $moduleFolder 'dependencies') -Force
+    Get-ChildItem $publishFolder -File | Where-Object Name -In $rootAssemblies | Copy-Item -Destination $moduleFolder
     Get-ChildItem $publishFolder -File -Filter '*.dll' |
-        Where-Object Name -NotIn $hostSupplied |
-        Copy-Item -Destination $moduleFolder
-    Get-ChildItem $publishFolder -File -Filter 'MonarchLogs.*.pdb' | Copy-Item -Destination $moduleFolder
+        Where-Object { $_.Name -notin $rootAssemblies -and $_.Name -notin $hostSupplied } |
+        Copy-Item -Destination $dependencyFolder
+    Get-ChildItem $publishFolder -File -Filter 'MonarchLogs.*.pdb' | Where-Object Name -NotIn $rootAssemblies |
+        Copy-Item -Destination $dependencyFolder
 
     # The web viewer, framework-dependent, in a folder of its own: Start-MonarchLogViewer runs it
     # as a separate `dotnet viewer/MonarchLogs.Viewer.dll` process, so ASP.NET Core never loads into PowerShell.
@@ -77,7 +92,7 @@ try {
         Write-Warning 'build/Build-Help.ps1 not found: the module is laid out without en-US help.'
     }
 
-    if (Test-Path (Join-Path $moduleFolder 'System.Management.Automation.dll')) {
+    if ((Test-Path (Join-Path $moduleFolder 'System.Management.Automation.dll')) -or (Test-Path (Join-Path $dependencyFolder 'System.Management.Automation.dll'))) {
         throw 'System.Management.Automation.dll must not ship in the module folder.'
     }
 

@@ -1,8 +1,10 @@
 @{
+    # The cmdlets; they load MonarchLogs.Core and its dependencies from dependencies/ into a load
+    # context of their own, and make its types reachable by name ([MonarchLogs.Core.MonarchLogLevel]).
+    # No RequiredAssemblies: those would load into PowerShell's shared context.
     RootModule           = 'MonarchLogs.Cmdlets.dll'
-    # Loaded at import so that the entry types ([MonarchLogs.Core.MonarchLogLevel], ...) are there at once.
-    RequiredAssemblies   = @('MonarchLogs.Core.dll')
-    ModuleVersion        = '0.1.0'
+    # Written by build/Build-Module.ps1 from the <Version> of Directory.Build.props.
+    ModuleVersion        = '0.0.0'
     GUID                 = '5d0f7f0a-3c1e-4c55-9a57-2f4e8b1c6a31'
     Author               = 'MonarchLogs'
     CompanyName          = 'MonarchLogs'
@@ -32,7 +34,10 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('Logging', 'Valkey', 'Redis', 'Logs')
+            Tags         = @('Logging', 'Logs', 'Valkey', 'Redis', 'StructuredLogging', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://github.com/monarchlogs/monarchlogs'
+            LicenseUri   = 'https://github.com/monarchlogs/monarchlogs/blob/main/LICENSE'
+            ReleaseNotes = 'Query, follow, write, export, import and trim the log store; a web viewer started from the session. The module loads its dependencies in a load context of its own, so it works next to modules that use another StackExchange.Redis.'
         }
     }
 }

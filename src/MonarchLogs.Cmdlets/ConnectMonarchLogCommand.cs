@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MonarchLogs.Cmdlets.Infrastructure;
-using MonarchLogs.Core.Connection;
 
 namespace MonarchLogs.Cmdlets
 {
@@ -21,7 +20,7 @@ namespace MonarchLogs.Cmdlets
             SessionConnections.SetSessionDefault(target);
             WriteObject(new MonarchConnectionInfo
             {
-                Server = StoreConnection.DescribeEndpoints(target.CreateOptions()),
+                Server = target.Servers,
                 User = target.Credential?.UserName ?? string.Empty,
                 Prefix = target.Prefix,
                 Services = services.Count,

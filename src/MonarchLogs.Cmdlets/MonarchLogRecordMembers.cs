@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using MonarchLogs.Core;
 
@@ -19,8 +20,13 @@ namespace MonarchLogs.Cmdlets
 
         public static string? Id(PSObject instance) => Record(instance).Id;
 
-        /// <summary>The typed level, for Where-Object Level -eq Error and -ge Warning, and Sort-Object Level.</summary>
-        public static MonarchLogLevel Level(PSObject instance) => Record(instance).Entry.Level;
+        /// <summary>
+        /// The typed level (a <see cref="MonarchLogLevel"/>), for Where-Object Level -eq Error and
+        /// -ge Warning, and Sort-Object Level. Declared as <see cref="Enum"/>: PowerShell reads this
+        /// signature when it loads the types file, before the module has made MonarchLogs.Core
+        /// loadable (Loading/ModuleAssemblyHandler.cs); comparisons and sorting see the value's own type.
+        /// </summary>
+        public static Enum Level(PSObject instance) => Record(instance).Entry.Level;
 
         /// <summary>
         /// The event time as a DateTime that compares, sorts and formats like any other, but

@@ -70,6 +70,20 @@ namespace MonarchLogs.Core
             }
         }
 
+        /// <summary>
+        /// Whether a failure is one of the store or of its connection (rather than a bug), the
+        /// kind a host reports as an error with its id instead of a crash.
+        /// </summary>
+        public static bool IsStoreFailure(Exception ex) => ex is MonarchLogsException || ex is RedisException;
+
+        /// <summary>
+        /// Whether a failure is the connection lost or timing out, after which every further
+        /// command on it would fail the same way.
+        /// </summary>
+        public static bool IsConnectionFailure(Exception ex) =>
+            ex is RedisConnectionException || ex is RedisTimeoutException
+            || (ex is MonarchLogsException monarch && monarch.Kind == MonarchErrorKind.ConnectionError);
+
         /// <summary>Classifies the text of a server error reply (<c>WRONGTYPE ...</c>, <c>NOPERM ...</c>).</summary>
         public static MonarchLogsException ClassifyServerReply(string reply, string? target = null, Exception? inner = null)
         {

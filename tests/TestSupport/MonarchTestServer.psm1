@@ -523,11 +523,12 @@ function Compare-MonarchEntry {
 <#
 .SYNOPSIS
     Runs a script in a new, non-interactive PowerShell process (as a scheduled task would) and
-    returns its exit code and output.
+    returns its exit code and output. -Environment sets (or, with $null, removes) variables of
+    the child's environment, e.g. a HOME of its own.
 #>
 function Invoke-MonarchChildPwsh {
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [string] $Script, [int] $TimeoutSeconds = 60)
+    param([Parameter(Mandatory)] [string] $Script, [int] $TimeoutSeconds = 60, [hashtable] $Environment = @{})
     $file = Join-Path ([System.IO.Path]::GetTempPath()) ('monarchlogs-child-' + [guid]::NewGuid().ToString('N') + '.ps1')
     Set-Content -LiteralPath $file -Value $Script -Encoding utf8
     try {
@@ -540,6 +541,10 @@ function Invoke-MonarchChildPwsh {
         $start.RedirectStandardOutput = $true
         $start.RedirectStandardError = $true
         $start.UseShellExecute = $false
+        foreach ($name in $Environment.Keys) {
+            if ($null -eq $Environment[$name]) { $start.Environment.Remove($name) | Out-Null }
+            else { $start.Environment[$name] = [string] $Environment[$name] }
+        }
         $process = [System.Diagnostics.Process]::Start($start)
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()

@@ -1,11 +1,9 @@
 using System;
 using System.Management.Automation;
-using System.Security.Cryptography;
-using System.Text;
+using System.Threading;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
-using StackExchange.Redis;
 
 namespace MonarchLogs.Cmdlets.Infrastructure
 {
@@ -16,8 +14,6 @@ namespace MonarchLogs.Cmdlets.Infrastructure
     /// </summary>
     internal sealed class ConnectionTarget
     {
-        private const string ClientName = "MonarchLogs.PowerShell";
-
         private ConnectionTarget(string connectionString, PSCredential? credential, string prefix)
         {
             ConnectionString = connectionString;
@@ -52,42 +48,16 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         /// The connection as errors and messages may show it: the connection string without any
         /// password written into it, or a placeholder when the string cannot be read.
         /// </summary>
-        public string DisplayName
-        {
-            get
-            {
-                try
-                {
-                    return StoreConnection.Describe(ConfigurationOptions.Parse(ConnectionString));
-                }
-                catch (ArgumentException)
-                {
-                    return "(connection string that cannot be read)";
-                }
-            }
-        }
+        public string DisplayName => StoreConnection.TryDescribe(ConnectionString) ?? "(connection string that cannot be read)";
 
-        public ConfigurationOptions CreateOptions()
+        /// <summary>The server(s) of the target, host:port only; a <see cref="Core.MonarchLogsException"/> when the string cannot be read.</summary>
+        public string Servers => StoreConnection.DescribeServers(ConnectionString);
+
+        /// <summary>The store of the target on the shared connection of <paramref name="connections"/>.</summary>
+        public LogStore Open(SharedConnections connections, TimeSpan? wait, CancellationToken cancellationToken)
         {
             var network = Credential?.GetNetworkCredential();
-            return StoreConnection.CreateOptions(ConnectionString, network?.UserName, network?.Password, ClientName);
-        }
-
-        /// <summary>
-        /// Identifies one connection in the session cache: the target and the effective user and
-        /// password, from -Credential or written in the connection string. The password enters
-        /// only as a hash, so a different password never reuses a connection made with another,
-        /// and the key itself reveals nothing.
-        /// </summary>
-        public static string CacheKey(ConfigurationOptions options)
-        {
-            string passwordHash;
-            using (var sha = SHA256.Create())
-            {
-                passwordHash = Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(options.Password ?? string.Empty)));
-            }
-
-            return StoreConnection.Describe(options) + "\n" + (options.User ?? string.Empty) + "\n" + passwordHash;
+            return connections.Open(ConnectionString, network?.UserName, network?.Password, Prefix, wait, cancellationToken);
         }
     }
 }

@@ -7,7 +7,6 @@ using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
-using StackExchange.Redis;
 
 namespace MonarchLogs.Cmdlets.Infrastructure
 {
@@ -77,7 +76,7 @@ namespace MonarchLogs.Cmdlets.Infrastructure
             try
             {
                 var store = SessionConnections.Open(target, null, StopToken);
-                WriteVerbose($"Using Valkey at {Core.Connection.StoreConnection.DescribeEndpoints(target.CreateOptions())}, prefix '{target.Prefix}'.");
+                WriteVerbose($"Using Valkey at {target.Servers}, prefix '{target.Prefix}'.");
                 return store;
             }
             catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
@@ -193,9 +192,7 @@ namespace MonarchLogs.Cmdlets.Infrastructure
             }
         }
 
-        private static bool IsConnectionFailure(Exception ex) =>
-            ex is RedisConnectionException || ex is RedisTimeoutException
-            || (ex is MonarchLogsException monarch && monarch.Kind == MonarchErrorKind.ConnectionError);
+        private static bool IsConnectionFailure(Exception ex) => StoreErrors.IsConnectionFailure(ex);
 
         private protected void ThrowParameterError(string errorId, string message, object? target)
         {
@@ -203,8 +200,7 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         }
 
         /// <summary>The failures of the store and of the connection that scripts should see as ErrorRecords.</summary>
-        private protected static bool IsStoreFailure(Exception ex) =>
-            ex is MonarchLogsException || ex is RedisException;
+        private protected static bool IsStoreFailure(Exception ex) => StoreErrors.IsStoreFailure(ex);
 
         /// <summary>
         /// The ErrorRecord of a store failure: the one classification of <see cref="StoreErrors"/>

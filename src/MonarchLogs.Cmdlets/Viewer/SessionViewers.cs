@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation.Runspaces;
+using System.Threading.Tasks;
 
 namespace MonarchLogs.Cmdlets.Viewer
 {
@@ -33,6 +34,34 @@ namespace MonarchLogs.Cmdlets.Viewer
             lock (Gate)
             {
                 return Viewers.TryGetValue(Session, out var list) ? list.ToList() : new List<(ViewerProcess, MonarchLogViewerInfo)>();
+            }
+        }
+
+        /// <summary>
+        /// Stops the viewers of this session, or of every session with <paramref name="allSessions"/>
+        /// (the module is removed), all at once: each is asked to shut down and killed after <paramref name="grace"/>.
+        /// </summary>
+        public static void StopAll(bool allSessions, TimeSpan grace)
+        {
+            var stopping = new List<ViewerProcess>();
+            lock (Gate)
+            {
+                foreach (var session in allSessions ? Viewers.Keys.ToList() : new List<Guid> { Session })
+                {
+                    if (!Viewers.TryGetValue(session, out var list)) continue;
+                    stopping.AddRange(list.Select(v => v.Process));
+                    Viewers.Remove(session);
+                }
+            }
+
+            var stops = stopping.Select(process => Task.Run(() => process.Stop(grace))).ToArray();
+            try
+            {
+                Task.WaitAll(stops);
+            }
+            catch (AggregateException)
+            {
+                // A viewer that cannot be stopped is the operating system's to end; removing the module goes on.
             }
         }
 

@@ -77,6 +77,22 @@ namespace MonarchLogs.Core.Connection
         public static string Describe(ConfigurationOptions options) => options.ToString(includePassword: false);
 
         /// <summary>
+        /// A connection string as text safe to show (endpoints and options, never a password
+        /// written into it), or null when it cannot be read.
+        /// </summary>
+        public static string? TryDescribe(string connectionString)
+        {
+            try
+            {
+                return Describe(ConfigurationOptions.Parse(connectionString));
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>
         /// Connects and waits for the first connection (at most the connect timeout). A server that
         /// does not answer gives <c>ValkeyUnreachable</c>; refused credentials give
         /// <c>ValkeyAuthenticationFailed</c> at once.
@@ -383,6 +399,9 @@ namespace MonarchLogs.Core.Connection
                 return false;
             }
         }
+
+        /// <summary>The server(s) a connection string names, for messages: host:port only.</summary>
+        public static string DescribeServers(string connectionString) => DescribeEndpoints(CreateOptions(connectionString));
 
         /// <summary>The server(s) of a connection, for messages: host:port only.</summary>
         public static string DescribeEndpoints(ConfigurationOptions options)

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Connection
+{
+    /// <summary>
+    /// The connections of a host that opens stores by connection string, one after another (the
+    /// PowerShell module): one multiplexer per target, made on first use and reused by every later
+    /// call (StackExchange.Redis multiplexers are built to be shared and reconnect by themselves).
+    /// Callers deal in connection strings, credentials and stores only, never in StackExchange.Redis
+    /// types, so a host that loads this engine in a load context of its own never binds to
+    /// whichever StackExchange.Redis its process loaded first.
+    /// </summary>
+    public sealed class SharedConnections
+    {
+        private readonly object _gate = new object();
+        private readonly Dictionary<string, ConnectionMultiplexer> _connections = new Dictionary<string, ConnectionMultiplexer>(StringComparer.Ordinal);
+        private readonly string _clientName;
+
+        /// <param name="clientName">The CLIENT SETNAME of the connections, unless a connection string names one.</param>
+        public SharedConnections(string clientName)
+        {
+            _clientName = clientName;
+        }
+
+        /// <summary>How many connections are open.</summary>
+        public int Count
+        {
+            get
+            {
+                lock (_gate) return _connections.Count;
+            }
+        }
+
+        /// <summary>
+        /// The store of a target, on the shared connection. A connection that is reconnecting
+        /// (Valkey restarted) gets up to <paramref name="wait"/> (by default the connect timeout)
+        /// to come back; an unreachable server or refused credentials throw a
+        /// <see cref="MonarchLogsException"/>.
+        /// </summary>
+        public LogStore Open(string connectionString, string? user, string? password, string prefix, TimeSpan? wait, CancellationToken cancellationToken)
+        {
+            var options = StoreConnection.CreateOptions(connectionString, user, password, _clientName);
+            var key = CacheKey(options);
+            ConnectionMultiplexer? connection;
+            lock (_gate)
+            {
+                _connections.TryGetValue(key, out connection);
+            }
+
+            if (connection is null)
+            {
+                var created = StoreConnection.ConnectAsync(options, cancellationToken).GetAwaiter().GetResult();
+                lock (_gate)
+                {
+                    if (_connections.TryGetValue(key, out connection))
+                    {
+                        created.Dispose();
+                    }
+                    else
+                    {
+                        _connections[key] = created;
+                        connection = created;
+                    }
+                }
+            }
+            else
+            {
+                var patience = wait ?? TimeSpan.FromMilliseconds(options.ConnectTimeout);
+                StoreConnection.EnsureConnectedAsync(connection, options, patience, cancellationToken).GetAwaiter().GetResult();
+            }
+
+            return new LogStore(connection, new StorageFormat(prefix));
+        }
+
+        /// <summary>Closes every connection; a later <see cref="Open"/> connects anew.</summary>
+        public void CloseAll()
+        {
+            List<ConnectionMultiplexer> closing;
+            lock (_gate)
+            {
+                closing = new List<ConnectionMultiplexer>(_connections.Values);
+                _connections.Clear();
+            }
+
+            foreach (var connection in closing)
+            {
+                // Close, not Dispose alone: it sends QUIT, so the server drops the client at once.
+                connection.Close(allowCommandsToComplete: false);
+                connection.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Identifies one connection: the target and the effective user and password, from the
+        /// caller or written in the connection string. The password enters only as a hash, so a
+        /// different password never reuses a connection made with another, and the key itself
+        /// reveals nothing.
+        /// </summary>
+        private static string CacheKey(ConfigurationOptions options)
+        {
+            string passwordHash;
+            using (var sha = SHA256.Create())
+            {
+                passwordHash = Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(options.Password ?? string.Empty)));
+            }
+
+            return StoreConnection.Describe(options) + "\n" + (options.User ?? string.Empty) + "\n" + passwordHash;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
+
+namespace MonarchLogs.Core.Tests
+{
+    /// <summary>
+    /// The connections a host shares by connection string (the PowerShell module): one per target
+    /// and credential, reused, and all of them gone from the server after <see cref="SharedConnections.CloseAll"/>.
+    /// </summary>
+    public sealed class SharedConnectionsTests : IClassFixture<ValkeyFixture>
+    {
+        private readonly ValkeyFixture _valkey;
+
+        public SharedConnectionsTests(ValkeyFixture valkey) => _valkey = valkey;
+
+        private async Task<int> ClientsNamedAsync(string name)
+        {
+            var list = (string?)await _valkey.Connection.GetDatabase().ExecuteAsync("CLIENT", "LIST") ?? string.Empty;
+            return list.Split('\n').Count(line => line.Contains(" name=" + name + " ", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task One_connection_per_target_and_password_reused_and_closed_by_CloseAll()
+        {
+            var clientName = "shared-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var user = "reader-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all");
+            var connections = new SharedConnections(clientName);
+
+            var first = connections.Open(_valkey.Server.ConnectionString, null, null, "a:prefix", null, CancellationToken.None);
+            var samePrefixed = connections.Open(_valkey.Server.ConnectionString, null, null, "b:prefix", null, CancellationToken.None);
+            Assert.Same(first.Connection, samePrefixed.Connection);
+            Assert.Equal("b:prefix", samePrefixed.Format.Prefix);
+            Assert.Equal(1, connections.Count);
+
+            var asUser = connections.Open(_valkey.Server.ConnectionString, user, "secret", "a:prefix", null, CancellationToken.None);
+            Assert.NotSame(first.Connection, asUser.Connection);
+            Assert.Equal(2, connections.Count);
+            Assert.True(await ClientsNamedAsync(clientName) >= 2);
+
+            connections.CloseAll();
+            Assert.Equal(0, connections.Count);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (await ClientsNamedAsync(clientName) > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Equal(0, await ClientsNamedAsync(clientName));
+
+            var reopened = connections.Open(_valkey.Server.ConnectionString, null, null, "a:prefix", null, CancellationToken.None);
+            Assert.True(reopened.Connection.IsConnected);
+            connections.CloseAll();
+        }
+
+        [Fact]
+        public void An_unreadable_connection_string_is_described_without_throwing()
+        {
+            Assert.Null(StoreConnection.TryDescribe("host:6379,nosuchoption=1"));
+            Assert.Equal("127.0.0.1:6380", StoreConnection.DescribeServers("127.0.0.1:6380,password=hidden"));
+            Assert.DoesNotContain("hidden", StoreConnection.TryDescribe("127.0.0.1:6380,password=hidden"));
+        }
+    }
+}
