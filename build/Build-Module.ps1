@@ -47,8 +47,7 @@ try {
     New-Item -ItemType Directory -Path $moduleFolder -Force | Out-Null
 
     # The manifest's version is the one <Version> of Directory.Build.props, like the assemblies'.
-    $version = ([xml](Get-Content -Raw (Join-Path $repository 'Directory.Build.props'))).Project.PropertyGroup.Version |
-        Where-Object { $_ } | Select-Object -First 1
+    $version = ([xml](Get-Content -Raw (Join-Path $repository 'Directory.Build.props'))).SelectSingleNode('/Project/PropertyGroup/Version').InnerText.Trim()
     if (-not $version) { throw 'Directory.Build.props has no <Version>.' }
     $manifestText = Get-Content -Raw (Join-Path $repository 'module' 'MonarchLogs.psd1')
     $versionLine = [regex]::new("(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'")

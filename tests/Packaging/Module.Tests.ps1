@@ -24,8 +24,7 @@ BeforeAll {
     Write-MonarchTestEntry -Server $server -Entry $data
     # The event ids of the data set, newest first, as Get-MonarchLog returns them.
     $script:expectedIds = @($data | Sort-Object Timestamp -Descending | ForEach-Object { [int] $_.EventId }) -join ','
-    $script:version = ([xml](Get-Content -Raw (Join-Path $repository 'Directory.Build.props'))).Project.PropertyGroup.Version |
-        Where-Object { $_ } | Select-Object -First 1
+    $script:version = ([xml](Get-Content -Raw (Join-Path $repository 'Directory.Build.props'))).SelectSingleNode('/Project/PropertyGroup/Version').InnerText.Trim()
 
     # A clean user: nothing installed, no PSResourceGet configuration, no MonarchLogs connection.
     $script:cleanHome = Join-Path $work 'home'
