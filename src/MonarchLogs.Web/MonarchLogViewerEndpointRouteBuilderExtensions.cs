@@ -19,7 +19,8 @@ namespace MonarchLogs.Web
     public static class MonarchLogViewerEndpointRouteBuilderExtensions
     {
         /// <summary>
-        /// Mounts the viewer: the page at <c>{prefix}/</c> and the API under <c>{prefix}/api/</c>.
+        /// Mounts the viewer: the page at <c>{prefix}/</c>, the API under <c>{prefix}/api/</c>, and
+        /// <c>{prefix}/healthz</c> for probes (200 "Healthy" while it can read its store, else 503).
         /// Call <see cref="MonarchLogViewerServiceCollectionExtensions.AddMonarchLogViewer"/> first.
         /// Returns the route group, so a host can add its own conventions (RequireAuthorization, rate limits).
         /// </summary>
@@ -49,6 +50,9 @@ namespace MonarchLogs.Web
             group.MapGet("/api/levels", CatalogEndpoints.GetLevelsAsync);
             group.MapGet("/api/stats", StatsEndpoint.GetAsync);
             group.MapGet("/api/stream", StreamEndpoint.StreamAsync);
+
+            // For probes and load balancers, outside the group's auth: it tells only the status.
+            endpoints.MapGet(mount + "/healthz", HealthEndpoint.GetAsync).ExcludeFromDescription();
 
             WarnIfExposed(endpoints.ServiceProvider, options.Value, mount);
             return group;

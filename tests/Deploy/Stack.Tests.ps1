@@ -208,6 +208,8 @@ Describe 'The standalone viewer as its image runs it (reader user, bearer token,
             $withToken = Wait-Until { $r = Invoke-Get "http://127.0.0.1:$port/api/logs?limit=3" @{ Authorization = "Bearer $token" }; if ($r.Status -eq 200) { $r } } 30 "the viewer's API ($($viewer.Log))"
             ($withToken.Body | ConvertFrom-Json).entries.Count | Should -Be 3
             (Invoke-Get "http://127.0.0.1:$port/api/logs?limit=3" @{ Authorization = 'Bearer wrong-token' }).Status | Should -Be 401
+            $probe = Invoke-Get "http://127.0.0.1:$port/healthz"
+            "$($probe.Status) $($probe.Body)" | Should -Be '200 Healthy' -Because 'a probe needs no token'
         }
         finally { Stop-Entrypoint $viewer }
     }
