@@ -39,8 +39,9 @@ function Start-ValkeyProcess($Server) {
     $start = [System.Diagnostics.ProcessStartInfo]::new('valkey-server')
     # With a configuration file, it decides persistence and the rest; only where to listen and
     # keep files is given here. Without one, a throwaway server that saves nothing.
-    $arguments = if ($Server.ConfigFile) {
-        @($Server.ConfigFile, '--port', $Server.Port, '--bind', '127.0.0.1', '--dir', $Server.Directory, '--daemonize', 'no', '--logfile', 'valkey.log')
+    $configFile = if ($Server.PSObject.Properties['ConfigFile']) { $Server.ConfigFile } else { $null }
+    $arguments = if ($configFile) {
+        @($configFile, '--port', $Server.Port, '--bind', '127.0.0.1', '--dir', $Server.Directory, '--daemonize', 'no', '--logfile', 'valkey.log')
     }
     else {
         @('--port', $Server.Port, '--bind', '127.0.0.1', '--dir', $Server.Directory, '--save', '',
