@@ -8,7 +8,9 @@ RUN dotnet tool restore \
  && dotnet build MonarchLogs.sln -c Release \
  && dotnet pwsh -NoProfile -NonInteractive -File build/Build-Module.ps1 -Configuration Release -NoBuild
 
-FROM mcr.microsoft.com/powershell:lts-debian-12
+# The .NET SDK image carries PowerShell (pwsh); Microsoft points there now that its PowerShell
+# images are no longer updated.
+FROM mcr.microsoft.com/dotnet/sdk:10.0
 COPY --from=build /src/artifacts/module/MonarchLogs /usr/local/share/powershell/Modules/MonarchLogs
 COPY deploy/retention/retention.ps1 deploy/retention/run-daily.sh /opt/monarch/
 # MONARCHLOGS_CONNECTION, MONARCHLOGS_USER and MONARCHLOGS_PASSWORD_FILE come from compose.yaml.
