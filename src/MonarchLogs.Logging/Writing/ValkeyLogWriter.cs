@@ -182,10 +182,7 @@ namespace MonarchLogs.Logging.Writing
                     {
                         // Nothing more queued: finish the batch in flight and report drops now,
                         // not when the next entry comes.
-                        await inFlight.ConfigureAwait(false);
-                        inFlight = null;
-                        flying!.Clear();
-                        await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
+                        await SettleInFlightAsync().ConfigureAwait(false);
                     }
 
                     if (!waiting.IsCompleted && _ledger.HasUnreported)
@@ -226,22 +223,13 @@ namespace MonarchLogs.Logging.Writing
                     // at a time, so that the retries keep the entries' order.
                     if (inFlight is not null && Interlocked.Read(ref _failingBatches) > 0)
                     {
-                        await inFlight.ConfigureAwait(false);
-                        inFlight = null;
-                        flying!.Clear();
-                        await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
+                        await SettleInFlightAsync().ConfigureAwait(false);
                     }
 
                     var write = WriteAsync(appender, batch, counted: true, earlier: inFlight);
                     var spare = flying ?? new List<MonarchLogEntry>(_options.MaxBatchSize);
-                    if (inFlight is not null)
-                    {
-                        await inFlight.ConfigureAwait(false);
-                        spare.Clear();
-
-                        // A batch just went through, so Valkey answers: report drops, if any.
-                        await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
-                    }
+                    // A batch just went through, so Valkey answers: report drops, if any.
+                    if (inFlight is not null) await SettleInFlightAsync().ConfigureAwait(false);
 
                     (inFlight, flying, batch) = (write, batch, spare);
                 }
@@ -263,6 +251,16 @@ namespace MonarchLogs.Logging.Writing
                     {
                     }
                 }
+            }
+
+            // Waits for the batch in flight, frees its list for the next batch, and reports drops
+            // now that Valkey has answered.
+            async Task SettleInFlightAsync()
+            {
+                await inFlight!.ConfigureAwait(false);
+                inFlight = null;
+                flying!.Clear();
+                await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
             }
         }
 
