@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
+using MonarchLogs.Web.Api;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Web
@@ -39,6 +40,7 @@ namespace MonarchLogs.Web
                 var options = sp.GetRequiredService<IOptions<MonarchLogViewerOptions>>().Value;
                 return new LogStore(sp.GetRequiredService<IConnectionMultiplexer>(), new StorageFormat(options.Prefix));
             });
+            services.TryAddSingleton(sp => new ViewerHealthProbe(sp.GetRequiredService<LogStore>()));
             return services;
         }
 

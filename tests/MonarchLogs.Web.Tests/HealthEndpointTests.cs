@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
@@ -41,6 +42,29 @@ namespace MonarchLogs.Web.Tests
         }
 
         [Fact]
+        public async Task Probes_share_one_check_a_second_however_many_come()
+        {
+            var valkey = new ValkeyFixture();
+            await valkey.InitializeAsync();
+            try
+            {
+                await using var viewer = await ViewerSession.StartAsync(valkey);
+                Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(viewer, "healthz"));
+                var before = await RegistryReadsAsync(valkey);
+                var clock = Stopwatch.StartNew();
+                var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => GetAsync(viewer, "healthz")));
+                var elapsed = clock.Elapsed;
+                Assert.All(answers, answer => Assert.Equal((HttpStatusCode.OK, "Healthy"), answer));
+                var reads = await RegistryReadsAsync(valkey) - before;
+                Assert.True(reads <= 1 + (long)elapsed.TotalSeconds, $"{reads} registry reads for 40 probes in {elapsed.TotalMilliseconds:0} ms");
+            }
+            finally
+            {
+                await valkey.DisposeAsync();
+            }
+        }
+
+        [Fact]
         public async Task A_refused_viewer_user_is_unhealthy_and_says_only_the_error_id()
         {
             var valkey = new ValkeyFixture();
@@ -61,6 +85,14 @@ namespace MonarchLogs.Web.Tests
             {
                 await valkey.DisposeAsync();
             }
+        }
+
+        /// <summary>How often the server answered HGETALL (the registry read of a check), from INFO commandstats.</summary>
+        private static async Task<long> RegistryReadsAsync(ValkeyFixture valkey)
+        {
+            var stats = (string?)await valkey.Connection.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? string.Empty;
+            var match = System.Text.RegularExpressions.Regex.Match(stats, "cmdstat_hgetall:calls=([0-9]+)");
+            return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         }
 
         private static async Task<(HttpStatusCode Status, string Body)> GetAsync(ViewerSession viewer, string path)
