@@ -9,6 +9,7 @@ BeforeAll {
     $script:modulePath = Join-Path $PSScriptRoot '..' '..' 'artifacts' 'module' 'MonarchLogs'
     Import-Module $modulePath -Force
     Import-Module (Join-Path $PSScriptRoot '..' 'TestSupport' 'MonarchTestServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '..' 'TestSupport' 'MonarchWatch.psm1') -Force
 
     $script:cluster = Start-MonarchTestCluster
     $script:c = @{ ConnectionString = $cluster.ConnectionString }
@@ -46,33 +47,6 @@ BeforeAll {
         return [bool] (& $Condition)
     }
 
-    # Watch-MonarchLog in a runspace of its own, as a user's console would run it; returns once the
-    # tail is open. Stopped as Ctrl+C stops it (PowerShell.Stop).
-    function script:Start-Watch([hashtable] $Parameters) {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript('param($module, $parameters) Import-Module $module; Watch-MonarchLog @parameters -Verbose').
-            AddArgument($modulePath).AddArgument($Parameters)
-        $inputData = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $inputData.Complete()
-        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $handle = $ps.BeginInvoke($inputData, $output)
-        $watch = [pscustomobject]@{ PowerShell = $ps; Output = $output; Handle = $handle }
-        $ready = Wait-Until { $ps.Streams.Verbose.Message -contains 'Watching for new entries.' -or $handle.IsCompleted }
-        if (-not $ready -or $handle.IsCompleted) {
-            throw "Watch-MonarchLog did not start: $($ps.Streams.Error | Out-String)"
-        }
-        $watch
-    }
-
-    function script:Get-Shown($Watch) {
-        $output = $Watch.Output
-        @(for ($i = 0; $i -lt $output.Count; $i++) { $output[$i] })
-    }
-
-    function script:Stop-Watch($Watch) {
-        if (-not $Watch.Handle.IsCompleted) { $Watch.PowerShell.Stop() }
-        $Watch.PowerShell.Dispose()
-    }
 }
 
 AfterAll {

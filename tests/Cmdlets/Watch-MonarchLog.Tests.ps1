@@ -8,6 +8,7 @@ BeforeAll {
     $script:modulePath = Join-Path $PSScriptRoot '..' '..' 'artifacts' 'module' 'MonarchLogs'
     Import-Module $modulePath -Force
     Import-Module (Join-Path $PSScriptRoot '..' 'TestSupport' 'MonarchTestServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '..' 'TestSupport' 'MonarchWatch.psm1') -Force
 
     $script:server = Start-MonarchTestServer
     $script:c = @{ ConnectionString = $server.ConnectionString }
@@ -25,35 +26,6 @@ BeforeAll {
         return [bool] (& $Condition)
     }
 
-    # Runs Watch-MonarchLog in a runspace of its own, as a user's console would, and returns once
-    # the tail is open (the verbose line "Watching for new entries.").
-    function script:Start-Watch([hashtable] $Parameters) {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript('param($module, $parameters) Import-Module $module; Watch-MonarchLog @parameters -Verbose').
-            AddArgument($modulePath).AddArgument($Parameters)
-        $inputData = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $inputData.Complete()
-        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $handle = $ps.BeginInvoke($inputData, $output)
-        $watch = [pscustomobject]@{ PowerShell = $ps; Output = $output; Handle = $handle }
-        $ready = Wait-Until { $ps.Streams.Verbose.Message -contains 'Watching for new entries.' -or $handle.IsCompleted }
-        if (-not $ready -or $handle.IsCompleted) {
-            throw "Watch-MonarchLog did not start: $($ps.Streams.Error | Out-String)"
-        }
-        $watch
-    }
-
-    # What the watch has written so far. Enumerating its output collection would wait for the
-    # watch to end, so the entries are read by index.
-    function script:Get-Shown($Watch) {
-        $output = $Watch.Output
-        @(for ($i = 0; $i -lt $output.Count; $i++) { $output[$i] })
-    }
-
-    function script:Stop-Watch($Watch) {
-        if (-not $Watch.Handle.IsCompleted) { $Watch.PowerShell.Stop() }
-        $Watch.PowerShell.Dispose()
-    }
 
     # Entries for the -Tail tests, written before any watch starts.
     $backlog = foreach ($i in 1..5) {
