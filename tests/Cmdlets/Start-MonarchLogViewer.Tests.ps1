@@ -24,11 +24,6 @@ BeforeAll {
 
     $script:c = @{ ConnectionString = $server.ConnectionString; Prefix = 'viewer:logs' }
 
-    function script:Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
 
     function script:Test-PortFree([int] $Port) {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $Port)
@@ -65,7 +60,7 @@ Describe 'Start-MonarchLogViewer' {
     }
 
     It 'starts the viewer on 127.0.0.1 and its API serves the store''s entries' {
-        $port = Get-FreePort
+        $port = Get-FreeLoopbackPort
         $viewer = Start-MonarchLogViewer -Port $port @c
         $viewer | Should -BeOfType ([MonarchLogs.Cmdlets.MonarchLogViewerInfo])
         $viewer.Url | Should -BeExactly "http://127.0.0.1:$port/"
@@ -94,7 +89,7 @@ Describe 'Start-MonarchLogViewer' {
                     (Invoke-RestMethod "$($viewer.Url)api/logs?order=oldest").entries.message
                     Stop-MonarchLogViewer -All
                     Test-Connection -TargetName 127.0.0.1 -TcpPort $port -TimeoutSeconds 1 -Quiet
-                }).AddArgument($modulePath).AddArgument($server.ConnectionString).AddArgument((Get-FreePort))
+                }).AddArgument($modulePath).AddArgument($server.ConnectionString).AddArgument((Get-FreeLoopbackPort))
             $output = $ps.Invoke()
             $ps.Streams.Error | Should -BeNullOrEmpty
             $output[0].Prefix | Should -Be 'viewer:logs'
@@ -119,13 +114,13 @@ Describe 'Start-MonarchLogViewer' {
     }
 
     It 'a port taken by a viewer of this session is ViewerPortInUse too' {
-        $viewer = Start-MonarchLogViewer -Port (Get-FreePort) @c
+        $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
         { Start-MonarchLogViewer -Port $viewer.Port @c } | Should -Throw -ErrorId 'ViewerPortInUse,MonarchLogs.Cmdlets.StartMonarchLogViewerCommand'
         Invoke-RestMethod "$($viewer.Url)api/levels" | Should -Not -BeNullOrEmpty -Because 'the running viewer is untouched'
     }
 
     It 'gives the viewer the -Credential password through its environment, never its command line' {
-        $viewer = Start-MonarchLogViewer -Port (Get-FreePort) -ConnectionString $secured.ConnectionString -Credential $good -Verbose 4>&1 |
+        $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) -ConnectionString $secured.ConnectionString -Credential $good -Verbose 4>&1 |
             Tee-Object -Variable everything | Where-Object { $_ -is [MonarchLogs.Cmdlets.MonarchLogViewerInfo] }
         $viewer.User | Should -Be 'alice'
         (Invoke-RestMethod "$($viewer.Url)api/logs").entries.message | Should -Be 'secured one'
@@ -139,7 +134,7 @@ Describe 'Start-MonarchLogViewer' {
     }
 
     It 'a wrong password is ValkeyAuthenticationFailed, shows no password and leaves no viewer running' {
-        $port = Get-FreePort
+        $port = Get-FreeLoopbackPort
         $failure = { Start-MonarchLogViewer -Port $port -ConnectionString $secured.ConnectionString -Credential $bad } |
             Should -Throw -ErrorId 'ValkeyAuthenticationFailed,MonarchLogs.Cmdlets.StartMonarchLogViewerCommand' -PassThru
         $failure.CategoryInfo.Category | Should -Be 'PermissionDenied'
@@ -149,13 +144,13 @@ Describe 'Start-MonarchLogViewer' {
     }
 
     It 'an unreachable server is ValkeyUnreachable' {
-        { Start-MonarchLogViewer -Port (Get-FreePort) -ConnectionString '127.0.0.1:1' } |
+        { Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) -ConnectionString '127.0.0.1:1' } |
             Should -Throw -ErrorId 'ValkeyUnreachable,MonarchLogs.Cmdlets.StartMonarchLogViewerCommand'
     }
 
     It 'keeps running through Ctrl+C in the terminal of the PowerShell that started it' -Skip:$IsWindows {
         # Ctrl+C sends SIGINT to the terminal's whole foreground process group, the viewer included.
-        $viewer = Start-MonarchLogViewer -Port (Get-FreePort) @c
+        $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
         & kill -INT $viewer.ProcessId
         Start-Sleep -Milliseconds 1000
         Test-ProcessRuns $viewer.ProcessId | Should -BeTrue
@@ -165,7 +160,7 @@ Describe 'Start-MonarchLogViewer' {
     It 'does not outlive the PowerShell process that started it' {
         $script = @"
 Import-Module '$modulePath'
-`$viewer = Start-MonarchLogViewer -Port $(Get-FreePort) -ConnectionString '$($server.ConnectionString)' -Prefix 'viewer:logs'
+`$viewer = Start-MonarchLogViewer -Port $(Get-FreeLoopbackPort) -ConnectionString '$($server.ConnectionString)' -Prefix 'viewer:logs'
 `$viewer.ProcessId
 "@
         $child = Invoke-MonarchChildPwsh -Script $script
@@ -183,7 +178,7 @@ Describe 'Stop-MonarchLogViewer' {
     }
 
     It 'stops a viewer by port; the process ends and the port is free' {
-        $viewer = Start-MonarchLogViewer -Port (Get-FreePort) @c
+        $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
         Stop-MonarchLogViewer -Port $viewer.Port | Should -BeNullOrEmpty
         Test-ProcessRuns $viewer.ProcessId | Should -BeFalse
         Test-PortFree $viewer.Port | Should -BeTrue
@@ -191,9 +186,9 @@ Describe 'Stop-MonarchLogViewer' {
     }
 
     It 'stops a viewer by process id, and the ones piped to it' {
-        $first = Start-MonarchLogViewer -Port (Get-FreePort) @c
-        $second = Start-MonarchLogViewer -Port (Get-FreePort) @c
-        $third = Start-MonarchLogViewer -Port (Get-FreePort) @c
+        $first = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
+        $second = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
+        $third = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
         Stop-MonarchLogViewer -ProcessId $first.ProcessId
         Test-ProcessRuns $first.ProcessId | Should -BeFalse
         Test-ProcessRuns $second.ProcessId | Should -BeTrue
@@ -205,13 +200,13 @@ Describe 'Stop-MonarchLogViewer' {
     }
 
     It '-All stops every viewer of the session' {
-        $viewers = @(1..2 | ForEach-Object { Start-MonarchLogViewer -Port (Get-FreePort) @c })
+        $viewers = @(1..2 | ForEach-Object { Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c })
         Stop-MonarchLogViewer -All -PassThru | Should -HaveCount 2
         foreach ($viewer in $viewers) { Test-ProcessRuns $viewer.ProcessId | Should -BeFalse }
     }
 
     It '-WhatIf stops nothing' {
-        $viewer = Start-MonarchLogViewer -Port (Get-FreePort) @c
+        $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
         Stop-MonarchLogViewer -All -WhatIf
         Stop-MonarchLogViewer -Port $viewer.Port -WhatIf
         $viewer | Stop-MonarchLogViewer -WhatIf
@@ -221,8 +216,8 @@ Describe 'Stop-MonarchLogViewer' {
     }
 
     It 'a viewer not started in this session is ViewerNotFound, and the others are still stopped' {
-        $viewer = Start-MonarchLogViewer -Port (Get-FreePort) @c
-        $unknown = Get-FreePort
+        $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) @c
+        $unknown = Get-FreeLoopbackPort
         Stop-MonarchLogViewer -Port $unknown, $viewer.Port -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems | Should -HaveCount 1
         $problems[0].FullyQualifiedErrorId | Should -Be 'ViewerNotFound,MonarchLogs.Cmdlets.StopMonarchLogViewerCommand'

@@ -29,11 +29,6 @@ BeforeAll {
         (& valkey-cli -p $server.Port --user "monarch-$Role" --pass $passwords[$Role] --no-auth-warning @Command 2>&1 | Out-String).Trim()
     }
 
-    function script:Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
 
     # Starts `dotnet <dll>` in the dll's folder (the images' WORKDIR and ENTRYPOINT) with the
     # environment compose.yaml gives; its output goes to a file.
@@ -80,7 +75,7 @@ BeforeAll {
     # The demo service as the service image runs it, with compose.yaml's environment; only the
     # address differs (loopback and a free port instead of 0.0.0.0:8081) and the health check's
     # time without writes (2 s instead of a minute, so that a test can wait for it).
-    $script:demoPort = Get-FreePort
+    $script:demoPort = Get-FreeLoopbackPort
     $script:demo = Start-Entrypoint $demoDll @{
         Urls                                      = "http://127.0.0.1:$demoPort"
         Logging__MonarchValkey__ConnectionString  = "127.0.0.1:$($server.Port),user=monarch-writer,password=$($passwords.writer)"
@@ -196,7 +191,7 @@ Describe 'The demo service as its image runs it (writer user; viewer as reader u
 
 Describe 'The standalone viewer as its image runs it (reader user, bearer token, all interfaces)' {
     It 'serves the store to a request with the token and refuses one without it from another address' {
-        $port = Get-FreePort
+        $port = Get-FreeLoopbackPort
         $viewer = Start-Entrypoint $viewerDll @{
             Urls                     = "http://0.0.0.0:$port"
             Valkey__ConnectionString = "127.0.0.1:$($server.Port)"

@@ -24,11 +24,6 @@ BeforeAll {
     $script:version = $props.SelectSingleNode('/Project/PropertyGroup/Version').InnerText.Trim()
     $script:repositoryUrl = $props.SelectSingleNode('/Project/PropertyGroup/RepositoryUrl').InnerText.Trim()
 
-    function script:Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
 
     function script:Read-PackageEntry([string] $Package, [string] $Name) {
         $zip = [System.IO.Compression.ZipFile]::OpenRead($Package)
@@ -200,7 +195,7 @@ app.Run();
 '@ | Set-Content (Join-Path $app 'Program.cs')
         Invoke-Dotnet $app @('build', '-c', 'Release', '--nologo', '-v', 'q') | Out-Null
 
-        $script:appPort = Get-FreePort
+        $script:appPort = Get-FreeLoopbackPort
         $script:appUrl = "http://127.0.0.1:$appPort"
         $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
         foreach ($argument in @((Join-Path $app 'bin' 'Release' 'net10.0' 'PackagedApp.dll'), '--urls', $appUrl,

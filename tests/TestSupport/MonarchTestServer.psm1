@@ -12,6 +12,7 @@ $script:DefaultPrefix = 'monarch:logs'
 $script:FieldOrder = 'ts', 'level', 'service', 'category', 'message', 'template', 'eventId', 'eventName',
     'exType', 'exMessage', 'exStack', 'traceId', 'spanId', 'host', 'props'
 
+# A port nothing listens on now, on loopback (the system picks it).
 function Get-FreeLoopbackPort {
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $listener.Start()
@@ -559,7 +560,7 @@ function Invoke-MonarchChildPwsh {
     finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
 }
 
-Export-ModuleMember -Function Start-MonarchTestServer, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
+Export-ModuleMember -Function Get-FreeLoopbackPort, Start-MonarchTestServer, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
     Remove-MonarchTestServer, Start-MonarchTestCluster, Wait-MonarchTestClusterHealthy, Get-MonarchTestClusterMaster,
     Get-MonarchTestClusterKeyOwner, Remove-MonarchTestCluster, Invoke-MonarchTestCli, Write-MonarchTestEntry, Add-MonarchTestBulkEntry, New-MonarchKnownDataSet,
     Invoke-MonarchChildPwsh, Compare-MonarchEntry

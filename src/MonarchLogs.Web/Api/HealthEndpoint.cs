@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Storage;
-using StackExchange.Redis;
 
 namespace MonarchLogs.Web.Api
 {
@@ -78,7 +77,7 @@ namespace MonarchLogs.Web.Api
             {
                 return StoreErrors.Timeout;
             }
-            catch (Exception ex) when (ex is MonarchLogsException || ex is RedisException || ex is TimeoutException)
+            catch (Exception ex) when (ViewerErrorFilter.IsExpected(ex))
             {
                 return StoreErrors.Classify(ex).ErrorId;
             }

@@ -43,7 +43,7 @@ namespace MonarchLogs.Web.Api
         }
 
         /// <summary>A bad parameter, or a failure of the store or of the connection to it.</summary>
-        private static bool IsExpected(Exception ex) =>
+        internal static bool IsExpected(Exception ex) =>
             ex is BadParameterException || ex is MonarchLogsException || ex is RedisException || ex is TimeoutException
             || (ex is AggregateException { InnerExceptions.Count: 1 } aggregate && IsExpected(aggregate.InnerExceptions[0]));
 
