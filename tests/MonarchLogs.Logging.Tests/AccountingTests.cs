@@ -144,5 +144,31 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(new[] { "before", "after" }, entries.Where(e => e.Category == "Limit").Select(e => e.Message));
             Assert.Contains("8 log entries were not stored: 8 given up after the retry time limit", Assert.Single(entries, e => e.Category == "MonarchLogs.Logging").Message);
         }
+
+        [Fact]
+        public async Task A_drop_notice_that_Valkey_refuses_past_the_retry_time_limit_is_written_once_it_takes_writes_again()
+        {
+            await using var harness = await ProviderHarness.StartAsync(o => o.RetryTimeLimit = TimeSpan.FromSeconds(1));
+            using var connection = harness.Server.Connect();
+            var admin = connection.GetDatabase();
+            var logger = harness.Loggers.CreateLogger("Limit");
+            logger.LogInformation("before");
+            await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
+
+            // Full for longer than the retry time limit of the entries and of the notice after them.
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+            for (var i = 0; i < 4; i++) logger.LogInformation("refused {Index}", i);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit) < 4 && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
+            Assert.Equal(4, harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Single(await harness.ReadAllAsync());
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+
+            var entries = await harness.WaitForAsync(2);
+            var notice = Assert.Single(entries, e => e.Category == "MonarchLogs.Logging");
+            Assert.Contains("4 log entries were not stored: 4 given up after the retry time limit", notice.Message);
+        }
     }
 }

@@ -187,12 +187,17 @@ namespace MonarchLogs.Logging.Writing
 
                     if (!waiting.IsCompleted && _ledger.HasUnreported)
                     {
-                        // Drops held back by the one-notice-a-second limit: report them when the
-                        // second is up, unless an entry comes first.
+                        // Drops held back by the one-notice-a-second limit, or a notice Valkey
+                        // refused: report them when the second is up, and again a second after each
+                        // attempt that did not store the notice, unless an entry comes first.
                         var next = waiting.AsTask();
-                        var due = _lastReport + ReportInterval - DateTime.UtcNow;
-                        if (due > TimeSpan.Zero) await Task.WhenAny(next, Task.Delay(due, _abort.Token)).ConfigureAwait(false);
-                        if (!next.IsCompleted) await ReportDropsAsync(appender).ConfigureAwait(false);
+                        while (!next.IsCompleted && _ledger.HasUnreported)
+                        {
+                            var due = _lastReport + ReportInterval - DateTime.UtcNow;
+                            if (due > TimeSpan.Zero) await Task.WhenAny(next, Task.Delay(due, _abort.Token)).ConfigureAwait(false);
+                            if (!next.IsCompleted) await ReportDropsAsync(appender).ConfigureAwait(false);
+                        }
+
                         waiting = new ValueTask<bool>(next);
                     }
 
@@ -389,7 +394,8 @@ namespace MonarchLogs.Logging.Writing
             Interlocked.Add(ref _buffered, -count);
         }
 
-        private async Task WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
+        /// <summary>Writes a batch, retrying what may pass; true when the server stored every entry of it.</summary>
+        private async Task<bool> WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
         {
             var batch = new AppendBatch(entries);
 
@@ -398,6 +404,7 @@ namespace MonarchLogs.Logging.Writing
             try
             {
                 await WriteWithRetryAsync(appender, batch, counted, earlier, beforeAttempt).ConfigureAwait(false);
+                return batch.StoredCount == batch.Count;
             }
             finally
             {
@@ -550,12 +557,15 @@ namespace MonarchLogs.Logging.Writing
 
             // Counted again before each attempt, so that drops made while Valkey is still away
             // go into the same one notice.
-            await WriteAsync(appender, notice, counted: false, beforeAttempt: () =>
+            var stored = await WriteAsync(appender, notice, counted: false, beforeAttempt: () =>
             {
                 report = _ledger.Snapshot();
                 notice[0] = DropNotice(report);
             }).ConfigureAwait(false);
-            if (report is null || _setAside.IsBlocked(noticeKey, DateTime.UtcNow, out _)) return;
+
+            // A notice given up (Valkey refused it past the retry time limit) reports nothing: the
+            // drops stay unreported, and the loop tries again once it is idle.
+            if (!stored || report is null) return;
             _ledger.MarkReported(report);
             MonarchLogsEventSource.Log.EntriesDropped(_service, report.NotStored, notice[0].Message);
         }
