@@ -185,6 +185,64 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(new[] { "orders/information" }, counts.Partitions.Where(p => p.CountedByReading).Select(p => p.Partition.ToString()));
         }
 
+        [Fact]
+        public async Task Entries_placed_after_another_writers_newer_top_are_counted_at_the_minute_their_ids_got()
+        {
+            var store = _valkey.NewStore();
+            var partition = store.Format.GetPartition("shared", MonarchLogLevel.Error);
+            using var connection = _valkey.Server.Connect();
+            var other = new StoreAppender(connection, store.Format);
+            Assert.Equal(1, await store.Appender.AppendBatchAsync(new[] { Entry("shared", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "mine") }));
+            Assert.Equal(1, await other.AppendBatchAsync(new[] { Entry("shared", MonarchLogLevel.Error, BaseTime.AddMinutes(20).AddSeconds(30), "other writer") }));
+
+            // A run over three minutes, all older than the other writer's top: every entry goes in
+            // after that top, in other minutes than the ones its times name.
+            var run = Enumerable.Range(0, 9).Select(i => Entry("shared", MonarchLogLevel.Error, BaseTime.AddMinutes(11 + i / 3).AddSeconds(i), "late " + i)).ToList();
+            Assert.Equal(9, await store.Appender.AppendBatchAsync(run));
+            await AssertCountsAreTheIdsAsync(partition, 11);
+
+            // And the next run, at times after the top again, goes where its times say.
+            Assert.Equal(3, await store.Appender.AppendBatchAsync(Enumerable.Range(0, 3).Select(i => Entry("shared", MonarchLogLevel.Error, DateTime.UtcNow.AddMinutes(2 + i), "on time " + i)).ToList()));
+            await AssertCountsAreTheIdsAsync(partition, 14);
+        }
+
+        [Fact]
+        public async Task A_run_the_server_stops_midway_counts_exactly_the_entries_it_stored()
+        {
+            var store = _valkey.NewStore();
+            var partition = store.Format.GetPartition("orders", MonarchLogLevel.Information);
+            var db = _valkey.Connection.GetDatabase();
+
+            // Two minutes of entries; the fourth has an ID Valkey refuses, so the script stores
+            // three, stops, and must count those three only (nothing in the second minute's hour
+            // or minute beyond the one stored there).
+            var entries = Enumerable.Range(0, 6).Select(i => Entry("orders", MonarchLogLevel.Information, BaseTime.AddSeconds(50 + 5 * i), "n" + i)).ToList();
+            var ids = entries.Select(e => new DateTimeOffset(e.Timestamp).ToUnixTimeMilliseconds()).ToList();
+            var values = StorageFormat.AppendArguments(partition, entries, Enumerable.Range(0, 6).ToList(), ids, 0, "box", countMinutes: true);
+            var bad = Array.IndexOf(values, (RedisValue)(ids[3] + "-*"));
+            Assert.True(bad > 0);
+            values[bad] = "not-an-id";
+
+            var reply = (RedisResult[])(await db.ScriptEvaluateAsync(StorageFormat.AppendScript, new RedisKey[] { partition.StreamKey, partition.CountsKey, partition.HourCountsKey }, values))!;
+            Assert.Equal(3, (long)reply[0]);
+            Assert.Contains("Invalid stream ID", (string?)reply[1], StringComparison.OrdinalIgnoreCase);
+            await AssertCountsAreTheIdsAsync(partition, 3);
+            var minutes = (await db.HashGetAllAsync(partition.CountsKey)).ToDictionary(e => (long)e.Name, e => (long)e.Value);
+            Assert.Equal(new Dictionary<long, long> { [ids[0] / 60_000] = 2, [ids[2] / 60_000] = 1 }, minutes);
+        }
+
+        /// <summary>The minute and hour counts of a partition are exactly its entries' IDs, grouped.</summary>
+        private async Task AssertCountsAreTheIdsAsync(Partition partition, int expectedEntries)
+        {
+            var db = _valkey.Connection.GetDatabase();
+            var ids = (await db.StreamRangeAsync(partition.StreamKey)).Select(e => long.Parse(((string)e.Id!).Split('-')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(expectedEntries, ids.Count);
+            var byMinute = ids.GroupBy(ms => ms / StorageFormat.CountsBucketMilliseconds).ToDictionary(g => g.Key, g => (long)g.Count());
+            var byHour = ids.GroupBy(ms => ms / StorageFormat.HourCountsBucketMilliseconds).ToDictionary(g => g.Key, g => (long)g.Count());
+            Assert.Equal(byMinute, (await db.HashGetAllAsync(partition.CountsKey)).ToDictionary(e => (long)e.Name, e => (long)e.Value));
+            Assert.Equal(byHour, (await db.HashGetAllAsync(partition.HourCountsKey)).ToDictionary(e => (long)e.Name, e => (long)e.Value));
+        }
+
         [Theory]
         [InlineData("orders")]
         [InlineData("eu{west}")]

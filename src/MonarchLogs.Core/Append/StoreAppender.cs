@@ -156,7 +156,7 @@ namespace MonarchLogs.Core.Append
                 // the compiled script by its digest, so the text costs bytes on the wire only.
                 var keys = _keepsCounts ? new RedisKey[] { run.Partition.StreamKey, run.Partition.CountsKey, run.Partition.HourCountsKey } : new RedisKey[] { run.Partition.StreamKey };
                 appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, keys,
-                    StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, _host), CommandFlags.NoScriptCache);
+                    StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, _host, _keepsCounts), CommandFlags.NoScriptCache);
             }
 
             pipeline.Execute();

@@ -230,27 +230,29 @@ namespace MonarchLogs.Core.Format
         }
 
         /// <summary>
-        /// The server-side append of one partition's run of entries (EVAL with the stream key and
-        /// its counts key, one slot, so it runs on the node that owns the stream). Each entry is added with its
-        /// ID time (<c>&lt;ms&gt;-*</c>), raised to the ID the script added last, so a run is stored
-        /// in the order given; an entry older than the stream's top (another writer went ahead)
-        /// goes in with <c>*</c>, right after the top, keeping its true time in <c>ts</c>. It stops
-        /// at the first other error and answers <c>[stored, error]</c>: the count stored from the
-        /// start of the run and the error text, empty when all were stored. The entries it stored
-        /// are counted in the counts hash per minute of their ID, in the same atomic step. A counts
-        /// key that refuses (another type) costs the count, never the stored entries' answer: the
-        /// statistics then see counts that do not add up and read that partition instead.
+        /// The server-side append of one partition's run of entries (EVAL with the stream key and,
+        /// when the writer counts, its two counts keys: one slot, so it runs on the node that owns
+        /// the stream). Each entry is added with the ID the writer sent (<c>&lt;ms&gt;-*</c>),
+        /// raised to the ID the script added last, so a run is stored in the order given; an entry
+        /// older than the stream's top (another writer went ahead) goes in at the hint or with
+        /// <c>*</c>, right after the top, keeping its true time in <c>ts</c>. It stops at the first
+        /// other error and answers <c>[stored, error]</c>: the count stored from the start of the
+        /// run and the error text, empty when all were stored. The writer sends the run's counts
+        /// per minute of the IDs it sent; in the same atomic step the script adds to the counts
+        /// hashes those of the entries it stored, each at the minute of the ID it really got. A counts key that refuses (another type) costs the count, never the
+        /// stored entries' answer: the statistics then see counts that do not add up and read that
+        /// partition instead.
         /// </summary>
         public static readonly string AppendScript = BuildAppendScript();
 
         /// <summary>
-        /// Values per entry: the ID time (<c>&lt;ms&gt;</c>), then the fields of <see cref="PerEntryFields"/>
+        /// Values per entry: the ID (<c>&lt;ms&gt;-*</c>), then the fields of <see cref="PerEntryFields"/>
         /// (the level and the service are the run's, the host is the run's unless entries differ in it).
         /// </summary>
         internal const int AppendArgumentsPerEntry = 1 + 12;
 
-        /// <summary>The values before the entries: count, hint, level, service, host ('' = one per entry, after the props).</summary>
-        private const int AppendHeaderArguments = 5;
+        /// <summary>The values before the minute counts: count, hint, level, service, host ('' = one per entry, after the props), number of minutes.</summary>
+        private const int AppendHeaderArguments = 6;
 
         private static string BuildAppendScript()
         {
@@ -269,59 +271,83 @@ namespace MonarchLogs.Core.Format
                 fields.Append(", '").Append(field).Append("', ").Append(value);
             }
 
-            // The writer sends each entry's ID time, never decreasing within a run, so the common
-            // case is one XADD per entry and nothing else. An entry the stream's top refuses goes
-            // in at the hint (the latest time this writer ever sent to the stream: after a lost
-            // reply, the top is its own), else with "*"; the later ones of the run are raised to
-            // where it went.
+            // The common case is one XADD per entry and a type check, nothing else: the writer
+            // sends each entry's ID ready (times never decreasing within a run) and the run's
+            // counts per minute. Only once an entry was placed elsewhere (the stream's top refused
+            // it: it goes in at the hint, the latest time this writer ever sent to the stream, as
+            // after a lost reply the top is its own, else with "*") does the script raise the later
+            // entries to where it went and move their counts to the minutes their IDs really got.
             return "local key = KEYS[1]\n"
                 + "local n = tonumber(ARGV[1])\n"
                 + "local hint = ARGV[2]\n"
                 + "local level, service, host = ARGV[3], ARGV[4], ARGV[5]\n"
                 + "local h = host ~= '' and host or nil\n"
                 + "local stride = h and " + AppendArgumentsPerEntry + " or " + (AppendArgumentsPerEntry + 1) + "\n"
-                + "local floor, floorText = nil, nil\n"
-                + "local counts = {}\n"
+                + "local minutes = tonumber(ARGV[" + AppendHeaderArguments + "])\n"
+                + "local first = " + (AppendHeaderArguments + 1) + " + 2 * minutes\n"
+                + "local floor, floorId, moved = nil, nil, nil\n"
                 + "local function add(id, b) return redis.pcall('XADD', key, id" + fields + ") end\n"
-                + "local function refused(r) return type(r) == 'table' and r.err and string.find(r.err, 'equal or smaller', 1, true) end\n"
-                + "local function counted(result)\n"
+                + "local function refused(r) return r.err and string.find(r.err, 'equal or smaller', 1, true) end\n"
+                + "local function ms(id) return tonumber(string.match(id, '^(%d+)')) end\n"
+                + "local function minute(id) return math.floor(ms(id) / " + CountsBucketMilliseconds + ") end\n"
+                + "local function counted(stored, err)\n"
                 + "  if KEYS[2] then\n"
+                + "    local counts, left = moved or {}, stored\n"
+                + "    for j = 0, minutes - 1 do\n"
+                + "      local c = math.min(tonumber(ARGV[" + (AppendHeaderArguments + 2) + " + 2 * j]), left)\n"
+                + "      local m = tonumber(ARGV[" + (AppendHeaderArguments + 1) + " + 2 * j])\n"
+                + "      counts[m] = (counts[m] or 0) + c\n"
+                + "      left = left - c\n"
+                + "    end\n"
                 + "    local hours = {}\n"
                 + "    for m, c in pairs(counts) do\n"
-                + "      redis.pcall('HINCRBY', KEYS[2], m, c)\n"
-                + "      local h = math.floor(m / " + (HourCountsBucketMilliseconds / CountsBucketMilliseconds) + ")\n"
-                + "      hours[h] = (hours[h] or 0) + c\n"
+                + "      if c ~= 0 then\n"
+                + "        redis.pcall('HINCRBY', KEYS[2], m, c)\n"
+                + "        local hour = math.floor(m / " + (HourCountsBucketMilliseconds / CountsBucketMilliseconds) + ")\n"
+                + "        hours[hour] = (hours[hour] or 0) + c\n"
+                + "      end\n"
                 + "    end\n"
-                + "    for h, c in pairs(hours) do redis.pcall('HINCRBY', KEYS[3], h, c) end\n"
+                + "    for hour, c in pairs(hours) do\n"
+                + "      if c ~= 0 then redis.pcall('HINCRBY', KEYS[3], hour, c) end\n"
+                + "    end\n"
                 + "  end\n"
-                + "  return result\n"
+                + "  return {stored, err}\n"
                 + "end\n"
                 + "for i = 0, n - 1 do\n"
-                + "  local b = " + (AppendHeaderArguments + 1) + " + i * stride\n"
-                + "  local ms = ARGV[b]\n"
-                + "  if floor and tonumber(ms) < floor then ms = floorText end\n"
-                + "  local r = add(ms .. '-*', b)\n"
-                + "  if refused(r) then\n"
-                + "    if hint ~= '0' then r = add(hint .. '-*', b) end\n"
-                + "    if hint == '0' or refused(r) then r = add('*', b) end\n"
-                + "    if type(r) ~= 'table' then\n"
-                + "      floorText = string.match(r, '^(%d+)')\n"
-                + "      floor = tonumber(floorText)\n"
+                + "  local b = first + i * stride\n"
+                + "  local id = ARGV[b]\n"
+                + "  if floor and (ms(id) or floor) < floor then id = floorId end\n"
+                + "  local r = add(id, b)\n"
+                + "  if type(r) == 'table' then\n"
+                + "    if refused(r) then\n"
+                + "      if hint ~= '0' then r = add(hint .. '-*', b) end\n"
+                + "      if hint == '0' or (type(r) == 'table' and refused(r)) then r = add('*', b) end\n"
+                + "      if type(r) ~= 'table' then\n"
+                + "        floor = ms(r)\n"
+                + "        floorId = floor .. '-*'\n"
+                + "      end\n"
+                + "    end\n"
+                + "    if type(r) == 'table' then return counted(i, r.err or 'ERR') end\n"
+                + "  end\n"
+                + "  if floor then\n"
+                + "    local from, to = minute(ARGV[b]), minute(r)\n"
+                + "    if from ~= to then\n"
+                + "      moved = moved or {}\n"
+                + "      moved[from] = (moved[from] or 0) - 1\n"
+                + "      moved[to] = (moved[to] or 0) + 1\n"
                 + "    end\n"
                 + "  end\n"
-                + "  if type(r) == 'table' then return counted({i, r.err or 'ERR'}) end\n"
-                + "  local m = math.floor(tonumber(string.match(r, '^(%d+)')) / " + CountsBucketMilliseconds + ")\n"
-                + "  counts[m] = (counts[m] or 0) + 1\n"
                 + "end\n"
-                + "return counted({n, ''})\n";
+                + "return counted(n, '')\n";
         }
 
         /// <summary>
-        /// The script's values for one partition's run (its one key is the stream): the count, the
-        /// hint, the run's level, service and host, then per entry its ID time and fields. As
+        /// The script's values for one partition's run: the count, the hint, the run's level,
+        /// service and host, the run's counts per minute (when <paramref name="countMinutes"/>:
+        /// how many minutes, then each minute and its count), then per entry its ID and fields. As
         /// <see cref="RedisValue"/>s, not boxed: the writer makes a dozen per entry.
         /// </summary>
-        internal static RedisValue[] AppendArguments(Partition partition, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, long hint, string host)
+        internal static RedisValue[] AppendArguments(Partition partition, IReadOnlyList<MonarchLogEntry> entries, IReadOnlyList<int> indexes, IReadOnlyList<long> idMilliseconds, long hint, string host, bool countMinutes)
         {
             // One host for the run (the writer's, as a rule) is sent once; else each entry sends its own.
             string? runHost = null;
@@ -334,21 +360,46 @@ namespace MonarchLogs.Core.Format
                 else if (!string.Equals(runHost, entryHost, StringComparison.Ordinal)) oneHost = false;
             }
 
+            // The minutes of the run's IDs, in entry order, as runs of equal minutes (the times
+            // never decrease within a run, so these are few). The script counts the first runs up
+            // to the number it stored; were a minute to repeat, it adds them up.
+            var minuteRuns = 0;
+            if (countMinutes)
+            {
+                for (var k = 0; k < idMilliseconds.Count; k++)
+                {
+                    if (k == 0 || MinuteOf(idMilliseconds[k]) != MinuteOf(idMilliseconds[k - 1])) minuteRuns++;
+                }
+            }
+
             // An empty host cannot be the run's ('' means "per entry"); such entries send it each.
             oneHost &= !string.IsNullOrEmpty(runHost);
             var stride = oneHost ? AppendArgumentsPerEntry : AppendArgumentsPerEntry + 1;
-            var values = new RedisValue[AppendHeaderArguments + stride * indexes.Count];
+            var values = new RedisValue[AppendHeaderArguments + 2 * minuteRuns + stride * indexes.Count];
             values[0] = indexes.Count;
             values[1] = hint;
             values[2] = LevelNames[(int)partition.Level];
             values[3] = partition.Service;
             values[4] = oneHost ? runHost : RedisValue.EmptyString;
+            values[5] = minuteRuns;
             var at = AppendHeaderArguments;
+            if (minuteRuns > 0)
+            {
+                var start = 0;
+                for (var k = 1; k <= idMilliseconds.Count; k++)
+                {
+                    if (k < idMilliseconds.Count && MinuteOf(idMilliseconds[k]) == MinuteOf(idMilliseconds[start])) continue;
+                    values[at++] = MinuteOf(idMilliseconds[start]);
+                    values[at++] = k - start;
+                    start = k;
+                }
+            }
+
             for (var k = 0; k < indexes.Count; k++)
             {
                 var entry = entries[indexes[k]];
                 var ts = entry.Timestamp.Kind == DateTimeKind.Utc ? entry.Timestamp : entry.Timestamp.ToUniversalTime();
-                values[at++] = idMilliseconds[k];
+                values[at++] = idMilliseconds[k].ToString(CultureInfo.InvariantCulture) + "-*";
                 // "O" of a UTC time is exactly the documented form, 2026-11-28T14:28:07.1234567Z.
                 values[at++] = ts.ToString("O", CultureInfo.InvariantCulture);
                 values[at++] = entry.Category;
@@ -367,6 +418,8 @@ namespace MonarchLogs.Core.Format
 
             return values;
         }
+
+        private static long MinuteOf(long milliseconds) => milliseconds / CountsBucketMilliseconds;
 
         /// <summary>
         /// Decodes one stream entry. Missing fields read as empty and unknown ones are ignored, so
