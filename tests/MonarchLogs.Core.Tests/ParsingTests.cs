@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Query;
 
 namespace MonarchLogs.Core.Tests
@@ -27,6 +29,29 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(Now, TimeExpression.Parse("now", Now));
             Assert.Equal(TimeExpression.Parse("today", Now).AddDays(-1), TimeExpression.Parse("yesterday", Now));
             Assert.Equal(DateTimeKind.Utc, TimeExpression.Parse("today", Now).Kind);
+        }
+
+        [Fact]
+        public void The_stored_time_form_reads_back_to_the_tick_and_other_forms_are_left_to_the_general_parser()
+        {
+            var random = new Random(11);
+            for (var i = 0; i < 20_000; i++)
+            {
+                var time = new DateTime((long)(random.NextDouble() * DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+                Assert.True(StorageFormat.TryParseRoundTrip(time.ToString("O", CultureInfo.InvariantCulture), out var read));
+                Assert.Equal(time, read);
+                Assert.Equal(DateTimeKind.Utc, read.Kind);
+            }
+
+            foreach (var other in new[]
+            {
+                "2026-02-30T10:00:00.0000000Z", "2026-13-01T10:00:00.0000000Z", "2026-11-28T24:00:00.0000000Z", "2026-11-28T14:60:00.0000000Z",
+                "2026-11-28T14:28:07.123456+01", "2026-11-28 14:28:07.1234567Z", "2026-11-28T14:28:07.12345x7Z", "0000-01-01T00:00:00.0000000Z",
+                "2026-11-28T14:28:07Z", "", "٢٠٢٦-11-28T14:28:07.1234567Z",
+            })
+            {
+                Assert.False(StorageFormat.TryParseRoundTrip(other, out _), other);
+            }
         }
 
         [Fact]

@@ -429,26 +429,36 @@ namespace MonarchLogs.Core.Format
         internal static MonarchLogEntry Decode(Partition partition, StreamEntry streamEntry)
         {
             StreamId.TryParse(streamEntry.Id, out var position);
+            return Decode(partition, streamEntry, position);
+        }
+
+        /// <summary>Decodes one stream entry whose ID the caller has already read.</summary>
+        internal static MonarchLogEntry Decode(Partition partition, StreamEntry streamEntry, StreamId position)
+        {
             string ts = "", message = "", category = "", template = "", eventId = "", eventName = "";
             string exType = "", exMessage = "", exStack = "", traceId = "", spanId = "", host = "", props = "";
-            foreach (var field in streamEntry.Values)
+            var fields = streamEntry.Values;
+            for (var i = 0; i < fields.Length; i++)
             {
-                var value = (string?)field.Value ?? string.Empty;
-                switch ((string?)field.Name)
+                // The partition names the level and the service: their values are not read.
+                var index = FieldIndex(fields[i].Name, i);
+                if (index < 0 || index == LevelIndex || index == ServiceIndex) continue;
+                var value = (string?)fields[i].Value ?? string.Empty;
+                switch (index)
                 {
-                    case TimestampField: ts = value; break;
-                    case CategoryField: category = value; break;
-                    case MessageField: message = value; break;
-                    case TemplateField: template = value; break;
-                    case EventIdField: eventId = value; break;
-                    case EventNameField: eventName = value; break;
-                    case ExceptionTypeField: exType = value; break;
-                    case ExceptionMessageField: exMessage = value; break;
-                    case ExceptionField: exStack = value; break;
-                    case TraceIdField: traceId = value; break;
-                    case SpanIdField: spanId = value; break;
-                    case HostField: host = value; break;
-                    case PropertiesField: props = value; break;
+                    case TimestampIndex: ts = value; break;
+                    case CategoryIndex: category = value; break;
+                    case MessageIndex: message = value; break;
+                    case TemplateIndex: template = value; break;
+                    case EventIdIndex: eventId = value; break;
+                    case EventNameIndex: eventName = value; break;
+                    case ExceptionTypeIndex: exType = value; break;
+                    case ExceptionMessageIndex: exMessage = value; break;
+                    case ExceptionIndex: exStack = value; break;
+                    case TraceIdIndex: traceId = value; break;
+                    case SpanIdIndex: spanId = value; break;
+                    case HostIndex: host = value; break;
+                    case PropertiesIndex: props = value; break;
                 }
             }
 
@@ -473,8 +483,34 @@ namespace MonarchLogs.Core.Format
             };
         }
 
+        // The positions of the fields in FieldNames, the documented order.
+        private const int TimestampIndex = 0, LevelIndex = 1, ServiceIndex = 2, CategoryIndex = 3, MessageIndex = 4, TemplateIndex = 5,
+            EventIdIndex = 6, EventNameIndex = 7, ExceptionTypeIndex = 8, ExceptionMessageIndex = 9, ExceptionIndex = 10,
+            TraceIdIndex = 11, SpanIdIndex = 12, HostIndex = 13, PropertiesIndex = 14;
+
+        private static readonly byte[][] FieldNameBytes = Array.ConvertAll(FieldNames, name => System.Text.Encoding.UTF8.GetBytes((string)name!));
+
+        /// <summary>
+        /// The position of a field name in the documented order, -1 for an unknown one. Compared as
+        /// bytes, without making a string of it; the field at the position <paramref name="at"/>
+        /// is tried first, as entries written by MonarchLogs have every field in that order.
+        /// </summary>
+        private static int FieldIndex(RedisValue name, int at)
+        {
+            ReadOnlyMemory<byte> bytes = name;
+            var span = bytes.Span;
+            if (at < FieldNameBytes.Length && span.SequenceEqual(FieldNameBytes[at])) return at;
+            for (var i = 0; i < FieldNameBytes.Length; i++)
+            {
+                if (span.SequenceEqual(FieldNameBytes[i])) return i;
+            }
+
+            return -1;
+        }
+
         private static DateTime ParseTimestamp(string text, StreamId position)
         {
+            if (TryParseRoundTrip(text, out var exact)) return exact;
             if (text.Length > 0 && DateTime.TryParse(text, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed))
             {
@@ -482,6 +518,39 @@ namespace MonarchLogs.Core.Format
             }
 
             return StreamId.ToUtcTime(position.Milliseconds);
+        }
+
+        /// <summary>
+        /// The form every writer of MonarchLogs stores, <c>2026-11-28T14:28:07.1234567Z</c>, read
+        /// digit by digit; anything else (a hand-written entry, an offset) is left to the general parser.
+        /// </summary>
+        internal static bool TryParseRoundTrip(string text, out DateTime value)
+        {
+            value = default;
+            if (text.Length != 28 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != '.' || text[27] != 'Z') return false;
+            if (!Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+                || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second)
+                || !Digits(text, 20, 7, out var fraction))
+            {
+                return false;
+            }
+
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return false;
+            value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction);
+            return true;
+        }
+
+        private static bool Digits(string text, int start, int count, out int value)
+        {
+            value = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                var digit = text[i] - '0';
+                if (digit < 0 || digit > 9) return false;
+                value = value * 10 + digit;
+            }
+
+            return true;
         }
     }
 }

@@ -47,35 +47,43 @@ namespace MonarchLogs.Core.Query
             // All first pages go out in one pipeline before the first await.
             foreach (var cursor in cursors) cursor.Start();
 
-            while (true)
+            // Each cursor is brought to its current entry once; after that only the cursor an
+            // entry was taken from moves, so an entry costs one look at each partition's current
+            // position (no await, no parsing), whatever the number of partitions.
+            var live = new List<PartitionCursor>(cursors.Count);
+            foreach (var cursor in cursors)
             {
-                PartitionCursor? best = null;
-                for (var i = cursors.Count - 1; i >= 0; i--)
+                if (await EnsureCurrentAsync(cursor, cancellationToken).ConfigureAwait(false)) live.Add(cursor);
+            }
+
+            while (live.Count > 0)
+            {
+                var bestIndex = 0;
+                for (var i = 1; i < live.Count; i++)
                 {
-                    var cursor = cursors[i];
-                    bool current;
-                    try
-                    {
-                        current = await cursor.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (PartitionError.FromReadFailure(cursor.Partition, ex) is { } failure)
-                    {
-                        _partitionError?.Invoke(failure);
-                        current = false;
-                    }
-
-                    if (!current)
-                    {
-                        cursors.RemoveAt(i);
-                        continue;
-                    }
-
-                    if (best is null || Precedes(cursor, best, descending)) best = cursor;
+                    if (Precedes(live[i], live[bestIndex], descending)) bestIndex = i;
                 }
 
-                if (best is null) yield break;
+                var best = live[bestIndex];
                 var entry = best.Take();
                 if (_filter.Matches(entry)) yield return entry;
+
+                // After the caller has it: a caller that stops here never waits for the next page.
+                if (!await EnsureCurrentAsync(best, cancellationToken).ConfigureAwait(false)) live.RemoveAt(bestIndex);
+            }
+        }
+
+        /// <summary>Brings a cursor to its next entry; false when it has none, or its read was refused (reported).</summary>
+        private async Task<bool> EnsureCurrentAsync(PartitionCursor cursor, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await cursor.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (PartitionError.FromReadFailure(cursor.Partition, ex) is { } failure)
+            {
+                _partitionError?.Invoke(failure);
+                return false;
             }
         }
 
@@ -136,7 +144,7 @@ namespace MonarchLogs.Core.Query
                 return true;
             }
 
-            public MonarchLogEntry Take() => StorageFormat.Decode(Partition, _page[_index++]);
+            public MonarchLogEntry Take() => StorageFormat.Decode(Partition, _page[_index++], CurrentPosition);
 
             private Task<StreamEntry[]> FetchNext() =>
                 _db.StreamRangeAsync(Partition.StreamKey, _range.LowArgument, _range.HighArgument, _pageSize, _descending ? Order.Descending : Order.Ascending);
