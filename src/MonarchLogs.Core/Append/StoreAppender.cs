@@ -137,15 +137,20 @@ namespace MonarchLogs.Core.Append
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
         }
 
-        /// <summary>Puts the batch on the wire in one pipeline: the registry, one append per partition.</summary>
+        /// <summary>
+        /// Puts the batch on the wire, back to back on the connection: the registry, one append per
+        /// partition. Each is its own command rather than one IBatch: a batch written while its
+        /// connection drops may leave commands that were never sent and never fail, and the writer
+        /// waiting on them for good (seen when a master was restarted beside its replica); a
+        /// command of its own is failed or timed out by the client like any other.
+        /// </summary>
         private (Task Registered, Task<RedisResult>[] Appends) Send(IDatabase db, AppendBatch batch, List<PartitionRun> runs)
         {
             // The registry names the partitions known to take writes (restoring it if someone
             // removed it); a new partition is registered once its first entries are stored, so a
             // key that refuses writes (of another type, say) is never listed for readers.
             var known = runs.Where(run => IsConfirmed(run.Partition)).Select(run => new HashEntry(run.Partition.StreamKey, StorageFormat.RegistryValue(run.Partition))).ToArray();
-            var pipeline = db.CreateBatch();
-            var registered = known.Length > 0 ? pipeline.HashSetAsync(_format.PartitionsKey, known) : Task.CompletedTask;
+            var registered = known.Length > 0 ? db.HashSetAsync(_format.PartitionsKey, known) : Task.CompletedTask;
             var appends = new Task<RedisResult>[runs.Count];
             for (var r = 0; r < runs.Count; r++)
             {
@@ -155,11 +160,10 @@ namespace MonarchLogs.Core.Append
                 // later commands and could store a partition's entries out of order. Valkey keeps
                 // the compiled script by its digest, so the text costs bytes on the wire only.
                 var keys = _keepsCounts ? new RedisKey[] { run.Partition.StreamKey, run.Partition.CountsKey, run.Partition.HourCountsKey } : new RedisKey[] { run.Partition.StreamKey };
-                appends[r] = pipeline.ScriptEvaluateAsync(StorageFormat.AppendScript, keys,
+                appends[r] = db.ScriptEvaluateAsync(StorageFormat.AppendScript, keys,
                     StorageFormat.AppendArguments(run.Partition, batch.Entries, run.Indexes, run.IdMilliseconds, run.Hint, _host, _keepsCounts), CommandFlags.NoScriptCache);
             }
 
-            pipeline.Execute();
             if (_connection.IsConnected) batch.MarkSent();
             return (registered, appends);
         }
