@@ -136,6 +136,36 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task An_append_whose_reply_never_comes_counts_as_timed_out_instead_of_waiting_for_good()
+        {
+            var store = _valkey.NewStore();
+            // The client's own timeout is far off: only the appender's reply timeout can end the wait.
+            var options = ConfigurationOptions.Parse(_valkey.Server.ConnectionString + ",abortConnect=false,asyncTimeout=60000,syncTimeout=60000");
+            using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+            var appender = new StoreAppender(connection, store.Format) { ReplyTimeout = TimeSpan.FromMilliseconds(500) };
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "before") }));
+
+            var admin = _valkey.Connection.GetServer(_valkey.Connection.GetEndPoints()[0]);
+            await admin.ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
+            try
+            {
+                var batch = new AppendBatch(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddSeconds(1), "unanswered") });
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var result = await appender.AppendAsync(batch);
+                Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(3500));
+                Assert.Equal(0, result.Stored);
+                var failure = Assert.Single(result.Failures);
+                Assert.Equal("ValkeyTimeout", failure.Error.ErrorId);
+                Assert.True(failure.Error.IsTransient);
+                Assert.False(batch.IsStored(0));
+            }
+            finally
+            {
+                await admin.ExecuteAsync("CLIENT", "UNPAUSE");
+            }
+        }
+
+        [Fact]
         public async Task An_entry_older_than_its_stream_top_goes_after_it_in_batch_order_with_its_own_time()
         {
             var store = _valkey.NewStore();

@@ -69,14 +69,19 @@ namespace MonarchLogs.Core.Append
             }
 
 
-            try
+            // Every reply is awaited, up to ReplyTimeout: the client fails or times out its own
+            // commands long before that, so a reply still missing then is one it lost, and the
+            // writer must not wait on it for good. Such an append counts as timed out (transient):
+            // its entries are not marked, so the retry sends them again.
+            var replies = Task.WhenAll(appends.Append<Task>(registered));
+            using (var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                await Task.WhenAll(appends.Append<Task>(registered)).WithCancellation(cancellationToken).ConfigureAwait(false);
+                var waited = Task.Delay(ReplyTimeout, stopWaiting.Token);
+                if (await Task.WhenAny(replies, waited).ConfigureAwait(false) != replies) cancellationToken.ThrowIfCancellationRequested();
+                stopWaiting.Cancel();
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Every reply is in; they are looked at one by one below.
-            }
+
+            _ = replies.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
             var stored = 0;
             var failures = new List<PartitionFailure>();
@@ -88,7 +93,7 @@ namespace MonarchLogs.Core.Append
                 var append = appends[r];
                 if (append.Status != TaskStatus.RanToCompletion)
                 {
-                    failures.Add(new PartitionFailure(run.Partition, StoreErrors.Classify(append.Exception!.InnerException!, run.Partition.StreamKey)));
+                    failures.Add(new PartitionFailure(run.Partition, StoreErrors.Classify(Failure(append), run.Partition.StreamKey)));
                     continue;
                 }
 
@@ -113,7 +118,7 @@ namespace MonarchLogs.Core.Append
                 await db.PublishAsync(RedisChannel.Literal(_format.NotifyChannel), notice, CommandFlags.FireAndForget).ConfigureAwait(false);
             }
 
-            var registryFailure = registered.Status == TaskStatus.RanToCompletion ? null : StoreErrors.Classify(registered.Exception!.InnerException!, _format.PartitionsKey.ToString());
+            var registryFailure = registered.Status == TaskStatus.RanToCompletion ? null : StoreErrors.Classify(Failure(registered), _format.PartitionsKey.ToString());
             if (confirmed.Count > 0)
             {
                 try
@@ -136,6 +141,17 @@ namespace MonarchLogs.Core.Append
             foreach (var failure in failures) _planner.Forget(failure.Partition);
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
         }
+
+        /// <summary>
+        /// How long an append waits for its replies before it counts them as timed out (see
+        /// <see cref="AppendAsync"/>); far longer than the client's own timeouts.
+        /// </summary>
+        public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>Why a command has no result: its fault, or no reply within <see cref="ReplyTimeout"/>.</summary>
+        private Exception Failure(Task command) =>
+            command.Exception?.InnerException
+            ?? new TimeoutException(command.IsCanceled ? "The command was cancelled by the client." : $"No reply within {ReplyTimeout.TotalSeconds:0.#} s.");
 
         /// <summary>
         /// Puts the batch on the wire, back to back on the connection: the registry, one append per
