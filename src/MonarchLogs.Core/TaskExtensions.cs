@@ -47,6 +47,23 @@ namespace MonarchLogs.Core
             await task.ConfigureAwait(false);
         }
 
+        /// <summary>
+        /// Waits for the task up to <paramref name="timeout"/>: true when it ended (whichever
+        /// way; its fault is observed, for the caller to read from the task), false when it had
+        /// not ended by then. Throws when the token fires first.
+        /// </summary>
+        public static async Task<bool> CompletesWithinAsync(this Task task, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            ObserveFault(task);
+            if (task.IsCompleted) return true;
+            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var waited = Task.Delay(timeout, stopWaiting.Token);
+            var completed = await Task.WhenAny(task, waited).ConfigureAwait(false) == task;
+            stopWaiting.Cancel();
+            if (!completed) cancellationToken.ThrowIfCancellationRequested();
+            return completed;
+        }
+
         private static void ObserveFault(Task task) =>
             task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
     }

@@ -128,14 +128,7 @@ namespace MonarchLogs.Logging.Tests
             using var connection = harness.Server.Connect();
             var admin = connection.GetDatabase();
             var logger = harness.Loggers.CreateLogger("Limit");
-            logger.LogInformation("before");
-            await harness.WaitForAsync(1);
-            await harness.WaitUntilWriterIdleAsync();
-
-            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
-            for (var i = 0; i < 8; i++) logger.LogInformation("refused {Index}", i);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit) < 8 && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
+            await LogIntoAFullStoreAsync(harness, admin, logger, refused: 8);
             await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
             logger.LogInformation("after");
 
@@ -152,15 +145,9 @@ namespace MonarchLogs.Logging.Tests
             using var connection = harness.Server.Connect();
             var admin = connection.GetDatabase();
             var logger = harness.Loggers.CreateLogger("Limit");
-            logger.LogInformation("before");
-            await harness.WaitForAsync(1);
-            await harness.WaitUntilWriterIdleAsync();
 
             // Full for longer than the retry time limit of the entries and of the notice after them.
-            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
-            for (var i = 0; i < 4; i++) logger.LogInformation("refused {Index}", i);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit) < 4 && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
+            await LogIntoAFullStoreAsync(harness, admin, logger, refused: 4);
             Assert.Equal(4, harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit));
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Single(await harness.ReadAllAsync());
@@ -169,6 +156,21 @@ namespace MonarchLogs.Logging.Tests
             var entries = await harness.WaitForAsync(2);
             var notice = Assert.Single(entries, e => e.Category == "MonarchLogs.Logging");
             Assert.Contains("4 log entries were not stored: 4 given up after the retry time limit", notice.Message);
+        }
+
+        /// <summary>
+        /// Logs "before" and waits until it is stored, fills Valkey (maxmemory 1), logs
+        /// <paramref name="refused"/> entries and waits until the retry time limit gave them up.
+        /// </summary>
+        private static async Task LogIntoAFullStoreAsync(ProviderHarness harness, StackExchange.Redis.IDatabase admin, ILogger logger, int refused)
+        {
+            logger.LogInformation("before");
+            await harness.WaitForAsync(1);
+            await harness.WaitUntilWriterIdleAsync();
+            await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+            for (var i = 0; i < refused; i++) logger.LogInformation("refused {Index}", i);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (harness.Provider.Writer.Ledger.Count(DropReason.RetryTimeLimit) < refused && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
         }
     }
 }

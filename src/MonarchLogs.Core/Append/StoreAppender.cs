@@ -73,15 +73,7 @@ namespace MonarchLogs.Core.Append
             // commands long before that, so a reply still missing then is one it lost, and the
             // writer must not wait on it for good. Such an append counts as timed out (transient):
             // its entries are not marked, so the retry sends them again.
-            var replies = Task.WhenAll(appends.Append<Task>(registered));
-            using (var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                var waited = Task.Delay(ReplyTimeout, stopWaiting.Token);
-                if (await Task.WhenAny(replies, waited).ConfigureAwait(false) != replies) cancellationToken.ThrowIfCancellationRequested();
-                stopWaiting.Cancel();
-            }
-
-            _ = replies.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await Task.WhenAll(appends.Append<Task>(registered)).CompletesWithinAsync(ReplyTimeout, cancellationToken).ConfigureAwait(false);
 
             var stored = 0;
             var failures = new List<PartitionFailure>();

@@ -239,9 +239,9 @@ namespace MonarchLogs.Core.Format
         /// other error and answers <c>[stored, error]</c>: the count stored from the start of the
         /// run and the error text, empty when all were stored. The writer sends the run's counts
         /// per minute of the IDs it sent; in the same atomic step the script adds to the counts
-        /// hashes those of the entries it stored, each at the minute of the ID it really got. A counts key that refuses (another type) costs the count, never the
-        /// stored entries' answer: the statistics then see counts that do not add up and read that
-        /// partition instead.
+        /// hashes those of the entries it stored, each at the minute of the ID it really got. A
+        /// counts key that refuses (another type) costs the count, never the stored entries'
+        /// answer: the statistics then see counts that do not add up and read that partition instead.
         /// </summary>
         public static readonly string AppendScript = BuildAppendScript();
 
@@ -363,36 +363,29 @@ namespace MonarchLogs.Core.Format
             // The minutes of the run's IDs, in entry order, as runs of equal minutes (the times
             // never decrease within a run, so these are few). The script counts the first runs up
             // to the number it stored; were a minute to repeat, it adds them up.
-            var minuteRuns = 0;
-            if (countMinutes)
+            var minutes = new List<(long Minute, int Count)>();
+            for (var k = 0; countMinutes && k < idMilliseconds.Count; k++)
             {
-                for (var k = 0; k < idMilliseconds.Count; k++)
-                {
-                    if (k == 0 || MinuteOf(idMilliseconds[k]) != MinuteOf(idMilliseconds[k - 1])) minuteRuns++;
-                }
+                var minute = idMilliseconds[k] / CountsBucketMilliseconds;
+                if (minutes.Count > 0 && minutes[minutes.Count - 1].Minute == minute) minutes[minutes.Count - 1] = (minute, minutes[minutes.Count - 1].Count + 1);
+                else minutes.Add((minute, 1));
             }
 
             // An empty host cannot be the run's ('' means "per entry"); such entries send it each.
             oneHost &= !string.IsNullOrEmpty(runHost);
             var stride = oneHost ? AppendArgumentsPerEntry : AppendArgumentsPerEntry + 1;
-            var values = new RedisValue[AppendHeaderArguments + 2 * minuteRuns + stride * indexes.Count];
+            var values = new RedisValue[AppendHeaderArguments + 2 * minutes.Count + stride * indexes.Count];
             values[0] = indexes.Count;
             values[1] = hint;
             values[2] = LevelNames[(int)partition.Level];
             values[3] = partition.Service;
             values[4] = oneHost ? runHost : RedisValue.EmptyString;
-            values[5] = minuteRuns;
+            values[5] = minutes.Count;
             var at = AppendHeaderArguments;
-            if (minuteRuns > 0)
+            foreach (var (minute, count) in minutes)
             {
-                var start = 0;
-                for (var k = 1; k <= idMilliseconds.Count; k++)
-                {
-                    if (k < idMilliseconds.Count && MinuteOf(idMilliseconds[k]) == MinuteOf(idMilliseconds[start])) continue;
-                    values[at++] = MinuteOf(idMilliseconds[start]);
-                    values[at++] = k - start;
-                    start = k;
-                }
+                values[at++] = minute;
+                values[at++] = count;
             }
 
             for (var k = 0; k < indexes.Count; k++)
@@ -418,8 +411,6 @@ namespace MonarchLogs.Core.Format
 
             return values;
         }
-
-        private static long MinuteOf(long milliseconds) => milliseconds / CountsBucketMilliseconds;
 
         /// <summary>
         /// Decodes one stream entry. Missing fields read as empty and unknown ones are ignored, so
