@@ -10,6 +10,15 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Said once, before the first change to the system, since sudo may ask for a password.
+announced_root=0
+announce_root() {
+  if [ "$announced_root" -eq 1 ]; then return; fi
+  if [ "$(id -u)" -eq 0 ]; then log "installing system packages with apt-get (as root)"
+  else log "installing system packages with apt-get as root, through sudo (it may ask for your password)"; fi
+  announced_root=1
+}
+
 # Debian 12 ships Valkey only in bookworm-backports. The suite goes on the same mirror as the
 # machine's own Debian sources, read at run time, so no host name lives in this repository.
 debian_mirror() {
@@ -35,6 +44,7 @@ install_valkey() {
   if command -v valkey-server >/dev/null 2>&1 && command -v valkey-cli >/dev/null 2>&1; then
     return
   fi
+  announce_root
   log "installing valkey-server and valkey-tools from bookworm-backports"
   local list=/etc/apt/sources.list.d/monarchlogs-backports.list
   if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
@@ -56,6 +66,7 @@ install_valkey() {
 
 install_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
+  announce_root
   log "installing chromium (for the web viewer's browser tests)"
   apt_update_once
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
@@ -64,6 +75,7 @@ install_chromium() {
 # The TLS tests make a throwaway certificate authority with the openssl command.
 install_openssl() {
   if command -v openssl >/dev/null 2>&1; then return; fi
+  announce_root
   log "installing openssl (for the TLS tests' throwaway certificates)"
   apt_update_once
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null

@@ -12,10 +12,10 @@ using static MonarchLogs.Core.Tests.StoreExtensions;
 namespace MonarchLogs.Core.Tests
 {
     /// <summary>
-    /// Both append paths (the provider's own RESP path and StackExchange.Redis) against a real
-    /// server, read back by the store engine: the same stored form, one partition's failure costs
-    /// that partition only, the order of one writer is kept, another format version is refused
-    /// before anything is written.
+    /// The append path (one script per partition through StackExchange.Redis) against a real
+    /// server, read back by the store engine: the documented stored form, one partition's failure
+    /// costs that partition only, the order of one writer is kept, another format version is
+    /// refused before anything is written.
     /// </summary>
     public sealed class AppenderTests : IClassFixture<ValkeyFixture>
     {

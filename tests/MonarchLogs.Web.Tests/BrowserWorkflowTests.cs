@@ -156,7 +156,45 @@ namespace MonarchLogs.Web.Tests
         }
 
         [Fact]
-        public async Task A_chosen_time_range_goes_into_the_url_as_absolute_times_and_a_reload_restores_every_filter()
+        public async Task A_quick_range_stays_relative_in_the_url_so_that_a_reload_shows_the_window_up_to_now()
+        {
+            await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
+            await viewer.AppendAsync(
+                Entry("orders", MonarchLogLevel.Error, DateTime.UtcNow.AddDays(-8), "eight days ago"),
+                Entry("orders", MonarchLogLevel.Error, DateTime.UtcNow.AddDays(-2), "two days ago"));
+
+            var problems = new List<string>();
+            var page = await _browser.NewPageAsync(problems);
+            await page.GotoAsync(viewer.BaseUri.ToString());
+            var messages = page.Locator("#rows tr.row .msg-text");
+            var sevenDays = page.Locator("#quick button[data-since='-7d']");
+            await page.ClickAsync("#quick button[data-since='-7d']");
+            await Expect(messages).ToHaveTextAsync(new[] { "two days ago" });
+            var query = Query(page);
+            Assert.Equal("-7d", query["since"].ToString());
+            Assert.False(query.ContainsKey("until"), page.Url);
+            await Expect(sevenDays).ToHaveAttributeAsync("aria-pressed", "true");
+
+            // A permalink names one entry, whatever the range.
+            await page.ClickAsync("#rows tr.row:has-text('two days ago')");
+            var href = await page.Locator("#rows tr.detail a.permalink").GetAttributeAsync("href");
+            var permalink = QueryHelpers.ParseQuery(new Uri(viewer.Root, href!).Query);
+            Assert.Equal(new[] { "entry" }, permalink.Keys);
+            Assert.Equal(await IdOfAsync(viewer.Store, "two days ago"), permalink["entry"].ToString());
+
+            // Logged after the choice, inside the window: a reload reads the last 7 days up to now.
+            await viewer.AppendAsync(Entry("orders", MonarchLogLevel.Error, DateTime.UtcNow, "written later"));
+            await page.ReloadAsync();
+            await Expect(messages).ToHaveTextAsync(new[] { "written later", "two days ago" });
+            await Expect(sevenDays).ToHaveAttributeAsync("aria-pressed", "true");
+            Assert.Equal("-7d", Query(page)["since"].ToString());
+            Assert.False(Query(page).ContainsKey("until"), page.Url);
+            await Expect(page.Locator("#live")).ToBeEnabledAsync();
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+
+        [Fact]
+        public async Task A_custom_range_goes_into_the_url_as_absolute_times_and_a_reload_restores_every_filter()
         {
             await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
             // Oldest first: a partition's entry ids only go forwards.
@@ -175,18 +213,19 @@ namespace MonarchLogs.Web.Tests
             var messages = page.Locator("#rows tr.row .msg-text");
             await Expect(messages).ToHaveCountAsync(2);
 
-            var before = DateTime.UtcNow;
-            await page.ClickAsync("#quick button[data-since='-1h']");
+            // The browser's clock is in UTC (BrowserFixture), so the fields take UTC.
+            var until = WholeSecond(DateTime.UtcNow);
+            var since = until.AddHours(-1);
+            await page.ClickAsync("#quick button[data-since='custom']");
+            await page.FillAsync("#since", InputValue(since));
+            await page.FillAsync("#until", InputValue(until));
             await Expect(messages).ToHaveTextAsync(new[] { "in the hour" });
             var query = Query(page);
-            var since = DateTime.Parse(query["since"].ToString(), null, System.Globalization.DateTimeStyles.RoundtripKind);
-            var until = DateTime.Parse(query["until"].ToString(), null, System.Globalization.DateTimeStyles.RoundtripKind);
             Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", query["since"].ToString());
-            Assert.InRange(until, before.AddSeconds(-2), DateTime.UtcNow.AddSeconds(2));
-            Assert.Equal(TimeSpan.FromHours(1), until - since);
-            await Expect(page.Locator("#quick button[data-since='-1h']")).ToHaveAttributeAsync("aria-pressed", "true");
+            Assert.Equal(since, ParseUtc(query["since"].ToString()));
+            Assert.Equal(until, ParseUtc(query["until"].ToString()));
 
-            // An entry written after the choice is outside the shared range.
+            // An entry written after the end is outside the shared range.
             await viewer.AppendAsync(Entry("orders", MonarchLogLevel.Error, DateTime.UtcNow.AddSeconds(1), "written later"));
 
             // Every filter in one URL, structure filters included; a reload restores them all.
@@ -210,7 +249,50 @@ namespace MonarchLogs.Web.Tests
             await Expect(page.Locator("#empty")).ToBeVisibleAsync();
             await page.ClickAsync("#active-filters .chip[data-param='prop.TenantId'] .chip-remove");
             await Expect(messages).ToHaveTextAsync(new[] { "in the hour" });
-            Assert.Equal(since, DateTime.Parse(Query(page)["since"].ToString(), null, System.Globalization.DateTimeStyles.RoundtripKind));
+            Assert.Equal(since, ParseUtc(Query(page)["since"].ToString()));
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+
+        [Fact]
+        public async Task A_range_with_an_end_turns_the_live_tail_off_and_a_range_open_at_the_end_allows_it_again()
+        {
+            await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
+            await viewer.AppendAsync(Entry("tail", MonarchLogLevel.Error, DateTime.UtcNow.AddMinutes(-5), "before"));
+
+            var problems = new List<string>();
+            var page = await _browser.NewPageAsync(problems);
+            var live = page.Locator("#live");
+            var liveSwitch = page.Locator("label:has(#live)");
+            await page.GotoAsync(viewer.BaseUri + "?live=1");
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "on");
+
+            // An end chosen in the To field: the tail stops and cannot be turned on, and says why.
+            await page.ClickAsync("#quick button[data-since='custom']");
+            await page.FillAsync("#until", InputValue(WholeSecond(DateTime.UtcNow.AddMinutes(1))));
+            await Expect(page).ToHaveURLAsync(new Regex("until="));
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "off");
+            await Expect(live).Not.ToBeCheckedAsync();
+            await Expect(live).ToBeDisabledAsync();
+            await Expect(liveSwitch).ToHaveAttributeAsync("title", new Regex("end of the time range"));
+            Assert.False(Query(page).ContainsKey("live"), page.Url);
+
+            // A shared link with an end and live=1 opens with the tail off.
+            var since = WholeSecond(DateTime.UtcNow.AddHours(-1));
+            await page.GotoAsync(viewer.BaseUri + "?since=" + Iso(since) + "&until=" + Iso(since.AddMinutes(90)) + "&live=1");
+            await Expect(page.Locator("#rows tr.row .msg-text")).ToHaveTextAsync(new[] { "before" });
+            await Expect(live).Not.ToBeCheckedAsync();
+            await Expect(live).ToBeDisabledAsync();
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "off");
+            Assert.False(Query(page).ContainsKey("live"), page.Url);
+
+            // A range open at the end: the tail may run again.
+            await page.ClickAsync("#quick button[data-since='-1h']");
+            await Expect(live).ToBeEnabledAsync();
+            await Expect(live).Not.ToBeCheckedAsync();
+            await liveSwitch.ClickAsync();
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "on");
+            Assert.Equal("1", Query(page)["live"].ToString());
+            Assert.Equal("-1h", Query(page)["since"].ToString());
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
 
@@ -447,6 +529,10 @@ namespace MonarchLogs.Web.Tests
                 return !inside && !outside;
             }).map(l => l.textContent).join(', ');
         }");
+
+        private static DateTime WholeSecond(DateTime utc) => new DateTime(utc.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+
+        private static DateTime ParseUtc(string iso) => DateTime.Parse(iso, null, System.Globalization.DateTimeStyles.RoundtripKind);
 
         /// <summary>A time as a datetime-local field in UTC holds it: without the seconds when they are zero.</summary>
         private static string InputValue(DateTime utc) => utc.ToString(utc.Second == 0 ? "yyyy-MM-dd'T'HH:mm" : "yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);

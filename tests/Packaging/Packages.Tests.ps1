@@ -59,7 +59,7 @@ BeforeAll {
     # dependency (Microsoft.Extensions, StackExchange.Redis, the net8.0 reference packs) as a
     # local source. MonarchLogs.* come only from artifacts/packages (package source mapping), and
     # land in a NuGet folder of this test's own, so an older build of the same version that some
-    # cache still holds is never used.
+    # cache still holds is never used. The MonarchLogs source is the line README.md gives.
     $script:machineCache = ((& dotnet nuget locals global-packages -l) -replace '^global-packages:\s*', '').Trim()
     $env:NUGET_PACKAGES = Join-Path $work 'nuget-packages'
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
@@ -69,11 +69,11 @@ BeforeAll {
 <configuration>
   <packageSources>
     <clear />
-    <add key="monarchlogs" value="$packageFolder" />
+    <add key="MonarchLogs" value="$packageFolder" />
     <add key="machine-cache" value="$machineCache" />
   </packageSources>
   <packageSourceMapping>
-    <packageSource key="monarchlogs">
+    <packageSource key="MonarchLogs">
       <package pattern="MonarchLogs.*" />
     </packageSource>
     <packageSource key="machine-cache">

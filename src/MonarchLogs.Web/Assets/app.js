@@ -22,6 +22,8 @@
   ];
 
   var state = readStateFromUrl();
+  // The time range of the list on the page, resolved to instants when it was read (see reload).
+  var loadedRange = { since: '', until: '' };
   var knownLevels = [];
   var knownServices = [];
   var nextCursor = null;
@@ -139,7 +141,6 @@
       since: p.get('since') || '',
       until: p.get('until') || '',
       all: p.get('range') === 'all',
-      range: '',
       utc: p.get('tz') === 'utc',
       live: p.get('live') === '1'
     });
@@ -156,6 +157,8 @@
     s.entry = p.get('entry') || '';
     if (s.all) { s.since = ''; s.until = ''; }
     if (!s.since && !s.until && !s.all) s.since = DEFAULT_SINCE;
+    // A shared link with an end and live=1 opens with the tail off, as choosing the end would.
+    if (s.until) s.live = false;
     return s;
   }
 
@@ -174,7 +177,8 @@
   }
 
   // The filters as API parameters, each value of a list as a parameter of its own; the page's
-  // own URL adds its view settings.
+  // own URL adds its view settings. The page's URL keeps the range as the user chose it ("-7d"
+  // stays "-7d"); the API gets it as the instants the list was read with.
   function filterParams(forPage) {
     var p = new URLSearchParams();
     if (forPage && state.entry) {
@@ -183,8 +187,10 @@
       if (state.utc) p.set('tz', 'utc');
       return p;
     }
-    if (state.since) p.set('since', state.since);
-    if (state.until) p.set('until', state.until);
+    var since = forPage ? state.since : loadedRange.since;
+    var until = forPage ? state.until : loadedRange.until;
+    if (since) p.set('since', since);
+    if (until) p.set('until', until);
     state.levels.forEach(function (l) { p.append('level', l); });
     state.services.forEach(function (s) { p.append('service', s); });
     if (state.q) p.set('q', state.q);
@@ -211,7 +217,7 @@
   function isIsoTime(text) { return /^\d{4}-\d{2}-\d{2}T/.test(text) && !isNaN(Date.parse(text)); }
 
   // A time the API reads relative to now ("-1h", "30min ago", "now", "today") as the instant it
-  // means now, so that a shared link shows the same entries later; anything else as it is.
+  // means at `now`; anything else as it is (the API reports what it cannot read).
   var RELATIVE_TIME = /^\s*-?\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*(?:ago)?\s*$/i;
 
   function absoluteTime(text, now) {
@@ -229,15 +235,6 @@
     var unit = match[2].toLowerCase();
     var ms = unit === 'ms' || unit.indexOf('milli') === 0 ? 1 : { s: 1000, m: 60000, h: 3600000, d: 86400000, w: 604800000 }[unit.charAt(0)];
     return new Date(now - parseFloat(match[1]) * ms).toISOString();
-  }
-
-  // Fixes the time range the user has just chosen to absolute times. A live tail keeps the range
-  // open at the end, since it shows what comes after now.
-  function freezeRange() {
-    if (state.all) return;
-    var now = Date.now();
-    state.since = absoluteTime(state.since, now);
-    state.until = state.until ? absoluteTime(state.until, now) : (state.live ? '' : new Date(now).toISOString());
   }
 
   // ---- Time formatting ---------------------------------------------------------------------
@@ -406,8 +403,8 @@
   }
 
   function renderRangeControls() {
-    // A quick range chosen here is held as absolute times; state.range remembers which button it was.
-    var mode = state.all ? 'all' : state.range || (!state.until && QUICK_RANGES.indexOf(state.since) >= 0 ? state.since : 'custom');
+    // A quick range stays relative in the state and the URL, so its button shows pressed after a reload too.
+    var mode = state.all ? 'all' : !state.until && QUICK_RANGES.indexOf(state.since) >= 0 ? state.since : 'custom';
     Array.prototype.forEach.call($('quick').querySelectorAll('button'), function (button) {
       button.setAttribute('aria-pressed', button.getAttribute('data-since') === mode ? 'true' : 'false');
     });
@@ -427,10 +424,12 @@
     $('q').value = state.q;
     $('category').value = state.category;
     $('utc').checked = state.utc;
-    $('live').checked = state.live && !state.entry;
-    $('live').disabled = !!state.entry;
+    // A tail shows what comes after now, which a range with an end leaves out.
+    $('live').checked = state.live && !state.entry && !state.until;
+    $('live').disabled = !!state.entry || !!state.until;
     $('live').parentNode.title = state.entry ? 'Go back to the list to tail it'
-      : state.until ? 'Show new entries as they are written (drops the end of the time range)' : 'Show new entries as they are written';
+      : state.until ? 'Off while the time range has an end: clear the end of the time range (To) or choose a quick range to tail'
+        : 'Show new entries as they are written';
     $('time-head').textContent = state.utc ? 'Time (UTC)' : 'Time (local)';
     renderActiveFilters();
   }
@@ -480,7 +479,7 @@
 
   function filterFromEntry() {
     // From a permalink's context the list was not filtered by time: look through all of it.
-    if (state.entry) { state.all = true; state.since = ''; state.until = ''; state.range = ''; }
+    if (state.entry) { state.all = true; state.since = ''; state.until = ''; }
     apply(true);
   }
 
@@ -489,6 +488,7 @@
   // After the user changed a filter: the list (no longer a permalink's context), the URL, the controls.
   function apply(push) {
     state.entry = '';
+    if (state.until) state.live = false;
     writeUrl(push);
     renderControls();
     reload();
@@ -507,6 +507,10 @@
     stopLive();
     if (pageAbort) pageAbort.abort();
     pageAbort = new AbortController();
+    // Read once here, so that the list, its further pages, the chart and the downloads cover one
+    // window, which the next reload moves on to its own now.
+    var now = Date.now();
+    loadedRange = { since: absoluteTime(state.since, now), until: absoluteTime(state.until, now) };
     document.body.setAttribute('data-loading', '1');
     showError('');
     clearRows();
@@ -530,7 +534,7 @@
     Promise.all([page, stats, catalogs]).then(function () {
       if (mine !== generation) return;
       document.body.setAttribute('data-loading', '0');
-      if (state.live && !state.until) startLive();
+      if (state.live) startLive();
     }, function (error) {
       if (mine !== generation || (error && error.name === 'AbortError')) return;
       showError(error && error.message ? error.message : String(error));
@@ -1133,10 +1137,8 @@
     var start = new Date(lastStats.buckets[index].start);
     var end = new Date(start.getTime() + lastStats.intervalSeconds * 1000);
     state.all = false;
-    state.range = '';
     state.since = start.toISOString();
     state.until = end.toISOString();
-    state.live = false;
     apply(true);
   }
 
@@ -1151,11 +1153,10 @@
     $('filters').addEventListener('submit', function (event) {
       event.preventDefault();
       readTextFilters();
-      freezeRange();
       apply(true);
     });
     $('reset').addEventListener('click', function () {
-      state = emptyFilters({ since: DEFAULT_SINCE, until: '', all: false, range: '', utc: state.utc, live: false });
+      state = emptyFilters({ since: DEFAULT_SINCE, until: '', all: false, utc: state.utc, live: false });
       apply(true);
     });
     $('context-back').addEventListener('click', function () { apply(true); });
@@ -1166,26 +1167,23 @@
       if (since === 'custom') {
         $('custom').hidden = false;
         Array.prototype.forEach.call($('quick').querySelectorAll('button'), function (b) { b.setAttribute('aria-pressed', b === button ? 'true' : 'false'); });
-        if (!$('since').value) $('since').value = toTimeInput(new Date(Date.now() - 3600 * 1000).toISOString());
+        // Starts from the window on the page ("7 d": seven days ago), else the last hour.
+        if (!$('since').value) $('since').value = toTimeInput(isIsoTime(loadedRange.since) ? loadedRange.since : new Date(Date.now() - 3600 * 1000).toISOString());
         $('since').focus();
         return;
       }
       state.all = since === 'all';
-      state.range = state.all ? '' : since;
       state.since = state.all ? '' : since;
       state.until = '';
-      freezeRange();
       apply(true);
     });
     ['since', 'until'].forEach(function (id) {
       $(id).addEventListener('change', function () {
         var since = fromTimeInput($('since').value);
         var until = fromTimeInput($('until').value);
-        state.range = '';
         state.since = since;
         state.until = until;
         state.all = !since && !until;
-        if (state.until) state.live = false;
         apply(true);
       });
     });
@@ -1197,13 +1195,7 @@
       });
     });
     $('live').addEventListener('change', function () {
-      state.live = $('live').checked && !state.entry;
-      if (state.live && state.until) {
-        // A tail runs on past now: the range loses its end, and the list is read again up to now.
-        state.until = '';
-        apply(false);
-        return;
-      }
+      state.live = $('live').checked && !state.entry && !state.until;
       writeUrl(false);
       renderControls();
       if (state.live) startLive();
