@@ -7,7 +7,8 @@ namespace MonarchLogs.Benchmarks;
 
 /// <summary>
 /// Runs the benchmark figures against throwaway Valkey servers and prints a markdown table of
-/// figure / target / measured / reference / ratio / result, also written to a file.
+/// figure / measured / reference / ratio / target / result, also written to a file
+/// (artifacts/bench/results.md unless --out says otherwise).
 /// </summary>
 public static class Program
 {
@@ -35,18 +36,20 @@ public static class Program
 #if DEBUG
         Console.Error.WriteLine("Warning: a Debug build; run with -c Release for figures worth quoting.");
 #endif
+        var startedUtc = DateTime.UtcNow;
         var started = Stopwatch.GetTimestamp();
-        var loadAtStart = LoadAverage.Read();
+        var loadAtStart = LoadAverage.ReadValues();
         var table = new ResultTable();
         var machine = MachineInfo.Collect();
         machine.ValkeyVersion = await FigureRunner.ValkeyVersionAsync();
         Console.WriteLine($"MonarchLogs benchmarks, mode {settings.Mode.ToString().ToLowerInvariant()}, figures {string.Join(',', settings.Figures)}");
-        Console.WriteLine("Machine: " + machine.Describe());
+        Console.WriteLine($"Machine: {machine.Hardware}; {machine.Software}");
 
         var runner = new FigureRunner(settings, table, repositoryRoot);
         await runner.RunAllAsync();
 
-        var markdown = table.Render(settings, machine, Stopwatch.GetElapsedTime(started), loadAtStart, LoadAverage.Read());
+        var run = new RunInfo(startedUtc, Stopwatch.GetElapsedTime(started), settings.Mode.ToString().ToLowerInvariant(), settings.CommandLine, machine, loadAtStart, LoadAverage.ReadValues());
+        var markdown = table.Render(run);
         Directory.CreateDirectory(Path.GetDirectoryName(settings.OutputPath)!);
         await File.WriteAllTextAsync(settings.OutputPath, markdown);
         Console.WriteLine();

@@ -149,13 +149,4 @@ namespace MonarchLogs.Viewer
         private static IEnumerable<string> Split(string? text, char separator) =>
             (text ?? string.Empty).Split(separator).Select(s => s.Trim()).Where(s => s.Length > 0);
     }
-
-    /// <summary>The viewer will not start as configured; the message is one line for the console.</summary>
-    public sealed class ViewerStartupException : Exception
-    {
-        public ViewerStartupException(string message)
-            : base(message)
-        {
-        }
-    }
 }

@@ -29,6 +29,20 @@ public sealed class BenchSettings
 
     public bool Runs(int figure) => Figures.Contains(figure);
 
+    /// <summary>The command that runs these figures in this mode, as the results file quotes it (without --out, which may name a folder of this machine).</summary>
+    public string CommandLine
+    {
+        get
+        {
+            var arguments = new List<string>();
+            if (Mode != RunMode.Full) arguments.Add("--" + Mode.ToString().ToLowerInvariant());
+            if (Figures.Count != AllFigures.Count()) arguments.Add("--only " + string.Join(',', Figures));
+            return "dotnet run --project bench/MonarchLogs.Benchmarks -c Release" + (arguments.Count == 0 ? string.Empty : " -- " + string.Join(' ', arguments));
+        }
+    }
+
+    private static IEnumerable<int> AllFigures => Enumerable.Range(1, 9);
+
     // 1. Caller cost (BenchmarkDotNet): calls per iteration, warm-up and measured iterations.
     public int CallerInvocations => Pick(20_000, 20_000, 2_000);
     public int CallerWarmups => Pick(5, 2, 1);
@@ -73,7 +87,7 @@ public sealed class BenchSettings
     {
         var mode = RunMode.Full;
         string? output = null;
-        var figures = new SortedSet<int>(Enumerable.Range(1, 9));
+        var figures = new SortedSet<int>(AllFigures);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -98,11 +112,11 @@ public sealed class BenchSettings
 
     public const string Usage =
         "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...]\n" +
-        "  (default)  the full run, about 5 minutes on 2 quiet cores (1M and 5M stores: about 3 GB in Valkey)\n" +
+        "  (default)  the full run, about 7 minutes on 2 cores (1M and 5M stores: about 3 GB in Valkey)\n" +
         "  --quick    smaller sizes, for development\n" +
         "  --smoke    every figure at a tiny size, well under a minute (CI)\n" +
         "  --out      where to write the markdown table (default artifacts/bench/results.md)\n" +
-        "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process, 8 write path, 9 archive)";
+        "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process, 8 statistics and lookups, 9 export, import and archive size)";
 }
 
 /// <summary>A bad command line (or --help); <see cref="Detail"/> says what was wrong, if anything.</summary>

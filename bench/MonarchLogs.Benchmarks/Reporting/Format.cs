@@ -16,7 +16,7 @@ public static class Format
 
     public static string Rate(double perSecond) => perSecond.ToString("N0", Invariant) + " /s";
 
-    public static string Ms(double ms) => ms switch
+    public static string Ms(double ms) => Math.Abs(ms) switch
     {
         >= 10_000 => (ms / 1000).ToString("0.0", Invariant) + " s",
         >= 100 => ms.ToString("0", Invariant) + " ms",

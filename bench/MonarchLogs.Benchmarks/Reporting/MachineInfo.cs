@@ -26,8 +26,10 @@ public sealed class MachineInfo
         Os = ReadOsRelease() ?? RuntimeInformation.OSDescription,
     };
 
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Cores} cores ({Cpu}), {MemoryGiB:0} GiB, {Os} (kernel {Environment.OSVersion.Version}), {Runtime}, Valkey {ValkeyVersion}.");
+    public string Hardware => string.Create(CultureInfo.InvariantCulture,
+        $"{Cores} cores ({Cpu}), {MemoryGiB:0} GiB, {Os} (kernel {Environment.OSVersion.Version})");
+
+    public string Software => $"{Runtime}, Valkey {ValkeyVersion}";
 
     private static string? ReadProcValue(string path, string key)
     {

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
-using MonarchLogs.Benchmarks.Infrastructure;
 
 namespace MonarchLogs.Benchmarks.Reporting;
 
-/// <summary>Collects the rows and notes of a run and renders them as markdown.</summary>
+/// <summary>
+/// Collects the rows and notes of a run and renders them as markdown: the run and the machine,
+/// the results table (the part docs/performance.md quotes as it is), then the notes.
+/// </summary>
 public sealed class ResultTable
 {
     private readonly List<FigureRow> _rows = new();
@@ -24,23 +26,24 @@ public sealed class ResultTable
         Console.WriteLine($"  .. {figure}: {note}");
     }
 
-    public string Render(BenchSettings settings, MachineInfo machine, TimeSpan duration, string loadAtStart, string loadAtEnd)
+    public string Render(RunInfo run)
     {
         var text = new StringBuilder();
         text.AppendLine("# MonarchLogs benchmark results");
         text.AppendLine();
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, mode `{settings.Mode.ToString().ToLowerInvariant()}`, {(duration.TotalMinutes >= 1 ? duration.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture) + " min" : duration.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s")}."));
+        text.Append(MarkdownText.ListItem("Run: ", string.Create(CultureInfo.InvariantCulture,
+            $"{run.StartedUtc:yyyy-MM-dd HH:mm} UTC, {Duration(run.Duration)}, mode `{run.Mode}`")));
+        text.Append(MarkdownText.ListItem("Command: ", $"`{run.CommandLine}`"));
+        text.Append(MarkdownText.ListItem("Machine: ", run.Machine.Hardware));
+        text.Append(MarkdownText.ListItem("Software: ", run.Machine.Software));
+        text.Append(MarkdownText.ListItem($"Load average (1 / 5 / 15 min, {run.Machine.Cores} cores): ",
+            $"{run.LoadAtStart ?? "unknown"} at the start, {run.LoadAtEnd ?? "unknown"} at the end"));
         text.AppendLine();
-        text.AppendLine("Machine: " + machine.Describe());
-        text.AppendLine();
-        text.AppendLine($"Load average at the start: {loadAtStart}; at the end: {loadAtEnd}.");
-        text.AppendLine();
-        text.AppendLine("| # | figure | target | measured | reference | ratio | result |");
+        text.AppendLine("| # | figure | measured | reference | ratio | target | result |");
         text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var row in _rows)
+        foreach (var row in _rows.OrderBy(r => FigureNumber(r.Figure)))
         {
-            text.AppendLine($"| {Cell(row.Figure)} | {Cell(row.Name)} | {Cell(row.Target)} | {Cell(row.Measured)} | {Cell(row.Reference)} | {Cell(row.Ratio)} | {VerdictText(row.Verdict)} |");
+            text.AppendLine($"| {MarkdownText.Cell(row.Figure)} | {MarkdownText.Cell(row.Name)} | {MarkdownText.Cell(row.Measured)} | {MarkdownText.Cell(row.Reference)} | {MarkdownText.Cell(row.Ratio)} | {MarkdownText.Cell(row.Target)} | {VerdictText(row.Verdict)} |");
         }
 
         if (_notes.Count > 0)
@@ -48,7 +51,7 @@ public sealed class ResultTable
             text.AppendLine();
             text.AppendLine("## Notes");
             text.AppendLine();
-            foreach (var (figure, note) in _notes) text.AppendLine($"- **{figure}** {note}");
+            foreach (var (figure, note) in _notes.OrderBy(n => FigureNumber(n.Figure))) text.Append(MarkdownText.ListItem($"**{figure}** ", note));
         }
 
         return text.ToString();
@@ -62,5 +65,14 @@ public sealed class ResultTable
         _ => "info",
     };
 
-    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    // The figures run in the order that shares their servers best; the table lists them by number.
+    private static int FigureNumber(string figure)
+    {
+        var digits = figure.TakeWhile(char.IsAsciiDigit).Count();
+        return digits == 0 ? int.MaxValue : int.Parse(figure[..digits], CultureInfo.InvariantCulture);
+    }
+
+    private static string Duration(TimeSpan duration) => duration.TotalMinutes >= 1
+        ? duration.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture) + " min"
+        : duration.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s";
 }

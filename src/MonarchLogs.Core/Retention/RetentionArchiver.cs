@@ -10,56 +10,6 @@ using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Retention
 {
-    /// <summary>One file of a retention archive: one day of one partition.</summary>
-    public sealed class ArchiveFileInfo
-    {
-        /// <summary>The full path of the file.</summary>
-        public string Path { get; init; } = string.Empty;
-
-        /// <summary>The UTC day (of the entries' IDs) the file holds.</summary>
-        public DateTime Day { get; init; }
-
-        /// <summary>Entries in the file.</summary>
-        public long Entries { get; init; }
-
-        /// <summary>The size of the file in bytes.</summary>
-        public long Bytes { get; init; }
-
-        /// <summary>The Id of the first entry in the file.</summary>
-        public string FirstId { get; init; } = string.Empty;
-
-        /// <summary>The Id of the last entry in the file.</summary>
-        public string LastId { get; init; } = string.Empty;
-    }
-
-    /// <summary>What archiving and then removing the expired entries of one partition did.</summary>
-    public sealed class RetentionArchiveResult
-    {
-        /// <summary>The partition archived and trimmed.</summary>
-        public Partition Partition { get; init; } = null!;
-
-        /// <summary>Entries written to verified archive files.</summary>
-        public long ArchivedEntries { get; init; }
-
-        /// <summary>Entries removed: exactly those archived.</summary>
-        public long RemovedEntries { get; init; }
-
-        /// <summary>The memory the stream gave back, as MEMORY USAGE saw it before and after.</summary>
-        public long BytesReclaimed { get; init; }
-
-        /// <summary>Server commands sent to trim, each bounded in work.</summary>
-        public int TrimCommands { get; init; }
-
-        /// <summary>The verified files, oldest day first.</summary>
-        public IReadOnlyList<ArchiveFileInfo> Files { get; init; } = Array.Empty<ArchiveFileInfo>();
-
-        /// <summary>
-        /// Why archiving stopped before the cutoff (<c>ArchiveWriteFailed</c>, <c>ArchiveVerificationFailed</c>);
-        /// null when every expired entry was archived. Entries from the failed day on were not removed.
-        /// </summary>
-        public MonarchLogsException? Failure { get; init; }
-    }
-
     /// <summary>
     /// Archives the expired entries of one partition before removing them: one gzip JSON Lines file
     /// per UTC day of their IDs (<see cref="ArchiveFormat.DailyFileName"/>), each written under a

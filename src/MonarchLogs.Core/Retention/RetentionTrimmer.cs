@@ -6,44 +6,6 @@ using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Retention
 {
-    /// <summary>What removing the expired entries of one partition would do.</summary>
-    public sealed class RetentionPreview
-    {
-        /// <summary>The partition looked at.</summary>
-        public Partition Partition { get; init; } = null!;
-
-        /// <summary>Entries older than the retention period: those a run would remove.</summary>
-        public long ExpiredEntries { get; init; }
-
-        /// <summary>Entries in the partition.</summary>
-        public long TotalEntries { get; init; }
-
-        /// <summary>The stream time (UTC) of the oldest entry; null when the partition is empty.</summary>
-        public DateTime? Oldest { get; init; }
-
-        /// <summary>The stream time (UTC) of the newest entry; null when the partition is empty.</summary>
-        public DateTime? Newest { get; init; }
-
-        /// <summary>Estimated from the stream's memory usage in proportion to the expired entries.</summary>
-        public long EstimatedBytes { get; init; }
-    }
-
-    /// <summary>What removing the expired entries of one partition did.</summary>
-    public sealed class RetentionResult
-    {
-        /// <summary>The partition trimmed.</summary>
-        public Partition Partition { get; init; } = null!;
-
-        /// <summary>Entries removed.</summary>
-        public long RemovedEntries { get; init; }
-
-        /// <summary>The memory the stream gave back, as MEMORY USAGE saw it before and after.</summary>
-        public long BytesReclaimed { get; init; }
-
-        /// <summary>Server commands sent to trim, each bounded in work.</summary>
-        public int TrimCommands { get; init; }
-    }
-
     /// <summary>
     /// Trims partitions by stream ID. Approximate trims with LIMIT remove whole stream nodes, at
     /// most <see cref="EntriesPerCommand"/> entries per command, so Valkey never stalls on a big

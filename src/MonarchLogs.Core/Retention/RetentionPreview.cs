@@ -1,0 +1,27 @@
+using System;
+using MonarchLogs.Core.Format;
+
+namespace MonarchLogs.Core.Retention
+{
+    /// <summary>What removing the expired entries of one partition would do.</summary>
+    public sealed class RetentionPreview
+    {
+        /// <summary>The partition looked at.</summary>
+        public Partition Partition { get; init; } = null!;
+
+        /// <summary>Entries older than the retention period: those a run would remove.</summary>
+        public long ExpiredEntries { get; init; }
+
+        /// <summary>Entries in the partition.</summary>
+        public long TotalEntries { get; init; }
+
+        /// <summary>The stream time (UTC) of the oldest entry; null when the partition is empty.</summary>
+        public DateTime? Oldest { get; init; }
+
+        /// <summary>The stream time (UTC) of the newest entry; null when the partition is empty.</summary>
+        public DateTime? Newest { get; init; }
+
+        /// <summary>Estimated from the stream's memory usage in proportion to the expired entries.</summary>
+        public long EstimatedBytes { get; init; }
+    }
+}
