@@ -40,5 +40,8 @@ namespace MonarchLogs.Logging
 
         [Event(10, Level = EventLevel.Warning, Message = "{0}: the partition registry could not be written ({1}: {2}); entries are stored, but readers may not list a new partition yet")]
         public void RegistryWriteFailed(string service, string errorId, string error) => WriteEvent(10, service, errorId, error);
+
+        [Event(11, Level = EventLevel.Error, Message = "{0}: the process exited without disposing the provider; {1} log entries were not sent before the process-exit flush timeout and {2} were sent but not confirmed")]
+        public void ProcessExitFlushTimedOut(string service, long notSent, long unconfirmed) => WriteEvent(11, service, notSent, unconfirmed);
     }
 }

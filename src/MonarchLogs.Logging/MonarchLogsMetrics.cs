@@ -15,7 +15,7 @@ namespace MonarchLogs.Logging
         private static readonly ConcurrentDictionary<ValkeyLogWriter, byte> Writers = new ConcurrentDictionary<ValkeyLogWriter, byte>();
 
         public static readonly Counter<long> EntriesWritten = Meter.CreateCounter<long>("monarchlogs.entries.written", "{entry}", "Entries written to Valkey.");
-        public static readonly Counter<long> EntriesDropped = Meter.CreateCounter<long>("monarchlogs.entries.dropped", "{entry}", "Entries not stored, tagged with the reason (BufferFull, PartitionRefused, RetryTimeLimit, NotSentAtShutdown, UnconfirmedAtShutdown, ...).");
+        public static readonly Counter<long> EntriesDropped = Meter.CreateCounter<long>("monarchlogs.entries.dropped", "{entry}", "Entries not stored, tagged with the reason (BufferFull, PartitionRefused, RetryTimeLimit, NotSentAtShutdown, UnconfirmedAtShutdown, NotSentAtProcessExit, ...).");
         public static readonly Counter<long> EntriesTruncated = Meter.CreateCounter<long>("monarchlogs.entries.truncated", "{entry}", "Entries stored with a field cut to the size limits.");
         public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("monarchlogs.batch.duration", "s", "Time to write one batch to Valkey, in seconds (OpenTelemetry's unit for durations).");
 

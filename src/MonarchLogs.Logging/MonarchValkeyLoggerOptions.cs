@@ -104,6 +104,15 @@ namespace MonarchLogs.Logging
         /// <summary>How long Dispose waits for queued entries to be written.</summary>
         public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+        /// <summary>
+        /// How long a process that ends without disposing the provider (a program that returns
+        /// from Main without disposing its host) waits at exit for queued entries to be written.
+        /// While Valkey is away, the exit is delayed by this much and half a second at most; what
+        /// is left is counted (<c>NotSentAtProcessExit</c>, or <c>UnconfirmedAtShutdown</c> when
+        /// sent but not answered). A provider that is disposed uses <see cref="FlushTimeout"/> instead.
+        /// </summary>
+        public TimeSpan ProcessExitFlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
         /// <summary>Store the key/value pairs of scopes as properties and other scopes as text.</summary>
         public bool IncludeScopes { get; set; } = true;
     }

@@ -57,6 +57,7 @@ namespace MonarchLogs.Logging
             if (options.ReplicaAcknowledgements < 0) failures.Add($"Logging:MonarchValkey:ReplicaAcknowledgements must not be negative; got {options.ReplicaAcknowledgements}.");
             if (options.ReplicaAcknowledgementTimeout <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:ReplicaAcknowledgementTimeout must be positive.");
             if (options.FlushTimeout < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:FlushTimeout must not be negative.");
+            if (options.ProcessExitFlushTimeout < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:ProcessExitFlushTimeout must not be negative.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }

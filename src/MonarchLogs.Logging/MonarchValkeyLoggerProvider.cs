@@ -48,7 +48,7 @@ namespace MonarchLogs.Logging
         /// <summary>Entries written to Valkey since start, drop notices included.</summary>
         public long EntriesWritten => Writer.Written;
 
-        /// <summary>Entries dropped since start (buffer full, or not written by the flush timeout at shutdown).</summary>
+        /// <summary>Entries dropped since start (buffer full, or not written by the flush timeout at shutdown or at process exit).</summary>
         public long EntriesDropped => Writer.Dropped;
 
         /// <summary>Entries waiting to be written.</summary>

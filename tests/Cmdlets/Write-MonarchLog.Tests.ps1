@@ -196,4 +196,60 @@ Timestamp,Level,Service,Category,Message,EventId,Exception,Properties
             $entries[1].Message -ceq $huge | Should -BeTrue
         }
     }
+    Context 'A long session' {
+        BeforeAll {
+            # A child PowerShell, so that the memory measured is that of one session writing, not
+            # of the test run: 50 calls to warm up, then 1000 more, one entry each, on the one
+            # connection the session shares. Before and after the 1000, the heap after a full
+            # collection, and the handlers on the connection's ConnectionRestored event (found by
+            # reflection from the module's static fields: the session's connections live there).
+            $script:sessionPrefix = New-Prefix
+            $modulePath = Join-Path $PSScriptRoot '..' '..' 'artifacts' 'module' 'MonarchLogs'
+            $script:session = Invoke-MonarchChildPwsh -TimeoutSeconds 240 -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$modulePath'
+`$c = @{ ConnectionString = '$($server.ConnectionString)'; Prefix = '$sessionPrefix'; Service = 'session' }
+function Find-Connection(`$value, [int] `$depth) {
+    if (`$null -eq `$value -or `$depth -gt 4 -or `$value -is [string] -or `$value.GetType().IsPrimitive) { return }
+    if (`$value.GetType().FullName -eq 'StackExchange.Redis.ConnectionMultiplexer') { return `$value }
+    if (`$value -is [System.Collections.IDictionary]) { foreach (`$item in @(`$value.Values)) { Find-Connection `$item (`$depth + 1) }; return }
+    foreach (`$field in `$value.GetType().GetFields([System.Reflection.BindingFlags]'Instance,Public,NonPublic')) { Find-Connection `$field.GetValue(`$value) (`$depth + 1) }
+}
+function Get-RestoredHandlers {
+    `$static = [System.Reflection.BindingFlags]'Static,Public,NonPublic'
+    `$connections = @(foreach (`$type in [MonarchLogs.Cmdlets.WriteMonarchLogCommand].Assembly.GetTypes()) {
+        if (`$type.ContainsGenericParameters) { continue }
+        foreach (`$field in `$type.GetFields(`$static)) { Find-Connection `$field.GetValue(`$null) 1 }
+    }) | Select-Object -Unique
+    if (`$connections.Count -ne 1) { throw "Expected the session's one connection, found `$(`$connections.Count)." }
+    `$event = `$connections[0].GetType().GetField('ConnectionRestored', [System.Reflection.BindingFlags]'Instance,NonPublic')
+    `$handlers = `$event.GetValue(`$connections[0])
+    if (`$null -eq `$handlers) { 0 } else { `$handlers.GetInvocationList().Count }
+}
+function Get-LiveBytes { [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect(); [GC]::GetTotalMemory(`$true) }
+for (`$i = 0; `$i -lt 50; `$i++) { Write-MonarchLog @c "warm-up `$i" }
+`$handlers = Get-RestoredHandlers
+`$bytes = Get-LiveBytes
+for (`$i = 0; `$i -lt 1000; `$i++) { Write-MonarchLog @c "entry `$i" }
+`$after = Get-LiveBytes
+'RESULT ' + (@{ HandlersBefore = `$handlers; HandlersAfter = Get-RestoredHandlers; BytesBefore = `$bytes; BytesAfter = `$after } | ConvertTo-Json -Compress)
+"@
+            $script:sessionResult = ($session.Output -split "`r?`n" | Where-Object { $_ -like 'RESULT *' }) -replace '^RESULT ' | ConvertFrom-Json
+        }
+
+        It 'keeps a thousand calls on the connection: every entry stored' {
+            $session.ExitCode | Should -Be 0 -Because $session.Error
+            Invoke-MonarchTestCli -Server $server XLEN "${sessionPrefix}:stream:session:information" | Should -Be 1050
+        }
+
+        It 'adds no handler to the connection per call' {
+            $sessionResult.HandlersAfter | Should -Be $sessionResult.HandlersBefore -Because $session.Error
+        }
+
+        It 'keeps no memory per call' {
+            # Each call kept about 2 KB before (an appender held by its own handler): 2 MB here.
+            # What is left is the noise of one PowerShell session.
+            ($sessionResult.BytesAfter - $sessionResult.BytesBefore) | Should -BeLessThan 512KB -Because "before: $($sessionResult.BytesBefore), after: $($sessionResult.BytesAfter)"
+        }
+    }
 }

@@ -293,5 +293,57 @@ namespace MonarchLogs.Core.Tests
 
             Assert.Equal(new[] { "before", "after" }, (await store.ToListAsync(new LogQuery { OldestFirst = true })).Select(e => e.Message));
         }
+    
+        [Fact]
+        public async Task Appenders_made_one_after_another_on_one_connection_leave_it_one_reconnect_handler()
+        {
+            // As the PowerShell module does: a store and an appender per command, on a connection
+            // that lives as long as the session. An appender that subscribed for itself stayed
+            // reachable from the connection for good, with all it held.
+            using var connection = _valkey.Server.Connect();
+            var store = _valkey.NewStore();
+            var before = RestoredHandlers(connection);
+            for (var i = 0; i < 1000; i++)
+            {
+                Assert.Equal(1, await new LogStore(connection, store.Format).Appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Information, BaseTime.AddSeconds(i)) }));
+                _ = new StoreAppender(connection, store.Format, host: string.Empty);
+            }
+
+            Assert.InRange(RestoredHandlers(connection), before, before + 1);
+        }
+
+        [Fact]
+        public async Task After_a_reconnect_the_appender_checks_the_format_again()
+        {
+            var store = _valkey.NewStore();
+            using var connection = _valkey.Server.Connect();
+            var appender = new LogStore(connection, store.Format).Appender;
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "before") }));
+
+            // The server now holds a store of another version, as another server would after a failover.
+            await _valkey.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, "99");
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddSeconds(1), "checked before") }));
+
+            var restored = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.ConnectionRestored += (_, e) =>
+            {
+                if (e.ConnectionType == ConnectionType.Interactive) restored.TrySetResult(true);
+            };
+            var server = connection.GetServer(connection.GetEndPoints()[0]);
+            var id = (long)await server.ExecuteAsync("CLIENT", "ID");
+            await _valkey.Connection.GetServer(_valkey.Connection.GetEndPoints()[0]).ExecuteAsync("CLIENT", "KILL", "ID", id);
+            Assert.Same(restored.Task, await Task.WhenAny(restored.Task, Task.Delay(TimeSpan.FromSeconds(20))));
+
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddSeconds(2), "after") }));
+            Assert.Equal("UnsupportedStorageFormat", refused.ErrorId);
+        }
+
+        /// <summary>The handlers on the connection's ConnectionRestored event (its compiler-made field).</summary>
+        private static int RestoredHandlers(ConnectionMultiplexer connection)
+        {
+            var field = typeof(ConnectionMultiplexer).GetField(nameof(ConnectionMultiplexer.ConnectionRestored), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+                ?? throw new InvalidOperationException("StackExchange.Redis keeps ConnectionRestored in no field of that name.");
+            return ((Delegate?)field.GetValue(connection))?.GetInvocationList().Length ?? 0;
+        }
     }
 }

@@ -1,7 +1,9 @@
 using System;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
@@ -245,6 +247,32 @@ namespace MonarchLogs.Core.Tests
             });
             Assert.Equal(new[] { "Alpha", "zeta" }, await store.GetServicesAsync());
             Assert.Equal(new[] { MonarchLogLevel.Debug, MonarchLogLevel.Error }, await store.GetLevelsAsync());
+        }
+    
+        [Fact]
+        public void Callers_that_ask_a_store_for_its_appender_at_once_all_get_the_same_one()
+        {
+            // Two appenders of one store would be two send orders: a partition's entries could
+            // reach the server out of order. The barrier lets every thread ask at the same moment,
+            // round after round, each round on a new store.
+            const int threads = 8;
+            const int rounds = 500;
+            var stores = Enumerable.Range(0, rounds).Select(_ => _valkey.NewStore()).ToArray();
+            var seen = new ILogAppender[rounds, threads];
+            using var barrier = new Barrier(threads);
+            var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+            {
+                for (var round = 0; round < rounds; round++)
+                {
+                    barrier.SignalAndWait();
+                    seen[round, t] = stores[round].Appender;
+                }
+            })).ToList();
+            foreach (var worker in workers) worker.Start();
+            foreach (var worker in workers) worker.Join();
+
+            var split = Enumerable.Range(0, rounds).Count(round => Enumerable.Range(0, threads).Any(t => !ReferenceEquals(seen[round, t], seen[round, 0])));
+            Assert.True(split == 0, $"In {split} of {rounds} rounds the callers got different appenders of one store.");
         }
     }
 }

@@ -44,6 +44,52 @@ namespace MonarchLogs.Logging.Tests
         }
 
         [Fact]
+        public async Task At_process_exit_writers_never_disposed_stop_side_by_side_within_their_timeout_and_count_what_is_left()
+        {
+            // What the process-exit handler does for every provider not disposed (the scenario
+            // tests run it in a real process that exits); here three, where nothing listens.
+            using var nobody = await ValkeyServer.StartAsync();
+            var port = nobody.Port;
+            await nobody.StopAsync(save: false);
+            var providers = Enumerable.Range(0, 3).Select(i => new MonarchValkeyLoggerProvider(new MonarchValkeyLoggerOptions
+            {
+                ConnectionString = $"127.0.0.1:{port},connectTimeout=500",
+                Service = "exit" + i,
+                ProcessExitFlushTimeout = TimeSpan.FromSeconds(1),
+                MinRetryDelay = TimeSpan.FromMilliseconds(50),
+                MaxRetryDelay = TimeSpan.FromMilliseconds(200),
+            })).ToList();
+            foreach (var provider in providers)
+            {
+                var logger = provider.CreateLogger("Exit");
+                for (var i = 0; i < 5; i++) logger.LogInformation("entry {Index}", i);
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            ProcessExitFlush.Stop(providers.Select(provider => provider.Writer));
+            var took = clock.Elapsed;
+
+            // One timeout and the half second to stop, not three of each.
+            Assert.InRange(took, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2.5));
+            foreach (var provider in providers)
+            {
+                Assert.Equal(5, provider.Writer.Ledger.Count(DropReason.NotSentAtProcessExit));
+                Assert.Equal(5, provider.EntriesDropped);
+                Assert.Equal(0, provider.EntriesBuffered);
+
+                // Logged after: counted with the same reason, never thrown.
+                provider.CreateLogger("Exit").LogInformation("after");
+                Assert.Equal(6, provider.Writer.Ledger.Count(DropReason.NotSentAtProcessExit));
+
+                // Disposed after all (a host that disposes late): nothing is counted twice, and it does not wait again.
+                clock.Restart();
+                provider.Dispose();
+                Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromMilliseconds(500));
+                Assert.Equal(6, provider.EntriesDropped);
+            }
+        }
+
+        [Fact]
         public async Task Entries_sent_but_unanswered_at_shutdown_are_counted_as_unconfirmed_not_lost()
         {
             var harness = await ProviderHarness.StartAsync(o => o.FlushTimeout = TimeSpan.FromMilliseconds(500));

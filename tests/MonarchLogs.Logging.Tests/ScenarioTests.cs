@@ -211,6 +211,78 @@ namespace MonarchLogs.Logging.Tests
         }
 
         [Fact]
+        public async Task Scenario_a_program_that_returns_without_disposing_its_host_still_stores_what_it_logged()
+        {
+            await using var server = await ValkeyServer.StartAsync();
+            var prefix = NewPrefix();
+
+            // The server answers nothing until the program has returned from Main: its writer cannot
+            // have connected before, as in a program that logs at start-up and ends before the first
+            // connect completes. Without the flush at process exit the entry is lost, uncounted.
+            server.Pause();
+            ProducerResult result;
+            using (var producer = ProducerProcess.Start(ExitArguments(server.ConnectionString, prefix, "exiting", processExitFlushMs: 30_000)))
+            {
+                try
+                {
+                    await producer.WaitForEventAsync("returning", ProducerTimeout);
+                }
+                finally
+                {
+                    server.Resume();
+                }
+
+                result = await producer.WaitForResultAsync(ProducerTimeout);
+            }
+
+            using var reader = server.Connect();
+            var stored = await StoredEntries.ReadAsync(reader, prefix);
+            Report("a program that returns without disposing its host", result, stored, stored.Of("p1"));
+            Assert.Equal(1, result.Logged);
+            Assert.Equal(1, result.Written);
+            Assert.Equal(0, result.Dropped);
+            Assert.Equal(1, stored.Distinct("p1"));
+            Assert.Empty(stored.Notices);
+        }
+
+        [Theory]
+        [InlineData("stopped")]
+        [InlineData("frozen")]
+        public async Task Scenario_a_program_that_returns_without_disposing_its_host_while_Valkey_is_down_exits_within_the_bound_and_counts_the_entry(string down)
+        {
+            await using var server = await ValkeyServer.StartAsync();
+            if (down == "stopped") await server.StopAsync(save: false);
+            else server.Pause();
+            const int flushMs = 2000;
+            ProducerResult result;
+            TimeSpan exit;
+            try
+            {
+                using var producer = ProducerProcess.Start(ExitArguments(server.ConnectionString, NewPrefix(), "exiting", flushMs));
+                var returning = await producer.WaitForEventAsync("returning", ProducerTimeout);
+                result = await producer.WaitForResultAsync(ProducerTimeout);
+
+                // From the moment Main returned, by the producer's clock, to the moment the exit was seen here: never less than it took.
+                exit = DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(returning.GetProperty("atUnixMs").GetInt64());
+            }
+            finally
+            {
+                if (down == "frozen") server.Resume();
+            }
+
+            _output.WriteLine($"Valkey {down}: the process exited {exit.TotalMilliseconds:0} ms after Main returned; result {result.Json}");
+
+            // The flush timeout, the half second the writer gets to stop, and slack for a busy machine.
+            Assert.InRange(exit, TimeSpan.Zero, TimeSpan.FromMilliseconds(flushMs + 500 + 2500));
+            Assert.Equal(0, result.Written);
+            Assert.Equal(1, result.Dropped);
+            Assert.Equal(1, result.DroppedFor("NotSentAtProcessExit"));
+            Assert.Equal(0, result.Buffered);
+            Assert.Equal(1, result.MeteredDroppedBy.GetValueOrDefault("NotSentAtProcessExit"));
+            Assert.Equal(1, result.ProcessExitFlushTimeouts);
+        }
+
+        [Fact]
         public async Task Scenario_four_producers_share_one_partition_while_two_retention_runs_overlap()
         {
             const int producers = 4, each = 3000, oldShared = 3000, oldOther = 500;
@@ -365,6 +437,13 @@ namespace MonarchLogs.Logging.Tests
             arguments.AddRange(more);
             return arguments;
         }
+
+        /// <summary>The producer as a small web program that logs one entry and returns from Main without disposing its host.</summary>
+        private static List<string> ExitArguments(string connection, string prefix, string service, int processExitFlushMs) => new List<string>
+        {
+            "--connection", connection + ",connectTimeout=20000", "--prefix", prefix, "--service", service, "--producer", "p1", "--exit-without-dispose",
+            "--min-retry-ms", "50", "--max-retry-ms", "500", "--process-exit-flush-ms", processExitFlushMs.ToString(CultureInfo.InvariantCulture),
+        };
 
         private static List<MonarchLogEntry> Seed(string service, MonarchLogLevel level, DateTime from, int count) =>
             Enumerable.Range(0, count).Select(i => new MonarchLogEntry

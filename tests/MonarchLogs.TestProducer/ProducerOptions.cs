@@ -4,7 +4,7 @@ using System.Globalization;
 
 namespace MonarchLogs.TestProducer
 {
-    /// <summary>The producer's command line: <c>--name value</c> pairs, and <c>--wait</c> on its own.</summary>
+    /// <summary>The producer's command line: <c>--name value</c> pairs, and <c>--wait</c> and <c>--exit-without-dispose</c> on their own.</summary>
     internal sealed class ProducerOptions
     {
         public string ConnectionString { get; private set; } = "";
@@ -30,6 +30,12 @@ namespace MonarchLogs.TestProducer
         /// <summary>Log one warm-up entry, wait until it is written, say "ready", and wait for a line on stdin.</summary>
         public bool Wait { get; private set; }
 
+        /// <summary>
+        /// Run as a small web program that ends without disposing its host: log one entry, start
+        /// and stop the app, return from Main; the result is printed at process exit.
+        /// </summary>
+        public bool ExitWithoutDispose { get; private set; }
+
         public int? BufferCapacity { get; private set; }
 
         public int? MaxBatchSize { get; private set; }
@@ -37,6 +43,8 @@ namespace MonarchLogs.TestProducer
         public TimeSpan? BatchDelay { get; private set; }
 
         public TimeSpan? FlushTimeout { get; private set; }
+
+        public TimeSpan? ProcessExitFlushTimeout { get; private set; }
 
         public TimeSpan? MinRetryDelay { get; private set; }
 
@@ -56,6 +64,12 @@ namespace MonarchLogs.TestProducer
                     continue;
                 }
 
+                if (name == "--exit-without-dispose")
+                {
+                    options.ExitWithoutDispose = true;
+                    continue;
+                }
+
                 if (i + 1 >= args.Count) throw new ArgumentException($"{name} needs a value.");
                 var value = args[++i];
                 switch (name)
@@ -72,6 +86,7 @@ namespace MonarchLogs.TestProducer
                     case "--batch": options.MaxBatchSize = Positive(name, value); break;
                     case "--batch-delay-ms": options.BatchDelay = Milliseconds(value); break;
                     case "--flush-timeout-ms": options.FlushTimeout = Milliseconds(value); break;
+                    case "--process-exit-flush-ms": options.ProcessExitFlushTimeout = Milliseconds(value); break;
                     case "--min-retry-ms": options.MinRetryDelay = Milliseconds(value); break;
                     case "--max-retry-ms": options.MaxRetryDelay = Milliseconds(value); break;
                     case "--retry-limit-ms": options.RetryTimeLimit = Milliseconds(value); break;

@@ -4,6 +4,9 @@ using System.Diagnostics;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MonarchLogs.Logging;
 using MonarchLogs.Logging.Writing;
@@ -15,7 +18,9 @@ namespace MonarchLogs.TestProducer
     /// from several threads at a set rate, disposes the provider, and prints its counts as one
     /// JSON line (<c>"event":"result"</c>). With <c>--wait</c> it first stores one warm-up entry
     /// (<c>&lt;producer&gt;:warmup:0</c>), prints <c>"event":"ready"</c> and waits for a line on
-    /// stdin, so that a test can set up a fault while the writer is connected and idle.
+    /// stdin, so that a test can set up a fault while the writer is connected and idle. With
+    /// <c>--exit-without-dispose</c> it is a small web program instead, one that logs and returns
+    /// from Main without disposing its host (<see cref="LogAndReturnWithoutDispose"/>).
     /// </summary>
     internal static class Program
     {
@@ -35,8 +40,10 @@ namespace MonarchLogs.TestProducer
                 return 2;
             }
 
+            if (options.ExitWithoutDispose) return LogAndReturnWithoutDispose(options);
             using var events = new WriterEvents();
-            var provider = new MonarchValkeyLoggerProvider(ProviderOptions(options));
+            using var meter = new DropMeter();
+            var provider = new MonarchValkeyLoggerProvider(Configure(new MonarchValkeyLoggerOptions(), options));
             var logger = provider.CreateLogger(Category);
             long warmup = 0;
             if (options.Wait)
@@ -73,40 +80,78 @@ namespace MonarchLogs.TestProducer
             provider.Dispose();
             var disposeTime = disposing.Elapsed;
 
+            var result = Result(options, provider, events, meter, logged.Sum() + warmup, errors.Sum());
+            result["loggingMs"] = (long)loggingTime.TotalMilliseconds;
+            result["disposeMs"] = (long)disposeTime.TotalMilliseconds;
+            Say(result);
+            return 0;
+        }
+
+        /// <summary>
+        /// As a small web program that ends without disposing its host: builds a WebApplication
+        /// with the provider, logs one entry (<c>&lt;producer&gt;:main:0</c>), starts and stops the
+        /// app, says "returning" and returns from Main. The result line is printed by a ProcessExit
+        /// handler added after the provider's (made with its writer; handlers run in the order they
+        /// were added), so it tells what the flush at exit did.
+        /// </summary>
+        private static int LogAndReturnWithoutDispose(ProducerOptions options)
+        {
+            // Neither is disposed: they must still count at process exit.
+            var events = new WriterEvents();
+            var meter = new DropMeter();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Logging.AddMonarchValkey(provider => Configure(provider, options));
+            var app = builder.Build();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Category);
+            var provider = app.Services.GetServices<ILoggerProvider>().OfType<MonarchValkeyLoggerProvider>().Single();
+
+            logger.LogInformation(Template, options.Producer, "main", 0);
+            Say(new Dictionary<string, object> { ["event"] = "logged", ["logged"] = 1 });
+            app.StartAsync().GetAwaiter().GetResult();
+            app.StopAsync().GetAwaiter().GetResult();
+
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Say(Result(options, provider, events, meter, logged: 1, loggedErrors: 0));
+            Say(new Dictionary<string, object> { ["event"] = "returning", ["atUnixMs"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            return 0;
+        }
+
+        /// <summary>The result line: the provider's counts, its drops by reason from its ledger and from its meter.</summary>
+        private static Dictionary<string, object> Result(ProducerOptions options, MonarchValkeyLoggerProvider provider, WriterEvents events, DropMeter meter, long logged, long loggedErrors)
+        {
             var ledger = provider.Writer.Ledger;
             var droppedBy = new Dictionary<string, long>();
             foreach (DropReason reason in Enum.GetValues(typeof(DropReason))) droppedBy[reason.ToString()] = ledger.Count(reason);
-            Say(new Dictionary<string, object>
+            return new Dictionary<string, object>
             {
                 ["event"] = "result",
                 ["producer"] = options.Producer,
                 ["service"] = options.Service,
-                ["logged"] = logged.Sum() + warmup,
-                ["loggedErrors"] = errors.Sum(),
+                ["logged"] = logged,
+                ["loggedErrors"] = loggedErrors,
                 ["written"] = provider.EntriesWritten,
                 ["dropped"] = provider.EntriesDropped,
                 ["buffered"] = provider.EntriesBuffered,
                 ["droppedBy"] = droppedBy,
+                ["meteredDroppedBy"] = meter.ByReason(),
                 ["writeFailures"] = events.WriteFailures,
                 ["partitionsSetAside"] = events.PartitionsSetAside,
-                ["loggingMs"] = (long)loggingTime.TotalMilliseconds,
-                ["disposeMs"] = (long)disposeTime.TotalMilliseconds,
-            });
-            return 0;
+                ["processExitFlushTimeouts"] = events.ProcessExitFlushTimeouts,
+            };
         }
 
-        private static MonarchValkeyLoggerOptions ProviderOptions(ProducerOptions options)
+        private static MonarchValkeyLoggerOptions Configure(MonarchValkeyLoggerOptions provider, ProducerOptions options)
         {
-            var provider = new MonarchValkeyLoggerOptions
-            {
-                ConnectionString = options.ConnectionString,
-                KeyPrefix = options.KeyPrefix,
-                Service = options.Service,
-            };
+            provider.ConnectionString = options.ConnectionString;
+            provider.KeyPrefix = options.KeyPrefix;
+            provider.Service = options.Service;
             if (options.BufferCapacity is { } buffer) provider.BufferCapacity = buffer;
             if (options.MaxBatchSize is { } batch) provider.MaxBatchSize = batch;
             if (options.BatchDelay is { } delay) provider.BatchDelay = delay;
             if (options.FlushTimeout is { } flush) provider.FlushTimeout = flush;
+            if (options.ProcessExitFlushTimeout is { } exitFlush) provider.ProcessExitFlushTimeout = exitFlush;
             if (options.MinRetryDelay is { } minRetry) provider.MinRetryDelay = minRetry;
             if (options.MaxRetryDelay is { } maxRetry) provider.MaxRetryDelay = maxRetry;
             if (options.RetryTimeLimit is { } retryLimit) provider.RetryTimeLimit = retryLimit;

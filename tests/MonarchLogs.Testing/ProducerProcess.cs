@@ -198,6 +198,8 @@ namespace MonarchLogs.Testing
             WriteFailures = result.GetProperty("writeFailures").GetInt64();
             PartitionsSetAside = result.GetProperty("partitionsSetAside").GetInt64();
             DroppedBy = result.GetProperty("droppedBy").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal);
+            MeteredDroppedBy = result.GetProperty("meteredDroppedBy").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal);
+            ProcessExitFlushTimeouts = result.GetProperty("processExitFlushTimeouts").GetInt64();
         }
 
         public string Producer { get; }
@@ -225,6 +227,12 @@ namespace MonarchLogs.Testing
 
         /// <summary>Entries not stored, by the writer's reason (BufferFull, PartitionRefused, ...): every reason, zeros included.</summary>
         public IReadOnlyDictionary<string, long> DroppedBy { get; }
+
+        /// <summary>Entries not stored by reason as the provider's meter counted them (monarchlogs.entries.dropped): the reasons measured only.</summary>
+        public IReadOnlyDictionary<string, long> MeteredDroppedBy { get; }
+
+        /// <summary>Process-exit flushes that left entries unwritten (EventSource event ProcessExitFlushTimedOut).</summary>
+        public long ProcessExitFlushTimeouts { get; }
 
         /// <summary>The result line as printed.</summary>
         public string Json { get; }

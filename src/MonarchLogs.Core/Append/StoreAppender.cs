@@ -22,7 +22,10 @@ namespace MonarchLogs.Core.Append
         private readonly AppendPlanner _planner;
         private readonly string _host;
         private readonly HashSet<string> _confirmed = new HashSet<string>(StringComparer.Ordinal);
-        private int _formatChecked;
+        private readonly Reconnects _reconnects;
+
+        /// <summary>The connection's <see cref="Reconnects.Count"/> when the format was last checked; -1 before the first check.</summary>
+        private long _formatCheckedAt = -1;
         private volatile bool _keepsCounts = true;
         private Task _lastSend = Task.CompletedTask;
 
@@ -39,8 +42,9 @@ namespace MonarchLogs.Core.Append
             _format = format ?? throw new ArgumentNullException(nameof(format));
             _planner = new AppendPlanner(format);
 
-            // A reconnect may reach another server (a failover, a restore): check it again.
-            _connection.ConnectionRestored += (_, _) => Volatile.Write(ref _formatChecked, 0);
+            // A reconnect may reach another server (a failover, a restore): the format is checked
+            // again once the connection's count of reconnects moved.
+            _reconnects = Reconnects.Of(_connection);
         }
 
         /// <inheritdoc />
@@ -245,7 +249,9 @@ namespace MonarchLogs.Core.Append
 
         private async Task EnsureFormatAsync(IDatabase db, CancellationToken cancellationToken)
         {
-            if (Volatile.Read(ref _formatChecked) == 1) return;
+            // Read before the check: a reconnect while it runs makes the next append check again.
+            var reconnects = _reconnects.Count;
+            if (Interlocked.Read(ref _formatCheckedAt) == reconnects) return;
             var version = await db.StringGetAsync(_format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
             if (version.IsNull)
             {
@@ -263,7 +269,7 @@ namespace MonarchLogs.Core.Append
 
             _format.CheckVersion(version.IsNull ? null : version.ToString());
             _keepsCounts = await MayWriteCountsAsync(db, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _formatChecked, 1);
+            Interlocked.Exchange(ref _formatCheckedAt, reconnects);
         }
 
         /// <summary>

@@ -23,7 +23,7 @@ namespace MonarchLogs.Core.Storage
     /// </summary>
     public sealed class LogStore
     {
-        private StoreAppender? _appender;
+        private readonly Lazy<StoreAppender> _appender;
 
         /// <summary>The store under <paramref name="format"/>'s prefix, over the caller's shared connection.</summary>
         /// <param name="connection">The one multiplexer of the process; the store never disposes of it.</param>
@@ -33,6 +33,10 @@ namespace MonarchLogs.Core.Storage
             Connection = connection ?? throw new ArgumentNullException(nameof(connection));
             Format = format ?? new StorageFormat();
             Reader = new StoreReader(Connection, Format);
+
+            // One appender, made once even when callers ask at the same moment: two would be two
+            // send orders, and a partition's entries could reach the server out of order.
+            _appender = new Lazy<StoreAppender>(() => new StoreAppender(Connection, Format), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The shared connection the store reads and writes through.</summary>
@@ -62,8 +66,8 @@ namespace MonarchLogs.Core.Storage
             return result.Stored;
         }
 
-        /// <summary>The append path over this store's connection (StackExchange.Redis).</summary>
-        public ILogAppender Appender => _appender ??= new StoreAppender(Connection, Format);
+        /// <summary>The append path over this store's connection (StackExchange.Redis); one per store, whoever asks.</summary>
+        public ILogAppender Appender => _appender.Value;
 
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN); bad registry entries are left out.</summary>
         public Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default) =>

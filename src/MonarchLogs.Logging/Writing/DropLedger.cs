@@ -214,6 +214,7 @@ namespace MonarchLogs.Logging.Writing
                 DropReason.UnconfirmedAtShutdown => "sent but unconfirmed at shutdown",
                 DropReason.CaptureFailed => "that could not be captured",
                 DropReason.WriterFault => "held by the writer when it failed",
+                DropReason.NotSentAtProcessExit => "not sent by the flush timeout when the process exited",
                 _ => reason.ToString(),
             };
         }

@@ -26,5 +26,11 @@ namespace MonarchLogs.Logging.Writing
 
         /// <summary>Held by the writer loop when it failed; the loop was restarted.</summary>
         WriterFault,
+
+        /// <summary>
+        /// Still in the buffer, never sent, when the process ended without disposing the provider
+        /// and the process-exit flush timeout ran out (or logged after that flush began).
+        /// </summary>
+        NotSentAtProcessExit,
     }
 }

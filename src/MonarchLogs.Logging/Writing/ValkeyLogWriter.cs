@@ -37,6 +37,12 @@ namespace MonarchLogs.Logging.Writing
         /// <summary>Shortest time between two drop notices while the writer is busy.</summary>
         private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
 
+        /// <summary>How long Dispose waits for the loop to stop once the flush timeout ran out and it was cancelled.</summary>
+        private static readonly TimeSpan DisposeStopGrace = TimeSpan.FromSeconds(2);
+
+        /// <summary>The same at process exit, kept short: the process is ending, and the counts no longer wait for the loop.</summary>
+        private static readonly TimeSpan ProcessExitStopGrace = TimeSpan.FromMilliseconds(500);
+
         private readonly Channel<PendingLogEntry> _queue = Channel.CreateUnbounded<PendingLogEntry>(
             new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -50,6 +56,7 @@ namespace MonarchLogs.Logging.Writing
         private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
         private readonly List<AppendBatch> _active = new List<AppendBatch>(2);
         private readonly Task _loop;
+        private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim();
         private IConnectionMultiplexer? _connection;
         private IDisposable? _owned;
         private long _buffered;
@@ -60,6 +67,9 @@ namespace MonarchLogs.Logging.Writing
         private long _failingSinceTicks;
         private int _disposed;
         private int _closed;
+
+        /// <summary>Why an entry logged once the writer stopped taking entries is not stored.</summary>
+        private volatile DropReason _lateReason = DropReason.NotSentAtShutdown;
         private int _faultRequested;
         private DateTime _lastReport;
 
@@ -73,6 +83,7 @@ namespace MonarchLogs.Logging.Writing
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
             _services.Add(service);
             MonarchLogsMetrics.Track(this);
+            ProcessExitFlush.Register(this);
             _loop = Task.Run(SuperviseAsync);
         }
 
@@ -119,7 +130,7 @@ namespace MonarchLogs.Logging.Writing
             {
                 // Logged after shutdown began.
                 Interlocked.Decrement(ref _buffered);
-                _ledger.Add(DropReason.NotSentAtShutdown, 1);
+                _ledger.Add(_lateReason, 1);
             }
         }
 
@@ -592,16 +603,33 @@ namespace MonarchLogs.Logging.Writing
         /// is left is counted: sent but unanswered as unconfirmed (it may be stored), the rest as
         /// not sent.
         /// </summary>
-        public void Dispose()
+        public void Dispose() => Stop(_options.FlushTimeout, DisposeStopGrace, DropReason.NotSentAtShutdown);
+
+        /// <summary>
+        /// As <see cref="Dispose"/>, for a process that ends without disposing the provider
+        /// (<see cref="ProcessExitFlush"/>): within <see cref="MonarchValkeyLoggerOptions.ProcessExitFlushTimeout"/>,
+        /// and what was never sent is counted as <see cref="DropReason.NotSentAtProcessExit"/>. When
+        /// Dispose is running already (on another thread), it waits for it as long, so that the
+        /// exit does not cut it off.
+        /// </summary>
+        public void StopAtProcessExit() => Stop(_options.ProcessExitFlushTimeout, ProcessExitStopGrace, DropReason.NotSentAtProcessExit);
+
+        private void Stop(TimeSpan flushTimeout, TimeSpan stopGrace, DropReason notSent)
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                _stopped.Wait(flushTimeout + stopGrace);
+                return;
+            }
+
+            _lateReason = notSent;
             _queue.Writer.TryComplete();
             try
             {
-                if (!_loop.Wait(_options.FlushTimeout))
+                if (!_loop.Wait(flushTimeout))
                 {
                     _abort.Cancel();
-                    _loop.Wait(TimeSpan.FromSeconds(2));
+                    _loop.Wait(stopGrace);
                 }
             }
             catch (AggregateException)
@@ -622,13 +650,16 @@ namespace MonarchLogs.Logging.Writing
             var left = Interlocked.Exchange(ref _buffered, 0);
             unconfirmed = Math.Min(unconfirmed, left);
             _ledger.Add(DropReason.UnconfirmedAtShutdown, unconfirmed);
-            _ledger.Add(DropReason.NotSentAtShutdown, left - unconfirmed);
-            if (left > 0) MonarchLogsEventSource.Log.FlushTimedOut(_service, left - unconfirmed, unconfirmed);
+            _ledger.Add(notSent, left - unconfirmed);
+            if (left > 0 && notSent == DropReason.NotSentAtProcessExit) MonarchLogsEventSource.Log.ProcessExitFlushTimedOut(_service, left - unconfirmed, unconfirmed);
+            else if (left > 0) MonarchLogsEventSource.Log.FlushTimedOut(_service, left - unconfirmed, unconfirmed);
 
             MonarchLogsMetrics.Untrack(this);
+            ProcessExitFlush.Unregister(this);
             CloseConnections();
             _encoder.Dispose();
             _abort.Dispose();
+            _stopped.Set();
         }
     }
 }
