@@ -53,11 +53,11 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         /// <summary>The server(s) of the target, host:port only; a <see cref="Core.MonarchLogsException"/> when the string cannot be read.</summary>
         public string Servers => StoreConnection.DescribeServers(ConnectionString);
 
-        /// <summary>The store of the target on the shared connection of <paramref name="connections"/>.</summary>
-        public LogStore Open(SharedConnections connections, TimeSpan? wait, CancellationToken cancellationToken)
+        /// <summary>The store of the target on the shared connection of <paramref name="stores"/>.</summary>
+        public LogStore Open(SharedStores stores, TimeSpan? wait, CancellationToken cancellationToken)
         {
             var network = Credential?.GetNetworkCredential();
-            return connections.Open(ConnectionString, network?.UserName, network?.Password, Prefix, wait, cancellationToken);
+            return stores.Open(ConnectionString, network?.UserName, network?.Password, Prefix, wait, cancellationToken);
         }
     }
 }
