@@ -23,6 +23,9 @@ namespace MonarchLogs.Core.Tests
             return list.Split('\n').Count(line => line.Contains(" name=" + name + " ", StringComparison.Ordinal));
         }
 
+        private StoreConnectionSettings Target(string? user, string? password, string prefix) =>
+            new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = password, Prefix = prefix };
+
         [Fact]
         public async Task One_connection_per_target_and_password_reused_and_closed_by_CloseAll()
         {
@@ -31,13 +34,13 @@ namespace MonarchLogs.Core.Tests
             await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all");
             var connections = new SharedStores(clientName);
 
-            var first = connections.Open(_valkey.Server.ConnectionString, null, null, "a:prefix", null, CancellationToken.None);
-            var samePrefixed = connections.Open(_valkey.Server.ConnectionString, null, null, "b:prefix", null, CancellationToken.None);
+            var first = connections.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
+            var samePrefixed = connections.Open(Target(null, null, "b:prefix"), null, CancellationToken.None);
             Assert.Same(first.Connection, samePrefixed.Connection);
             Assert.Equal("b:prefix", samePrefixed.Format.Prefix);
             Assert.Equal(1, connections.Connections);
 
-            var asUser = connections.Open(_valkey.Server.ConnectionString, user, "secret", "a:prefix", null, CancellationToken.None);
+            var asUser = connections.Open(Target(user, "secret", "a:prefix"), null, CancellationToken.None);
             Assert.NotSame(first.Connection, asUser.Connection);
             Assert.Equal(2, connections.Connections);
             Assert.True(await ClientsNamedAsync(clientName) >= 2);
@@ -48,7 +51,7 @@ namespace MonarchLogs.Core.Tests
             while (await ClientsNamedAsync(clientName) > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.Equal(0, await ClientsNamedAsync(clientName));
 
-            var reopened = connections.Open(_valkey.Server.ConnectionString, null, null, "a:prefix", null, CancellationToken.None);
+            var reopened = connections.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
             Assert.True(reopened.Connection.IsConnected);
             connections.CloseAll();
         }

@@ -100,7 +100,7 @@ namespace MonarchLogs.TestProducer
             var provider = new MonarchValkeyLoggerOptions
             {
                 ConnectionString = options.ConnectionString,
-                KeyPrefix = options.KeyPrefix,
+                Prefix = options.KeyPrefix,
                 Service = options.Service,
             };
             if (options.BufferCapacity is { } buffer) provider.BufferCapacity = buffer;

@@ -39,10 +39,10 @@ namespace MonarchLogs.Core.Connection
         /// gets up to <paramref name="wait"/> (by default the connect timeout) to come back; an
         /// unreachable server or refused credentials throw a <see cref="MonarchLogsException"/>.
         /// </summary>
-        public IConnectionMultiplexer Open(string connectionString, string? user, string? password, TimeSpan? wait, CancellationToken cancellationToken)
+        public IConnectionMultiplexer Open(StoreConnectionSettings settings, TimeSpan? wait, CancellationToken cancellationToken)
         {
-            var options = StoreConnection.CreateOptions(connectionString, user, password, _clientName);
-            var key = CacheKey(options);
+            var options = StoreConnection.CreateOptions(settings, _clientName);
+            var key = CacheKey(options, settings.TrustedCertificateAuthorityPath);
             ConnectionMultiplexer? connection;
             lock (_gate)
             {
@@ -93,12 +93,12 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Identifies one connection: the target and the effective user and password, from the
-        /// caller or written in the connection string. The password enters only as a hash, so a
-        /// different password never reuses a connection made with another, and the key itself
-        /// reveals nothing.
+        /// Identifies one connection: the target, the effective user and password, from the
+        /// caller or written in the connection string, and the trusted CA. The password enters
+        /// only as a hash, so a different password never reuses a connection made with another,
+        /// and the key itself reveals nothing.
         /// </summary>
-        private static string CacheKey(ConfigurationOptions options)
+        private static string CacheKey(ConfigurationOptions options, string? trustedAuthority)
         {
             string passwordHash;
             using (var sha = SHA256.Create())
@@ -106,7 +106,7 @@ namespace MonarchLogs.Core.Connection
                 passwordHash = Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(options.Password ?? string.Empty)));
             }
 
-            return StoreConnection.Describe(options) + "\n" + (options.User ?? string.Empty) + "\n" + passwordHash;
+            return StoreConnection.Describe(options) + "\n" + (options.User ?? string.Empty) + "\n" + passwordHash + "\n" + (trustedAuthority ?? string.Empty);
         }
     }
 }

@@ -26,12 +26,12 @@ namespace MonarchLogs.Core.Storage
         public int Connections => _connections.Count;
 
         /// <summary>
-        /// The store of a target under <paramref name="prefix"/>, on the shared connection (see
-        /// <see cref="SharedConnections.Open"/>): an unreachable server or refused credentials
-        /// throw a <see cref="MonarchLogsException"/>.
+        /// The store <paramref name="settings"/> name, under their prefix, on the shared
+        /// connection (see <see cref="SharedConnections.Open"/>): an unreachable server, a refused
+        /// certificate or refused credentials throw a <see cref="MonarchLogsException"/>.
         /// </summary>
-        public LogStore Open(string connectionString, string? user, string? password, string prefix, TimeSpan? wait, CancellationToken cancellationToken) =>
-            new LogStore(_connections.Open(connectionString, user, password, wait, cancellationToken), new StorageFormat(prefix));
+        public LogStore Open(StoreConnectionSettings settings, TimeSpan? wait, CancellationToken cancellationToken) =>
+            new LogStore(_connections.Open(settings, wait, cancellationToken), new StorageFormat(settings.Prefix));
 
         /// <summary>Closes every connection; a later <see cref="Open"/> connects anew.</summary>
         public void CloseAll() => _connections.CloseAll();
