@@ -32,28 +32,28 @@ namespace MonarchLogs.Core.Tests
             var clientName = "shared-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var user = "reader-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all");
-            var connections = new SharedStores(clientName);
+            var stores = new SharedStores(clientName);
 
-            var first = connections.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
-            var samePrefixed = connections.Open(Target(null, null, "b:prefix"), null, CancellationToken.None);
+            var first = stores.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
+            var samePrefixed = stores.Open(Target(null, null, "b:prefix"), null, CancellationToken.None);
             Assert.Same(first.Connection, samePrefixed.Connection);
             Assert.Equal("b:prefix", samePrefixed.Format.Prefix);
-            Assert.Equal(1, connections.Connections);
+            Assert.Equal(1, stores.ConnectionCount);
 
-            var asUser = connections.Open(Target(user, "secret", "a:prefix"), null, CancellationToken.None);
+            var asUser = stores.Open(Target(user, "secret", "a:prefix"), null, CancellationToken.None);
             Assert.NotSame(first.Connection, asUser.Connection);
-            Assert.Equal(2, connections.Connections);
+            Assert.Equal(2, stores.ConnectionCount);
             Assert.True(await ClientsNamedAsync(clientName) >= 2);
 
-            connections.CloseAll();
-            Assert.Equal(0, connections.Connections);
+            stores.CloseAll();
+            Assert.Equal(0, stores.ConnectionCount);
             var deadline = DateTime.UtcNow.AddSeconds(5);
             while (await ClientsNamedAsync(clientName) > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.Equal(0, await ClientsNamedAsync(clientName));
 
-            var reopened = connections.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
+            var reopened = stores.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
             Assert.True(reopened.Connection.IsConnected);
-            connections.CloseAll();
+            stores.CloseAll();
         }
 
         [Fact]

@@ -23,7 +23,7 @@ namespace MonarchLogs.Core.Storage
         }
 
         /// <summary>How many connections are open.</summary>
-        public int Connections => _connections.Count;
+        public int ConnectionCount => _connections.Count;
 
         /// <summary>
         /// The store <paramref name="settings"/> name, under their prefix, on the shared
