@@ -79,7 +79,7 @@ demo() {
   step "demo service: 800 entries at 200 a second, to stdout (first lines below) and to Valkey"
   dotnet "samples/MonarchLogs.DemoService/bin/$configuration/net10.0/MonarchLogs.DemoService.dll" \
     --contentRoot "$root/samples/MonarchLogs.DemoService" \
-    --Logging:MonarchValkey:ConnectionString "$connection" --Demo:EntriesPerSecond 200 --Demo:TotalEntries 800 \
+    --Valkey:ConnectionString "$connection" --Demo:EntriesPerSecond 200 --Demo:TotalEntries 800 \
     --Urls "http://127.0.0.1:$(free_port)" > "$VALKEY_DIR/demo-stdout.jsonl"
   head -n 3 "$VALKEY_DIR/demo-stdout.jsonl"
   echo "... $(wc -l < "$VALKEY_DIR/demo-stdout.jsonl") JSON lines on stdout in all"

@@ -13,13 +13,10 @@ builder.Logging.AddMonarchValkey();
 builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection("Demo"));
 builder.Services.AddHostedService<MonarchSimulator>();
 
-// The log viewer runs inside the service, as the original design had it, on the same store:
-// Valkey:ConnectionString (with Valkey:User and Valkey:Password for a reader user, since the
-// provider's writer user may not read), else the provider's connection string.
-builder.Services.AddMonarchLogViewer(viewer =>
-    viewer.ConnectionString = builder.Configuration["Valkey:ConnectionString"]
-        ?? builder.Configuration["Logging:MonarchValkey:ConnectionString"]
-        ?? viewer.ConnectionString);
+// The log viewer runs inside the service, as the original design had it, on the same store: both
+// read it from the Valkey section. Each may log in as a user of its own: Logging:MonarchValkey:User
+// and :Password for the writer, Viewer:Valkey:User and :Password for a reader (docs/operations.md).
+builder.Services.AddMonarchLogViewer();
 
 // Monitoring: the provider's health at /healthz (503 when entries were dropped recently or
 // nothing could be written for a minute; Monitoring:Health changes the times) and its meter

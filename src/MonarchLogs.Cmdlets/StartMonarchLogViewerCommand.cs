@@ -10,8 +10,8 @@ namespace MonarchLogs.Cmdlets
     /// <summary>
     /// Starts the web viewer as a background process on 127.0.0.1, reading the store this session
     /// would read, and writes where it listens once it answers. The viewer runs on ASP.NET Core
-    /// in its own process (`dotnet viewer/MonarchLogs.Viewer.dll`); the connection and the password
-    /// reach it through its environment, never its command line.
+    /// in its own process (`dotnet viewer/MonarchLogs.Viewer.dll`); the connection, the password and
+    /// the trusted CA reach it through its environment, never its command line.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "MonarchLogViewer")]
     [OutputType(typeof(MonarchLogViewerInfo))]
@@ -67,6 +67,7 @@ namespace MonarchLogs.Cmdlets
                 User = network?.UserName,
                 Password = network?.Password,
                 Prefix = target.Prefix,
+                TrustedCertificateAuthorityPath = target.TrustedCertificateAuthorityPath,
             });
 
             try

@@ -26,6 +26,12 @@ namespace MonarchLogs.Core
         public const string Timeout = "ValkeyTimeout";
         /// <summary>Valkey answers but cannot serve now: loading, busy, read-only after a failover, out of memory. Transient.</summary>
         public const string Unavailable = "ValkeyUnavailable";
+        /// <summary>
+        /// Valkey's TLS certificate was refused: not signed by the trusted CA, not naming the host,
+        /// expired. Transient: the writer keeps the entries and retries (a certificate being
+        /// replaced), up to its time limit; the cmdlets and the viewer report it.
+        /// </summary>
+        public const string CertificateRejected = "ValkeyCertificateRejected";
         /// <summary>Valkey refused the user or the password.</summary>
         public const string AuthenticationFailed = "ValkeyAuthenticationFailed";
         /// <summary>Valkey's ACL does not let the user run a command or touch a key (NOPERM).</summary>

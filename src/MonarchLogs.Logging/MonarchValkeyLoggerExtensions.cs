@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -11,8 +12,10 @@ namespace MonarchLogs.Logging
     public static class MonarchValkeyLoggerExtensions
     {
         /// <summary>
-        /// Adds the Valkey provider, configured from <c>Logging:MonarchValkey</c>
-        /// (ConnectionString, Service, KeyPrefix, BufferCapacity, ...).
+        /// Adds the Valkey provider, configured from the shared <c>Valkey</c> section (where the
+        /// store lives: ConnectionString, Prefix, User, Password, TrustedCertificateAuthorityPath;
+        /// the web viewer reads it too), then from <c>Logging:MonarchValkey</c> (any of those, which
+        /// win, and Service, BufferCapacity, ...).
         /// </summary>
         public static ILoggingBuilder AddMonarchValkey(this ILoggingBuilder builder)
         {
@@ -20,6 +23,9 @@ namespace MonarchLogs.Logging
             builder.AddConfiguration();
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, MonarchValkeyLoggerProvider>());
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchValkeyLoggerOptions>, MonarchValkeyLoggerOptionsValidator>());
+            // Before the provider's own section is bound: options are configured in the order registered.
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<MonarchValkeyLoggerOptions>, SharedStoreConfiguration>(
+                services => new SharedStoreConfiguration(services.GetService<IConfiguration>())));
             LoggerProviderOptions.RegisterProviderOptions<MonarchValkeyLoggerOptions, MonarchValkeyLoggerProvider>(builder.Services);
             return builder;
         }

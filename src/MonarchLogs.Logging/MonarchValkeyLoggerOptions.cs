@@ -1,27 +1,29 @@
 using System;
-using MonarchLogs.Core.Format;
-using MonarchLogs.Core.Storage;
+using System.ComponentModel;
+using MonarchLogs.Core.Connection;
 
 namespace MonarchLogs.Logging
 {
     /// <summary>
-    /// Options of the Valkey provider, bound from <c>Logging:MonarchValkey</c> and from
-    /// <c>AddMonarchValkey(o => ...)</c>. Only <see cref="IncludeScopes"/> follows configuration
-    /// changes while the app runs; the rest are read when the provider starts.
+    /// Options of the Valkey provider. Where the store lives (<see cref="StoreConnectionSettings.ConnectionString"/>,
+    /// <see cref="StoreConnectionSettings.Prefix"/>, <see cref="StoreConnectionSettings.User"/>,
+    /// <see cref="StoreConnectionSettings.Password"/>, <see cref="StoreConnectionSettings.TrustedCertificateAuthorityPath"/>)
+    /// is the same setting as for the viewer and the cmdlets: read from the shared <c>Valkey</c>
+    /// section, then from <c>Logging:MonarchValkey</c>, which wins, then from
+    /// <c>AddMonarchValkey(o => ...)</c>; the rest only from the last two. Only
+    /// <see cref="IncludeScopes"/> follows configuration changes while the app runs; the rest are
+    /// read when the provider starts.
     /// </summary>
-    public sealed class MonarchValkeyLoggerOptions
+    public sealed class MonarchValkeyLoggerOptions : StoreConnectionSettings
     {
-        /// <summary>StackExchange.Redis connection string, e.g. <c>valkey:6379,password=...,ssl=true</c>.</summary>
-        public string ConnectionString { get; set; } = "localhost:6379";
-
-        /// <summary>
-        /// A PEM file with the private CA that signed Valkey's TLS certificate (with <c>ssl=true</c>
-        /// in <see cref="ConnectionString"/>); unset, the system's trust store decides. The
-        /// certificate must still name the host (or <c>sslHost</c>). On the single-endpoint write
-        /// path only this CA is trusted; through StackExchange.Redis (Sentinel, several endpoints)
-        /// its <c>TrustIssuer</c> applies, which accepts a certificate the system trusts as well.
-        /// </summary>
-        public string? TrustedCertificateAuthorityPath { get; set; }
+        /// <summary>The old name of <see cref="StoreConnectionSettings.Prefix"/>; the configuration key <c>Logging:MonarchValkey:KeyPrefix</c> still sets it.</summary>
+        [Obsolete("KeyPrefix is now Prefix, the name the viewer and the cmdlets use (configuration key Logging:MonarchValkey:Prefix or Valkey:Prefix).")]
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public string KeyPrefix
+        {
+            get => Prefix;
+            set => Prefix = value;
+        }
 
         /// <summary>Service name stored with every entry; defaults to the entry assembly's name.</summary>
         public string? Service { get; set; }
@@ -41,9 +43,6 @@ namespace MonarchLogs.Logging
         /// service it asked for in the property <c>RequestedService</c>, and counted.
         /// </summary>
         public int MaxServices { get; set; } = 100;
-
-        /// <summary>Key prefix of the store.</summary>
-        public string KeyPrefix { get; set; } = StorageFormat.DefaultPrefix;
 
         /// <summary>
         /// How many entries the provider holds in memory, the batch being written included, while

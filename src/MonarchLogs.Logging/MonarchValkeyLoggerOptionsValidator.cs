@@ -1,10 +1,7 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
+using System.Linq;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core.Format;
-using MonarchLogs.Core.Storage;
-using StackExchange.Redis;
 
 namespace MonarchLogs.Logging
 {
@@ -13,35 +10,14 @@ namespace MonarchLogs.Logging
     {
         public ValidateOptionsResult Validate(string? name, MonarchValkeyLoggerOptions options)
         {
-            var failures = new List<string>();
-            if (string.IsNullOrWhiteSpace(options.ConnectionString))
-            {
-                failures.Add("Logging:MonarchValkey:ConnectionString must not be empty.");
-            }
-            else
-            {
-                try
-                {
-                    var parsed = ConfigurationOptions.Parse(options.ConnectionString);
-                    if (parsed.EndPoints.Count == 0) failures.Add("Logging:MonarchValkey:ConnectionString names no server (expected host:port).");
-                }
-                catch (ArgumentException ex)
-                {
-                    failures.Add($"Logging:MonarchValkey:ConnectionString is not a valid connection string: {ex.Message}");
-                }
-            }
-
-            if (options.TrustedCertificateAuthorityPath is { Length: > 0 } authority && !File.Exists(authority))
-            {
-                failures.Add($"Logging:MonarchValkey:TrustedCertificateAuthorityPath names no file: '{authority}'.");
-            }
+            // Where the store lives: the same checks, and the same lines, as for the viewer.
+            var failures = options.Problems().Select(problem => "Logging:MonarchValkey:" + problem).ToList();
 
             if (options.Service is not null && !StorageFormat.IsValidServiceName(options.Service))
             {
                 failures.Add($"Logging:MonarchValkey:Service must be 1 to {StorageFormat.MaxServiceNameLength} characters without control characters; got '{options.Service}'.");
             }
 
-            if (string.IsNullOrWhiteSpace(options.KeyPrefix)) failures.Add("Logging:MonarchValkey:KeyPrefix must not be empty.");
             if (options.BufferCapacity < 1) failures.Add($"Logging:MonarchValkey:BufferCapacity must be at least 1; got {options.BufferCapacity}.");
             if (options.MaxBatchSize < 1) failures.Add($"Logging:MonarchValkey:MaxBatchSize must be at least 1; got {options.MaxBatchSize}.");
             if (options.BatchDelay < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:BatchDelay must not be negative.");

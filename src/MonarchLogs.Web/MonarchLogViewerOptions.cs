@@ -1,33 +1,38 @@
 using System;
+using System.ComponentModel;
 using MonarchLogs.Core.Connection;
-using MonarchLogs.Core.Format;
-using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Web
 {
     /// <summary>
-    /// Settings of the web viewer. <see cref="MonarchLogViewerServiceCollectionExtensions.AddMonarchLogViewer"/>
-    /// reads them from configuration (<c>Valkey:ConnectionString</c>, <c>Valkey:Prefix</c>,
-    /// <c>Valkey:User</c>, <c>Valkey:Password</c>, <c>Viewer:BearerToken</c>, <c>Viewer:BasicAuth:User</c>, <c>Viewer:BasicAuth:Password</c>,
+    /// Settings of the web viewer. Where the store lives is the same setting as for the logging
+    /// provider and the cmdlets (<see cref="StoreConnectionSettings"/>), used when the host has not
+    /// registered its own LogStore or multiplexer. <see cref="MonarchLogViewerServiceCollectionExtensions.AddMonarchLogViewer"/>
+    /// reads them from configuration (the shared <c>Valkey:ConnectionString</c>, <c>Valkey:Prefix</c>,
+    /// <c>Valkey:User</c>, <c>Valkey:Password</c>, <c>Valkey:TrustedCertificateAuthorityPath</c>,
+    /// each overridden for the viewer alone by the same key under <c>Viewer:Valkey</c>; then
+    /// <c>Viewer:BearerToken</c>, <c>Viewer:BasicAuth:User</c>, <c>Viewer:BasicAuth:Password</c>,
     /// <c>Viewer:AllowRemoteAccessWithoutAuth</c>) and then applies the caller's action.
     /// </summary>
-    public sealed class MonarchLogViewerOptions
+    public sealed class MonarchLogViewerOptions : StoreConnectionSettings
     {
-        /// <summary>
-        /// Where the store lives, when the host has not registered its own LogStore or multiplexer:
-        /// a StackExchange.Redis connection string; by default the MONARCHLOGS_CONNECTION
-        /// environment variable, else localhost:6379, as for the cmdlets.
-        /// </summary>
-        public string ConnectionString { get; set; } = StoreConnection.DefaultFromEnvironment();
+        /// <summary>The old name of <see cref="StoreConnectionSettings.User"/>.</summary>
+        [Obsolete("ValkeyUser is now User, the name the logging provider and the cmdlets use.")]
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public string? ValkeyUser
+        {
+            get => User;
+            set => User = value;
+        }
 
-        /// <summary>Valkey ACL user (for example monarch-reader), when not in the connection string.</summary>
-        public string? ValkeyUser { get; set; }
-
-        /// <summary>Valkey password, when not in the connection string.</summary>
-        public string? ValkeyPassword { get; set; }
-
-        /// <summary>Key prefix of the store, when the host has not registered its own LogStore.</summary>
-        public string Prefix { get; set; } = StorageFormat.DefaultPrefix;
+        /// <summary>The old name of <see cref="StoreConnectionSettings.Password"/>.</summary>
+        [Obsolete("ValkeyPassword is now Password, the name the logging provider and the cmdlets use.")]
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public string? ValkeyPassword
+        {
+            get => Password;
+            set => Password = value;
+        }
 
         /// <summary>A token that callers send as <c>Authorization: Bearer &lt;token&gt;</c>; null for none.</summary>
         public string? BearerToken { get; set; }

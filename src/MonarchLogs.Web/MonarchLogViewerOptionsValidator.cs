@@ -1,6 +1,5 @@
-using System.Collections.Generic;
+using System.Linq;
 using Microsoft.Extensions.Options;
-using MonarchLogs.Core;
 using MonarchLogs.Core.Connection;
 
 namespace MonarchLogs.Web
@@ -13,17 +12,8 @@ namespace MonarchLogs.Web
     {
         public ValidateOptionsResult Validate(string? name, MonarchLogViewerOptions options)
         {
-            var failures = new List<string>();
-            try
-            {
-                StoreConnection.CreateOptions(options.ConnectionString, options.ValkeyUser, options.ValkeyPassword);
-            }
-            catch (MonarchLogsException ex)
-            {
-                failures.Add("Valkey:ConnectionString: " + ex.Message);
-            }
-
-            if (string.IsNullOrWhiteSpace(options.Prefix)) failures.Add("Valkey:Prefix must not be empty.");
+            // Where the store lives: the same checks, and the same lines, as for the logging provider.
+            var failures = options.Problems().Select(problem => StoreConnectionSettings.SectionName + ":" + problem).ToList();
             if (string.IsNullOrEmpty(options.BasicAuthUser) != string.IsNullOrEmpty(options.BasicAuthPassword))
             {
                 failures.Add("Viewer:BasicAuth needs both User and Password; with only one of them basic auth would be off.");

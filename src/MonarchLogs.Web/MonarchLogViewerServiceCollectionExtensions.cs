@@ -30,10 +30,9 @@ namespace MonarchLogs.Web
             services.TryAddSingleton<IConnectionMultiplexer>(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<MonarchLogViewerOptions>>().Value;
-                // abortConnect=false: the viewer serves while Valkey is down, answering 503 until it is back.
+                // In the background: the viewer serves while Valkey is down, answering 503 until it is back.
                 // The store's reads check that the connection runs as the configured user.
-                var configuration = StoreConnection.CreateOptions(options.ConnectionString, options.ValkeyUser, options.ValkeyPassword, "monarchlogs-viewer");
-                return StoreConnection.ConnectInBackground(configuration);
+                return StoreConnection.ConnectInBackground(StoreConnection.CreateOptions(options, "monarchlogs-viewer"));
             });
             services.TryAddSingleton(sp =>
             {
@@ -53,10 +52,14 @@ namespace MonarchLogs.Web
             public void Configure(MonarchLogViewerOptions options)
             {
                 if (_configuration is null) return;
-                options.ConnectionString = NonEmpty(_configuration["Valkey:ConnectionString"]) ?? options.ConnectionString;
-                options.Prefix = NonEmpty(_configuration["Valkey:Prefix"]) ?? options.Prefix;
-                options.ValkeyUser = NonEmpty(_configuration["Valkey:User"]) ?? options.ValkeyUser;
-                options.ValkeyPassword = NonEmpty(_configuration["Valkey:Password"]) ?? options.ValkeyPassword;
+                // The store of the host, shared with the logging provider; then the viewer's own
+                // settings over it (a reader user beside the provider's writer user). Its own
+                // connection string takes nothing from the shared section: a user, a password or
+                // a CA belongs to the connection string it was given with.
+                var shared = _configuration.GetSection(StoreConnectionSettings.SectionName);
+                var own = _configuration.GetSection("Viewer:" + StoreConnectionSettings.SectionName);
+                if (string.IsNullOrWhiteSpace(own[nameof(options.ConnectionString)])) options.Read(setting => shared[setting]);
+                options.Read(setting => own[setting]);
                 options.BearerToken = NonEmpty(_configuration["Viewer:BearerToken"]) ?? options.BearerToken;
                 options.BasicAuthUser = NonEmpty(_configuration["Viewer:BasicAuth:User"]) ?? options.BasicAuthUser;
                 options.BasicAuthPassword = NonEmpty(_configuration["Viewer:BasicAuth:Password"]) ?? options.BasicAuthPassword;

@@ -208,3 +208,64 @@ Describe 'Connect-MonarchLog' {
         Get-ClientCount $plain | Should -Be $first
     }
 }
+
+Describe 'TLS with a private certificate authority' {
+    BeforeAll {
+        $script:tls = Start-MonarchTestServer -Tls
+        Write-MonarchTestEntry -Server $tls -Entry @([pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-1); Level = 'warning'; Service = 'tls'; Message = 'over TLS' })
+        $script:otherAuthority = New-MonarchTestCertificateAuthority -Directory $tls.Directory -Name 'other-ca'
+    }
+
+    AfterAll {
+        Remove-MonarchTestServer -Server $tls
+    }
+
+    It 'connects when the trusted CA signed the certificate, and the session default keeps the CA' {
+        $result = Invoke-InNewSession {
+            Connect-MonarchLog -ConnectionString $a.Server -TrustedCertificateAuthorityPath $a.Authority
+            Get-MonarchLog
+        } @{ Server = $tls.ConnectionString; Authority = $tls.CertificateAuthority }
+        $result.Errors | Should -BeNullOrEmpty
+        $result.Output[0].Services | Should -Be 1
+        $result.Output[1].Message | Should -Be 'over TLS'
+    }
+
+    It 'takes a path relative to the current location' {
+        Push-Location $tls.Directory
+        try { (Get-MonarchLog -ConnectionString $tls.ConnectionString -TrustedCertificateAuthorityPath (Split-Path -Leaf $tls.CertificateAuthority)).Message | Should -Be 'over TLS' }
+        finally { Pop-Location }
+    }
+
+    It 'a certificate <Case> is ValkeyCertificateRejected with the reason' -ForEach @(
+        @{ Case = 'of another CA'; Options = ''; Authority = 'other'; Reason = "is not signed by the trusted certificate authority '{other}'." }
+        @{ Case = 'for another host'; Options = ',sslHost=valkey.example'; Authority = 'own'; Reason = "does not name the host 'valkey.example' (the host of the connection string, or its sslHost)." }
+        @{ Case = 'the system does not trust'; Options = ''; Authority = $null; Reason = 'is not trusted by this system (UntrustedRoot); give the CA that signed it as TrustedCertificateAuthorityPath.' }
+    ) {
+        $c = @{ ConnectionString = $tls.ConnectionString + $Options }
+        if ($Authority) { $c.TrustedCertificateAuthorityPath = if ($Authority -eq 'own') { $tls.CertificateAuthority } else { $otherAuthority.CertificatePath } }
+        $failure = { Connect-MonarchLog @c } | Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -Be 'ValkeyCertificateRejected,MonarchLogs.Cmdlets.ConnectMonarchLogCommand'
+        $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $failure.Exception.Message | Should -BeExactly ("Valkey at 127.0.0.1:$($tls.Port) presented a TLS certificate that " + $Reason.Replace('{other}', $otherAuthority.CertificatePath))
+
+        $read = { Get-MonarchLog @c } | Should -Throw -PassThru
+        $read.FullyQualifiedErrorId | Should -Be 'ValkeyCertificateRejected,MonarchLogs.Cmdlets.GetMonarchLogCommand'
+    }
+
+    It 'a trusted CA file that <Case> is InvalidTrustedCertificateAuthority' -ForEach @(
+        @{ Case = 'does not exist'; File = 'missing'; Connection = 'tls'; Message = "The trusted certificate authority file '{path}' does not exist." }
+        @{ Case = 'holds no certificate'; File = 'junk'; Connection = 'tls'; Message = "The trusted certificate authority file '{path}' holds no certificate (expected one in PEM or DER)." }
+        @{ Case = 'goes with a connection string without ssl=true'; File = 'own'; Connection = 'plain'; Message = "A trusted certificate authority ('{path}') is given, but the connection string does not turn TLS on: add ssl=true." }
+    ) {
+        $path = switch ($File) {
+            'missing' { Join-Path $tls.Directory 'missing' 'ca.pem' }
+            'junk' { $junk = Join-Path $tls.Directory 'junk.pem'; Set-Content -LiteralPath $junk -Value 'not a certificate'; $junk }
+            'own' { $tls.CertificateAuthority }
+        }
+        $server = if ($Connection -eq 'tls') { $tls.ConnectionString } else { $plain.ConnectionString }
+        $failure = { Connect-MonarchLog -ConnectionString $server -TrustedCertificateAuthorityPath $path } | Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -Be 'InvalidTrustedCertificateAuthority,MonarchLogs.Cmdlets.ConnectMonarchLogCommand'
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure.Exception.Message | Should -BeExactly $Message.Replace('{path}', $path)
+    }
+}

@@ -143,6 +143,30 @@ Describe 'Start-MonarchLogViewer' {
         @(Get-Process -Name dotnet -ErrorAction SilentlyContinue | Where-Object CommandLine -Match "127\.0\.0\.1:$port\b") | Should -BeNullOrEmpty
     }
 
+    It 'gives the viewer the trusted CA through its environment: it reads a store behind TLS with a private CA' {
+        $tls = Start-MonarchTestServer -Tls
+        try {
+            Write-MonarchTestEntry -Server $tls -Entry @([pscustomobject]@{ Timestamp = [datetime]::UtcNow.AddMinutes(-1); Level = 'warning'; Service = 'tls'; Message = 'viewer over TLS' })
+            # Relative to the current location, which is not the viewer's working directory.
+            Push-Location $tls.Directory
+            try { $viewer = Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) -ConnectionString $tls.ConnectionString -TrustedCertificateAuthorityPath (Split-Path -Leaf $tls.CertificateAuthority) }
+            finally { Pop-Location }
+            (Invoke-RestMethod "$($viewer.Url)api/logs").entries.message | Should -Be 'viewer over TLS'
+            (Get-Process -Id $viewer.ProcessId).CommandLine | Should -Not -Match ([regex]::Escape($tls.CertificateAuthority))
+
+            $other = New-MonarchTestCertificateAuthority -Directory $tls.Directory -Name 'other-ca'
+            $port = Get-FreeLoopbackPort
+            $failure = { Start-MonarchLogViewer -Port $port -ConnectionString $tls.ConnectionString -TrustedCertificateAuthorityPath $other.CertificatePath } |
+                Should -Throw -ErrorId 'ValkeyCertificateRejected,MonarchLogs.Cmdlets.StartMonarchLogViewerCommand' -PassThru
+            $failure.Exception.Message | Should -BeExactly "Valkey at 127.0.0.1:$($tls.Port) presented a TLS certificate that is not signed by the trusted certificate authority '$($other.CertificatePath)'."
+            Test-PortFree $port | Should -BeTrue
+        }
+        finally {
+            Stop-MonarchLogViewer -All -ErrorAction SilentlyContinue
+            Remove-MonarchTestServer -Server $tls
+        }
+    }
+
     It 'an unreachable server is ValkeyUnreachable' {
         { Start-MonarchLogViewer -Port (Get-FreeLoopbackPort) -ConnectionString '127.0.0.1:1' } |
             Should -Throw -ErrorId 'ValkeyUnreachable,MonarchLogs.Cmdlets.StartMonarchLogViewerCommand'

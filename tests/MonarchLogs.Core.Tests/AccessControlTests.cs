@@ -159,7 +159,7 @@ namespace MonarchLogs.Core.Tests
                 : word == ">PASSWORD" ? ">role-secret"
                 : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));
             await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", new object[] { "SETUSER" }.Concat(words).ToArray());
-            var options = StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "role-secret");
+            var options = StoreConnection.CreateOptions(new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = "role-secret" });
             var connection = await StoreConnection.ConnectAsync(options);
             Assert.Equal(user, (string?)await connection.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
             return connection;

@@ -34,13 +34,13 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal("default", (string?)await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
 
             var refused = await Assert.ThrowsAsync<MonarchLogsException>(() =>
-                StoreConnection.ConnectAsync(StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "wrong-secret")));
+                StoreConnection.ConnectAsync(StoreConnection.CreateOptions(new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = "wrong-secret" })));
             Assert.Equal(StoreErrors.AuthenticationFailed, refused.ErrorId);
             Assert.Equal(MonarchErrorKind.PermissionDenied, refused.Kind);
             Assert.DoesNotContain("wrong-secret", refused.ToString());
             Assert.Contains(user, refused.Message);
 
-            using var connection = await StoreConnection.ConnectAsync(StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "right-secret"));
+            using var connection = await StoreConnection.ConnectAsync(StoreConnection.CreateOptions(new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = "right-secret" }));
             Assert.Equal(user, (string?)await connection.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
         }
 
@@ -48,7 +48,7 @@ namespace MonarchLogs.Core.Tests
         public async Task A_connection_made_in_the_background_refuses_reads_with_a_wrong_password()
         {
             var user = await NewUserAsync("right-secret");
-            using var connection = StoreConnection.ConnectInBackground(StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "wrong-secret"));
+            using var connection = StoreConnection.ConnectInBackground(StoreConnection.CreateOptions(new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = "wrong-secret" }));
             var store = new LogStore(connection, new StorageFormat("test:" + Guid.NewGuid().ToString("N")));
             var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => store.ToListAsync(new LogQuery()));
             Assert.Equal(StoreErrors.AuthenticationFailed, refused.ErrorId);
@@ -60,7 +60,7 @@ namespace MonarchLogs.Core.Tests
         public async Task After_a_reconnect_that_falls_back_to_default_reads_are_refused_until_the_password_works_again()
         {
             var user = await NewUserAsync("first-secret");
-            using var connection = await StoreConnection.ConnectAsync(StoreConnection.CreateOptions(_valkey.Server.ConnectionString, user, "first-secret"));
+            using var connection = await StoreConnection.ConnectAsync(StoreConnection.CreateOptions(new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = "first-secret" }));
             var store = new LogStore(connection, new StorageFormat("test:" + Guid.NewGuid().ToString("N")));
             await _valkey.Connection.GetDatabase().ExecuteAsync("SET", store.Format.FormatKey, "1");
             Assert.Empty(await store.ToListAsync(new LogQuery()));

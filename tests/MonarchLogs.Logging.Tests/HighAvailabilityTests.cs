@@ -162,7 +162,7 @@ namespace MonarchLogs.Logging.Tests
             var options = new MonarchValkeyLoggerOptions
             {
                 ConnectionString = connectionString,
-                KeyPrefix = prefix,
+                Prefix = prefix,
                 Service = "ha",
                 ServicePropertyName = "Service",
                 MinRetryDelay = TimeSpan.FromMilliseconds(50),

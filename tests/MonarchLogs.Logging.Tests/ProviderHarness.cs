@@ -71,7 +71,7 @@ namespace MonarchLogs.Logging.Tests
                     {
                         options.ConnectionString = connectionString;
                         options.TrustedCertificateAuthorityPath = server.CertificateAuthority?.CertificatePath;
-                        options.KeyPrefix = prefix;
+                        options.Prefix = prefix;
                         options.Service = service;
                         options.MinRetryDelay = TimeSpan.FromMilliseconds(50);
                         options.MaxRetryDelay = TimeSpan.FromMilliseconds(500);

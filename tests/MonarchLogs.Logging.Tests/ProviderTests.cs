@@ -302,8 +302,11 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(0, harness.Provider.EntriesDropped);
         }
 
-        [Fact]
-        public async Task Options_bind_from_the_Logging_MonarchValkey_section()
+        /// <summary>KeyPrefix is the old name of Prefix: its configuration key still sets it.</summary>
+        [Theory]
+        [InlineData("Prefix")]
+        [InlineData("KeyPrefix")]
+        public async Task Options_bind_from_the_Logging_MonarchValkey_section(string prefixKey)
         {
             await using var server = await Testing.ValkeyServer.StartAsync();
             var prefix = "cfg:" + Guid.NewGuid().ToString("N");
@@ -311,7 +314,7 @@ namespace MonarchLogs.Logging.Tests
             {
                 ["Logging:MonarchValkey:ConnectionString"] = server.ConnectionString,
                 ["Logging:MonarchValkey:Service"] = "from-config",
-                ["Logging:MonarchValkey:KeyPrefix"] = prefix,
+                ["Logging:MonarchValkey:" + prefixKey] = prefix,
                 ["Logging:MonarchValkey:LogLevel:Default"] = "Warning",
             }).Build();
             var services = new ServiceCollection()
@@ -329,11 +332,74 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(("from-config", "kept"), (entry.Service, entry.Message));
         }
 
+        /// <summary>Logs one warning through a provider configured from <paramref name="settings"/> and returns what its prefix holds.</summary>
+        private static async Task<List<MonarchLogEntry>> LogOnceAsync(Testing.ValkeyServer server, string prefix, Dictionary<string, string?> settings)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+            var services = new ServiceCollection()
+                .AddSingleton<IConfiguration>(configuration)
+                .AddLogging(builder => builder.AddConfiguration(configuration.GetSection("Logging")).AddMonarchValkey())
+                .BuildServiceProvider();
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Shared").LogWarning("one");
+            await services.DisposeAsync();
+
+            using var connection = server.Connect();
+            var entries = new List<MonarchLogEntry>();
+            await foreach (var e in new Core.Storage.LogStore(connection, new Core.Format.StorageFormat(prefix)).QueryAsync(new LogQuery())) entries.Add(e);
+            return entries;
+        }
+
+        [Fact]
+        public async Task The_shared_Valkey_section_names_the_store_and_the_provider_section_wins_over_it()
+        {
+            await using var server = await Testing.ValkeyServer.StartAsync();
+            var (shared, own) = ("shared:" + Guid.NewGuid().ToString("N"), "own:" + Guid.NewGuid().ToString("N"));
+            var settings = new Dictionary<string, string?>
+            {
+                ["Valkey:ConnectionString"] = server.ConnectionString,
+                ["Valkey:Prefix"] = shared,
+                ["Logging:MonarchValkey:Service"] = "shared-section",
+            };
+            Assert.Single(await LogOnceAsync(server, shared, settings));
+
+            settings["Logging:MonarchValkey:Prefix"] = own;
+            Assert.Single(await LogOnceAsync(server, own, settings));
+            Assert.Single(await LogOnceAsync(server, shared, settings));
+        }
+
+        /// <summary>
+        /// The layout of deploy/compose.yaml: the provider's own connection string with the writer
+        /// user in it, the shared section with the viewer's reader user. The reader's credentials
+        /// do not follow into the provider's connection.
+        /// </summary>
+        [Fact]
+        public async Task A_provider_section_with_its_own_connection_string_takes_no_credentials_from_the_shared_section()
+        {
+            await using var server = await Testing.ValkeyServer.StartAsync();
+            using (var admin = server.Connect())
+            {
+                await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "shared-writer", "on", ">w-secret", "~*", "&*", "+@all");
+                await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "shared-reader", "on", ">r-secret", "~*", "&*", "+@all", "-@write", "-@scripting");
+            }
+
+            var prefix = "own:" + Guid.NewGuid().ToString("N");
+            var entries = await LogOnceAsync(server, prefix, new Dictionary<string, string?>
+            {
+                ["Logging:MonarchValkey:ConnectionString"] = server.ConnectionString + ",user=shared-writer,password=w-secret",
+                ["Logging:MonarchValkey:Prefix"] = prefix,
+                ["Valkey:ConnectionString"] = server.ConnectionString,
+                ["Valkey:User"] = "shared-reader",
+                ["Valkey:Password"] = "r-secret",
+            });
+            Assert.Single(entries);
+        }
+
         public static TheoryData<string, string, string> BadConfiguration => new()
         {
             { "BufferCapacity", "-5", "Logging:MonarchValkey:BufferCapacity must be at least 1; got -5." },
             { "MaxBatchSize", "0", "Logging:MonarchValkey:MaxBatchSize must be at least 1; got 0." },
-            { "ConnectionString", "localhost:6379,abortConnect=maybe", "Logging:MonarchValkey:ConnectionString is not a valid connection string" },
+            { "ConnectionString", "localhost:6379,abortConnect=maybe", "Logging:MonarchValkey:ConnectionString: The connection string is not valid: " },
+            { "Prefix", " ", "Logging:MonarchValkey:Prefix: The key prefix must not be empty. [InvalidPrefix]" },
             { "MinRetryDelay", "-00:00:01", "Logging:MonarchValkey:MinRetryDelay must be positive." },
         };
 
@@ -369,7 +435,24 @@ namespace MonarchLogs.Logging.Tests
         public void An_empty_connection_string_is_refused_without_dependency_injection_too()
         {
             var error = Assert.Throws<OptionsValidationException>(() => new MonarchValkeyLoggerProvider(new MonarchValkeyLoggerOptions { ConnectionString = " " }));
-            Assert.Contains("Logging:MonarchValkey:ConnectionString must not be empty.", error.Message);
+            Assert.Contains("Logging:MonarchValkey:ConnectionString: The connection string is empty; give host:port, for example localhost:6379. [InvalidConnectionString]", error.Message);
+        }
+
+        [Fact]
+        public void The_connection_string_defaults_to_MONARCHLOGS_CONNECTION_as_for_the_cmdlets_and_the_viewer()
+        {
+            var before = Environment.GetEnvironmentVariable(Core.Connection.StoreConnection.EnvironmentVariable);
+            try
+            {
+                Environment.SetEnvironmentVariable(Core.Connection.StoreConnection.EnvironmentVariable, "from-environment:6390");
+                Assert.Equal("from-environment:6390", new MonarchValkeyLoggerOptions().ConnectionString);
+                Environment.SetEnvironmentVariable(Core.Connection.StoreConnection.EnvironmentVariable, null);
+                Assert.Equal("localhost:6379", new MonarchValkeyLoggerOptions().ConnectionString);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(Core.Connection.StoreConnection.EnvironmentVariable, before);
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ namespace MonarchLogs.Logging.Tests
                     o.RetryTimeLimit = TimeSpan.FromSeconds(1);
                 },
                 service: "untrusted-" + path, server: server, path: path);
-            await AssertRefusedAsync(harness, path, "the certificate does not chain to the trusted certificate authority: UntrustedRoot");
+            await AssertRefusedAsync(harness, $"is not signed by the trusted certificate authority '{otherAuthority.CertificatePath}'");
         }
 
         [Theory]
@@ -70,15 +70,15 @@ namespace MonarchLogs.Logging.Tests
                     o.RetryTimeLimit = TimeSpan.FromSeconds(1);
                 },
                 service: "wronghost-" + path, server: server, path: path);
-            await AssertRefusedAsync(harness, path, "the certificate does not name that host");
+            await AssertRefusedAsync(harness, "does not name the host 'valkey.example'");
         }
 
         /// <summary>
         /// Nothing is stored and every entry is counted, with the reason reported. A refused
-        /// certificate shows as a connection the client could not make (ValkeyUnreachable), so the
-        /// batch is retried until the retry time limit, then counted.
+        /// certificate may pass (a certificate being replaced), so the batch is retried until the
+        /// retry time limit, then counted; each failed attempt says why (ValkeyCertificateRejected).
         /// </summary>
-        private static async Task AssertRefusedAsync(ProviderHarness harness, Topology path, string reason)
+        private static async Task AssertRefusedAsync(ProviderHarness harness, string reason)
         {
             using var events = new WriterEvents(harness.Provider.Writer.Service);
             var logger = harness.Loggers.CreateLogger("Refused");
@@ -93,9 +93,9 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(0, harness.Provider.EntriesBuffered);
             Assert.Equal(0, harness.Provider.EntriesWritten);
             Assert.Empty(await harness.ReadAllAsync());
-            // Its message names the rejected certificate only once StackExchange.Redis has recorded the failed handshake.
-            Assert.Contains(events.All, e => e.Name == "WriteFailed" && e.Text.StartsWith("10 | ", StringComparison.Ordinal) && e.Text.Contains("ValkeyUnreachable", StringComparison.Ordinal));
-            Assert.Contains(events.All, e => e.Name == "EntriesNotStored" && e.Text.StartsWith("10 | RetryTimeLimit", StringComparison.Ordinal));
+            var failed = $"ValkeyCertificateRejected: Valkey at {harness.Server.Endpoint}";
+            Assert.Contains(events.All, e => e.Name == "WriteFailed" && e.Text.StartsWith("10 | ", StringComparison.Ordinal) && e.Text.Contains(failed, StringComparison.Ordinal) && e.Text.Contains(reason, StringComparison.Ordinal));
+            Assert.Contains(events.All, e => e.Name == "EntriesNotStored" && e.Text.StartsWith("10 | RetryTimeLimit", StringComparison.Ordinal) && e.Text.Contains(reason, StringComparison.Ordinal));
         }
 
         [Fact]
@@ -106,7 +106,7 @@ namespace MonarchLogs.Logging.Tests
                 .AddLogging(builder => builder.AddMonarchValkey(o => o.TrustedCertificateAuthorityPath = missing))
                 .BuildServiceProvider();
             var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<ILoggerFactory>());
-            Assert.Contains($"Logging:MonarchValkey:TrustedCertificateAuthorityPath names no file: '{missing}'.", error.Message);
+            Assert.Contains($"Logging:MonarchValkey:TrustedCertificateAuthorityPath: The trusted certificate authority file '{missing}' does not exist. [InvalidTrustedCertificateAuthority]", error.Message);
         }
 
         [Fact]

@@ -27,7 +27,7 @@ namespace MonarchLogs.Logging.Tests
             await using var harness = await ProviderHarness.StartAsync(o =>
             {
                 o.ConnectionString = server.ConnectionString + ",user=monarch-writer,password=writer-secret";
-                o.KeyPrefix = prefix;
+                o.Prefix = prefix;
             }, server: server);
             using var events = new TransportTests.WriterEvents(harness.Provider.Writer.Service);
             var logger = harness.Loggers.CreateLogger("Role");
@@ -55,6 +55,55 @@ namespace MonarchLogs.Logging.Tests
             Assert.Contains("NOPERM", read.Message);
             var delete = await Assert.ThrowsAsync<RedisServerException>(() => writer.GetDatabase().KeyDeleteAsync(stream));
             Assert.Contains("NOPERM", delete.Message);
+        }
+
+        /// <summary>
+        /// StackExchange.Redis does not wait for AUTH's answer: a refused password on a server whose
+        /// <c>default</c> user is open (nopass, as the test server's is) would leave the writer
+        /// connected as <c>default</c>. It asks the server who it is (the hosts' one user check)
+        /// and writes nothing until it runs as its own user.
+        /// </summary>
+        [Fact]
+        public async Task A_writer_whose_password_is_refused_never_writes_as_the_open_default_user()
+        {
+            var server = await MonarchLogs.Testing.ValkeyServer.StartAsync();
+            var user = "writer-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            using var admin = server.Connect();
+            await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">right-secret", "~*", "&*", "+@all");
+            await using var harness = await ProviderHarness.StartAsync(o =>
+            {
+                o.User = user;
+                o.Password = "wrong-secret";
+            }, server: server);
+            using var events = new TransportTests.WriterEvents(harness.Provider.Writer.Service);
+            var logger = harness.Loggers.CreateLogger("Refused");
+            for (var i = 0; i < 10; i++) logger.LogWarning("refused {Index}", i);
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (harness.Dropped(Writing.DropReason.StoreRefused) < 10 && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20);
+            Assert.Equal(10, harness.Dropped(Writing.DropReason.StoreRefused));
+            Assert.Equal(0, harness.Provider.EntriesWritten);
+            Assert.Empty((RedisResult[])(await admin.GetDatabase().ExecuteAsync("KEYS", harness.Prefix + ":*"))!);
+            var refusal = Assert.Single(events.All.Where(e => e.Name == "StoreRefused").Take(1));
+            Assert.Equal($"ValkeyAuthenticationFailed | Valkey at {server.Endpoint} refused the user name or password (user '{user}').", refusal.Text);
+            Assert.DoesNotContain(events.All, e => e.Text.Contains("wrong-secret", StringComparison.Ordinal));
+
+            // The password is put right on the server: the writer logs in again as its user and writes.
+            await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, ">wrong-secret");
+            var entries = new System.Collections.Generic.List<MonarchLogs.Core.MonarchLogEntry>();
+            clock.Restart();
+            while (entries.Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                logger.LogWarning("accepted");
+                await Task.Delay(200);
+                entries = (await harness.ReadAllAsync()).Where(e => e.Message == "accepted").ToList();
+            }
+
+            Assert.NotEmpty(entries);
+            var clients = (string?)await admin.GetDatabase().ExecuteAsync("CLIENT", "LIST") ?? string.Empty;
+            // The connection that writes (not the pub/sub one, flags=P, which sends no command of the writer's).
+            var writing = Assert.Single(clients.Split('\n'), line => line.Contains(" name=MonarchLogs.Logging ", StringComparison.Ordinal) && line.Contains(" flags=N ", StringComparison.Ordinal));
+            Assert.Contains(" user=" + user + " ", writing);
         }
 
         private static string DocumentedWriterLine()

@@ -145,7 +145,7 @@ namespace MonarchLogs.TestProducer
         private static MonarchValkeyLoggerOptions Configure(MonarchValkeyLoggerOptions provider, ProducerOptions options)
         {
             provider.ConnectionString = options.ConnectionString;
-            provider.KeyPrefix = options.KeyPrefix;
+            provider.Prefix = options.KeyPrefix;
             provider.Service = options.Service;
             if (options.BufferCapacity is { } buffer) provider.BufferCapacity = buffer;
             if (options.MaxBatchSize is { } batch) provider.MaxBatchSize = batch;

@@ -75,8 +75,8 @@ namespace MonarchLogs.Web.Tests
                 await valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">right-secret", "~*", "&*", "+@all");
                 await using var viewer = await ViewerSession.StartAsync(valkey, options =>
                 {
-                    options.ValkeyUser = user;
-                    options.ValkeyPassword = "wrong-secret";
+                    options.User = user;
+                    options.Password = "wrong-secret";
                 }, mount: "/");
                 var (status, body) = await WaitForAsync(viewer, HttpStatusCode.ServiceUnavailable);
                 Assert.Equal("Unhealthy: ValkeyAuthenticationFailed", body);

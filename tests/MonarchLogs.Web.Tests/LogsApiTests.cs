@@ -314,8 +314,8 @@ namespace MonarchLogs.Web.Tests
             await admin.ExecuteAsync("ACL", "SETUSER", user, "on", ">pw", "resetkeys", "~*", "&*", "+@all", "-hgetall");
             await using (var viewer = await ViewerSession.StartAsync(_valkey, options =>
             {
-                options.ValkeyUser = user;
-                options.ValkeyPassword = "pw";
+                options.User = user;
+                options.Password = "pw";
             }, prefix: prefix))
             {
                 await AssertProblemAsync(viewer, "api/services", HttpStatusCode.ServiceUnavailable, "ValkeyPermissionDenied");

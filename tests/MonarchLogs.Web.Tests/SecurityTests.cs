@@ -202,6 +202,7 @@ namespace MonarchLogs.Web.Tests
         [Theory]
         [InlineData("--Viewer:BasicAuth:User", "ops", "Viewer:BasicAuth needs both User and Password")]
         [InlineData("--Valkey:ConnectionString", "localhost:6379,abortConnect=maybe", "Valkey:ConnectionString: The connection string is not valid")]
+        [InlineData("--Valkey:TrustedCertificateAuthorityPath", "/nonexistent/monarchlogs-ca.pem", "Valkey:TrustedCertificateAuthorityPath: The trusted certificate authority file '/nonexistent/monarchlogs-ca.pem' does not exist. [InvalidTrustedCertificateAuthority]")]
         public async Task Standalone_stops_with_one_line_on_bad_settings(string setting, string value, string expected)
         {
             var error = Console.Error;
@@ -234,8 +235,8 @@ namespace MonarchLogs.Web.Tests
             await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">right-secret", "~*", "&*", "+@all");
             await using var refused = await ViewerSession.StartAsync(_valkey, options =>
             {
-                options.ValkeyUser = user;
-                options.ValkeyPassword = "wrong-secret";
+                options.User = user;
+                options.Password = "wrong-secret";
             }, prefix: prefix);
             await refused.AppendAsync(Entry("acl", MonarchLogLevel.Error, HourStart, "not for the default user"));
 
@@ -267,8 +268,8 @@ namespace MonarchLogs.Web.Tests
 
                 await using var viewer = await ViewerSession.StartAsync(valkey, options =>
                 {
-                    options.ValkeyUser = "monarch-reader";
-                    options.ValkeyPassword = "r-secret";
+                    options.User = "monarch-reader";
+                    options.Password = "r-secret";
                 }, prefix: prefix);
                 await viewer.AppendAsync(Entry("acl", MonarchLogLevel.Error, HourStart, "read with the reader user"));
 
@@ -290,8 +291,8 @@ namespace MonarchLogs.Web.Tests
                 {
                     // Short enough to keep the test quick, long enough for a loaded machine to get the AUTH reply in.
                     options.ConnectionString = valkey.Server.ConnectionString + ",connectTimeout=3000,asyncTimeout=3000";
-                    options.ValkeyUser = "monarch-reader";
-                    options.ValkeyPassword = "wrong";
+                    options.User = "monarch-reader";
+                    options.Password = "wrong";
                 }, prefix: prefix);
                 using var denied = await refused.Http.GetAsync("api/logs");
                 var body = await denied.Content.ReadAsStringAsync();
@@ -319,8 +320,8 @@ namespace MonarchLogs.Web.Tests
                 await using var viewer = await ViewerSession.StartAsync(valkey, options =>
                 {
                     options.ConnectionString = valkey.Server.ConnectionString + ",connectTimeout=2000,asyncTimeout=2000";
-                    options.ValkeyUser = "rotated";
-                    options.ValkeyPassword = "old-secret";
+                    options.User = "rotated";
+                    options.Password = "old-secret";
                 }, prefix: prefix);
                 await viewer.AppendAsync(Entry("acl", MonarchLogLevel.Error, HourStart, "before the rotation"));
                 Assert.Equal(new[] { "before the rotation" }, await LogsApiTests.MessagesAsync(viewer, "api/logs"));

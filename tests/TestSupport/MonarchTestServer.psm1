@@ -19,11 +19,16 @@ function Get-FreeLoopbackPort {
     try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
-function Test-ServerAnswers([int] $Port) {
+function Test-ServerAnswers([int] $Port, [switch] $Tls) {
     $client = [System.Net.Sockets.TcpClient]::new()
     try {
         $client.Connect([System.Net.IPAddress]::Loopback, $Port)
         $stream = $client.GetStream()
+        if ($Tls) {
+            # Only asks whether the server it started listens: its certificate is not checked here.
+            $stream = [System.Net.Security.SslStream]::new($stream, $false, { $true })
+            $stream.AuthenticateAsClient('localhost')
+        }
         $stream.ReadTimeout = 1000
         $ping = [System.Text.Encoding]::ASCII.GetBytes("PING`r`n")
         $stream.Write($ping, 0, $ping.Length)
@@ -60,7 +65,7 @@ function Start-ValkeyProcess($Server) {
             $log = Join-Path $Server.Directory 'valkey.log'
             throw "valkey-server exited at start: $(if (Test-Path $log) { Get-Content $log -Raw })"
         }
-        if (Test-ServerAnswers $Server.Port) { return }
+        if (Test-ServerAnswers $Server.Port -Tls:($null -ne $Server.CertificateAuthority)) { return }
         Start-Sleep -Milliseconds 50
     }
     throw "valkey-server on port $($Server.Port) did not answer within 10 s."
@@ -83,7 +88,12 @@ function Start-MonarchTestServer {
         [string[]] $CliArguments = @(),
 
         # A valkey.conf to start with (its settings kept; port, bind, dir and log file given).
-        [string] $ConfigFile
+        [string] $ConfigFile,
+
+        # Speak TLS only, with a certificate for localhost and 127.0.0.1 signed by a CA made for
+        # this server (its PEM file is the result's CertificateAuthority); the connection string
+        # has ssl=true and valkey-cli trusts the CA.
+        [switch] $Tls
     )
     $lastError = $null
     foreach ($attempt in 1..5) {
@@ -91,16 +101,27 @@ function Start-MonarchTestServer {
         New-Item -ItemType Directory -Path $directory | Out-Null
         $port = Get-FreeLoopbackPort
         $server = [pscustomobject]@{
-            PSTypeName       = 'MonarchLogs.TestServer'
-            Port             = $port
-            ConnectionString = "127.0.0.1:$port"
-            Directory        = $directory
-            ExtraArguments   = $ExtraArguments
-            ConfigFile       = $(if ($ConfigFile) { (Resolve-Path -LiteralPath $ConfigFile).Path } else { $null })
-            CliArguments     = @($CliArguments) + $(if ($CliArguments) { '--no-auth-warning' } else { @() })
-            Process          = $null
+            PSTypeName           = 'MonarchLogs.TestServer'
+            Port                 = $port
+            ConnectionString     = "127.0.0.1:$port"
+            Directory            = $directory
+            ExtraArguments       = $ExtraArguments
+            ConfigFile           = $(if ($ConfigFile) { (Resolve-Path -LiteralPath $ConfigFile).Path } else { $null })
+            CliArguments         = @($CliArguments) + $(if ($CliArguments) { '--no-auth-warning' } else { @() })
+            CertificateAuthority = $null
+            Process              = $null
         }
         try {
+            if ($Tls) {
+                $authority = New-MonarchTestCertificateAuthority -Directory $directory
+                $certificate = $authority.IssueServerCertificate($directory, 'server')
+                # Later arguments win: no plain port, the TLS port instead.
+                $server.ExtraArguments = @($ExtraArguments) + @('--port', '0', '--tls-port', $port, '--tls-cert-file', $certificate.Item1,
+                    '--tls-key-file', $certificate.Item2, '--tls-ca-cert-file', $authority.CertificatePath, '--tls-auth-clients', 'no')
+                $server.ConnectionString = "127.0.0.1:$port,ssl=true"
+                $server.CliArguments = @($server.CliArguments) + @('--tls', '--cacert', $authority.CertificatePath)
+                $server.CertificateAuthority = $authority.CertificatePath
+            }
             Start-ValkeyProcess $server
             return $server
         }
@@ -110,6 +131,25 @@ function Start-MonarchTestServer {
         }
     }
     throw "Could not start valkey-server: $lastError"
+}
+
+<#
+.SYNOPSIS
+    A throwaway certificate authority made by openssl in a folder (the one the xunit tests use,
+    from the test support assembly tests/MonarchLogs.Testing, built with the solution). Its
+    CertificatePath is the CA's PEM file; IssueServerCertificate(folder, name) signs a server
+    certificate for localhost and 127.0.0.1.
+#>
+function New-MonarchTestCertificateAuthority {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $Directory, [string] $Name = 'ca')
+    if (-not ('MonarchLogs.Testing.TestCertificateAuthority' -as [type])) {
+        $built = Get-ChildItem -Path (Join-Path $PSScriptRoot '..' 'MonarchLogs.Testing' 'bin' '*' 'net10.0' 'MonarchLogs.Testing.dll') -ErrorAction SilentlyContinue |
+            Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
+        if (-not $built) { throw 'The test support assembly is not built: build the solution first (./build.sh build).' }
+        Add-Type -LiteralPath $built.FullName
+    }
+    ('MonarchLogs.Testing.TestCertificateAuthority' -as [type])::Create($Directory, $Name)
 }
 
 <# .SYNOPSIS Stops the server; unless -NoSave its data is saved and comes back on Start-MonarchTestServerAgain. #>
@@ -560,7 +600,7 @@ function Invoke-MonarchChildPwsh {
     finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
 }
 
-Export-ModuleMember -Function Get-FreeLoopbackPort, Start-MonarchTestServer, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
+Export-ModuleMember -Function Get-FreeLoopbackPort, Start-MonarchTestServer, New-MonarchTestCertificateAuthority, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
     Remove-MonarchTestServer, Start-MonarchTestCluster, Wait-MonarchTestClusterHealthy, Get-MonarchTestClusterMaster,
     Get-MonarchTestClusterKeyOwner, Remove-MonarchTestCluster, Invoke-MonarchTestCli, Write-MonarchTestEntry, Add-MonarchTestBulkEntry, New-MonarchKnownDataSet,
     Invoke-MonarchChildPwsh, Compare-MonarchEntry

@@ -26,6 +26,8 @@ namespace MonarchLogs.Cmdlets.Arguments
                     fakeBoundParameters?["ConnectionString"] as string,
                     (fakeBoundParameters?["Credential"] as PSObject)?.BaseObject as PSCredential ?? fakeBoundParameters?["Credential"] as PSCredential,
                     fakeBoundParameters?["Prefix"] as string,
+                    // A relative path would be taken against the process's directory, not the session's location: left out.
+                    fakeBoundParameters?["TrustedCertificateAuthorityPath"] is string authority && System.IO.Path.IsPathRooted(authority) ? authority : null,
                     SessionConnections.SessionDefault);
                 using var timeout = new CancellationTokenSource(Budget);
                 var store = SessionConnections.Open(target, TimeSpan.FromMilliseconds(300), timeout.Token);

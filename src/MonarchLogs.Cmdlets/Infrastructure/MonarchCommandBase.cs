@@ -36,6 +36,11 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         [ValidateNotNullOrEmpty]
         public string Prefix { get; set; } = null!;
 
+        /// <summary>A PEM file with the private CA that signed Valkey's TLS certificate (with ssl=true in the connection string).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string TrustedCertificateAuthorityPath { get; set; } = null!;
+
         /// <summary>Fires when the user presses Ctrl+C or the pipeline stops.</summary>
         protected CancellationToken StopToken => (_stopping ??= new CancellationTokenSource()).Token;
 
@@ -68,7 +73,14 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         private protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(TerminalText.ForDisplay(errorRecord));
 
         private protected ConnectionTarget ResolveTarget() =>
-            ConnectionTarget.Resolve(ConnectionString, Credential, Prefix, SessionConnections.SessionDefault);
+            ConnectionTarget.Resolve(ConnectionString, Credential, Prefix, TrustedAuthorityFullPath(), SessionConnections.SessionDefault);
+
+        /// <summary>
+        /// <see cref="TrustedCertificateAuthorityPath"/> against PowerShell's current location, not
+        /// the process's current directory (which the engine, and the viewer's process, would use).
+        /// </summary>
+        private string? TrustedAuthorityFullPath() =>
+            string.IsNullOrEmpty(TrustedCertificateAuthorityPath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TrustedCertificateAuthorityPath);
 
         /// <summary>The store on the session's shared connection; a terminating error if Valkey cannot be reached.</summary>
         private protected LogStore OpenStore(ConnectionTarget target)

@@ -2,21 +2,20 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
 using System.Threading;
-using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Cmdlets.Infrastructure
 {
     /// <summary>
     /// The connections of this PowerShell process: one per connection target, made on first use
-    /// and reused by every later command (<see cref="SharedConnections"/>). The Connect-MonarchLog
+    /// and reused by every later command (<see cref="SharedStores"/>). The Connect-MonarchLog
     /// default is kept per runspace, so two sessions hosted in one process do not share each
     /// other's credentials.
     /// </summary>
     internal static class SessionConnections
     {
         private const string ClientName = "MonarchLogs.PowerShell";
-        private static readonly SharedConnections Connections = new SharedConnections(ClientName);
+        private static readonly SharedStores Stores = new SharedStores(ClientName);
         private static readonly ConcurrentDictionary<Guid, ConnectionTarget> Defaults = new ConcurrentDictionary<Guid, ConnectionTarget>();
 
         public static ConnectionTarget? SessionDefault =>
@@ -33,13 +32,13 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         /// or refused credentials throw a <see cref="Core.MonarchLogsException"/>.
         /// </summary>
         public static LogStore Open(ConnectionTarget target, TimeSpan? wait, CancellationToken cancellationToken) =>
-            target.Open(Connections, wait, cancellationToken);
+            target.Open(Stores, wait, cancellationToken);
 
         /// <summary>Closes every connection and forgets every session default (the module is removed).</summary>
         public static void CloseAll()
         {
             Defaults.Clear();
-            Connections.CloseAll();
+            Stores.CloseAll();
         }
     }
 }

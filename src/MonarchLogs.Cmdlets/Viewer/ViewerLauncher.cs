@@ -27,6 +27,9 @@ namespace MonarchLogs.Cmdlets.Viewer
         public string? Password { get; init; }
 
         public string Prefix { get; init; } = string.Empty;
+
+        /// <summary>The trusted CA's PEM file, a full path; null to let the system decide.</summary>
+        public string? TrustedCertificateAuthorityPath { get; init; }
     }
 
     /// <summary>
@@ -111,6 +114,7 @@ namespace MonarchLogs.Cmdlets.Viewer
             environment["Valkey__Prefix"] = launch.Prefix;
             if (!string.IsNullOrEmpty(launch.User)) environment["Valkey__User"] = launch.User;
             if (!string.IsNullOrEmpty(launch.Password)) environment["Valkey__Password"] = launch.Password;
+            if (!string.IsNullOrEmpty(launch.TrustedCertificateAuthorityPath)) environment["Valkey__TrustedCertificateAuthorityPath"] = launch.TrustedCertificateAuthorityPath;
 
             Process? process;
             try

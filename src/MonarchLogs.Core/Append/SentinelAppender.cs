@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
@@ -48,12 +49,12 @@ namespace MonarchLogs.Core.Append
         private volatile bool _disposed;
 
         /// <summary>An appender that follows the master of the Sentinel service named in <paramref name="options"/>.</summary>
-        /// <param name="options">Connection options with the Sentinels as endpoints and <c>serviceName</c> set.</param>
+        /// <param name="options">Connection options (<see cref="StoreConnection.CreateOptions"/>) with the Sentinels as endpoints and <c>serviceName</c> set.</param>
         /// <param name="format">The storage format to write.</param>
         /// <param name="createAppender">Makes the appender over a connection to the current master.</param>
         public SentinelAppender(ConfigurationOptions options, StorageFormat format, Func<IConnectionMultiplexer, StoreAppender> createAppender)
         {
-            _options = options.Clone();
+            _options = StoreConnection.CloneOptions(options);
             _format = format;
             _serviceName = options.ServiceName ?? throw new ArgumentException("The connection string names no Sentinel service (serviceName=...).", nameof(options));
             _createAppender = createAppender;
@@ -107,12 +108,13 @@ namespace MonarchLogs.Core.Append
                     return _appender;
                 }
 
-                var options = _options.Clone();
+                var options = StoreConnection.CloneOptions(_options);
                 options.ServiceName = null;
                 options.EndPoints.Clear();
                 options.EndPoints.Add(announced);
                 options.CommandMap = CommandMap.Default;
-                var master = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+                // Through the one factory, so the master's connection is checked as any other (its user, its certificate).
+                var master = await StoreConnection.ConnectInBackgroundAsync(options, cancellationToken).ConfigureAwait(false);
                 var old = _master;
                 _master = master;
                 _masterEndPoint = announced;

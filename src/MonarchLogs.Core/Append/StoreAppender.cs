@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using StackExchange.Redis;
 
@@ -11,8 +12,8 @@ namespace MonarchLogs.Core.Append
     /// <summary>
     /// Appends through StackExchange.Redis (any topology it serves: one server, several endpoints,
     /// Sentinel): the registry, one server-side append per partition (<see cref="StorageFormat.AppendScript"/>)
-    /// and one notification, in one pipeline. The format version is checked before the first
-    /// write and again after every reconnect.
+    /// and one notification, in one pipeline. The format version, and the user of a connection
+    /// made by <see cref="StoreConnection"/>, are checked before the first write and again after every reconnect.
     /// </summary>
     public sealed class StoreAppender : ILogAppender
     {
@@ -62,6 +63,9 @@ namespace MonarchLogs.Core.Append
             try
             {
                 await previous.ConfigureAwait(false);
+                // Nothing is written as another user than the one configured (a refused password
+                // that fell back to an open default user), nor while a refused certificate keeps the connection down.
+                await StoreConnection.EnsureVerifiedAsync(_connection, cancellationToken).ConfigureAwait(false);
                 await EnsureFormatAsync(db, cancellationToken).ConfigureAwait(false);
                 runs = _planner.Plan(batch);
                 if (runs.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());

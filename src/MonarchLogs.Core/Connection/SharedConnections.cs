@@ -3,19 +3,15 @@ using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
-using MonarchLogs.Core.Format;
-using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Connection
 {
     /// <summary>
-    /// The connections of a host that opens stores by connection string, one after another (the
-    /// PowerShell module): one multiplexer per target, made on first use and reused by every later
-    /// call (StackExchange.Redis multiplexers are built to be shared and reconnect by themselves).
-    /// Callers deal in connection strings, credentials and stores only, never in StackExchange.Redis
-    /// types, so a host that loads this engine in a load context of its own never binds to
-    /// whichever StackExchange.Redis its process loaded first.
+    /// The connections of a host that connects by connection string, one command after another
+    /// (the PowerShell module, through <c>Storage.SharedStores</c>): one multiplexer per target,
+    /// made on first use and reused by every later call (StackExchange.Redis multiplexers are
+    /// built to be shared and reconnect by themselves).
     /// </summary>
     public sealed class SharedConnections
     {
@@ -39,15 +35,14 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// The store of a target, on the shared connection. A connection that is reconnecting
-        /// (Valkey restarted) gets up to <paramref name="wait"/> (by default the connect timeout)
-        /// to come back; an unreachable server or refused credentials throw a
-        /// <see cref="MonarchLogsException"/>.
+        /// The shared connection of a target. A connection that is reconnecting (Valkey restarted)
+        /// gets up to <paramref name="wait"/> (by default the connect timeout) to come back; an
+        /// unreachable server or refused credentials throw a <see cref="MonarchLogsException"/>.
         /// </summary>
-        public LogStore Open(string connectionString, string? user, string? password, string prefix, TimeSpan? wait, CancellationToken cancellationToken)
+        public IConnectionMultiplexer Open(StoreConnectionSettings settings, TimeSpan? wait, CancellationToken cancellationToken)
         {
-            var options = StoreConnection.CreateOptions(connectionString, user, password, _clientName);
-            var key = CacheKey(options);
+            var options = StoreConnection.CreateOptions(settings, _clientName);
+            var key = CacheKey(options, settings.TrustedCertificateAuthorityPath);
             ConnectionMultiplexer? connection;
             lock (_gate)
             {
@@ -76,7 +71,7 @@ namespace MonarchLogs.Core.Connection
                 StoreConnection.EnsureConnectedAsync(connection, options, patience, cancellationToken).GetAwaiter().GetResult();
             }
 
-            return new LogStore(connection, new StorageFormat(prefix));
+            return connection;
         }
 
         /// <summary>Closes every connection; a later <see cref="Open"/> connects anew.</summary>
@@ -98,12 +93,12 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Identifies one connection: the target and the effective user and password, from the
-        /// caller or written in the connection string. The password enters only as a hash, so a
-        /// different password never reuses a connection made with another, and the key itself
-        /// reveals nothing.
+        /// Identifies one connection: the target, the effective user and password, from the
+        /// caller or written in the connection string, and the trusted CA. The password enters
+        /// only as a hash, so a different password never reuses a connection made with another,
+        /// and the key itself reveals nothing.
         /// </summary>
-        private static string CacheKey(ConfigurationOptions options)
+        private static string CacheKey(ConfigurationOptions options, string? trustedAuthority)
         {
             string passwordHash;
             using (var sha = SHA256.Create())
@@ -111,7 +106,7 @@ namespace MonarchLogs.Core.Connection
                 passwordHash = Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(options.Password ?? string.Empty)));
             }
 
-            return StoreConnection.Describe(options) + "\n" + (options.User ?? string.Empty) + "\n" + passwordHash;
+            return StoreConnection.Describe(options) + "\n" + (options.User ?? string.Empty) + "\n" + passwordHash + "\n" + (trustedAuthority ?? string.Empty);
         }
     }
 }

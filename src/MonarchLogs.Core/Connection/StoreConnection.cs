@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -10,13 +11,26 @@ using StackExchange.Redis;
 namespace MonarchLogs.Core.Connection
 {
     /// <summary>
-    /// Opens the one connection a host shares, and tells "not reachable" and "wrong credentials"
-    /// apart in one line (a <see cref="MonarchLogsException"/>) instead of a stack trace. The
-    /// connection is made with abortConnect=false, so once made it reconnects by itself after a
-    /// Valkey restart.
+    /// The one connection factory of the three hosts (the logging provider's writer, the cmdlets,
+    /// the viewer): <see cref="CreateOptions"/> turns <see cref="StoreConnectionSettings"/> into
+    /// connection options, and <see cref="ConnectAsync"/> (connect and wait), <see cref="ConnectInBackground"/>
+    /// and <see cref="ConnectInBackgroundAsync"/> (a host that must start while Valkey is down)
+    /// make the connection and check it the same way: it runs as its ACL user, and a refused TLS
+    /// certificate, an unreachable server and wrong credentials are each told in one line (a
+    /// <see cref="MonarchLogsException"/>) instead of a stack trace. Connections are made with
+    /// abortConnect=false, so once made they reconnect by themselves after a Valkey restart.
     /// </summary>
     public static class StoreConnection
     {
+        /// <summary>The error id of a trusted CA file that is missing, cannot be read or holds no certificate, or is given without TLS.</summary>
+        public const string InvalidTrustedCertificateAuthority = "InvalidTrustedCertificateAuthority";
+
+        /// <summary>The error id of a connection string that cannot be read or names no server.</summary>
+        public const string InvalidConnectionString = "InvalidConnectionString";
+
+        /// <summary>The error id of an empty key prefix.</summary>
+        public const string InvalidPrefix = "InvalidPrefix";
+
         /// <summary>The environment variable that holds the default connection string.</summary>
         public const string EnvironmentVariable = "MONARCHLOGS_CONNECTION";
 
@@ -34,14 +48,21 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Reads a StackExchange.Redis connection string (<c>host:port,ssl=true,...</c>) and adds
-        /// the ACL user and password given apart from it, so that they need not be written in it.
+        /// The connection options of <paramref name="settings"/>: its connection string
+        /// (StackExchange.Redis syntax) with the ACL user and password given apart from it, the
+        /// default connect timeout unless the string sets one, abortConnect=false, and, with TLS,
+        /// the certificate check of <see cref="StoreConnectionSettings.TrustedCertificateAuthorityPath"/>.
         /// </summary>
-        public static ConfigurationOptions CreateOptions(string connectionString, string? user = null, string? password = null, string? clientName = null)
+        /// <param name="settings">Where the store lives.</param>
+        /// <param name="clientName">The CLIENT SETNAME, unless the connection string names one.</param>
+        /// <exception cref="MonarchLogsException"><c>InvalidConnectionString</c> or <c>InvalidTrustedCertificateAuthority</c>, in one line.</exception>
+        public static ConfigurationOptions CreateOptions(StoreConnectionSettings settings, string? clientName = null)
         {
+            if (settings is null) throw new ArgumentNullException(nameof(settings));
+            var connectionString = settings.ConnectionString;
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string is empty; give host:port, for example localhost:6379.");
+                throw new MonarchLogsException(InvalidConnectionString, MonarchErrorKind.InvalidArgument, "The connection string is empty; give host:port, for example localhost:6379.");
             }
 
             ConfigurationOptions options;
@@ -52,12 +73,12 @@ namespace MonarchLogs.Core.Connection
             catch (ArgumentException ex)
             {
                 // The parser's message names the offending keyword only, never a password value.
-                throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string is not valid: " + ex.Message, ex);
+                throw new MonarchLogsException(InvalidConnectionString, MonarchErrorKind.InvalidArgument, "The connection string is not valid: " + ex.Message, ex);
             }
 
             if (options.EndPoints.Count == 0)
             {
-                throw new MonarchLogsException("InvalidConnectionString", MonarchErrorKind.InvalidArgument, "The connection string names no server; give host:port, for example localhost:6379.");
+                throw new MonarchLogsException(InvalidConnectionString, MonarchErrorKind.InvalidArgument, "The connection string names no server; give host:port, for example localhost:6379.");
             }
 
             // A multiplexer made from these options keeps reconnecting after an outage.
@@ -67,11 +88,46 @@ namespace MonarchLogs.Core.Connection
                 options.ConnectTimeout = (int)DefaultConnectTimeout.TotalMilliseconds;
             }
 
-            if (!string.IsNullOrEmpty(user)) options.User = user;
-            if (password is not null) options.Password = password;
+            if (!string.IsNullOrEmpty(settings.User)) options.User = settings.User;
+            if (settings.Password is not null) options.Password = settings.Password;
             if (!string.IsNullOrEmpty(clientName) && string.IsNullOrEmpty(options.ClientName)) options.ClientName = clientName;
+
+            var authority = string.IsNullOrWhiteSpace(settings.TrustedCertificateAuthorityPath) ? null : settings.TrustedCertificateAuthorityPath;
+            if (authority is null && !options.Ssl) return options;
+
+            // The CA file is read now, so that a missing or broken one is told at start-up.
+            var check = ServerCertificateCheck.Create(authority, options.SslHost ?? HostOf(options.EndPoints[0]));
+            if (!options.Ssl)
+            {
+                throw new MonarchLogsException(InvalidTrustedCertificateAuthority, MonarchErrorKind.InvalidArgument,
+                    $"A trusted certificate authority ('{authority}') is given, but the connection string does not turn TLS on: add ssl=true.");
+            }
+
+            options.CertificateValidation += check.Validate;
+            CertificateChecks.Add(options, check);
             return options;
         }
+
+        /// <summary>
+        /// A copy of options made by <see cref="CreateOptions"/> that keeps their certificate check,
+        /// for a connection to another endpoint of the same store (a Sentinel's master).
+        /// </summary>
+        internal static ConfigurationOptions CloneOptions(ConfigurationOptions options)
+        {
+            var clone = options.Clone();
+            if (CertificateChecks.TryGetValue(options, out var check)) CertificateChecks.Add(clone, check);
+            return clone;
+        }
+
+        private static readonly ConditionalWeakTable<ConfigurationOptions, ServerCertificateCheck> CertificateChecks =
+            new ConditionalWeakTable<ConfigurationOptions, ServerCertificateCheck>();
+
+        private static string HostOf(EndPoint endpoint) => endpoint switch
+        {
+            DnsEndPoint dns => dns.Host,
+            IPEndPoint ip => ip.Address.ToString(),
+            _ => EndPointCollection.ToString(endpoint),
+        };
 
         /// <summary>The connection target as text safe to show: endpoints and options, never the password.</summary>
         public static string Describe(ConfigurationOptions options) => options.ToString(includePassword: false);
@@ -93,9 +149,10 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Connects and waits for the first connection (at most the connect timeout). A server that
-        /// does not answer gives <c>ValkeyUnreachable</c>; refused credentials give
-        /// <c>ValkeyAuthenticationFailed</c> at once.
+        /// Connects and waits for the first connection (at most the connect timeout), for a host
+        /// that runs one command and reports (the cmdlets). A server that does not answer gives
+        /// <c>ValkeyUnreachable</c>; a TLS certificate that is not trusted gives
+        /// <c>ValkeyCertificateRejected</c>, refused credentials <c>ValkeyAuthenticationFailed</c>, at once.
         /// </summary>
         public static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions options, CancellationToken cancellationToken = default)
         {
@@ -110,21 +167,19 @@ namespace MonarchLogs.Core.Connection
             var first = options.Clone();
             first.AbortOnConnectFail = true;
             first.ConnectRetry = 1;
-            var connectTask = ConnectionMultiplexer.ConnectAsync(first, log: null);
             ConnectionMultiplexer connection;
             try
             {
-                connection = await connectTask.WithCancellation(cancellationToken).ConfigureAwait(false);
+                connection = await FirstConnectAsync(first, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (RedisConnectionException) when (CertificateRefusal(options) is { } refused)
             {
-                // The connect goes on without us; close what it makes so nothing keeps reconnecting.
-                _ = connectTask.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-                throw;
+                // A refused handshake is reported as an authentication failure too: ask the check first.
+                throw refused;
             }
             catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthenticationError(ex.Message))
             {
-                throw new MonarchLogsException("ValkeyAuthenticationFailed", MonarchErrorKind.PermissionDenied,
+                throw new MonarchLogsException(StoreErrors.AuthenticationFailed, MonarchErrorKind.PermissionDenied,
                     $"Valkey at {DescribeEndpoints(options)} refused the user name or password.");
             }
             catch (RedisConnectionException)
@@ -134,8 +189,8 @@ namespace MonarchLogs.Core.Connection
 
             try
             {
-                GuardUser(connection, options);
-                await EnsureUserAsync(connection, cancellationToken).ConfigureAwait(false);
+                Guard(connection, options);
+                await EnsureVerifiedAsync(connection, cancellationToken).ConfigureAwait(false);
                 return connection;
             }
             catch
@@ -146,44 +201,84 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Connects without waiting (abortConnect=false), for a host that must start while Valkey
-        /// is down, and guards the ACL user as <see cref="GuardUser"/> does.
+        /// Connects without waiting for Valkey (abortConnect=false: the connection keeps trying in
+        /// the background), for a host that must start while Valkey is down (the viewer). Its
+        /// commands are checked as those of <see cref="ConnectAsync"/> are, by <see cref="EnsureVerifiedAsync"/>.
         /// </summary>
         public static ConnectionMultiplexer ConnectInBackground(ConfigurationOptions options)
         {
             var connection = ConnectionMultiplexer.Connect(options);
-            GuardUser(connection, options);
+            Guard(connection, options);
             return connection;
         }
 
         /// <summary>
-        /// Makes <see cref="EnsureUserAsync"/> check that the connection runs as the ACL user of
-        /// <paramref name="options"/>, after the first connect and after every reconnect.
-        /// StackExchange.Redis sends AUTH without waiting for its answer: when Valkey refuses the
-        /// password and its <c>default</c> user is open (nopass), the connection silently goes on
-        /// as <c>default</c>. So the user is asked back with <c>ACL WHOAMI</c>. A connection with
-        /// credentials (a user or only a password) can also have a failure explained by
-        /// <see cref="ExplainFailureAsync"/>.
+        /// As <see cref="ConnectInBackground"/>, without blocking a thread during the first attempt,
+        /// which <paramref name="cancellationToken"/> gives up (a host shutting down): the logging
+        /// provider's writer.
         /// </summary>
-        public static void GuardUser(ConnectionMultiplexer connection, ConfigurationOptions options)
+        public static async Task<ConnectionMultiplexer> ConnectInBackgroundAsync(ConfigurationOptions options, CancellationToken cancellationToken = default)
         {
-            if (string.IsNullOrEmpty(options.User) && options.Password is null) return;
-            var guard = new UserGuard(string.IsNullOrEmpty(options.User) ? null : options.User, DescribeEndpoints(options), options.Clone());
-            if (!ReferenceEquals(Guards.GetValue(connection, _ => guard), guard)) return;
-            connection.ConnectionRestored += (_, _) => guard.State = UserGuard.Unverified;
+            var connection = await FirstConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            Guard(connection, options);
+            return connection;
+        }
+
+        /// <summary>The first connect, given up on cancellation; the connect goes on without us, and what it makes is closed so nothing keeps reconnecting.</summary>
+        private static async Task<ConnectionMultiplexer> FirstConnectAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+        {
+            var connect = ConnectionMultiplexer.ConnectAsync(options, log: null);
+            try
+            {
+                return await connect.WithCancellation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _ = connect.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                throw;
+            }
         }
 
         /// <summary>
-        /// What a failed command on a connection with credentials really means. A connection that
-        /// cannot log in keeps reconnecting, and its commands fail with "no connection available"
-        /// (or a timeout) whose stated cause depends on the timing of the client's last attempt. So
-        /// when the connection is down, one separate login is tried: refused credentials give
-        /// <c>ValkeyAuthenticationFailed</c>; anything else gives <paramref name="failure"/> back.
+        /// Makes <see cref="EnsureVerifiedAsync"/> check the connection after the first connect and
+        /// after every reconnect. StackExchange.Redis sends AUTH without waiting for its answer: when
+        /// Valkey refuses the password and its <c>default</c> user is open (nopass), the connection
+        /// silently goes on as <c>default</c>; so with a user, the user is asked back with
+        /// <c>ACL WHOAMI</c>. A connection the certificate check refused keeps retrying in the
+        /// background, and its commands would only say "no connection": the check's reason is told instead.
+        /// </summary>
+        private static void Guard(ConnectionMultiplexer connection, ConfigurationOptions options)
+        {
+            CertificateChecks.TryGetValue(options, out var certificate);
+            var hasCredentials = !string.IsNullOrEmpty(options.User) || options.Password is not null;
+            var guard = new ConnectionGuard(hasCredentials, string.IsNullOrEmpty(options.User) ? null : options.User, DescribeEndpoints(options), CloneOptions(options), certificate);
+            if (!ReferenceEquals(Guards.GetValue(connection, _ => guard), guard)) return;
+            connection.ConnectionRestored += (_, _) => guard.State = ConnectionGuard.Unverified;
+        }
+
+        /// <summary>The refusal of the certificate check of <paramref name="options"/> at its last handshake, or null.</summary>
+        private static MonarchLogsException? CertificateRefusal(ConfigurationOptions options) =>
+            CertificateChecks.TryGetValue(options, out var check) && check.Rejection is { } reason ? CertificateRefusal(DescribeEndpoints(options), reason) : null;
+
+        private static MonarchLogsException CertificateRefusal(string endpoints, string reason) =>
+            new MonarchLogsException(StoreErrors.CertificateRejected, MonarchErrorKind.ConnectionError,
+                $"Valkey at {endpoints} presented a TLS certificate that {reason}.", transient: true);
+
+        /// <summary>
+        /// What a failed command on a connection made here really means. A connection that cannot
+        /// log in, or whose server's certificate is refused, keeps reconnecting, and its commands
+        /// fail with "no connection available" (or a timeout) whose stated cause depends on the
+        /// timing of the client's last attempt. So when the connection is down, a refused
+        /// certificate gives <c>ValkeyCertificateRejected</c>; with credentials, one separate login
+        /// is tried: refused credentials give <c>ValkeyAuthenticationFailed</c>. Anything else gives
+        /// <paramref name="failure"/> back.
         /// </summary>
         public static async Task<Exception> ExplainFailureAsync(IConnectionMultiplexer connection, Exception failure, CancellationToken cancellationToken = default)
         {
             if (!(failure is RedisConnectionException || failure is RedisTimeoutException)) return failure;
             if (!Guards.TryGetValue(connection, out var guard) || connection.IsConnected) return failure;
+            if (guard.CertificateRefusal() is { } certificate) return certificate;
+            if (!guard.HasCredentials) return failure;
 
             // Over plain TCP, one AUTH answers the question without a client's timing: WRONGPASS or not.
             if (!guard.Options.Ssl && await ProbeLoginAsync(guard.Options, cancellationToken).ConfigureAwait(false) is { } refused)
@@ -250,21 +345,24 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Throws <c>ValkeyAuthenticationFailed</c> when a guarded connection (see
-        /// <see cref="GuardUser"/>) runs as another user than it logged in as. Asks the server once
-        /// per (re)connect; then it costs a field read. A connection that is down is left to the
-        /// command that follows, which reports it as it always has.
+        /// Checks a connection made here before it is used, as every reader and the append do:
+        /// throws <c>ValkeyAuthenticationFailed</c> when it runs as another user than it logged in
+        /// as, and <c>ValkeyCertificateRejected</c> when it is down because the server's TLS
+        /// certificate was refused. Asks the server once per (re)connect; then it costs a field
+        /// read. A connection that is down for another reason is left to the command that follows,
+        /// which reports it as it always has.
         /// </summary>
-        public static async Task EnsureUserAsync(IConnectionMultiplexer connection, CancellationToken cancellationToken = default)
+        public static async Task EnsureVerifiedAsync(IConnectionMultiplexer connection, CancellationToken cancellationToken = default)
         {
             if (!Guards.TryGetValue(connection, out var guard)) return;
+            if (guard.Certificate is not null && !connection.IsConnected && guard.CertificateRefusal() is { } certificate) throw certificate;
             var state = guard.State;
-            if (state == UserGuard.Verified) return;
-            if (state == UserGuard.Refused) throw guard.Refusal();
+            if (state == ConnectionGuard.Verified) return;
+            if (state == ConnectionGuard.Refused) throw guard.Refusal();
             if (!connection.IsConnected) return;
             if (guard.ExpectedUser is null)
             {
-                guard.State = UserGuard.Verified;
+                guard.State = ConnectionGuard.Verified;
                 return;
             }
 
@@ -287,11 +385,11 @@ namespace MonarchLogs.Core.Connection
 
             if (actual is null || guard.ExpectedUser is null || string.Equals(actual, guard.ExpectedUser, StringComparison.Ordinal))
             {
-                guard.State = UserGuard.Verified;
+                guard.State = ConnectionGuard.Verified;
                 return;
             }
 
-            guard.State = UserGuard.Refused;
+            guard.State = ConnectionGuard.Refused;
             // Close the connection that fell back, so nothing more runs as the wrong user, and the
             // client's next reconnect logs in again (and is checked again): a password put right
             // on the server is picked up without a restart.
@@ -316,24 +414,35 @@ namespace MonarchLogs.Core.Connection
             return end < 0 ? null : message.Substring(Start.Length, end - Start.Length);
         }
 
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IConnectionMultiplexer, UserGuard> Guards =
-            new System.Runtime.CompilerServices.ConditionalWeakTable<IConnectionMultiplexer, UserGuard>();
+        private static readonly ConditionalWeakTable<IConnectionMultiplexer, ConnectionGuard> Guards =
+            new ConditionalWeakTable<IConnectionMultiplexer, ConnectionGuard>();
 
-        private sealed class UserGuard
+        private sealed class ConnectionGuard
         {
             public const int Unverified = 0;
             public const int Verified = 1;
             public const int Refused = 2;
             private volatile int _state;
 
-            public UserGuard(string? expectedUser, string endpoints, ConfigurationOptions options)
+            public ConnectionGuard(bool hasCredentials, string? expectedUser, string endpoints, ConfigurationOptions options, ServerCertificateCheck? certificate)
             {
+                HasCredentials = hasCredentials;
                 ExpectedUser = expectedUser;
                 Endpoints = endpoints;
                 Options = options;
+                Certificate = certificate;
             }
 
-            /// <summary>The ACL user logged in as; null when only a password is given (the default user).</summary>
+            /// <summary>Whether the connection logs in (a user or only a password), so that a separate login can explain a failure.</summary>
+            public bool HasCredentials { get; }
+
+            /// <summary>The TLS certificate check of the connection; null without TLS.</summary>
+            public ServerCertificateCheck? Certificate { get; }
+
+            public MonarchLogsException? CertificateRefusal() =>
+                Certificate?.Rejection is { } reason ? StoreConnection.CertificateRefusal(Endpoints, reason) : null;
+
+            /// <summary>The ACL user logged in as; null when only a password or none is given (the default user).</summary>
             public string? ExpectedUser { get; }
 
             /// <summary>The options the connection was made with, for a separate login that explains a failure.</summary>
@@ -401,7 +510,7 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>The server(s) a connection string names, for messages: host:port only.</summary>
-        public static string DescribeServers(string connectionString) => DescribeEndpoints(CreateOptions(connectionString));
+        public static string DescribeServers(string connectionString) => DescribeEndpoints(CreateOptions(new StoreConnectionSettings { ConnectionString = connectionString }));
 
         /// <summary>The server(s) of a connection, for messages: host:port only.</summary>
         public static string DescribeEndpoints(ConfigurationOptions options)

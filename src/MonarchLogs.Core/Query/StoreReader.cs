@@ -34,12 +34,13 @@ namespace MonarchLogs.Core.Query
         public bool IsCluster => Connection.GetEndPoints().Any(endpoint => Connection.GetServer(endpoint).ServerType == ServerType.Cluster);
 
         /// <summary>
-        /// Before any read: the connection runs as the ACL user it logged in as (see
-        /// <see cref="StoreConnection.GuardUser"/>), and the store has a format this version reads.
+        /// Before any read: the connection runs as the ACL user it logged in as, is not down for a
+        /// refused certificate (see <see cref="StoreConnection.EnsureVerifiedAsync"/>), and the
+        /// store has a format this version reads.
         /// </summary>
         public async Task EnsureReadableAsync(CancellationToken cancellationToken)
         {
-            await StoreConnection.EnsureUserAsync(Connection, cancellationToken).ConfigureAwait(false);
+            await StoreConnection.EnsureVerifiedAsync(Connection, cancellationToken).ConfigureAwait(false);
             // While the connection is down, the format is read again: its failure says why (see below).
             if (Volatile.Read(ref _formatChecked) == 1 && Connection.IsConnected) return;
             RedisValue version;
@@ -49,7 +50,7 @@ namespace MonarchLogs.Core.Query
             }
             catch (Exception ex) when (ex is RedisConnectionException || ex is RedisTimeoutException)
             {
-                // No connection: refused credentials are told apart from a server that is down.
+                // No connection: refused credentials or a refused certificate are told apart from a server that is down.
                 var explained = await StoreConnection.ExplainFailureAsync(Connection, ex, cancellationToken).ConfigureAwait(false);
                 if (ReferenceEquals(explained, ex)) throw;
                 throw explained;

@@ -222,7 +222,7 @@ namespace MonarchLogs.Core.Storage
         {
             if (query is null) throw new ArgumentNullException(nameof(query));
             if (writer is null) throw new ArgumentNullException(nameof(writer));
-            return LogExporter.ExportAsync(this, query, writer, partitionError, cancellationToken);
+            return LogExporter.ExportAsync(q => QueryAsync(q, partitionError, cancellationToken), query, writer);
         }
 
         /// <summary>

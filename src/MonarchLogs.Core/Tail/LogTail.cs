@@ -126,7 +126,7 @@ namespace MonarchLogs.Core.Tail
             try
             {
                 // After a reconnect, the tail reads on only as the user it logged in as.
-                await StoreConnection.EnsureUserAsync(_store.Connection, cancellationToken).ConfigureAwait(false);
+                await StoreConnection.EnsureVerifiedAsync(_store.Connection, cancellationToken).ConfigureAwait(false);
                 if (_unknownPartitionWritten || DateTime.UtcNow - _registryReadUtc >= RegistryRefreshInterval)
                 {
                     _unknownPartitionWritten = false;

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Append;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
@@ -77,7 +78,7 @@ namespace MonarchLogs.Logging.Writing
         {
             _options = options;
             _service = service;
-            _format = new StorageFormat(options.KeyPrefix);
+            _format = new StorageFormat(options.Prefix);
             _ledger = new DropLedger(service);
             _encoder = new EntryEncoder(options);
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
@@ -281,19 +282,18 @@ namespace MonarchLogs.Logging.Writing
         }
 
         /// <summary>
-        /// Connects through StackExchange.Redis, which serves one server, several endpoints,
-        /// Sentinel (following its announcements) and a Valkey Cluster (routing each partition's
-        /// append to the node that owns its slot).
+        /// Connects through the hosts' one connection factory (<see cref="StoreConnection"/>: the
+        /// same settings, trusted CA and user check as the viewer and the cmdlets) in the background,
+        /// so the host starts while Valkey is down. StackExchange.Redis serves one server, several
+        /// endpoints, Sentinel (following its announcements) and a Valkey Cluster (routing each
+        /// partition's append to the node that owns its slot).
         /// </summary>
         private async Task<ILogAppender> OpenAppenderAsync()
         {
-            var config = ConfigurationOptions.Parse(_options.ConnectionString);
-            config.AbortOnConnectFail = false;
+            var config = StoreConnection.CreateOptions(_options, "MonarchLogs.Logging");
             // Fail at once while disconnected: the buffer here, not the client's backlog, holds
             // entries during an outage, so they are counted and never sent twice.
             config.BacklogPolicy = BacklogPolicy.FailFast;
-            config.ClientName ??= "MonarchLogs.Logging";
-            if (_options.TrustedCertificateAuthorityPath is { Length: > 0 } authority) config.TrustIssuer(authority);
             if (SentinelAppender.Serves(config))
             {
                 // Behind Sentinel: follow its announcements, never a master being demoted.
@@ -303,15 +303,7 @@ namespace MonarchLogs.Logging.Writing
             }
 
             // Shutdown does not wait for a first connect that hangs.
-            var connect = ConnectionMultiplexer.ConnectAsync(config);
-            var cancelled = Task.Delay(Timeout.Infinite, _abort.Token);
-            if (await Task.WhenAny(connect, cancelled).ConfigureAwait(false) == cancelled)
-            {
-                _ = connect.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-                _abort.Token.ThrowIfCancellationRequested();
-            }
-
-            _connection = await connect.ConfigureAwait(false);
+            _connection = await StoreConnection.ConnectInBackgroundAsync(config, _abort.Token).ConfigureAwait(false);
             return NewAppender(_connection);
         }
 

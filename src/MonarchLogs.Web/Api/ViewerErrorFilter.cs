@@ -75,7 +75,7 @@ namespace MonarchLogs.Web.Api
         }
 
         private static string RefusalDetail(MonarchLogsException error) => error.ErrorId == StoreErrors.AuthenticationFailed
-            ? error.Message + " Check Valkey:User, Valkey:Password or the connection string of the viewer."
+            ? error.Message + " Check the viewer's user and password (Viewer:Valkey:User and :Password, else Valkey:User and :Password) or its connection string."
             : error.Message + " The viewer's Valkey user needs the reader permissions of docs/operations.md.";
 
         /// <summary>

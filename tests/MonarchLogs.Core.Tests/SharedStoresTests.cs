@@ -3,18 +3,19 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Connection;
+using MonarchLogs.Core.Storage;
 
 namespace MonarchLogs.Core.Tests
 {
     /// <summary>
-    /// The connections a host shares by connection string (the PowerShell module): one per target
-    /// and credential, reused, and all of them gone from the server after <see cref="SharedConnections.CloseAll"/>.
+    /// The stores a host opens by connection string (the PowerShell module): one connection per
+    /// target and credential, reused, and all of them gone from the server after <see cref="SharedStores.CloseAll"/>.
     /// </summary>
-    public sealed class SharedConnectionsTests : IClassFixture<ValkeyFixture>
+    public sealed class SharedStoresTests : IClassFixture<ValkeyFixture>
     {
         private readonly ValkeyFixture _valkey;
 
-        public SharedConnectionsTests(ValkeyFixture valkey) => _valkey = valkey;
+        public SharedStoresTests(ValkeyFixture valkey) => _valkey = valkey;
 
         private async Task<int> ClientsNamedAsync(string name)
         {
@@ -22,34 +23,37 @@ namespace MonarchLogs.Core.Tests
             return list.Split('\n').Count(line => line.Contains(" name=" + name + " ", StringComparison.Ordinal));
         }
 
+        private StoreConnectionSettings Target(string? user, string? password, string prefix) =>
+            new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = password, Prefix = prefix };
+
         [Fact]
         public async Task One_connection_per_target_and_password_reused_and_closed_by_CloseAll()
         {
             var clientName = "shared-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var user = "reader-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all");
-            var connections = new SharedConnections(clientName);
+            var stores = new SharedStores(clientName);
 
-            var first = connections.Open(_valkey.Server.ConnectionString, null, null, "a:prefix", null, CancellationToken.None);
-            var samePrefixed = connections.Open(_valkey.Server.ConnectionString, null, null, "b:prefix", null, CancellationToken.None);
+            var first = stores.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
+            var samePrefixed = stores.Open(Target(null, null, "b:prefix"), null, CancellationToken.None);
             Assert.Same(first.Connection, samePrefixed.Connection);
             Assert.Equal("b:prefix", samePrefixed.Format.Prefix);
-            Assert.Equal(1, connections.Count);
+            Assert.Equal(1, stores.ConnectionCount);
 
-            var asUser = connections.Open(_valkey.Server.ConnectionString, user, "secret", "a:prefix", null, CancellationToken.None);
+            var asUser = stores.Open(Target(user, "secret", "a:prefix"), null, CancellationToken.None);
             Assert.NotSame(first.Connection, asUser.Connection);
-            Assert.Equal(2, connections.Count);
+            Assert.Equal(2, stores.ConnectionCount);
             Assert.True(await ClientsNamedAsync(clientName) >= 2);
 
-            connections.CloseAll();
-            Assert.Equal(0, connections.Count);
+            stores.CloseAll();
+            Assert.Equal(0, stores.ConnectionCount);
             var deadline = DateTime.UtcNow.AddSeconds(5);
             while (await ClientsNamedAsync(clientName) > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.Equal(0, await ClientsNamedAsync(clientName));
 
-            var reopened = connections.Open(_valkey.Server.ConnectionString, null, null, "a:prefix", null, CancellationToken.None);
+            var reopened = stores.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
             Assert.True(reopened.Connection.IsConnected);
-            connections.CloseAll();
+            stores.CloseAll();
         }
 
         [Fact]
