@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -116,16 +118,32 @@ namespace MonarchLogs.Logging.Tests
                 }
             }
 
+            // The entries may reach the writer in more than one batch, and each batch that
+            // re-routes entries may report them in a notice of its own: the notices add up to 8.
+            // A notice held back by the one-notice-a-second limit follows within a few seconds.
             var entries = await harness.WaitForAsync(11);
+            var clock = Stopwatch.StartNew();
+            while (Reported(entries) < 8 && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(100);
+                entries = await harness.ReadAllAsync();
+            }
+
             var services = await harness.Store().GetServicesAsync();
             Assert.Equal(new[] { "svc0", "svc1", "tests" }, services);
             var rerouted = entries.Where(e => e.Category == "Cat" && e.Service == "tests").ToList();
             Assert.Equal(8, rerouted.Count);
             Assert.All(rerouted, e => Assert.StartsWith("svc", JsonDocument.Parse(e.Properties).RootElement.GetProperty("RequestedService").GetString()));
-            var notice = Assert.Single(entries, e => e.Category == "MonarchLogs.Logging");
-            Assert.Contains("8 entries asked for a service past the limit", notice.Message);
+            Assert.Equal(8, Reported(entries));
             Assert.Equal(0, harness.Provider.EntriesDropped);
         }
+
+        /// <summary>The entries that the writer's notices say were asked for a service past the limit, summed.</summary>
+        private static int Reported(IEnumerable<MonarchLogEntry> entries) => entries
+            .Where(e => e.Category == "MonarchLogs.Logging")
+            .Select(e => Regex.Match(e.Message, @"(\d+) entries asked for a service past the limit"))
+            .Where(m => m.Success)
+            .Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 
         [Fact]
         public async Task Many_entries_arrive_complete_and_in_order()
