@@ -22,7 +22,8 @@ namespace MonarchLogs.Core.Format.Blocks
         private readonly int _zstdLevel;
         private readonly double _falsePositiveRate;
         private readonly MemoryStream _lines = new MemoryStream(64 * 1024);
-        private readonly HashSet<string> _tokens = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<ulong> _tokens = new HashSet<ulong>();
+        private readonly TokenHasher _hasher = new TokenHasher();
         private readonly ZstdCompression _zstd = new ZstdCompression();
 
         /// <param name="codec">How the payload is stored.</param>
@@ -54,14 +55,14 @@ namespace MonarchLogs.Core.Format.Blocks
                 last = Math.Max(last, ticks);
                 var minute = BlockHeader.MinuteOf(ticks);
                 minutes[minute] = minutes.TryGetValue(minute, out var count) ? count + 1 : 1;
-                if (_falsePositiveRate > 0) BlockTokens.Collect(entry, _tokens);
+                if (_falsePositiveRate > 0) BlockTokens.Collect(entry, _hasher, _tokens);
             }
 
             BloomFilter? bloom = null;
             if (_falsePositiveRate > 0)
             {
                 bloom = BloomFilter.ForTokens(_tokens.Count, _falsePositiveRate);
-                foreach (var token in _tokens) bloom.Add(token);
+                foreach (var token in _tokens) bloom.AddHash(token);
             }
 
             _lines.SetLength(0);

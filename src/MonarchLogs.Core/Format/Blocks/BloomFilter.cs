@@ -76,9 +76,11 @@ namespace MonarchLogs.Core.Format.Blocks
             return stored;
         }
 
-        public void Add(string token)
+        public void Add(string token) => AddHash(HashOf(token));
+
+        /// <summary>Adds a token by its hash (<see cref="HashOf"/>).</summary>
+        public void AddHash(ulong hash)
         {
-            var hash = HashOf(token);
             var m = (ulong)BitCount;
             for (var i = 0UL; i < (ulong)HashCount; i++)
             {
@@ -124,7 +126,8 @@ namespace MonarchLogs.Core.Format.Blocks
             }
         }
 
-        private static ulong HashOf(string token)
+        /// <summary>XXH64 (seed 0) of the token's UTF-8 bytes (a lone surrogate counts as U+FFFD).</summary>
+        public static ulong HashOf(string token)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(token.Length));
             try
