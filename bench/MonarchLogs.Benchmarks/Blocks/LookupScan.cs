@@ -15,11 +15,11 @@ namespace MonarchLogs.Benchmarks.Blocks;
 /// </summary>
 internal sealed class LookupScan
 {
-    /// <summary>Blocks per XRANGE of block entries: about 1 MB per reply at 50 KB per block.</summary>
-    public const int BlocksPerRead = 20;
+    /// <summary>Blocks per XRANGE of block entries: about 400 KB per reply at 50 KB per block.</summary>
+    public const int BlocksPerRead = 8;
 
-    /// <summary>Headers per XRANGE of the header stream.</summary>
-    public const int HeadersPerRead = 500;
+    /// <summary>Headers per XRANGE of the header stream: about 130 KB per reply.</summary>
+    public const int HeadersPerRead = 200;
 
     private readonly BlockValkey _valkey;
     private readonly List<(Partition Partition, string Key)> _partitions = new();
@@ -90,7 +90,7 @@ internal sealed class LookupScan
     /// <summary>A header entry: the block's fields without its data, with the same stream ID.</summary>
     private static NameValueEntry[] HeaderOnly(EncodedBlock block) => BlockFields.ToStreamFields(block).Where(f => f.Name != BlockFields.Data).ToArray();
 
-    public sealed record ReadResult(double Ms, long Entries, int BlocksOpened, long BytesRead, long SlowOver1Ms, long SlowOver5Ms, long SlowestMicroseconds);
+    public sealed record ReadResult(double Ms, long Entries, int BlocksOpened, long BytesRead, long SlowOver1Ms, long SlowOver5Ms, long SlowestMicroseconds, string SlowestCommand);
 
     /// <summary>Reads and decodes every block of every partition, the partitions side by side.</summary>
     public Task<ReadResult> ReadEverythingAsync() => MeasureAsync(async () =>
@@ -168,8 +168,10 @@ internal sealed class LookupScan
         var started = Stopwatch.GetTimestamp();
         var (entries, opened, bytes) = await read();
         var ms = Measure.ElapsedMs(started);
-        var slow = (RedisResult[])(await db.ExecuteAsync("SLOWLOG", "GET", "-1"))!;
-        var durations = slow.Select(e => (long)((RedisResult[])e!)[2]).ToList();
-        return new ReadResult(ms, entries, opened, bytes, durations.Count, durations.Count(d => d > 5_000), durations.Count == 0 ? 0 : durations.Max());
+        var slow = ((RedisResult[])(await db.ExecuteAsync("SLOWLOG", "GET", "-1"))!).Select(e => (RedisResult[])e!).ToList();
+        var durations = slow.Select(e => (long)e[2]).ToList();
+        var slowest = slow.OrderByDescending(e => (long)e[2]).FirstOrDefault();
+        var command = slowest is null ? string.Empty : string.Join(" ", ((RedisResult[])slowest[3]!).Select(a => (string?)a).Where(a => a is not null && a.Length < 40).Take(6));
+        return new ReadResult(ms, entries, opened, bytes, durations.Count, durations.Count(d => d > 5_000), durations.Count == 0 ? 0 : durations.Max(), command);
     }
 }

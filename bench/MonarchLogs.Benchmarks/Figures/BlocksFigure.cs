@@ -59,7 +59,8 @@ public static class BlocksFigure
         await MissionRateAsync(report, valkey, settings);
         var day = await LookupDayAsync(report, valkey, settings);
 
-        report.Paragraph($"Measured in {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min; Valkey {await valkey.Stats.VersionAsync()}.");
+        report.Paragraph($"Measured in {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min; Valkey {await valkey.Stats.VersionAsync()}; load average at the end {LoadAverage.Read()}. " +
+            "The slow log times a command from start to end on the server: on a machine this loaded, a command that waited for a core counts its wait.");
         var path = Path.Combine(Path.GetDirectoryName(settings.OutputPath)!, "blocks.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, "# Storage format 2: block measurements\n\nWritten by `./build.sh bench --blocks` (figure 10).\n" + report);
@@ -72,7 +73,8 @@ public static class BlocksFigure
             "≤ 0.3× raw JSON", Format.Bytes(quiet.Chosen), $"raw JSON {Format.Bytes(quiet.Raw)}; format 1 {Format.Bytes(quiet.FormatOne)}",
             Format.Ratio(quiet.Chosen / quiet.Raw), quiet.Chosen / quiet.Raw <= 0.3 ? Verdict.Pass : Verdict.Miss));
         table.Add(new FigureRow("10", $"Format 2 trace-id lookup over a day of {Format.Count(settings.LookupDayEntries)} entries (header streams, Bloom filters)",
-            "≤ 0.5 s, no command over 5 ms", Format.Ms(day.TraceLookup.Ms), $"{day.TraceLookup.BlocksOpened} of {day.Blocks} blocks opened; slowest command {day.TraceLookup.SlowestMicroseconds} µs",
+            "≤ 0.5 s, no command over 5 ms", Format.Ms(day.TraceLookup.Ms),
+            $"{day.TraceLookup.BlocksOpened} of {day.Blocks} blocks opened; " + (day.TraceLookup.SlowestMicroseconds == 0 ? "no command over 1 ms" : $"slowest command {day.TraceLookup.SlowestMicroseconds} µs"),
             "", day.TraceLookup.Ms <= 500 && day.TraceLookup.SlowOver5Ms == 0 ? Verdict.Pass : Verdict.Miss));
         table.Add(new FigureRow("10", "Format 2 decode, rows zstd 1 (client CPU, one thread)",
             "(input to export ≥ 300,000/s)", Format.Rate(1e6 / cpu.DecodeMicroseconds), $"encode {Format.Rate(1e6 / cpu.EncodeMicroseconds)} with Bloom filter", "", Verdict.Info));
@@ -389,7 +391,7 @@ public static class BlocksFigure
             $"Reads: XRANGE of {LookupScan.BlocksPerRead} blocks or {LookupScan.HeadersPerRead} headers at a time, the partitions side by side; the server's slow log counts commands over 1 ms and 5 ms. Targets: the trace id and the RequestId of the entry in the middle of the day.");
         var t = report.NewTable("read", "time", "blocks opened", "payload read", "entries found / decoded", "commands > 1 ms", "> 5 ms", "slowest command");
         void Row(string name, LookupScan.ReadResult r) => t.Row(name, Format.Ms(r.Ms), $"{r.BlocksOpened} of {scan.Blocks}", $"{r.BytesRead / 1e6:0.0} MB", Format.Count(r.Entries),
-            r.SlowOver1Ms.ToString(CultureInfo.InvariantCulture), r.SlowOver5Ms.ToString(CultureInfo.InvariantCulture), $"{r.SlowestMicroseconds} µs");
+            r.SlowOver1Ms.ToString(CultureInfo.InvariantCulture), r.SlowOver5Ms.ToString(CultureInfo.InvariantCulture), r.SlowestMicroseconds == 0 ? "" : $"{r.SlowestMicroseconds} µs ({r.SlowestCommand})");
         var everything = await scan.ReadEverythingAsync();
         Row($"every block, decoded ({Format.Rate(everything.Entries / (everything.Ms / 1000))})", everything);
         var trace = await scan.LookupAsync(BlockTokens.Trace(target.TraceId), e => string.Equals(e.TraceId, target.TraceId, StringComparison.OrdinalIgnoreCase), headerStreams: true);
