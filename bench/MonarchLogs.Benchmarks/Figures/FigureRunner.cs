@@ -48,6 +48,7 @@ public sealed class FigureRunner
         if (_settings.Runs(5)) await GuardAsync("5", "Watch latency and idle cost", () => WatchFigure.RunAsync(_settings, _table));
         if (_settings.Runs(6)) await GuardAsync("6", "Retention", () => RetentionFigure.RunAsync(_settings, _table));
         if (_settings.Runs(9)) await GuardAsync("9", "Export, import and archive size", () => ArchiveFigure.RunAsync(_settings, _table, _repositoryRoot));
+        if (_settings.Runs(10)) await GuardAsync("10", "Block layouts for storage format 2", () => BlocksFigure.RunAsync(_settings, _table, _repositoryRoot));
     }
 
     private async Task GuardAsync(string figure, string name, Func<Task> run)

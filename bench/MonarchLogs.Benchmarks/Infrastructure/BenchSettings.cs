@@ -24,7 +24,7 @@ public sealed class BenchSettings
 
     public string OutputPath { get; }
 
-    /// <summary>The figures to run (1 to 9); all unless --only is given.</summary>
+    /// <summary>The figures to run (1 to 10); 1 to 9 unless --only is given.</summary>
     public IReadOnlySet<int> Figures { get; }
 
     public bool Runs(int figure) => Figures.Contains(figure);
@@ -76,6 +76,14 @@ public sealed class BenchSettings
     // 9. Archive: the entries of the day exported and imported.
     public int ArchiveEntries => Pick(100_000, 100_000, 5_000);
 
+    // 10. Block layouts for storage format 2 (only with --only 10): entries of the benchmark's
+    // shape cut into blocks, the demo's entries, a quiet hour, an hour at the mission's rate, a day.
+    public int BlockEntries => Pick(200_000, 60_000, 6_000);
+    public int BlockDemoEntries => Pick(30_000, 10_000, 2_000);
+    public int QuietHourSeconds => Pick(3_600, 3_600, 600);
+    public int MissionSeconds => Pick(3_600, 900, 120);
+    public int LookupDayEntries => Pick(1_000_000, 200_000, 20_000);
+
     private int Pick(int full, int quick, int smoke) => Mode switch
     {
         RunMode.Smoke => smoke,
@@ -98,6 +106,7 @@ public sealed class BenchSettings
                 case "--only" when i + 1 < args.Length:
                     figures = new SortedSet<int>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse));
                     break;
+                case "--blocks": figures = new SortedSet<int> { 10 }; break;
                 case "-h":
                 case "--help":
                     throw new UsageException();
@@ -111,12 +120,14 @@ public sealed class BenchSettings
     }
 
     public const string Usage =
-        "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...]\n" +
+        "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...|--blocks]\n" +
         "  (default)  the full run, about 7 minutes on 2 cores (1M and 5M stores: about 3 GB in Valkey)\n" +
         "  --quick    smaller sizes, for development\n" +
         "  --smoke    every figure at a tiny size, well under a minute (CI)\n" +
         "  --out      where to write the markdown table (default artifacts/bench/results.md)\n" +
-        "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process, 8 statistics and lookups, 9 export, import and archive size)";
+        "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process, 8 statistics and lookups,\n" +
+        "             9 export, import and archive size, 10 block layouts for storage format 2, not in the default run)\n" +
+        "  --blocks   the same as --only 10; its tables go to blocks.md beside the results (docs/design/storage-format-2.md quotes them)";
 }
 
 /// <summary>A bad command line (or --help); <see cref="Detail"/> says what was wrong, if anything.</summary>

@@ -45,28 +45,30 @@ public sealed class LogWorkload
     public LogWorkload(int seed = 42)
     {
         var random = new Random(seed);
-        for (var i = 0; i < Variants; i++)
+        for (var i = 0; i < Variants; i++) _operations[i] = NewOperation(random, i % Shapes.Length);
+    }
+
+    /// <summary>One operation of the shape: its arguments, request id, level and a new W3C trace, drawn from <paramref name="random"/>.</summary>
+    public static Operation NewOperation(Random random, int shapeIndex)
+    {
+        var n = random.Next(10_000, 99_999);
+        var (first, second, third) = shapeIndex switch
         {
-            var shapeIndex = i % Shapes.Length;
-            var n = random.Next(10_000, 99_999);
-            var (first, second, third) = shapeIndex switch
-            {
-                0 => ("ORD-" + n, Customers[random.Next(Customers.Length)], random.Next(2, 900)),
-                1 => ("INV-2026-" + n, Customers[random.Next(Customers.Length)], random.Next(100, 250_000)),
-                2 => ("SKU-" + random.Next(100, 999), Warehouses[random.Next(Warehouses.Length)], random.Next(0, 5_000)),
-                3 => (random.Next(4) == 0 ? "POST" : "GET", Paths[random.Next(Paths.Length)] + n, random.Next(1, 400)),
-                4 => ("PCL-" + n, Carriers[random.Next(Carriers.Length)], random.Next(1, 4)),
-                _ => ("u-" + n, "10.20." + random.Next(256) + "." + random.Next(256), random.Next(20, 700)),
-            };
-            var requestId = "req-" + random.Next(0x1000000, int.MaxValue).ToString("x8", CultureInfo.InvariantCulture);
-            var scope = new KeyValuePair<string, object?>[]
-            {
-                new(ServiceProperty, Shapes[shapeIndex].Service),
-                new(RequestIdProperty, requestId),
-            };
-            _operations[i] = new Operation(shapeIndex, IngestLevel(random.Next(100)), first, second, third, requestId, scope,
-                ActivityTraceId.CreateRandom().ToHexString(), ActivitySpanId.CreateRandom().ToHexString());
-        }
+            0 => ("ORD-" + n, Customers[random.Next(Customers.Length)], random.Next(2, 900)),
+            1 => ("INV-2026-" + n, Customers[random.Next(Customers.Length)], random.Next(100, 250_000)),
+            2 => ("SKU-" + random.Next(100, 999), Warehouses[random.Next(Warehouses.Length)], random.Next(0, 5_000)),
+            3 => (random.Next(4) == 0 ? "POST" : "GET", Paths[random.Next(Paths.Length)] + n, random.Next(1, 400)),
+            4 => ("PCL-" + n, Carriers[random.Next(Carriers.Length)], random.Next(1, 4)),
+            _ => ("u-" + n, "10.20." + random.Next(256) + "." + random.Next(256), random.Next(20, 700)),
+        };
+        var requestId = "req-" + random.Next(0x1000000, int.MaxValue).ToString("x8", CultureInfo.InvariantCulture);
+        var scope = new KeyValuePair<string, object?>[]
+        {
+            new(ServiceProperty, Shapes[shapeIndex].Service),
+            new(RequestIdProperty, requestId),
+        };
+        return new Operation(shapeIndex, IngestLevel(random.Next(100)), first, second, third, requestId, scope,
+            ActivityTraceId.CreateRandom().ToHexString(), ActivitySpanId.CreateRandom().ToHexString());
     }
 
     public Operation this[int i] => _operations[i % Variants];

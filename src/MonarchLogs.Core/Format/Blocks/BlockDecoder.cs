@@ -1,0 +1,42 @@
+using System;
+using System.Collections.Generic;
+
+namespace MonarchLogs.Core.Format.Blocks
+{
+    /// <summary>
+    /// Reads blocks: the header's skip decisions (time span, Bloom filter), and the payload back
+    /// into entries. One instance per thread: it reuses its zstd context.
+    /// </summary>
+    internal sealed class BlockDecoder : IDisposable
+    {
+        private readonly ZstdCompression _zstd = new ZstdCompression();
+
+        /// <summary>Whether the block may hold entries of the half-open event time range [since, until), in Unix ticks.</summary>
+        public static bool Overlaps(BlockHeader header, long sinceTicks, long untilTicks) =>
+            header.LastTicks >= sinceTicks && header.FirstTicks < untilTicks;
+
+        /// <summary>False when the block certainly holds no entry with the token (<see cref="BlockTokens"/>); true when it may, or has no filter.</summary>
+        public static bool MayHold(BlockHeader header, string token) => header.Bloom?.MayContain(token) ?? true;
+
+        /// <summary>The block's entries, in stored order, as entries of <paramref name="partition"/> (without an <see cref="MonarchLogEntry.Id"/>).</summary>
+        /// <exception cref="MonarchLogsException"><c>InvalidBlock</c> for a payload that does not read or does not agree with its header.</exception>
+        public List<MonarchLogEntry> Decode(EncodedBlock block, Partition partition)
+        {
+            var header = block.Header;
+            var lines = header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.ToArray();
+            var entries = JsonLinesPayload.Read(lines, header.Count, partition);
+            foreach (var entry in entries)
+            {
+                var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
+                if (ticks < header.FirstTicks || ticks > header.LastTicks)
+                {
+                    throw BlockErrors.Invalid($"an entry's event time {ticks} lies outside the block's t0 = {header.FirstTicks} to t1 = {header.LastTicks}");
+                }
+            }
+
+            return entries;
+        }
+
+        public void Dispose() => _zstd.Dispose();
+    }
+}

@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace MonarchLogs.Core.Format.Blocks
+{
+    /// <summary>
+    /// A block's entries as JSON lines, the payload of every codec: one JSON object per entry,
+    /// each ended by <c>\n</c>, UTF-8, with the field names of storage format 1 (<c>ts</c>,
+    /// <c>category</c>, <c>message</c>, <c>template</c>, <c>eventId</c>, <c>eventName</c>,
+    /// <c>exType</c>, <c>exMessage</c>, <c>exStack</c>, <c>traceId</c>, <c>spanId</c>,
+    /// <c>host</c>, <c>props</c>). The level and the service are the partition's. A writer leaves
+    /// out empty fields and an event id of 0; <c>props</c> is the properties object itself when
+    /// its text is one JSON object on one line (kept byte for byte), else a JSON string. A reader
+    /// needs <c>ts</c> on every line, skips blank lines and ignores fields it does not know.
+    /// </summary>
+    internal static class JsonLinesPayload
+    {
+        // Non-ASCII text stays UTF-8; quotes, backslashes and control characters are escaped, so
+        // no value holds a raw line break.
+        private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
+        {
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            SkipValidation = true,
+        };
+
+        // A properties object nests inside the line's object: one level deeper than it was checked at.
+        private static readonly JsonReaderOptions ReaderOptions = new JsonReaderOptions { MaxDepth = 2 * PropertiesMaxDepth };
+        private static readonly JsonReaderOptions PropertiesCheckOptions = new JsonReaderOptions { MaxDepth = PropertiesMaxDepth };
+        private const int PropertiesMaxDepth = 64;
+
+        private static readonly JsonEncodedText Ts = JsonEncodedText.Encode(StorageFormat.TimestampField);
+        private static readonly JsonEncodedText Category = JsonEncodedText.Encode(StorageFormat.CategoryField);
+        private static readonly JsonEncodedText Message = JsonEncodedText.Encode(StorageFormat.MessageField);
+        private static readonly JsonEncodedText Template = JsonEncodedText.Encode(StorageFormat.TemplateField);
+        private static readonly JsonEncodedText EventId = JsonEncodedText.Encode(StorageFormat.EventIdField);
+        private static readonly JsonEncodedText EventName = JsonEncodedText.Encode(StorageFormat.EventNameField);
+        private static readonly JsonEncodedText ExceptionType = JsonEncodedText.Encode(StorageFormat.ExceptionTypeField);
+        private static readonly JsonEncodedText ExceptionMessage = JsonEncodedText.Encode(StorageFormat.ExceptionMessageField);
+        private static readonly JsonEncodedText Exception = JsonEncodedText.Encode(StorageFormat.ExceptionField);
+        private static readonly JsonEncodedText TraceId = JsonEncodedText.Encode(StorageFormat.TraceIdField);
+        private static readonly JsonEncodedText SpanId = JsonEncodedText.Encode(StorageFormat.SpanIdField);
+        private static readonly JsonEncodedText Host = JsonEncodedText.Encode(StorageFormat.HostField);
+        private static readonly JsonEncodedText Properties = JsonEncodedText.Encode(StorageFormat.PropertiesField);
+
+        // The fields in the order a writer writes them; the reader's switch uses these positions.
+        private static readonly JsonEncodedText[] FieldNames =
+        {
+            Ts, Category, Message, Template, EventId, EventName, ExceptionType, ExceptionMessage, Exception, TraceId, SpanId, Host, Properties,
+        };
+
+        /// <summary>Writes the entries, one line each, to <paramref name="output"/>.</summary>
+        public static void Write(IReadOnlyList<MonarchLogEntry> entries, MemoryStream output)
+        {
+            using var json = new Utf8JsonWriter(output, WriterOptions);
+            foreach (var entry in entries)
+            {
+                json.Reset(output);
+                json.WriteStartObject();
+                // "O" of a UTC time is the form of format 1's ts field, 2026-11-28T14:28:07.1234567Z.
+                json.WriteString(Ts, BlockHeader.AsUtc(entry.Timestamp).ToString("O", CultureInfo.InvariantCulture));
+                Text(json, Category, entry.Category);
+                Text(json, Message, entry.Message);
+                Text(json, Template, entry.Template);
+                if (entry.EventId != 0) json.WriteNumber(EventId, entry.EventId);
+                Text(json, EventName, entry.EventName);
+                Text(json, ExceptionType, entry.ExceptionType);
+                Text(json, ExceptionMessage, entry.ExceptionMessage);
+                Text(json, Exception, entry.Exception);
+                Text(json, TraceId, entry.TraceId);
+                Text(json, SpanId, entry.SpanId);
+                Text(json, Host, entry.Host);
+                WriteProperties(json, entry.Properties);
+                json.WriteEndObject();
+                json.Flush();
+                output.WriteByte((byte)'\n');
+            }
+        }
+
+        /// <summary>
+        /// Reads exactly <paramref name="expectedCount"/> entries of <paramref name="partition"/>.
+        /// </summary>
+        /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>: a line that is no JSON object, lacks a readable <c>ts</c> or holds a field of the wrong type; another number of lines.</exception>
+        public static List<MonarchLogEntry> Read(ReadOnlySpan<byte> payload, int expectedCount, Partition partition)
+        {
+            var entries = new List<MonarchLogEntry>(expectedCount);
+            var line = 0;
+            while (payload.Length > 0)
+            {
+                var end = payload.IndexOf((byte)'\n');
+                var text = end < 0 ? payload : payload.Slice(0, end);
+                payload = end < 0 ? ReadOnlySpan<byte>.Empty : payload.Slice(end + 1);
+                line++;
+                if (IsBlank(text)) continue;
+                if (entries.Count == expectedCount) throw BlockErrors.Invalid($"its payload holds more entries than its n field says ({expectedCount})");
+                entries.Add(ReadLine(text, line, partition));
+            }
+
+            if (entries.Count != expectedCount) throw BlockErrors.Invalid($"its payload holds {entries.Count} entries, its n field says {expectedCount}");
+            return entries;
+        }
+
+        private static MonarchLogEntry ReadLine(ReadOnlySpan<byte> line, int number, Partition partition)
+        {
+            string? ts = null;
+            string category = string.Empty, message = string.Empty, template = string.Empty, eventName = string.Empty;
+            string exType = string.Empty, exMessage = string.Empty, exStack = string.Empty, traceId = string.Empty;
+            string spanId = string.Empty, host = string.Empty, props = string.Empty;
+            var eventId = 0;
+            try
+            {
+                var reader = new Utf8JsonReader(line, ReaderOptions);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw BlockErrors.Invalid($"line {number} of its payload is not a JSON object");
+                var next = 0;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var field = FieldOf(ref reader, next);
+                    next = field + 1;
+                    if (!reader.Read()) break;
+                    switch (field)
+                    {
+                        case 0: ts = String(ref reader, number, StorageFormat.TimestampField); break;
+                        case 1: category = String(ref reader, number, StorageFormat.CategoryField); break;
+                        case 2: message = String(ref reader, number, StorageFormat.MessageField); break;
+                        case 3: template = String(ref reader, number, StorageFormat.TemplateField); break;
+                        case 4: eventId = Int(ref reader, number); break;
+                        case 5: eventName = String(ref reader, number, StorageFormat.EventNameField); break;
+                        case 6: exType = String(ref reader, number, StorageFormat.ExceptionTypeField); break;
+                        case 7: exMessage = String(ref reader, number, StorageFormat.ExceptionMessageField); break;
+                        case 8: exStack = String(ref reader, number, StorageFormat.ExceptionField); break;
+                        case 9: traceId = String(ref reader, number, StorageFormat.TraceIdField); break;
+                        case 10: spanId = String(ref reader, number, StorageFormat.SpanIdField); break;
+                        case 11: host = String(ref reader, number, StorageFormat.HostField); break;
+                        case 12: props = PropertiesValue(ref reader, line); break;
+                        default: reader.Skip(); break;
+                    }
+                }
+
+                if (reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0) throw BlockErrors.Invalid($"line {number} of its payload is not one whole JSON object");
+                if (reader.Read()) throw BlockErrors.Invalid($"line {number} of its payload holds more than one JSON value");
+            }
+            catch (JsonException ex)
+            {
+                throw BlockErrors.Invalid($"line {number} of its payload is not valid JSON ({StoreErrors.FirstLine(ex.Message)})", ex);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A string that is not valid UTF-8 fails only when it is read as text.
+                throw BlockErrors.Invalid($"line {number} of its payload holds text that is not valid UTF-8", ex);
+            }
+
+            if (ts is null) throw BlockErrors.Invalid($"line {number} of its payload has no ts field");
+            return new MonarchLogEntry
+            {
+                Timestamp = ParseTime(ts, number),
+                Level = partition.Level,
+                Service = partition.Service,
+                Category = category,
+                Message = message,
+                Template = template,
+                EventId = eventId,
+                EventName = eventName,
+                ExceptionType = exType,
+                ExceptionMessage = exMessage,
+                Exception = exStack,
+                TraceId = traceId,
+                SpanId = spanId,
+                Host = host,
+                Properties = props,
+            };
+        }
+
+        /// <summary>
+        /// The position of the property name the reader is on in <see cref="FieldNames"/>, -1 for
+        /// an unknown one; <paramref name="hint"/> is tried first, as lines list their fields in order.
+        /// </summary>
+        private static int FieldOf(ref Utf8JsonReader reader, int hint)
+        {
+            if (hint < FieldNames.Length && reader.ValueTextEquals(FieldNames[hint].EncodedUtf8Bytes)) return hint;
+            for (var i = 0; i < FieldNames.Length; i++)
+            {
+                if (reader.ValueTextEquals(FieldNames[i].EncodedUtf8Bytes)) return i;
+            }
+
+            return -1;
+        }
+
+        private static bool IsBlank(ReadOnlySpan<byte> line)
+        {
+            foreach (var b in line)
+            {
+                if (b != (byte)' ' && b != (byte)'\t' && b != (byte)'\r') return false;
+            }
+
+            return true;
+        }
+
+        private static string String(ref Utf8JsonReader reader, int line, string field)
+        {
+            if (reader.TokenType == JsonTokenType.Null) return string.Empty;
+            if (reader.TokenType != JsonTokenType.String) throw BlockErrors.Invalid($"the {field} field on line {line} of its payload is not a JSON string");
+            return reader.GetString() ?? string.Empty;
+        }
+
+        private static int Int(ref Utf8JsonReader reader, int line)
+        {
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number)) return number;
+            if (reader.TokenType == JsonTokenType.String && int.TryParse(reader.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number)) return number;
+            throw BlockErrors.Invalid($"the {StorageFormat.EventIdField} field on line {line} of its payload is not a whole number of 32 bits");
+        }
+
+        /// <summary>A string's value; any other JSON value (the object the writer stores) as its exact text.</summary>
+        private static string PropertiesValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> line)
+        {
+            if (reader.TokenType == JsonTokenType.String) return reader.GetString() ?? string.Empty;
+            if (reader.TokenType == JsonTokenType.Null) return string.Empty;
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            var end = (int)reader.BytesConsumed;
+            return Encoding.UTF8.GetString(line.Slice(start, end - start).ToArray());
+        }
+
+        private static DateTime ParseTime(string text, int line)
+        {
+            if (StorageFormat.TryParseRoundTrip(text, out var exact)) return exact;
+            if (text.Length > 0 && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
+            }
+
+            throw BlockErrors.Invalid($"the ts field '{DisplayText.Quote(text)}' on line {line} of its payload is not a time");
+        }
+
+        private static void Text(Utf8JsonWriter json, JsonEncodedText name, string value)
+        {
+            if (value.Length > 0) json.WriteString(name, PropertiesJson.WellFormed(value));
+        }
+
+        /// <summary>The object itself when its text is one JSON object on one line, so its quotes need no escapes; else the text as a string.</summary>
+        private static void WriteProperties(Utf8JsonWriter json, string properties)
+        {
+            if (properties.Length == 0) return;
+            var text = PropertiesJson.WellFormed(properties);
+            if (text[0] == '{' && text[text.Length - 1] == '}' && text.IndexOf('\n') < 0 && text.IndexOf('\r') < 0)
+            {
+                var utf8 = Encoding.UTF8.GetBytes(text);
+                if (IsOneJsonValue(utf8))
+                {
+                    json.WritePropertyName(Properties);
+                    json.WriteRawValue(utf8, skipInputValidation: true);
+                    return;
+                }
+            }
+
+            json.WriteString(Properties, text);
+        }
+
+        private static bool IsOneJsonValue(byte[] utf8)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(utf8, PropertiesCheckOptions);
+                return reader.Read() && reader.TrySkip() && !reader.Read();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+}
