@@ -50,23 +50,18 @@ namespace MonarchLogs.Logging.Writing
         private readonly string _service;
         private readonly StorageFormat _format;
         private readonly CancellationTokenSource _abort = new CancellationTokenSource();
+        private readonly BufferAccount _account;
         private readonly DropLedger _ledger;
         private readonly EntryEncoder _encoder;
         private readonly SetAside _setAside;
         private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
-        private readonly List<AppendBatch> _active = new List<AppendBatch>(2);
         private readonly Task _loop;
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim();
         private IConnectionMultiplexer? _connection;
         private IDisposable? _owned;
-        private long _buffered;
-        private long _held;
-        private long _written;
         private long _failingBatches;
-        private long _lastWrittenTicks = DateTime.UtcNow.Ticks;
         private long _failingSinceTicks;
         private int _disposed;
-        private int _closed;
 
         /// <summary>Why an entry logged once the writer stopped taking entries is not stored.</summary>
         private volatile DropReason _lateReason = DropReason.NotSentAtShutdown;
@@ -78,7 +73,8 @@ namespace MonarchLogs.Logging.Writing
             _options = options;
             _service = service;
             _format = new StorageFormat(options.KeyPrefix);
-            _ledger = new DropLedger(service);
+            _account = new BufferAccount(service, options.BufferCapacity);
+            _ledger = _account.Ledger;
             _encoder = new EntryEncoder(options);
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
             _services.Add(service);
@@ -88,15 +84,18 @@ namespace MonarchLogs.Logging.Writing
         }
 
         /// <summary>Entries queued or in flight.</summary>
-        public long Buffered => Interlocked.Read(ref _buffered);
+        public long Buffered => _account.Buffered;
 
         /// <summary>Entries not stored since start, for any reason.</summary>
         public long Dropped => _ledger.Total;
 
         /// <summary>Entries written to Valkey since start, drop notices included.</summary>
-        public long Written => Interlocked.Read(ref _written);
+        public long Written => _account.Written;
 
         internal DropLedger Ledger => _ledger;
+
+        /// <summary>Where every entry logged is: buffered, written or dropped.</summary>
+        internal BufferAccount Account => _account;
 
         /// <summary>What a health check needs: the buffer, whether writes fail now, when one last worked, the drops.</summary>
         internal WriterHealth Health => new WriterHealth(
@@ -104,7 +103,7 @@ namespace MonarchLogs.Logging.Writing
             _options.BufferCapacity,
             failing: Interlocked.Read(ref _failingBatches) > 0 || _setAside.Count > 0,
             partitionsSetAside: _setAside.Count,
-            lastWritten: new DateTime(Interlocked.Read(ref _lastWrittenTicks), DateTimeKind.Utc),
+            lastWritten: _account.LastWritten,
             failingSince: Interlocked.Read(ref _failingSinceTicks) is var since and > 0 ? new DateTime(since, DateTimeKind.Utc) : null,
             lastDrop: _ledger.LastDrop,
             droppedByReason: _ledger.ByReason());
@@ -119,25 +118,16 @@ namespace MonarchLogs.Logging.Writing
 
         public void TryEnqueue(PendingLogEntry entry)
         {
-            if (Interlocked.Increment(ref _buffered) > _options.BufferCapacity)
-            {
-                Interlocked.Decrement(ref _buffered);
-                _ledger.Add(DropReason.BufferFull, 1);
-                return;
-            }
+            if (!_account.TryReserve()) return;
 
-            if (!_queue.Writer.TryWrite(entry))
-            {
-                // Logged after shutdown began.
-                Interlocked.Decrement(ref _buffered);
-                _ledger.Add(_lateReason, 1);
-            }
+            // Logged after shutdown began.
+            if (!_queue.Writer.TryWrite(entry)) _account.Unreserve(_lateReason);
         }
 
         public void CountCaptureFailure(Exception ex)
         {
             MonarchLogsEventSource.Log.CaptureFailed(_service, SafeText.Describe(ex));
-            _ledger.Add(DropReason.CaptureFailed, 1);
+            _account.NotCaptured();
         }
 
         /// <summary>Runs the loop; if it fails, counts what it held, restarts it, and says so in the next notice.</summary>
@@ -157,9 +147,7 @@ namespace MonarchLogs.Logging.Writing
                 }
                 catch (Exception ex)
                 {
-                    var held = Interlocked.Exchange(ref _held, 0);
-                    Interlocked.Add(ref _buffered, -held);
-                    _ledger.Add(DropReason.WriterFault, held, "writer: " + ex.GetType().FullName);
+                    var held = _account.DropHeld("writer: " + ex.GetType().FullName);
                     _ledger.AddRestart();
                     MonarchLogsEventSource.Log.WriterRestarted(_service, held, ex.ToString());
                     CloseConnections();
@@ -221,7 +209,7 @@ namespace MonarchLogs.Logging.Writing
                     var now = DateTime.UtcNow;
                     while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
                     {
-                        Interlocked.Increment(ref _held);
+                        _account.Take();
                         var entry = Prepare(pending, now);
                         if (entry is not null) batch.Add(entry);
                     }
@@ -330,7 +318,7 @@ namespace MonarchLogs.Logging.Writing
         {
             if (_setAside.IsBlocked(SetAside.Store, now, out var storeError))
             {
-                Drop(DropReason.StoreRefused, 1, "store: " + storeError!.ErrorId);
+                _account.Drop(DropReason.StoreRefused, 1, "store: " + storeError!.ErrorId);
                 return null;
             }
 
@@ -339,7 +327,7 @@ namespace MonarchLogs.Logging.Writing
             var partition = _format.GetPartition(pending.Service, LevelOf(pending.Level));
             if (_setAside.IsBlocked(partition.StreamKey, now, out var partitionError))
             {
-                Drop(DropReason.PartitionRefused, 1, partition.StreamKey + ": " + partitionError!.ErrorId);
+                _account.Drop(DropReason.PartitionRefused, 1, partition.StreamKey + ": " + partitionError!.ErrorId);
                 return null;
             }
 
@@ -367,7 +355,7 @@ namespace MonarchLogs.Logging.Writing
                 catch (Exception again)
                 {
                     MonarchLogsEventSource.Log.CaptureFailed(_service, SafeText.Describe(again));
-                    Drop(DropReason.CaptureFailed, 1, null);
+                    _account.Drop(DropReason.CaptureFailed, 1, null);
                     return null;
                 }
             }
@@ -391,27 +379,13 @@ namespace MonarchLogs.Logging.Writing
             _ledger.AddRerouted();
         }
 
-        private void Drop(DropReason reason, long count, string? detail)
-        {
-            Settle(count);
-            _ledger.Add(reason, count, detail);
-        }
-
-        /// <summary>Entries out of the buffer: stored, or counted as not stored.</summary>
-        private void Settle(long count)
-        {
-            if (count == 0 || Volatile.Read(ref _closed) == 1) return;
-            Interlocked.Add(ref _held, -count);
-            Interlocked.Add(ref _buffered, -count);
-        }
-
         /// <summary>Writes a batch, retrying what may pass; true when the server stored every entry of it.</summary>
         private async Task<bool> WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
         {
             var batch = new AppendBatch(entries);
 
             // Only batches of buffered entries are listed: a drop notice is no entry of the buffer.
-            if (counted) lock (_active) _active.Add(batch);
+            if (counted) _account.Sending(batch);
             try
             {
                 await WriteWithRetryAsync(appender, batch, counted, earlier, beforeAttempt).ConfigureAwait(false);
@@ -421,7 +395,7 @@ namespace MonarchLogs.Logging.Writing
             {
                 // A batch cut off by shutdown stays listed: Dispose counts what it sent as
                 // unconfirmed (it may be stored), not as never sent.
-                if (counted && !_abort.IsCancellationRequested) lock (_active) _active.Remove(batch);
+                if (counted && !_abort.IsCancellationRequested) _account.Answered(batch);
             }
         }
 
@@ -465,7 +439,7 @@ namespace MonarchLogs.Logging.Writing
                             // this batch is given up and counted, later ones too until a retry works.
                             _setAside.Refused(SetAside.Store, error, DateTime.UtcNow);
                             var given = batch.GiveUpAll();
-                            if (counted) Drop(DropReason.StoreRefused, given, "store: " + error.ErrorId);
+                            if (counted) _account.Drop(DropReason.StoreRefused, given, "store: " + error.ErrorId);
                             MonarchLogsEventSource.Log.StoreRefused(_service, error.ErrorId, error.Message);
                             return;
                         }
@@ -477,10 +451,7 @@ namespace MonarchLogs.Logging.Writing
                         var now = batch.StoredCount;
                         if (now > stored)
                         {
-                            Interlocked.Add(ref _written, now - stored);
-                            Interlocked.Exchange(ref _lastWrittenTicks, DateTime.UtcNow.Ticks);
-                            MonarchLogsMetrics.EntriesWritten.Add(now - stored, new KeyValuePair<string, object?>("service", _service));
-                            if (counted) Settle(now - stored);
+                            _account.CountWritten(now - stored, logged: counted);
                             stored = now;
                         }
                     }
@@ -510,7 +481,7 @@ namespace MonarchLogs.Logging.Writing
                     if (Stopwatch.GetTimestamp() - failingSince > _options.RetryTimeLimit.TotalSeconds * Stopwatch.Frequency)
                     {
                         var given = batch.GiveUpAll();
-                        if (counted) Drop(DropReason.RetryTimeLimit, given, "retry limit: " + failure!.ErrorId);
+                        if (counted) _account.Drop(DropReason.RetryTimeLimit, given, "retry limit: " + failure!.ErrorId);
                         MonarchLogsEventSource.Log.EntriesNotStored(_service, given, nameof(DropReason.RetryTimeLimit), failure!.Message);
                         return;
                     }
@@ -535,7 +506,7 @@ namespace MonarchLogs.Logging.Writing
             var key = refused.Partition.StreamKey;
             _setAside.Refused(key, refused.Error, DateTime.UtcNow);
             var given = batch.GiveUp(refused.Partition, _format);
-            if (counted) Drop(DropReason.PartitionRefused, given, key + ": " + refused.Error.ErrorId);
+            if (counted) _account.Drop(DropReason.PartitionRefused, given, key + ": " + refused.Error.ErrorId);
             MonarchLogsEventSource.Log.PartitionSetAside(_service, key, refused.Error.ErrorId, refused.Error.Message);
         }
 
@@ -636,23 +607,9 @@ namespace MonarchLogs.Logging.Writing
             {
             }
 
-            long unconfirmed = 0;
-            lock (_active)
-            {
-                foreach (var batch in _active)
-                {
-                    if (batch.Sent) unconfirmed += batch.Unsettled;
-                }
-
-                Volatile.Write(ref _closed, 1);
-            }
-
-            var left = Interlocked.Exchange(ref _buffered, 0);
-            unconfirmed = Math.Min(unconfirmed, left);
-            _ledger.Add(DropReason.UnconfirmedAtShutdown, unconfirmed);
-            _ledger.Add(notSent, left - unconfirmed);
-            if (left > 0 && notSent == DropReason.NotSentAtProcessExit) MonarchLogsEventSource.Log.ProcessExitFlushTimedOut(_service, left - unconfirmed, unconfirmed);
-            else if (left > 0) MonarchLogsEventSource.Log.FlushTimedOut(_service, left - unconfirmed, unconfirmed);
+            var (neverSent, unconfirmed) = _account.Close(notSent);
+            if (neverSent + unconfirmed > 0 && notSent == DropReason.NotSentAtProcessExit) MonarchLogsEventSource.Log.ProcessExitFlushTimedOut(_service, neverSent, unconfirmed);
+            else if (neverSent + unconfirmed > 0) MonarchLogsEventSource.Log.FlushTimedOut(_service, neverSent, unconfirmed);
 
             MonarchLogsMetrics.Untrack(this);
             ProcessExitFlush.Unregister(this);
