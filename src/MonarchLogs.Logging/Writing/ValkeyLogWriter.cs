@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -54,13 +53,12 @@ namespace MonarchLogs.Logging.Writing
         private readonly DropLedger _ledger;
         private readonly EntryEncoder _encoder;
         private readonly SetAside _setAside;
+        private readonly BatchSender _sender;
         private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
         private readonly Task _loop;
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim();
         private IConnectionMultiplexer? _connection;
         private IDisposable? _owned;
-        private long _failingBatches;
-        private long _failingSinceTicks;
         private int _disposed;
 
         /// <summary>Why an entry logged once the writer stopped taking entries is not stored.</summary>
@@ -77,6 +75,7 @@ namespace MonarchLogs.Logging.Writing
             _ledger = _account.Ledger;
             _encoder = new EntryEncoder(options);
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
+            _sender = new BatchSender(options, service, _format, _abort, _account, _setAside);
             _services.Add(service);
             MonarchLogsMetrics.Track(this);
             ProcessExitFlush.Register(this);
@@ -101,10 +100,10 @@ namespace MonarchLogs.Logging.Writing
         internal WriterHealth Health => new WriterHealth(
             Buffered,
             _options.BufferCapacity,
-            failing: Interlocked.Read(ref _failingBatches) > 0 || _setAside.Count > 0,
+            failing: _sender.IsFailing || _setAside.Count > 0,
             partitionsSetAside: _setAside.Count,
             lastWritten: _account.LastWritten,
-            failingSince: Interlocked.Read(ref _failingSinceTicks) is var since and > 0 ? new DateTime(since, DateTimeKind.Utc) : null,
+            failingSince: _sender.FailingSince,
             lastDrop: _ledger.LastDrop,
             droppedByReason: _ledger.ByReason());
 
@@ -225,12 +224,12 @@ namespace MonarchLogs.Logging.Writing
                     // While Valkey answers, two batches are in flight: this one is encoded and sent
                     // while the server still works through the one before. While it fails, one
                     // at a time, so that the retries keep the entries' order.
-                    if (inFlight is not null && Interlocked.Read(ref _failingBatches) > 0)
+                    if (inFlight is not null && _sender.IsFailing)
                     {
                         await SettleInFlightAsync().ConfigureAwait(false);
                     }
 
-                    var write = WriteAsync(appender, batch, counted: true, earlier: inFlight);
+                    var write = _sender.WriteAsync(appender, batch, counted: true, earlier: inFlight);
                     var spare = flying ?? new List<MonarchLogEntry>(_options.MaxBatchSize);
                     // A batch just went through, so Valkey answers: report drops, if any.
                     if (inFlight is not null) await SettleInFlightAsync().ConfigureAwait(false);
@@ -379,148 +378,6 @@ namespace MonarchLogs.Logging.Writing
             _ledger.AddRerouted();
         }
 
-        /// <summary>Writes a batch, retrying what may pass; true when the server stored every entry of it.</summary>
-        private async Task<bool> WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
-        {
-            var batch = new AppendBatch(entries);
-
-            // Only batches of buffered entries are listed: a drop notice is no entry of the buffer.
-            if (counted) _account.Sending(batch);
-            try
-            {
-                await WriteWithRetryAsync(appender, batch, counted, earlier, beforeAttempt).ConfigureAwait(false);
-                return batch.StoredCount == batch.Count;
-            }
-            finally
-            {
-                // A batch cut off by shutdown stays listed: Dispose counts what it sent as
-                // unconfirmed (it may be stored), not as never sent.
-                if (counted && !_abort.IsCancellationRequested) _account.Answered(batch);
-            }
-        }
-
-        private async Task WriteWithRetryAsync(ILogAppender appender, AppendBatch batch, bool counted, Task? earlier, Action? beforeAttempt)
-        {
-            var delay = _options.MinRetryDelay;
-            var failing = false;
-            long failingSince = 0;
-            var stored = 0;
-            try
-            {
-                while (true)
-                {
-                    if (beforeAttempt is not null && batch.StoredCount == 0) beforeAttempt();
-                    var started = Stopwatch.GetTimestamp();
-                    MonarchLogsException? failure = null;
-                    try
-                    {
-                        var result = await appender.AppendAsync(batch, _abort.Token).ConfigureAwait(false);
-                        MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency, new KeyValuePair<string, object?>("service", _service));
-                        if (result.RegistryFailure is { } registry) MonarchLogsEventSource.Log.RegistryWriteFailed(_service, registry.ErrorId, registry.Message);
-                        foreach (var refused in result.Failures)
-                        {
-                            if (refused.Error.IsTransient)
-                            {
-                                failure ??= refused.Error;
-                                continue;
-                            }
-
-                            SetPartitionAside(batch, refused, counted);
-                        }
-
-                        if (_setAside.Count > 0) Healed(batch);
-                    }
-                    catch (Exception ex) when (!_abort.IsCancellationRequested)
-                    {
-                        var error = StoreErrors.Classify(ex);
-                        if (!error.IsTransient)
-                        {
-                            // The whole store refuses (another format version, credentials refused):
-                            // this batch is given up and counted, later ones too until a retry works.
-                            _setAside.Refused(SetAside.Store, error, DateTime.UtcNow);
-                            var given = batch.GiveUpAll();
-                            if (counted) _account.Drop(DropReason.StoreRefused, given, "store: " + error.ErrorId);
-                            MonarchLogsEventSource.Log.StoreRefused(_service, error.ErrorId, error.Message);
-                            return;
-                        }
-
-                        failure = error;
-                    }
-                    finally
-                    {
-                        var now = batch.StoredCount;
-                        if (now > stored)
-                        {
-                            _account.CountWritten(now - stored, logged: counted);
-                            stored = now;
-                        }
-                    }
-
-                    if (batch.Unsettled == 0)
-                    {
-                        if (_setAside.Healed(SetAside.Store)) MonarchLogsEventSource.Log.WriteResumed(_service);
-                        return;
-                    }
-
-                    if (!failing)
-                    {
-                        failing = true;
-                        failingSince = Stopwatch.GetTimestamp();
-                        if (Interlocked.Increment(ref _failingBatches) == 1) Interlocked.CompareExchange(ref _failingSinceTicks, DateTime.UtcNow.Ticks, 0);
-                    }
-
-                    if (earlier is not null)
-                    {
-                        // A batch that fails waits for the one sent before it, so retries go in
-                        // order and the entries of an outage keep their order in the streams.
-                        await earlier.ConfigureAwait(false);
-                        earlier = null;
-                        continue;
-                    }
-
-                    if (Stopwatch.GetTimestamp() - failingSince > _options.RetryTimeLimit.TotalSeconds * Stopwatch.Frequency)
-                    {
-                        var given = batch.GiveUpAll();
-                        if (counted) _account.Drop(DropReason.RetryTimeLimit, given, "retry limit: " + failure!.ErrorId);
-                        MonarchLogsEventSource.Log.EntriesNotStored(_service, given, nameof(DropReason.RetryTimeLimit), failure!.Message);
-                        return;
-                    }
-
-                    MonarchLogsEventSource.Log.WriteFailed(_service, batch.Unsettled, (int)delay.TotalMilliseconds, failure!.ErrorId + ": " + failure.Message);
-                    await Task.Delay(delay, _abort.Token).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-                }
-            }
-            finally
-            {
-                if (failing)
-                {
-                    if (Interlocked.Decrement(ref _failingBatches) == 0) Interlocked.Exchange(ref _failingSinceTicks, 0);
-                    if (batch.StoredCount > 0) MonarchLogsEventSource.Log.WriteResumed(_service);
-                }
-            }
-        }
-
-        private void SetPartitionAside(AppendBatch batch, PartitionFailure refused, bool counted)
-        {
-            var key = refused.Partition.StreamKey;
-            _setAside.Refused(key, refused.Error, DateTime.UtcNow);
-            var given = batch.GiveUp(refused.Partition, _format);
-            if (counted) _account.Drop(DropReason.PartitionRefused, given, key + ": " + refused.Error.ErrorId);
-            MonarchLogsEventSource.Log.PartitionSetAside(_service, key, refused.Error.ErrorId, refused.Error.Message);
-        }
-
-        /// <summary>Partitions set aside that took an entry of this batch are healthy again.</summary>
-        private void Healed(AppendBatch batch)
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsStored(i)) continue;
-                var entry = batch.Entries[i];
-                if (_setAside.Healed(_format.GetPartition(entry.Service, entry.Level).StreamKey)) MonarchLogsEventSource.Log.WriteResumed(_service);
-            }
-        }
-
         /// <summary>Writes one entry saying what was not stored, and why, since the last report.</summary>
         private async Task ReportDropsAsync(ILogAppender appender, bool throttled = false)
         {
@@ -539,7 +396,7 @@ namespace MonarchLogs.Logging.Writing
 
             // Counted again before each attempt, so that drops made while Valkey is still away
             // go into the same one notice.
-            var stored = await WriteAsync(appender, notice, counted: false, beforeAttempt: () =>
+            var stored = await _sender.WriteAsync(appender, notice, counted: false, beforeAttempt: () =>
             {
                 report = _ledger.Snapshot();
                 notice[0] = DropNotice(report);
