@@ -31,11 +31,6 @@ namespace MonarchLogs.Logging.Writing
     /// </summary>
     internal sealed class ValkeyLogWriter : IDisposable
     {
-        internal const string DropNoticeCategory = "MonarchLogs.Logging";
-
-        /// <summary>Shortest time between two drop notices while the writer is busy.</summary>
-        private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
-
         /// <summary>How long Dispose waits for the loop to stop once the flush timeout ran out and it was cancelled.</summary>
         private static readonly TimeSpan DisposeStopGrace = TimeSpan.FromSeconds(2);
 
@@ -54,6 +49,7 @@ namespace MonarchLogs.Logging.Writing
         private readonly EntryEncoder _encoder;
         private readonly SetAside _setAside;
         private readonly BatchSender _sender;
+        private readonly DropReporter _reporter;
         private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
         private readonly Task _loop;
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim();
@@ -64,7 +60,6 @@ namespace MonarchLogs.Logging.Writing
         /// <summary>Why an entry logged once the writer stopped taking entries is not stored.</summary>
         private volatile DropReason _lateReason = DropReason.NotSentAtShutdown;
         private int _faultRequested;
-        private DateTime _lastReport;
 
         public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service)
         {
@@ -76,6 +71,7 @@ namespace MonarchLogs.Logging.Writing
             _encoder = new EntryEncoder(options);
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
             _sender = new BatchSender(options, service, _format, _abort, _account, _setAside);
+            _reporter = new DropReporter(options, service, _format, _abort, _ledger, _setAside, _sender);
             _services.Add(service);
             MonarchLogsMetrics.Track(this);
             ProcessExitFlush.Register(this);
@@ -183,19 +179,13 @@ namespace MonarchLogs.Logging.Writing
                         await SettleInFlightAsync().ConfigureAwait(false);
                     }
 
-                    if (!waiting.IsCompleted && _ledger.HasUnreported)
+                    if (!waiting.IsCompleted && _reporter.HasUnreported)
                     {
                         // Drops held back by the one-notice-a-second limit, or a notice Valkey
                         // refused: report them when the second is up, and again a second after each
                         // attempt that did not store the notice, unless an entry comes first.
                         var next = waiting.AsTask();
-                        while (!next.IsCompleted && _ledger.HasUnreported)
-                        {
-                            var due = _lastReport + ReportInterval - DateTime.UtcNow;
-                            if (due > TimeSpan.Zero) await Task.WhenAny(next, Task.Delay(due, _abort.Token)).ConfigureAwait(false);
-                            if (!next.IsCompleted) await ReportDropsAsync(appender).ConfigureAwait(false);
-                        }
-
+                        await _reporter.ReportWhileIdleAsync(appender, next).ConfigureAwait(false);
                         waiting = new ValueTask<bool>(next);
                     }
 
@@ -217,7 +207,7 @@ namespace MonarchLogs.Logging.Writing
                     if (batch.Count == 0)
                     {
                         // Everything was dropped here (set aside): say so, if the notice can go in.
-                        if (inFlight is null) await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
+                        if (inFlight is null) await _reporter.ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
                         continue;
                     }
 
@@ -239,7 +229,7 @@ namespace MonarchLogs.Logging.Writing
 
                 if (inFlight is not null) await inFlight.ConfigureAwait(false);
                 inFlight = null;
-                await ReportDropsAsync(appender).ConfigureAwait(false);
+                await _reporter.ReportDropsAsync(appender).ConfigureAwait(false);
             }
             finally
             {
@@ -263,7 +253,7 @@ namespace MonarchLogs.Logging.Writing
                 await inFlight!.ConfigureAwait(false);
                 inFlight = null;
                 flying!.Clear();
-                await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
+                await _reporter.ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
             }
         }
 
@@ -377,48 +367,6 @@ namespace MonarchLogs.Logging.Writing
             pending.Service = _service;
             _ledger.AddRerouted();
         }
-
-        /// <summary>Writes one entry saying what was not stored, and why, since the last report.</summary>
-        private async Task ReportDropsAsync(ILogAppender appender, bool throttled = false)
-        {
-            if (!_ledger.HasUnreported) return;
-            var now = DateTime.UtcNow;
-
-            // While entries keep being dropped (a partition set aside, say), at most one notice
-            // a second, not one a batch; the loop reports what is held back once it is idle.
-            if (throttled && now - _lastReport < ReportInterval) return;
-            _lastReport = now;
-            var noticeKey = _format.GetPartition(_service, MonarchLogLevel.Warning).StreamKey;
-            if (_setAside.IsBlocked(SetAside.Store, now, out _) || _setAside.IsBlocked(noticeKey, now, out _)) return;
-
-            DropLedger.Report? report = null;
-            var notice = new List<MonarchLogEntry>(1) { DropNotice(_ledger.Snapshot()) };
-
-            // Counted again before each attempt, so that drops made while Valkey is still away
-            // go into the same one notice.
-            var stored = await _sender.WriteAsync(appender, notice, counted: false, beforeAttempt: () =>
-            {
-                report = _ledger.Snapshot();
-                notice[0] = DropNotice(report);
-            }).ConfigureAwait(false);
-
-            // A notice given up (Valkey refused it past the retry time limit) reports nothing: the
-            // drops stay unreported, and the loop tries again once it is idle.
-            if (!stored || report is null) return;
-            _ledger.MarkReported(report);
-            MonarchLogsEventSource.Log.EntriesDropped(_service, report.NotStored, notice[0].Message);
-        }
-
-        private MonarchLogEntry DropNotice(DropLedger.Report report) => new MonarchLogEntry
-        {
-            Timestamp = DateTime.UtcNow,
-            Level = MonarchLogLevel.Warning,
-            Service = _service,
-            Category = DropNoticeCategory,
-            Message = report.Message(_options.BufferCapacity),
-            Template = "{DroppedEntries} log entries were not stored",
-            Properties = report.PropertiesJson(_options.BufferCapacity),
-        };
 
         private void CloseConnections()
         {
