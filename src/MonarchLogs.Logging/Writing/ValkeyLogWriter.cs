@@ -1,32 +1,22 @@
 using System;
-using System.Collections.Generic;
 using System.Threading;
-using System.Threading.Channels;
-using System.Threading.Tasks;
-using MonarchLogs.Core;
-using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Format;
-using MonarchLogs.Core.Storage;
-using StackExchange.Redis;
 
 namespace MonarchLogs.Logging.Writing
 {
     /// <summary>
-    /// The one background loop of a provider: it takes what is queued, up to a batch, and
-    /// appends it, one server-side append per partition.
+    /// What the provider holds of its writer: it takes entries, says how the writer does, and
+    /// stops it. The parts, each in its own file:
     /// <list type="bullet">
-    /// <item>While Valkey fails in a way that may pass, it keeps the batch and retries with backoff,
-    /// up to <see cref="MonarchValkeyLoggerOptions.RetryTimeLimit"/>; a retry sends only what the
-    /// server did not take, so an acknowledged entry is never stored twice.</item>
-    /// <item>A partition that refuses for good (WRONGTYPE, NOPERM) is set aside: its entries are
-    /// dropped and counted with the reason, every other partition goes on, and it is tried again
-    /// after a backoff. The same for the whole store (another format version).</item>
-    /// <item>The buffer holds at most <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/>
-    /// entries, those in flight included; past it, new entries are dropped and counted.</item>
-    /// <item>Every entry not stored is counted by reason (<see cref="DropLedger"/>) and reported
-    /// in one stored notice once Valkey takes writes again.</item>
-    /// <item>The loop never dies of one entry (a safe form is stored instead); if it fails anyway,
-    /// what it held is counted, it is restarted, and the restart is reported in the store.</item>
+    /// <item><see cref="BufferAccount"/>: where every entry logged is (buffered, written, or
+    /// dropped and counted by reason in the <see cref="DropLedger"/>); the buffer holds at most
+    /// <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/> entries, those in flight included.</item>
+    /// <item><see cref="BatchingLoop"/>: the one background loop, which takes the queue in batches
+    /// and never dies; <see cref="EntryPreparer"/> makes each entry ready for its batch.</item>
+    /// <item><see cref="BatchSender"/>: writes a batch, retrying what may pass and setting aside
+    /// (<see cref="SetAside"/>) a partition or the store that refuses for good.</item>
+    /// <item><see cref="DropReporter"/>: reports what was not stored in one notice in the store.</item>
+    /// <item><see cref="WriterConnection"/>: the connection the loop opens and closes.</item>
     /// </list>
     /// </summary>
     internal sealed class ValkeyLogWriter : IDisposable
@@ -37,45 +27,37 @@ namespace MonarchLogs.Logging.Writing
         /// <summary>The same at process exit, kept short: the process is ending, and the counts no longer wait for the loop.</summary>
         private static readonly TimeSpan ProcessExitStopGrace = TimeSpan.FromMilliseconds(500);
 
-        private readonly Channel<PendingLogEntry> _queue = Channel.CreateUnbounded<PendingLogEntry>(
-            new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
-
         private readonly MonarchValkeyLoggerOptions _options;
         private readonly string _service;
-        private readonly StorageFormat _format;
         private readonly CancellationTokenSource _abort = new CancellationTokenSource();
         private readonly BufferAccount _account;
         private readonly DropLedger _ledger;
-        private readonly EntryEncoder _encoder;
         private readonly SetAside _setAside;
+        private readonly EntryPreparer _preparer;
         private readonly BatchSender _sender;
-        private readonly DropReporter _reporter;
-        private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
-        private readonly Task _loop;
+        private readonly WriterConnection _connection;
+        private readonly BatchingLoop _loop;
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim();
-        private IConnectionMultiplexer? _connection;
-        private IDisposable? _owned;
         private int _disposed;
 
         /// <summary>Why an entry logged once the writer stopped taking entries is not stored.</summary>
         private volatile DropReason _lateReason = DropReason.NotSentAtShutdown;
-        private int _faultRequested;
 
         public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service)
         {
             _options = options;
             _service = service;
-            _format = new StorageFormat(options.KeyPrefix);
+            var format = new StorageFormat(options.KeyPrefix);
             _account = new BufferAccount(service, options.BufferCapacity);
             _ledger = _account.Ledger;
-            _encoder = new EntryEncoder(options);
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
-            _sender = new BatchSender(options, service, _format, _abort, _account, _setAside);
-            _reporter = new DropReporter(options, service, _format, _abort, _ledger, _setAside, _sender);
-            _services.Add(service);
+            _preparer = new EntryPreparer(options, service, format, _account, _setAside);
+            _sender = new BatchSender(options, service, format, _abort, _account, _setAside);
+            var reporter = new DropReporter(options, service, format, _abort, _ledger, _setAside, _sender);
+            _connection = new WriterConnection(options, format, _abort);
             MonarchLogsMetrics.Track(this);
             ProcessExitFlush.Register(this);
-            _loop = Task.Run(SuperviseAsync);
+            _loop = new BatchingLoop(options, service, _abort, _account, _preparer, _sender, reporter, _connection);
         }
 
         /// <summary>Entries queued or in flight.</summary>
@@ -109,269 +91,20 @@ namespace MonarchLogs.Logging.Writing
         /// Makes the loop fail once, at its next batch, as a defect in it would: for the test that
         /// the loop is restarted, what it held is counted, and the restart is reported.
         /// </summary>
-        internal void FailOnceForTest() => Volatile.Write(ref _faultRequested, 1);
+        internal void FailOnceForTest() => _loop.FailOnceForTest();
 
         public void TryEnqueue(PendingLogEntry entry)
         {
             if (!_account.TryReserve()) return;
 
             // Logged after shutdown began.
-            if (!_queue.Writer.TryWrite(entry)) _account.Unreserve(_lateReason);
+            if (!_loop.TryAdd(entry)) _account.Unreserve(_lateReason);
         }
 
         public void CountCaptureFailure(Exception ex)
         {
             MonarchLogsEventSource.Log.CaptureFailed(_service, SafeText.Describe(ex));
             _account.NotCaptured();
-        }
-
-        /// <summary>Runs the loop; if it fails, counts what it held, restarts it, and says so in the next notice.</summary>
-        private async Task SuperviseAsync()
-        {
-            var wait = _options.MinRetryDelay;
-            while (true)
-            {
-                try
-                {
-                    await RunAsync().ConfigureAwait(false);
-                    return;
-                }
-                catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    var held = _account.DropHeld("writer: " + ex.GetType().FullName);
-                    _ledger.AddRestart();
-                    MonarchLogsEventSource.Log.WriterRestarted(_service, held, ex.ToString());
-                    CloseConnections();
-                    try
-                    {
-                        await Task.Delay(wait, _abort.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-
-                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, _options.MaxRetryDelay.Ticks));
-                }
-            }
-        }
-
-        private async Task RunAsync()
-        {
-            var reader = _queue.Reader;
-            var appender = await OpenAppenderAsync().ConfigureAwait(false);
-            var batch = new List<MonarchLogEntry>(_options.MaxBatchSize);
-            List<MonarchLogEntry>? flying = null;
-            Task? inFlight = null;
-            try
-            {
-                while (true)
-                {
-                    var waiting = reader.WaitToReadAsync(_abort.Token);
-                    if (!waiting.IsCompleted && inFlight is not null)
-                    {
-                        // Nothing more queued: finish the batch in flight and report drops now,
-                        // not when the next entry comes.
-                        await SettleInFlightAsync().ConfigureAwait(false);
-                    }
-
-                    if (!waiting.IsCompleted && _reporter.HasUnreported)
-                    {
-                        // Drops held back by the one-notice-a-second limit, or a notice Valkey
-                        // refused: report them when the second is up, and again a second after each
-                        // attempt that did not store the notice, unless an entry comes first.
-                        var next = waiting.AsTask();
-                        await _reporter.ReportWhileIdleAsync(appender, next).ConfigureAwait(false);
-                        waiting = new ValueTask<bool>(next);
-                    }
-
-                    if (!await waiting.ConfigureAwait(false)) break;
-                    if (_options.BatchDelay > TimeSpan.Zero && Volatile.Read(ref _disposed) == 0)
-                    {
-                        await Task.Delay(_options.BatchDelay, _abort.Token).ConfigureAwait(false);
-                    }
-
-                    var now = DateTime.UtcNow;
-                    while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
-                    {
-                        _account.Take();
-                        var entry = Prepare(pending, now);
-                        if (entry is not null) batch.Add(entry);
-                    }
-
-                    if (Interlocked.Exchange(ref _faultRequested, 0) == 1) throw new InvalidOperationException("A fault injected by a test.");
-                    if (batch.Count == 0)
-                    {
-                        // Everything was dropped here (set aside): say so, if the notice can go in.
-                        if (inFlight is null) await _reporter.ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    // While Valkey answers, two batches are in flight: this one is encoded and sent
-                    // while the server still works through the one before. While it fails, one
-                    // at a time, so that the retries keep the entries' order.
-                    if (inFlight is not null && _sender.IsFailing)
-                    {
-                        await SettleInFlightAsync().ConfigureAwait(false);
-                    }
-
-                    var write = _sender.WriteAsync(appender, batch, counted: true, earlier: inFlight);
-                    var spare = flying ?? new List<MonarchLogEntry>(_options.MaxBatchSize);
-                    // A batch just went through, so Valkey answers: report drops, if any.
-                    if (inFlight is not null) await SettleInFlightAsync().ConfigureAwait(false);
-
-                    (inFlight, flying, batch) = (write, batch, spare);
-                }
-
-                if (inFlight is not null) await inFlight.ConfigureAwait(false);
-                inFlight = null;
-                await _reporter.ReportDropsAsync(appender).ConfigureAwait(false);
-            }
-            finally
-            {
-                // A loop that fails lets the batch in flight finish before what it held is counted.
-                if (inFlight is not null)
-                {
-                    try
-                    {
-                        await inFlight.ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                    }
-                }
-            }
-
-            // Waits for the batch in flight, frees its list for the next batch, and reports drops
-            // now that Valkey has answered.
-            async Task SettleInFlightAsync()
-            {
-                await inFlight!.ConfigureAwait(false);
-                inFlight = null;
-                flying!.Clear();
-                await _reporter.ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
-            }
-        }
-
-        /// <summary>
-        /// Connects through StackExchange.Redis, which serves one server, several endpoints,
-        /// Sentinel (following its announcements) and a Valkey Cluster (routing each partition's
-        /// append to the node that owns its slot).
-        /// </summary>
-        private async Task<ILogAppender> OpenAppenderAsync()
-        {
-            var config = ConfigurationOptions.Parse(_options.ConnectionString);
-            config.AbortOnConnectFail = false;
-            // Fail at once while disconnected: the buffer here, not the client's backlog, holds
-            // entries during an outage, so they are counted and never sent twice.
-            config.BacklogPolicy = BacklogPolicy.FailFast;
-            config.ClientName ??= "MonarchLogs.Logging";
-            if (_options.TrustedCertificateAuthorityPath is { Length: > 0 } authority) config.TrustIssuer(authority);
-            if (SentinelAppender.Serves(config))
-            {
-                // Behind Sentinel: follow its announcements, never a master being demoted.
-                var sentinel = new SentinelAppender(config, _format, NewAppender);
-                _owned = sentinel;
-                return sentinel;
-            }
-
-            // Shutdown does not wait for a first connect that hangs.
-            var connect = ConnectionMultiplexer.ConnectAsync(config);
-            var cancelled = Task.Delay(Timeout.Infinite, _abort.Token);
-            if (await Task.WhenAny(connect, cancelled).ConfigureAwait(false) == cancelled)
-            {
-                _ = connect.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-                _abort.Token.ThrowIfCancellationRequested();
-            }
-
-            _connection = await connect.ConfigureAwait(false);
-            return NewAppender(_connection);
-        }
-
-        private StoreAppender NewAppender(IConnectionMultiplexer connection) => new StoreAppender(connection, _format)
-        {
-            ReplicaAcknowledgements = _options.ReplicaAcknowledgements,
-            ReplicaAcknowledgementTimeout = _options.ReplicaAcknowledgementTimeout,
-        };
-
-        /// <summary>
-        /// The stored form of a queued entry, or null when it is dropped here (its partition or
-        /// the store is set aside). Never throws: an entry that cannot be encoded is stored in a
-        /// safe form, and only if that fails too is it counted as not captured.
-        /// </summary>
-        private MonarchLogEntry? Prepare(PendingLogEntry pending, DateTime now)
-        {
-            if (_setAside.IsBlocked(SetAside.Store, now, out var storeError))
-            {
-                _account.Drop(DropReason.StoreRefused, 1, "store: " + storeError!.ErrorId);
-                return null;
-            }
-
-            if (!StorageFormat.IsValidServiceName(pending.Service)) pending.Service = _service;
-            LimitServices(pending);
-            var partition = _format.GetPartition(pending.Service, LevelOf(pending.Level));
-            if (_setAside.IsBlocked(partition.StreamKey, now, out var partitionError))
-            {
-                _account.Drop(DropReason.PartitionRefused, 1, partition.StreamKey + ": " + partitionError!.ErrorId);
-                return null;
-            }
-
-            try
-            {
-                var entry = _encoder.Encode(pending, out var truncated);
-                if (truncated) _ledger.AddTruncated();
-                return entry;
-            }
-            catch (Exception ex)
-            {
-                try
-                {
-                    return new MonarchLogEntry
-                    {
-                        Timestamp = pending.Timestamp,
-                        Level = LevelOf(pending.Level),
-                        Service = pending.Service,
-                        Category = pending.Category ?? string.Empty,
-                        Message = $"[The log entry could not be encoded: {SafeText.Describe(ex)}]",
-                        EventId = pending.EventId,
-                        ExceptionType = pending.Exception?.GetType().FullName ?? string.Empty,
-                    };
-                }
-                catch (Exception again)
-                {
-                    MonarchLogsEventSource.Log.CaptureFailed(_service, SafeText.Describe(again));
-                    _account.Drop(DropReason.CaptureFailed, 1, null);
-                    return null;
-                }
-            }
-        }
-
-        private static MonarchLogLevel LevelOf(MonarchLogLevel level) =>
-            level < MonarchLogLevel.Trace ? MonarchLogLevel.Trace : level > MonarchLogLevel.Critical ? MonarchLogLevel.Critical : level;
-
-        /// <summary>Past the limit of distinct services, an entry stays with this host's service and says which it asked for.</summary>
-        private void LimitServices(PendingLogEntry pending)
-        {
-            if (_services.Contains(pending.Service)) return;
-            if (_services.Count < _options.MaxServices)
-            {
-                _services.Add(pending.Service);
-                return;
-            }
-
-            (pending.Properties ??= new List<KeyValuePair<string, object?>>()).Add(new KeyValuePair<string, object?>("RequestedService", pending.Service));
-            pending.Service = _service;
-            _ledger.AddRerouted();
-        }
-
-        private void CloseConnections()
-        {
-            Interlocked.Exchange(ref _connection, null)?.Dispose();
-            Interlocked.Exchange(ref _owned, null)?.Dispose();
         }
 
         /// <summary>
@@ -399,18 +132,7 @@ namespace MonarchLogs.Logging.Writing
             }
 
             _lateReason = notSent;
-            _queue.Writer.TryComplete();
-            try
-            {
-                if (!_loop.Wait(flushTimeout))
-                {
-                    _abort.Cancel();
-                    _loop.Wait(stopGrace);
-                }
-            }
-            catch (AggregateException)
-            {
-            }
+            _loop.Drain(flushTimeout, stopGrace);
 
             var (neverSent, unconfirmed) = _account.Close(notSent);
             if (neverSent + unconfirmed > 0 && notSent == DropReason.NotSentAtProcessExit) MonarchLogsEventSource.Log.ProcessExitFlushTimedOut(_service, neverSent, unconfirmed);
@@ -418,8 +140,8 @@ namespace MonarchLogs.Logging.Writing
 
             MonarchLogsMetrics.Untrack(this);
             ProcessExitFlush.Unregister(this);
-            CloseConnections();
-            _encoder.Dispose();
+            _connection.Close();
+            _preparer.Dispose();
             _abort.Dispose();
             _stopped.Set();
         }
