@@ -23,8 +23,9 @@ namespace MonarchLogs.Logging.Writing
     /// its entries are dropped and counted with the reason, and every other partition goes on.
     /// The same for the whole store (another format version).</item>
     /// </list>
-    /// What the server took, and what is given up, is counted in the <see cref="BufferAccount"/>
-    /// for a batch of logged entries; a drop notice is sent the same way, uncounted.
+    /// What the server took, and what is given up, is counted in the <see cref="BufferAccount"/>.
+    /// A drop notice is sent the same way; it was never logged, so it is counted as a notice
+    /// written, and never as an entry dropped.
     /// </summary>
     internal sealed class BatchSender
     {
