@@ -201,6 +201,112 @@ namespace MonarchLogs.Logging.Tests
             Assert.Contains("4 log entries were not stored: 4 given up after the retry time limit", notice.Message);
         }
 
+        [Fact]
+        public async Task Every_entry_logged_is_written_dropped_or_buffered_through_success_refusal_outage_and_shutdown()
+        {
+            var harness = await ProviderHarness.StartAsync(o =>
+            {
+                o.BufferCapacity = 30;
+                o.RetryTimeLimit = TimeSpan.FromSeconds(1);
+                o.FlushTimeout = TimeSpan.FromMilliseconds(500);
+            });
+            try
+            {
+                var provider = harness.Provider;
+                var account = provider.Writer.Account;
+                var logger = harness.Loggers.CreateLogger("Identity");
+                using var connection = harness.Server.Connect();
+                var admin = connection.GetDatabase();
+                long logged = 0;
+                void Log(int count, LogLevel level = LogLevel.Information)
+                {
+                    for (var i = 0; i < count; i++) logger.Log(level, "entry {Index}", i);
+                    logged += count;
+                }
+
+                // Success.
+                Log(10);
+                await harness.WaitForAsync(10);
+                await harness.WaitUntilWriterIdleAsync();
+                await AssertBalancedAsync(account, logged, "success");
+                Assert.Equal(10, account.EntriesWritten);
+
+                // A partition refuses for good: its entries are dropped, the others written.
+                await admin.StringSetAsync(new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Error).StreamKey, "not a stream");
+                Log(5, LogLevel.Error);
+                Log(5);
+                await WaitUntilAsync(() => account.Ledger.Count(DropReason.PartitionRefused) == 5 && account.Buffered == 0);
+                await AssertBalancedAsync(account, logged, "a partition refused");
+                Assert.Equal(15, account.EntriesWritten);
+
+                // Valkey full past the retry time limit: given up.
+                await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+                Log(4);
+                await WaitUntilAsync(() => account.Ledger.Count(DropReason.RetryTimeLimit) == 4 && account.Buffered == 0);
+                await AssertBalancedAsync(account, logged, "given up after the retry time limit");
+                await admin.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+
+                // The loop fails: what it held is dropped, it restarts.
+                provider.Writer.FailOnceForTest();
+                Log(5);
+                await WaitUntilAsync(() => account.Ledger.Restarts == 1 && account.Buffered == 0);
+                await AssertBalancedAsync(account, logged, "the loop restarted");
+
+                // An outage: the buffer fills, what is past it is dropped; all of it is written once Valkey is back.
+                harness.Server.Pause();
+                Log(40);
+                Assert.Equal(10, account.Ledger.Count(DropReason.BufferFull));
+                Assert.Equal(30, account.Buffered);
+                await AssertBalancedAsync(account, logged, "during an outage");
+                harness.Server.Resume();
+                await WaitUntilAsync(() => account.Buffered == 0);
+                await AssertBalancedAsync(account, logged, "after the outage");
+
+                // Shutdown with Valkey frozen: what is left is counted, and so is what is logged after.
+                harness.Server.Pause();
+                Log(12);
+                await Task.Delay(300);
+                await harness.Services.DisposeAsync();
+                Assert.Equal(0, account.Buffered);
+                Assert.Equal(12, account.Ledger.Count(DropReason.UnconfirmedAtShutdown) + account.Ledger.Count(DropReason.NotSentAtShutdown));
+                await AssertBalancedAsync(account, logged, "at shutdown");
+                Log(1);
+                await AssertBalancedAsync(account, logged, "after shutdown");
+            }
+            finally
+            {
+                harness.Server.Resume();
+                await harness.DisposeAsync();
+            }
+        }
+
+        /// <summary>
+        /// logged = written + dropped + buffered, and the writer counted as many logged as the test
+        /// did. The four counters are read one after another while the writer may be moving an
+        /// entry between them, so the identity is read again for up to 5 s before it fails.
+        /// </summary>
+        private static async Task AssertBalancedAsync(BufferAccount account, long logged, string step)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                var (written, dropped, buffered, counted) = (account.EntriesWritten, account.Ledger.Total, account.Buffered, account.Logged);
+                if (counted == logged && written + dropped + buffered == logged) return;
+                if (clock.Elapsed > TimeSpan.FromSeconds(5))
+                {
+                    Assert.Fail($"{step}: logged {logged}, counted as logged {counted}, written {written} + dropped {dropped} + buffered {buffered} = {written + dropped + buffered}");
+                }
+
+                await Task.Delay(20);
+            }
+        }
+
+        private static async Task WaitUntilAsync(Func<bool> condition)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(20);
+        }
+
         /// <summary>
         /// Logs "before" and waits until it is stored, fills Valkey (maxmemory 1), logs
         /// <paramref name="refused"/> entries and waits until the retry time limit gave them up.

@@ -53,7 +53,7 @@ namespace MonarchLogs.Logging.Tests
         private StoredEntries(List<MonarchLogEntry> all)
         {
             All = all;
-            Notices = all.Where(e => e.Category == Writing.ValkeyLogWriter.DropNoticeCategory).ToList();
+            Notices = all.Where(e => e.Category == Writing.DropReporter.NoticeCategory).ToList();
             Produced = all.Where(e => e.Category == TestProducerCategory).Select(Parse).ToList();
         }
 

@@ -1,112 +1,87 @@
 using System;
-using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
-using System.Threading.Channels;
-using System.Threading.Tasks;
-using MonarchLogs.Core;
-using MonarchLogs.Core.Append;
-using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
-using MonarchLogs.Core.Storage;
-using StackExchange.Redis;
 
 namespace MonarchLogs.Logging.Writing
 {
     /// <summary>
-    /// The one background loop of a provider: it takes what is queued, up to a batch, and
-    /// appends it, one server-side append per partition.
+    /// What the provider holds of its writer: it takes entries, says how the writer does, and
+    /// stops it. The parts, each in its own file:
     /// <list type="bullet">
-    /// <item>While Valkey fails in a way that may pass, it keeps the batch and retries with backoff,
-    /// up to <see cref="MonarchValkeyLoggerOptions.RetryTimeLimit"/>; a retry sends only what the
-    /// server did not take, so an acknowledged entry is never stored twice.</item>
-    /// <item>A partition that refuses for good (WRONGTYPE, NOPERM) is set aside: its entries are
-    /// dropped and counted with the reason, every other partition goes on, and it is tried again
-    /// after a backoff. The same for the whole store (another format version).</item>
-    /// <item>The buffer holds at most <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/>
-    /// entries, those in flight included; past it, new entries are dropped and counted.</item>
-    /// <item>Every entry not stored is counted by reason (<see cref="DropLedger"/>) and reported
-    /// in one stored notice once Valkey takes writes again.</item>
-    /// <item>The loop never dies of one entry (a safe form is stored instead); if it fails anyway,
-    /// what it held is counted, it is restarted, and the restart is reported in the store.</item>
+    /// <item><see cref="BufferAccount"/>: where every entry logged is (buffered, written, or
+    /// dropped and counted by reason in the <see cref="DropLedger"/>); the buffer holds at most
+    /// <see cref="MonarchValkeyLoggerOptions.BufferCapacity"/> entries, those in flight included.</item>
+    /// <item><see cref="BatchingLoop"/>: the one background loop, which takes the queue in batches
+    /// and never dies; <see cref="EntryPreparer"/> makes each entry ready for its batch.</item>
+    /// <item><see cref="BatchSender"/>: writes a batch, retrying what may pass and setting aside
+    /// (<see cref="SetAside"/>) a partition or the store that refuses for good.</item>
+    /// <item><see cref="DropReporter"/>: reports what was not stored in one notice in the store.</item>
+    /// <item><see cref="WriterConnection"/>: the connection the loop opens and closes.</item>
     /// </list>
     /// </summary>
     internal sealed class ValkeyLogWriter : IDisposable
     {
-        internal const string DropNoticeCategory = "MonarchLogs.Logging";
-
-        /// <summary>Shortest time between two drop notices while the writer is busy.</summary>
-        private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
-
         /// <summary>How long Dispose waits for the loop to stop once the flush timeout ran out and it was cancelled.</summary>
         private static readonly TimeSpan DisposeStopGrace = TimeSpan.FromSeconds(2);
 
         /// <summary>The same at process exit, kept short: the process is ending, and the counts no longer wait for the loop.</summary>
         private static readonly TimeSpan ProcessExitStopGrace = TimeSpan.FromMilliseconds(500);
 
-        private readonly Channel<PendingLogEntry> _queue = Channel.CreateUnbounded<PendingLogEntry>(
-            new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
-
         private readonly MonarchValkeyLoggerOptions _options;
         private readonly string _service;
-        private readonly StorageFormat _format;
         private readonly CancellationTokenSource _abort = new CancellationTokenSource();
+        private readonly BufferAccount _account;
         private readonly DropLedger _ledger;
-        private readonly EntryEncoder _encoder;
         private readonly SetAside _setAside;
-        private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
-        private readonly List<AppendBatch> _active = new List<AppendBatch>(2);
-        private readonly Task _loop;
+        private readonly EntryPreparer _preparer;
+        private readonly BatchSender _sender;
+        private readonly WriterConnection _connection;
+        private readonly BatchingLoop _loop;
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim();
-        private IConnectionMultiplexer? _connection;
-        private IDisposable? _owned;
-        private long _buffered;
-        private long _held;
-        private long _written;
-        private long _failingBatches;
-        private long _lastWrittenTicks = DateTime.UtcNow.Ticks;
-        private long _failingSinceTicks;
         private int _disposed;
-        private int _closed;
 
         /// <summary>Why an entry logged once the writer stopped taking entries is not stored.</summary>
         private volatile DropReason _lateReason = DropReason.NotSentAtShutdown;
-        private int _faultRequested;
-        private DateTime _lastReport;
 
         public ValkeyLogWriter(MonarchValkeyLoggerOptions options, string service)
         {
             _options = options;
             _service = service;
-            _format = new StorageFormat(options.Prefix);
-            _ledger = new DropLedger(service);
-            _encoder = new EntryEncoder(options);
+            var format = new StorageFormat(options.Prefix);
+            _account = new BufferAccount(service, options.BufferCapacity);
+            _ledger = _account.Ledger;
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));
-            _services.Add(service);
+            _preparer = new EntryPreparer(options, service, format, _account, _setAside);
+            _sender = new BatchSender(options, service, format, _abort, _account, _setAside);
+            var reporter = new DropReporter(options, service, format, _abort, _ledger, _setAside, _sender);
+            _connection = new WriterConnection(options, format, _abort);
             MonarchLogsMetrics.Track(this);
             ProcessExitFlush.Register(this);
-            _loop = Task.Run(SuperviseAsync);
+            _loop = new BatchingLoop(options, service, _abort, _account, _preparer, _sender, reporter, _connection);
         }
 
         /// <summary>Entries queued or in flight.</summary>
-        public long Buffered => Interlocked.Read(ref _buffered);
+        public long Buffered => _account.Buffered;
 
         /// <summary>Entries not stored since start, for any reason.</summary>
         public long Dropped => _ledger.Total;
 
         /// <summary>Entries written to Valkey since start, drop notices included.</summary>
-        public long Written => Interlocked.Read(ref _written);
+        public long Written => _account.Written;
 
         internal DropLedger Ledger => _ledger;
+
+        /// <summary>Where every entry logged is: buffered, written or dropped.</summary>
+        internal BufferAccount Account => _account;
 
         /// <summary>What a health check needs: the buffer, whether writes fail now, when one last worked, the drops.</summary>
         internal WriterHealth Health => new WriterHealth(
             Buffered,
             _options.BufferCapacity,
-            failing: Interlocked.Read(ref _failingBatches) > 0 || _setAside.Count > 0,
+            failing: _sender.IsFailing || _setAside.Count > 0,
             partitionsSetAside: _setAside.Count,
-            lastWritten: new DateTime(Interlocked.Read(ref _lastWrittenTicks), DateTimeKind.Utc),
-            failingSince: Interlocked.Read(ref _failingSinceTicks) is var since and > 0 ? new DateTime(since, DateTimeKind.Utc) : null,
+            lastWritten: _account.LastWritten,
+            failingSince: _sender.FailingSince,
             lastDrop: _ledger.LastDrop,
             droppedByReason: _ledger.ByReason());
 
@@ -116,478 +91,20 @@ namespace MonarchLogs.Logging.Writing
         /// Makes the loop fail once, at its next batch, as a defect in it would: for the test that
         /// the loop is restarted, what it held is counted, and the restart is reported.
         /// </summary>
-        internal void FailOnceForTest() => Volatile.Write(ref _faultRequested, 1);
+        internal void FailOnceForTest() => _loop.FailOnceForTest();
 
         public void TryEnqueue(PendingLogEntry entry)
         {
-            if (Interlocked.Increment(ref _buffered) > _options.BufferCapacity)
-            {
-                Interlocked.Decrement(ref _buffered);
-                _ledger.Add(DropReason.BufferFull, 1);
-                return;
-            }
+            if (!_account.TryReserve()) return;
 
-            if (!_queue.Writer.TryWrite(entry))
-            {
-                // Logged after shutdown began.
-                Interlocked.Decrement(ref _buffered);
-                _ledger.Add(_lateReason, 1);
-            }
+            // Logged after shutdown began.
+            if (!_loop.TryAdd(entry)) _account.Unreserve(_lateReason);
         }
 
         public void CountCaptureFailure(Exception ex)
         {
             MonarchLogsEventSource.Log.CaptureFailed(_service, SafeText.Describe(ex));
-            _ledger.Add(DropReason.CaptureFailed, 1);
-        }
-
-        /// <summary>Runs the loop; if it fails, counts what it held, restarts it, and says so in the next notice.</summary>
-        private async Task SuperviseAsync()
-        {
-            var wait = _options.MinRetryDelay;
-            while (true)
-            {
-                try
-                {
-                    await RunAsync().ConfigureAwait(false);
-                    return;
-                }
-                catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    var held = Interlocked.Exchange(ref _held, 0);
-                    Interlocked.Add(ref _buffered, -held);
-                    _ledger.Add(DropReason.WriterFault, held, "writer: " + ex.GetType().FullName);
-                    _ledger.AddRestart();
-                    MonarchLogsEventSource.Log.WriterRestarted(_service, held, ex.ToString());
-                    CloseConnections();
-                    try
-                    {
-                        await Task.Delay(wait, _abort.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-
-                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, _options.MaxRetryDelay.Ticks));
-                }
-            }
-        }
-
-        private async Task RunAsync()
-        {
-            var reader = _queue.Reader;
-            var appender = await OpenAppenderAsync().ConfigureAwait(false);
-            var batch = new List<MonarchLogEntry>(_options.MaxBatchSize);
-            List<MonarchLogEntry>? flying = null;
-            Task? inFlight = null;
-            try
-            {
-                while (true)
-                {
-                    var waiting = reader.WaitToReadAsync(_abort.Token);
-                    if (!waiting.IsCompleted && inFlight is not null)
-                    {
-                        // Nothing more queued: finish the batch in flight and report drops now,
-                        // not when the next entry comes.
-                        await SettleInFlightAsync().ConfigureAwait(false);
-                    }
-
-                    if (!waiting.IsCompleted && _ledger.HasUnreported)
-                    {
-                        // Drops held back by the one-notice-a-second limit, or a notice Valkey
-                        // refused: report them when the second is up, and again a second after each
-                        // attempt that did not store the notice, unless an entry comes first.
-                        var next = waiting.AsTask();
-                        while (!next.IsCompleted && _ledger.HasUnreported)
-                        {
-                            var due = _lastReport + ReportInterval - DateTime.UtcNow;
-                            if (due > TimeSpan.Zero) await Task.WhenAny(next, Task.Delay(due, _abort.Token)).ConfigureAwait(false);
-                            if (!next.IsCompleted) await ReportDropsAsync(appender).ConfigureAwait(false);
-                        }
-
-                        waiting = new ValueTask<bool>(next);
-                    }
-
-                    if (!await waiting.ConfigureAwait(false)) break;
-                    if (_options.BatchDelay > TimeSpan.Zero && Volatile.Read(ref _disposed) == 0)
-                    {
-                        await Task.Delay(_options.BatchDelay, _abort.Token).ConfigureAwait(false);
-                    }
-
-                    var now = DateTime.UtcNow;
-                    while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
-                    {
-                        Interlocked.Increment(ref _held);
-                        var entry = Prepare(pending, now);
-                        if (entry is not null) batch.Add(entry);
-                    }
-
-                    if (Interlocked.Exchange(ref _faultRequested, 0) == 1) throw new InvalidOperationException("A fault injected by a test.");
-                    if (batch.Count == 0)
-                    {
-                        // Everything was dropped here (set aside): say so, if the notice can go in.
-                        if (inFlight is null) await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    // While Valkey answers, two batches are in flight: this one is encoded and sent
-                    // while the server still works through the one before. While it fails, one
-                    // at a time, so that the retries keep the entries' order.
-                    if (inFlight is not null && Interlocked.Read(ref _failingBatches) > 0)
-                    {
-                        await SettleInFlightAsync().ConfigureAwait(false);
-                    }
-
-                    var write = WriteAsync(appender, batch, counted: true, earlier: inFlight);
-                    var spare = flying ?? new List<MonarchLogEntry>(_options.MaxBatchSize);
-                    // A batch just went through, so Valkey answers: report drops, if any.
-                    if (inFlight is not null) await SettleInFlightAsync().ConfigureAwait(false);
-
-                    (inFlight, flying, batch) = (write, batch, spare);
-                }
-
-                if (inFlight is not null) await inFlight.ConfigureAwait(false);
-                inFlight = null;
-                await ReportDropsAsync(appender).ConfigureAwait(false);
-            }
-            finally
-            {
-                // A loop that fails lets the batch in flight finish before what it held is counted.
-                if (inFlight is not null)
-                {
-                    try
-                    {
-                        await inFlight.ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                    }
-                }
-            }
-
-            // Waits for the batch in flight, frees its list for the next batch, and reports drops
-            // now that Valkey has answered.
-            async Task SettleInFlightAsync()
-            {
-                await inFlight!.ConfigureAwait(false);
-                inFlight = null;
-                flying!.Clear();
-                await ReportDropsAsync(appender, throttled: true).ConfigureAwait(false);
-            }
-        }
-
-        /// <summary>
-        /// Connects through the hosts' one connection factory (<see cref="StoreConnection"/>: the
-        /// same settings, trusted CA and user check as the viewer and the cmdlets) in the background,
-        /// so the host starts while Valkey is down. StackExchange.Redis serves one server, several
-        /// endpoints, Sentinel (following its announcements) and a Valkey Cluster (routing each
-        /// partition's append to the node that owns its slot).
-        /// </summary>
-        private async Task<ILogAppender> OpenAppenderAsync()
-        {
-            var config = StoreConnection.CreateOptions(_options, "MonarchLogs.Logging");
-            // Fail at once while disconnected: the buffer here, not the client's backlog, holds
-            // entries during an outage, so they are counted and never sent twice.
-            config.BacklogPolicy = BacklogPolicy.FailFast;
-            if (SentinelAppender.Serves(config))
-            {
-                // Behind Sentinel: follow its announcements, never a master being demoted.
-                var sentinel = new SentinelAppender(config, _format, NewAppender);
-                _owned = sentinel;
-                return sentinel;
-            }
-
-            // Shutdown does not wait for a first connect that hangs.
-            _connection = await StoreConnection.ConnectInBackgroundAsync(config, _abort.Token).ConfigureAwait(false);
-            return NewAppender(_connection);
-        }
-
-        private StoreAppender NewAppender(IConnectionMultiplexer connection) => new StoreAppender(connection, _format)
-        {
-            ReplicaAcknowledgements = _options.ReplicaAcknowledgements,
-            ReplicaAcknowledgementTimeout = _options.ReplicaAcknowledgementTimeout,
-        };
-
-        /// <summary>
-        /// The stored form of a queued entry, or null when it is dropped here (its partition or
-        /// the store is set aside). Never throws: an entry that cannot be encoded is stored in a
-        /// safe form, and only if that fails too is it counted as not captured.
-        /// </summary>
-        private MonarchLogEntry? Prepare(PendingLogEntry pending, DateTime now)
-        {
-            if (_setAside.IsBlocked(SetAside.Store, now, out var storeError))
-            {
-                Drop(DropReason.StoreRefused, 1, "store: " + storeError!.ErrorId);
-                return null;
-            }
-
-            if (!StorageFormat.IsValidServiceName(pending.Service)) pending.Service = _service;
-            LimitServices(pending);
-            var partition = _format.GetPartition(pending.Service, LevelOf(pending.Level));
-            if (_setAside.IsBlocked(partition.StreamKey, now, out var partitionError))
-            {
-                Drop(DropReason.PartitionRefused, 1, partition.StreamKey + ": " + partitionError!.ErrorId);
-                return null;
-            }
-
-            try
-            {
-                var entry = _encoder.Encode(pending, out var truncated);
-                if (truncated) _ledger.AddTruncated();
-                return entry;
-            }
-            catch (Exception ex)
-            {
-                try
-                {
-                    return new MonarchLogEntry
-                    {
-                        Timestamp = pending.Timestamp,
-                        Level = LevelOf(pending.Level),
-                        Service = pending.Service,
-                        Category = pending.Category ?? string.Empty,
-                        Message = $"[The log entry could not be encoded: {SafeText.Describe(ex)}]",
-                        EventId = pending.EventId,
-                        ExceptionType = pending.Exception?.GetType().FullName ?? string.Empty,
-                    };
-                }
-                catch (Exception again)
-                {
-                    MonarchLogsEventSource.Log.CaptureFailed(_service, SafeText.Describe(again));
-                    Drop(DropReason.CaptureFailed, 1, null);
-                    return null;
-                }
-            }
-        }
-
-        private static MonarchLogLevel LevelOf(MonarchLogLevel level) =>
-            level < MonarchLogLevel.Trace ? MonarchLogLevel.Trace : level > MonarchLogLevel.Critical ? MonarchLogLevel.Critical : level;
-
-        /// <summary>Past the limit of distinct services, an entry stays with this host's service and says which it asked for.</summary>
-        private void LimitServices(PendingLogEntry pending)
-        {
-            if (_services.Contains(pending.Service)) return;
-            if (_services.Count < _options.MaxServices)
-            {
-                _services.Add(pending.Service);
-                return;
-            }
-
-            (pending.Properties ??= new List<KeyValuePair<string, object?>>()).Add(new KeyValuePair<string, object?>("RequestedService", pending.Service));
-            pending.Service = _service;
-            _ledger.AddRerouted();
-        }
-
-        private void Drop(DropReason reason, long count, string? detail)
-        {
-            Settle(count);
-            _ledger.Add(reason, count, detail);
-        }
-
-        /// <summary>Entries out of the buffer: stored, or counted as not stored.</summary>
-        private void Settle(long count)
-        {
-            if (count == 0 || Volatile.Read(ref _closed) == 1) return;
-            Interlocked.Add(ref _held, -count);
-            Interlocked.Add(ref _buffered, -count);
-        }
-
-        /// <summary>Writes a batch, retrying what may pass; true when the server stored every entry of it.</summary>
-        private async Task<bool> WriteAsync(ILogAppender appender, List<MonarchLogEntry> entries, bool counted, Task? earlier = null, Action? beforeAttempt = null)
-        {
-            var batch = new AppendBatch(entries);
-
-            // Only batches of buffered entries are listed: a drop notice is no entry of the buffer.
-            if (counted) lock (_active) _active.Add(batch);
-            try
-            {
-                await WriteWithRetryAsync(appender, batch, counted, earlier, beforeAttempt).ConfigureAwait(false);
-                return batch.StoredCount == batch.Count;
-            }
-            finally
-            {
-                // A batch cut off by shutdown stays listed: Dispose counts what it sent as
-                // unconfirmed (it may be stored), not as never sent.
-                if (counted && !_abort.IsCancellationRequested) lock (_active) _active.Remove(batch);
-            }
-        }
-
-        private async Task WriteWithRetryAsync(ILogAppender appender, AppendBatch batch, bool counted, Task? earlier, Action? beforeAttempt)
-        {
-            var delay = _options.MinRetryDelay;
-            var failing = false;
-            long failingSince = 0;
-            var stored = 0;
-            try
-            {
-                while (true)
-                {
-                    if (beforeAttempt is not null && batch.StoredCount == 0) beforeAttempt();
-                    var started = Stopwatch.GetTimestamp();
-                    MonarchLogsException? failure = null;
-                    try
-                    {
-                        var result = await appender.AppendAsync(batch, _abort.Token).ConfigureAwait(false);
-                        MonarchLogsMetrics.BatchDuration.Record((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency, new KeyValuePair<string, object?>("service", _service));
-                        if (result.RegistryFailure is { } registry) MonarchLogsEventSource.Log.RegistryWriteFailed(_service, registry.ErrorId, registry.Message);
-                        foreach (var refused in result.Failures)
-                        {
-                            if (refused.Error.IsTransient)
-                            {
-                                failure ??= refused.Error;
-                                continue;
-                            }
-
-                            SetPartitionAside(batch, refused, counted);
-                        }
-
-                        if (_setAside.Count > 0) Healed(batch);
-                    }
-                    catch (Exception ex) when (!_abort.IsCancellationRequested)
-                    {
-                        var error = StoreErrors.Classify(ex);
-                        if (!error.IsTransient)
-                        {
-                            // The whole store refuses (another format version, credentials refused):
-                            // this batch is given up and counted, later ones too until a retry works.
-                            _setAside.Refused(SetAside.Store, error, DateTime.UtcNow);
-                            var given = batch.GiveUpAll();
-                            if (counted) Drop(DropReason.StoreRefused, given, "store: " + error.ErrorId);
-                            MonarchLogsEventSource.Log.StoreRefused(_service, error.ErrorId, error.Message);
-                            return;
-                        }
-
-                        failure = error;
-                    }
-                    finally
-                    {
-                        var now = batch.StoredCount;
-                        if (now > stored)
-                        {
-                            Interlocked.Add(ref _written, now - stored);
-                            Interlocked.Exchange(ref _lastWrittenTicks, DateTime.UtcNow.Ticks);
-                            MonarchLogsMetrics.EntriesWritten.Add(now - stored, new KeyValuePair<string, object?>("service", _service));
-                            if (counted) Settle(now - stored);
-                            stored = now;
-                        }
-                    }
-
-                    if (batch.Unsettled == 0)
-                    {
-                        if (_setAside.Healed(SetAside.Store)) MonarchLogsEventSource.Log.WriteResumed(_service);
-                        return;
-                    }
-
-                    if (!failing)
-                    {
-                        failing = true;
-                        failingSince = Stopwatch.GetTimestamp();
-                        if (Interlocked.Increment(ref _failingBatches) == 1) Interlocked.CompareExchange(ref _failingSinceTicks, DateTime.UtcNow.Ticks, 0);
-                    }
-
-                    if (earlier is not null)
-                    {
-                        // A batch that fails waits for the one sent before it, so retries go in
-                        // order and the entries of an outage keep their order in the streams.
-                        await earlier.ConfigureAwait(false);
-                        earlier = null;
-                        continue;
-                    }
-
-                    if (Stopwatch.GetTimestamp() - failingSince > _options.RetryTimeLimit.TotalSeconds * Stopwatch.Frequency)
-                    {
-                        var given = batch.GiveUpAll();
-                        if (counted) Drop(DropReason.RetryTimeLimit, given, "retry limit: " + failure!.ErrorId);
-                        MonarchLogsEventSource.Log.EntriesNotStored(_service, given, nameof(DropReason.RetryTimeLimit), failure!.Message);
-                        return;
-                    }
-
-                    MonarchLogsEventSource.Log.WriteFailed(_service, batch.Unsettled, (int)delay.TotalMilliseconds, failure!.ErrorId + ": " + failure.Message);
-                    await Task.Delay(delay, _abort.Token).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-                }
-            }
-            finally
-            {
-                if (failing)
-                {
-                    if (Interlocked.Decrement(ref _failingBatches) == 0) Interlocked.Exchange(ref _failingSinceTicks, 0);
-                    if (batch.StoredCount > 0) MonarchLogsEventSource.Log.WriteResumed(_service);
-                }
-            }
-        }
-
-        private void SetPartitionAside(AppendBatch batch, PartitionFailure refused, bool counted)
-        {
-            var key = refused.Partition.StreamKey;
-            _setAside.Refused(key, refused.Error, DateTime.UtcNow);
-            var given = batch.GiveUp(refused.Partition, _format);
-            if (counted) Drop(DropReason.PartitionRefused, given, key + ": " + refused.Error.ErrorId);
-            MonarchLogsEventSource.Log.PartitionSetAside(_service, key, refused.Error.ErrorId, refused.Error.Message);
-        }
-
-        /// <summary>Partitions set aside that took an entry of this batch are healthy again.</summary>
-        private void Healed(AppendBatch batch)
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsStored(i)) continue;
-                var entry = batch.Entries[i];
-                if (_setAside.Healed(_format.GetPartition(entry.Service, entry.Level).StreamKey)) MonarchLogsEventSource.Log.WriteResumed(_service);
-            }
-        }
-
-        /// <summary>Writes one entry saying what was not stored, and why, since the last report.</summary>
-        private async Task ReportDropsAsync(ILogAppender appender, bool throttled = false)
-        {
-            if (!_ledger.HasUnreported) return;
-            var now = DateTime.UtcNow;
-
-            // While entries keep being dropped (a partition set aside, say), at most one notice
-            // a second, not one a batch; the loop reports what is held back once it is idle.
-            if (throttled && now - _lastReport < ReportInterval) return;
-            _lastReport = now;
-            var noticeKey = _format.GetPartition(_service, MonarchLogLevel.Warning).StreamKey;
-            if (_setAside.IsBlocked(SetAside.Store, now, out _) || _setAside.IsBlocked(noticeKey, now, out _)) return;
-
-            DropLedger.Report? report = null;
-            var notice = new List<MonarchLogEntry>(1) { DropNotice(_ledger.Snapshot()) };
-
-            // Counted again before each attempt, so that drops made while Valkey is still away
-            // go into the same one notice.
-            var stored = await WriteAsync(appender, notice, counted: false, beforeAttempt: () =>
-            {
-                report = _ledger.Snapshot();
-                notice[0] = DropNotice(report);
-            }).ConfigureAwait(false);
-
-            // A notice given up (Valkey refused it past the retry time limit) reports nothing: the
-            // drops stay unreported, and the loop tries again once it is idle.
-            if (!stored || report is null) return;
-            _ledger.MarkReported(report);
-            MonarchLogsEventSource.Log.EntriesDropped(_service, report.NotStored, notice[0].Message);
-        }
-
-        private MonarchLogEntry DropNotice(DropLedger.Report report) => new MonarchLogEntry
-        {
-            Timestamp = DateTime.UtcNow,
-            Level = MonarchLogLevel.Warning,
-            Service = _service,
-            Category = DropNoticeCategory,
-            Message = report.Message(_options.BufferCapacity),
-            Template = "{DroppedEntries} log entries were not stored",
-            Properties = report.PropertiesJson(_options.BufferCapacity),
-        };
-
-        private void CloseConnections()
-        {
-            Interlocked.Exchange(ref _connection, null)?.Dispose();
-            Interlocked.Exchange(ref _owned, null)?.Dispose();
+            _account.NotCaptured();
         }
 
         /// <summary>
@@ -615,41 +132,16 @@ namespace MonarchLogs.Logging.Writing
             }
 
             _lateReason = notSent;
-            _queue.Writer.TryComplete();
-            try
-            {
-                if (!_loop.Wait(flushTimeout))
-                {
-                    _abort.Cancel();
-                    _loop.Wait(stopGrace);
-                }
-            }
-            catch (AggregateException)
-            {
-            }
+            _loop.Drain(flushTimeout, stopGrace);
 
-            long unconfirmed = 0;
-            lock (_active)
-            {
-                foreach (var batch in _active)
-                {
-                    if (batch.Sent) unconfirmed += batch.Unsettled;
-                }
-
-                Volatile.Write(ref _closed, 1);
-            }
-
-            var left = Interlocked.Exchange(ref _buffered, 0);
-            unconfirmed = Math.Min(unconfirmed, left);
-            _ledger.Add(DropReason.UnconfirmedAtShutdown, unconfirmed);
-            _ledger.Add(notSent, left - unconfirmed);
-            if (left > 0 && notSent == DropReason.NotSentAtProcessExit) MonarchLogsEventSource.Log.ProcessExitFlushTimedOut(_service, left - unconfirmed, unconfirmed);
-            else if (left > 0) MonarchLogsEventSource.Log.FlushTimedOut(_service, left - unconfirmed, unconfirmed);
+            var (neverSent, unconfirmed) = _account.Close(notSent);
+            if (neverSent + unconfirmed > 0 && notSent == DropReason.NotSentAtProcessExit) MonarchLogsEventSource.Log.ProcessExitFlushTimedOut(_service, neverSent, unconfirmed);
+            else if (neverSent + unconfirmed > 0) MonarchLogsEventSource.Log.FlushTimedOut(_service, neverSent, unconfirmed);
 
             MonarchLogsMetrics.Untrack(this);
             ProcessExitFlush.Unregister(this);
-            CloseConnections();
-            _encoder.Dispose();
+            _connection.Close();
+            _preparer.Dispose();
             _abort.Dispose();
             _stopped.Set();
         }
