@@ -59,13 +59,15 @@ function Start-ValkeyProcess($Server) {
     $start.UseShellExecute = $false
     $start.WorkingDirectory = $Server.Directory
     $Server.Process = [System.Diagnostics.Process]::Start($start)
+    # A cluster node's object has no CertificateAuthority: it is never TLS.
+    $tls = [bool] ($Server.PSObject.Properties['CertificateAuthority'] -and $Server.CertificateAuthority)
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while ([DateTime]::UtcNow -lt $deadline) {
         if ($Server.Process.HasExited) {
             $log = Join-Path $Server.Directory 'valkey.log'
             throw "valkey-server exited at start: $(if (Test-Path $log) { Get-Content $log -Raw })"
         }
-        if (Test-ServerAnswers $Server.Port -Tls:($null -ne $Server.CertificateAuthority)) { return }
+        if (Test-ServerAnswers $Server.Port -Tls:$tls) { return }
         Start-Sleep -Milliseconds 50
     }
     throw "valkey-server on port $($Server.Port) did not answer within 10 s."
