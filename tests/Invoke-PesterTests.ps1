@@ -27,7 +27,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 
-# The floor of the whole suite: it held 801 tests when this was set. It sits somewhat below, so
+# The floor of the whole suite: it held 835 tests when this was set. It sits somewhat below, so
 # that removing a test or two on purpose, or a test skipped on some machine, does not fail the
 # run, while a file or a block whose tests are no longer discovered does. It must be raised as
 # tests are added, or it stops catching lost tests.
