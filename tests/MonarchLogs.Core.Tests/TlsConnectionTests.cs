@@ -65,7 +65,7 @@ namespace MonarchLogs.Core.Tests
         public static TheoryData<string, string> Refusals => new TheoryData<string, string>
         {
             { "other CA", "presented a TLS certificate that is not signed by the trusted certificate authority '{other}'." },
-            { "other host", "presented a TLS certificate that does not name the host 'valkey.example' (the host of the connection string, or its sslHost)." },
+            { "other host", "presented a TLS certificate that does not name the host 'valkey.example' (the host of the connection string, or its sslHost); it names 'localhost', '127.0.0.1'." },
             { "system trust", "presented a TLS certificate that is not trusted by this system (UntrustedRoot); give the CA that signed it as TrustedCertificateAuthorityPath." },
         };
 
@@ -115,6 +115,9 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{missing}' does not exist. [InvalidTrustedCertificateAuthority]" },
                 Settings(missing).Problems());
+            Assert.Equal(
+                new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{_tls.Server.Directory}' is a folder; give the CA's PEM file. [InvalidTrustedCertificateAuthority]" },
+                Settings(_tls.Server.Directory).Problems());
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{notACertificate}' holds no certificate (expected one in PEM or DER). [InvalidTrustedCertificateAuthority]" },
                 Settings(notACertificate).Problems());

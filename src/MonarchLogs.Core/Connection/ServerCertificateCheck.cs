@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Security;
@@ -16,6 +17,7 @@ namespace MonarchLogs.Core.Connection
     /// </summary>
     internal sealed class ServerCertificateCheck
     {
+        private const string SubjectAlternativeNameOid = "2.5.29.17";
         private readonly X509Certificate2? _authority;
         private readonly string? _authorityPath;
         private readonly string _host;
@@ -38,6 +40,7 @@ namespace MonarchLogs.Core.Connection
 
         private static X509Certificate2 Load(string path)
         {
+            if (Directory.Exists(path)) throw Invalid($"The trusted certificate authority file '{path}' is a folder; give the CA's PEM file.");
             if (!File.Exists(path)) throw Invalid($"The trusted certificate authority file '{path}' does not exist.");
             try
             {
@@ -69,7 +72,7 @@ namespace MonarchLogs.Core.Connection
             if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return "sent no certificate";
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
             {
-                return $"does not name the host '{_host}' (the host of the connection string, or its sslHost)";
+                return $"does not name the host '{_host}' (the host of the connection string, or its sslHost); it names {NamesOf(certificate)}";
             }
 
             if (_authority is null)
@@ -92,6 +95,24 @@ namespace MonarchLogs.Core.Connection
             // The CA is the one given, so an unknown root is expected; anything else (expired, a CA that may not sign) is not.
             var problems = own.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError && s.Status != X509ChainStatusFlags.UntrustedRoot).ToList();
             return problems.Count == 0 ? null : $"does not verify against the trusted certificate authority '{_authorityPath}' ({string.Join(", ", problems.Select(p => p.Status))})";
+        }
+
+        /// <summary>The host names and addresses a certificate is for, so that a refusal shows what it would take.</summary>
+        private static string NamesOf(X509Certificate certificate)
+        {
+            var server = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+            var names = new List<string>();
+#if NET8_0_OR_GREATER
+            foreach (var extension in server.Extensions)
+            {
+                if (extension.Oid?.Value != SubjectAlternativeNameOid) continue;
+                var alternatives = new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
+                names.AddRange(alternatives.EnumerateDnsNames());
+                names.AddRange(alternatives.EnumerateIPAddresses().Select(address => address.ToString()));
+            }
+#endif
+            if (names.Count == 0 && server.GetNameInfo(X509NameType.DnsName, forIssuer: false) is { Length: > 0 } name) names.Add(name);
+            return names.Count == 0 ? "no host" : string.Join(", ", names.Select(n => "'" + n + "'"));
         }
 
         private static string Describe(X509Chain? chain)
