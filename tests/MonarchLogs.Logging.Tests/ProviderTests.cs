@@ -386,9 +386,8 @@ namespace MonarchLogs.Logging.Tests
         }
 
         /// <summary>
-        /// The layout of deploy/compose.yaml: the provider's own connection string with the writer
-        /// user in it, the shared section with the viewer's reader user. The reader's credentials
-        /// do not follow into the provider's connection.
+        /// The provider's own connection string with the writer user in it, the shared section with
+        /// the viewer's reader user: the reader's credentials do not follow into the provider's connection.
         /// </summary>
         [Fact]
         public async Task A_provider_section_with_its_own_connection_string_takes_no_credentials_from_the_shared_section()
