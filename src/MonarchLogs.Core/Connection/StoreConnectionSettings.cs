@@ -39,9 +39,9 @@ namespace MonarchLogs.Core.Connection
         public string? Password { get; set; }
 
         /// <summary>
-        /// A PEM file with the private CA that signed Valkey's TLS certificate (with <c>ssl=true</c>
-        /// in <see cref="ConnectionString"/>): the certificate must chain to this CA, and only to
-        /// it. Unset, the system's trust store decides. Either way the certificate must name the
+        /// A PEM file with the private CA that signed Valkey's TLS certificate, or a bundle of an
+        /// intermediate CA and its root (with <c>ssl=true</c> in <see cref="ConnectionString"/>):
+        /// the certificate must chain to a CA of this file, and only to it. Unset, the system's trust store decides. Either way the certificate must name the
         /// host of the connection string (or its <c>sslHost</c>).
         /// </summary>
         public string? TrustedCertificateAuthorityPath { get; set; }
