@@ -10,8 +10,9 @@ RUN dotnet publish samples/MonarchLogs.DemoService -c Release -o /app -p:UseAppH
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
-# Configuration comes from the environment (compose.yaml): Logging__MonarchValkey__ConnectionString,
-# Valkey__User / Valkey__Password for the viewer's reader user, Viewer__BearerToken.
+# Configuration comes from the environment (compose.yaml): Valkey__ConnectionString for the store,
+# Logging__MonarchValkey__User / __Password for the writer user, Viewer__Valkey__User / __Password
+# for the viewer's reader user, Viewer__BearerToken.
 ENV Urls=http://0.0.0.0:8081
 EXPOSE 8081
 USER app

@@ -22,7 +22,8 @@ namespace MonarchLogs.Logging
             if (builder is null) throw new ArgumentNullException(nameof(builder));
             builder.AddConfiguration();
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, MonarchValkeyLoggerProvider>());
-            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchValkeyLoggerOptions>, MonarchValkeyLoggerOptionsValidator>());
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchValkeyLoggerOptions>, MonarchValkeyLoggerOptionsValidator>(
+                services => new MonarchValkeyLoggerOptionsValidator(new SharedStoreConfiguration(services.GetService<IConfiguration>()))));
             // Before the provider's own section is bound: options are configured in the order registered.
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<MonarchValkeyLoggerOptions>, SharedStoreConfiguration>(
                 services => new SharedStoreConfiguration(services.GetService<IConfiguration>())));

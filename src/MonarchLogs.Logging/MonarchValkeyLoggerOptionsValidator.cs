@@ -8,10 +8,15 @@ namespace MonarchLogs.Logging
     /// <summary>Rejects bad options when the provider starts, with one clear line per problem.</summary>
     internal sealed class MonarchValkeyLoggerOptionsValidator : IValidateOptions<MonarchValkeyLoggerOptions>
     {
+        private readonly SharedStoreConfiguration _shared;
+
+        public MonarchValkeyLoggerOptionsValidator(SharedStoreConfiguration shared) => _shared = shared;
+
         public ValidateOptionsResult Validate(string? name, MonarchValkeyLoggerOptions options)
         {
-            // Where the store lives: the same checks, and the same lines, as for the viewer.
-            var failures = options.Problems().Select(problem => "Logging:MonarchValkey:" + problem).ToList();
+            // Where the store lives: the same checks, and the same lines, as for the viewer, each
+            // naming the key its value came from (the shared Valkey section or the provider's own).
+            var failures = options.Problems(_shared.KeyOf).ToList();
 
             if (options.Service is not null && !StorageFormat.IsValidServiceName(options.Service))
             {

@@ -76,7 +76,7 @@ namespace MonarchLogs.Logging
 
         private static MonarchValkeyLoggerOptions Validate(MonarchValkeyLoggerOptions options)
         {
-            var result = new MonarchValkeyLoggerOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+            var result = new MonarchValkeyLoggerOptionsValidator(new SharedStoreConfiguration(null)).Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
             if (result.Failed) throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(MonarchValkeyLoggerOptions), result.Failures);
             return options;
         }

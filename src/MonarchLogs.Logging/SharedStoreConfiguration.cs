@@ -20,10 +20,25 @@ namespace MonarchLogs.Logging
 
         public void Configure(MonarchValkeyLoggerOptions options)
         {
-            if (_configuration is null) return;
-            if (!string.IsNullOrWhiteSpace(_configuration[ProviderSection + ":" + nameof(options.ConnectionString)])) return;
-            var shared = _configuration.GetSection(StoreConnectionSettings.SectionName);
+            if (!TakesShared) return;
+            var shared = _configuration!.GetSection(StoreConnectionSettings.SectionName);
             options.Read(setting => shared[setting]);
         }
+
+        /// <summary>
+        /// The configuration key to name in a message about <paramref name="setting"/>, whose value
+        /// is <paramref name="value"/>: the shared section's key when the value came from there,
+        /// else the provider's own (also for a value set in code).
+        /// </summary>
+        public string KeyOf(string setting, string? value)
+        {
+            var own = ProviderSection + ":" + setting;
+            var shared = StoreConnectionSettings.SectionName + ":" + setting;
+            var fromShared = TakesShared && string.IsNullOrWhiteSpace(_configuration![own]) && !string.IsNullOrWhiteSpace(value) && _configuration[shared] == value;
+            return fromShared ? shared : own;
+        }
+
+        private bool TakesShared =>
+            _configuration is not null && string.IsNullOrWhiteSpace(_configuration[ProviderSection + ":" + nameof(StoreConnectionSettings.ConnectionString)]);
     }
 }

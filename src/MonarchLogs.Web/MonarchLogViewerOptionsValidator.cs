@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Microsoft.Extensions.Options;
 using MonarchLogs.Core.Connection;
@@ -10,10 +11,15 @@ namespace MonarchLogs.Web
     /// </summary>
     internal sealed class MonarchLogViewerOptionsValidator : IValidateOptions<MonarchLogViewerOptions>
     {
+        private readonly Func<string, string?, string> _keyOf;
+
+        /// <param name="keyOf">The configuration key a store setting's value came from (<c>Viewer:Valkey:...</c> or <c>Valkey:...</c>).</param>
+        public MonarchLogViewerOptionsValidator(Func<string, string?, string> keyOf) => _keyOf = keyOf;
+
         public ValidateOptionsResult Validate(string? name, MonarchLogViewerOptions options)
         {
             // Where the store lives: the same checks, and the same lines, as for the logging provider.
-            var failures = options.Problems().Select(problem => StoreConnectionSettings.SectionName + ":" + problem).ToList();
+            var failures = options.Problems(_keyOf).ToList();
             if (string.IsNullOrEmpty(options.BasicAuthUser) != string.IsNullOrEmpty(options.BasicAuthPassword))
             {
                 failures.Add("Viewer:BasicAuth needs both User and Password; with only one of them basic auth would be off.");

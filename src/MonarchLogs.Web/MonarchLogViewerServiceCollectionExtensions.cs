@@ -25,7 +25,8 @@ namespace MonarchLogs.Web
             services.AddSingleton<IConfigureOptions<MonarchLogViewerOptions>>(sp =>
                 new ConfigureFromConfiguration(sp.GetService<IConfiguration>()));
             if (configure is not null) services.Configure(configure);
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchLogViewerOptions>, MonarchLogViewerOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonarchLogViewerOptions>, MonarchLogViewerOptionsValidator>(
+                sp => new MonarchLogViewerOptionsValidator(new ConfigureFromConfiguration(sp.GetService<IConfiguration>()).KeyOf)));
 
             services.TryAddSingleton<IConnectionMultiplexer>(sp =>
             {
@@ -45,6 +46,7 @@ namespace MonarchLogs.Web
 
         private sealed class ConfigureFromConfiguration : IConfigureOptions<MonarchLogViewerOptions>
         {
+            private const string OwnSection = "Viewer:" + StoreConnectionSettings.SectionName;
             private readonly IConfiguration? _configuration;
 
             public ConfigureFromConfiguration(IConfiguration? configuration) => _configuration = configuration;
@@ -57,7 +59,7 @@ namespace MonarchLogs.Web
                 // connection string takes nothing from the shared section: a user, a password or
                 // a CA belongs to the connection string it was given with.
                 var shared = _configuration.GetSection(StoreConnectionSettings.SectionName);
-                var own = _configuration.GetSection("Viewer:" + StoreConnectionSettings.SectionName);
+                var own = _configuration.GetSection(OwnSection);
                 if (string.IsNullOrWhiteSpace(own[nameof(options.ConnectionString)])) options.Read(setting => shared[setting]);
                 options.Read(setting => own[setting]);
                 options.BearerToken = NonEmpty(_configuration["Viewer:BearerToken"]) ?? options.BearerToken;
@@ -67,6 +69,18 @@ namespace MonarchLogs.Web
                 {
                     options.AllowRemoteAccessWithoutAuth = allowRemote;
                 }
+            }
+
+            /// <summary>
+            /// The configuration key to name in a message about <paramref name="setting"/>, whose
+            /// value is <paramref name="value"/>: the viewer's own key when the value came from
+            /// there, else the shared section's (also for a value set in code).
+            /// </summary>
+            public string KeyOf(string setting, string? value)
+            {
+                var own = OwnSection + ":" + setting;
+                var fromOwn = _configuration is not null && !string.IsNullOrWhiteSpace(value) && _configuration[own] == value;
+                return fromOwn ? own : StoreConnectionSettings.SectionName + ":" + setting;
             }
 
             private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

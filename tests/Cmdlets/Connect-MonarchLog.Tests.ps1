@@ -238,7 +238,7 @@ Describe 'TLS with a private certificate authority' {
 
     It 'a certificate <Case> is ValkeyCertificateRejected with the reason' -ForEach @(
         @{ Case = 'of another CA'; Options = ''; Authority = 'other'; Reason = "is not signed by the trusted certificate authority '{other}'." }
-        @{ Case = 'for another host'; Options = ',sslHost=valkey.example'; Authority = 'own'; Reason = "does not name the host 'valkey.example' (the host of the connection string, or its sslHost)." }
+        @{ Case = 'for another host'; Options = ',sslHost=valkey.example'; Authority = 'own'; Reason = "does not name the host 'valkey.example' (the host of the connection string, or its sslHost); it names 'localhost', '127.0.0.1'." }
         @{ Case = 'the system does not trust'; Options = ''; Authority = $null; Reason = 'is not trusted by this system (UntrustedRoot); give the CA that signed it as TrustedCertificateAuthorityPath.' }
     ) {
         $c = @{ ConnectionString = $tls.ConnectionString + $Options }

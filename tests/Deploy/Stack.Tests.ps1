@@ -78,11 +78,12 @@ BeforeAll {
     $script:demoPort = Get-FreeLoopbackPort
     $script:demo = Start-Entrypoint $demoDll @{
         Urls                                      = "http://127.0.0.1:$demoPort"
-        Logging__MonarchValkey__ConnectionString  = "127.0.0.1:$($server.Port),user=monarch-writer,password=$($passwords.writer)"
-        Logging__MonarchValkey__Service           = 'monarch'
         Valkey__ConnectionString                  = "127.0.0.1:$($server.Port)"
-        Valkey__User                              = 'monarch-reader'
-        Valkey__Password                          = $passwords.reader
+        Logging__MonarchValkey__Service           = 'monarch'
+        Logging__MonarchValkey__User              = 'monarch-writer'
+        Logging__MonarchValkey__Password          = $passwords.writer
+        Viewer__Valkey__User                      = 'monarch-reader'
+        Viewer__Valkey__Password                  = $passwords.reader
         Viewer__BearerToken                       = $token
         Monitoring__Health__NotWrittenFor         = '00:00:02'
         Monitoring__Health__DroppedWithin         = '00:00:02'

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
@@ -62,10 +63,39 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal("over TLS", Assert.Single(await store.ToListAsync(new LogQuery())).Message);
         }
 
+        /// <summary>
+        /// A server whose certificate an intermediate CA signed presents both; trusting the root,
+        /// the intermediate, or a bundle of both (in either order) takes it, as openssl does.
+        /// </summary>
+        [Theory]
+        [InlineData("root")]
+        [InlineData("intermediate")]
+        [InlineData("intermediate, root")]
+        [InlineData("root, intermediate")]
+        public async Task A_certificate_an_intermediate_CA_signed_is_taken_with_the_root_or_a_bundle(string trusted)
+        {
+            var root = TestCertificateAuthority.Create(_tls.Server.Directory, "root-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            var intermediate = root.IssueIntermediate(_tls.Server.Directory, "intermediate-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            using var server = await ValkeyServer.StartWithTlsAsync(intermediate);
+            var file = Path.Combine(server.Directory, "trusted.pem");
+            File.WriteAllText(file, string.Concat(trusted.Split(", ").Select(name => File.ReadAllText(name == "root" ? root.CertificatePath : intermediate.CertificatePath))));
+            var settings = new StoreConnectionSettings { ConnectionString = server.ConnectionString, TrustedCertificateAuthorityPath = file };
+
+            using var connection = await StoreConnection.ConnectAsync(StoreConnection.CreateOptions(settings));
+            var store = new LogStore(connection, new StorageFormat(settings.Prefix));
+            await store.AppendAsync(new[] { Entry("tls", MonarchLogLevel.Warning, BaseTime, "through an intermediate") });
+            Assert.Equal("through an intermediate", Assert.Single(await store.ToListAsync(new LogQuery())).Message);
+
+            // Trusting another CA alone still refuses it.
+            File.WriteAllText(file, File.ReadAllText(_tls.OtherAuthority.CertificatePath));
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => StoreConnection.ConnectAsync(StoreConnection.CreateOptions(settings)));
+            Assert.Equal(StoreErrors.CertificateRejected, refused.ErrorId);
+        }
+
         public static TheoryData<string, string> Refusals => new TheoryData<string, string>
         {
             { "other CA", "presented a TLS certificate that is not signed by the trusted certificate authority '{other}'." },
-            { "other host", "presented a TLS certificate that does not name the host 'valkey.example' (the host of the connection string, or its sslHost)." },
+            { "other host", "presented a TLS certificate that does not name the host 'valkey.example' (the host of the connection string, or its sslHost); it names 'localhost', '127.0.0.1'." },
             { "system trust", "presented a TLS certificate that is not trusted by this system (UntrustedRoot); give the CA that signed it as TrustedCertificateAuthorityPath." },
         };
 
@@ -115,6 +145,9 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{missing}' does not exist. [InvalidTrustedCertificateAuthority]" },
                 Settings(missing).Problems());
+            Assert.Equal(
+                new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{_tls.Server.Directory}' is a folder; give the CA's PEM file. [InvalidTrustedCertificateAuthority]" },
+                Settings(_tls.Server.Directory).Problems());
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{notACertificate}' holds no certificate (expected one in PEM or DER). [InvalidTrustedCertificateAuthority]" },
                 Settings(notACertificate).Problems());

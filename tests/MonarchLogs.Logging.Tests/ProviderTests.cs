@@ -386,9 +386,8 @@ namespace MonarchLogs.Logging.Tests
         }
 
         /// <summary>
-        /// The layout of deploy/compose.yaml: the provider's own connection string with the writer
-        /// user in it, the shared section with the viewer's reader user. The reader's credentials
-        /// do not follow into the provider's connection.
+        /// The provider's own connection string with the writer user in it, the shared section with
+        /// the viewer's reader user: the reader's credentials do not follow into the provider's connection.
         /// </summary>
         [Fact]
         public async Task A_provider_section_with_its_own_connection_string_takes_no_credentials_from_the_shared_section()
@@ -435,6 +434,30 @@ namespace MonarchLogs.Logging.Tests
 
             var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<ILoggerFactory>());
             Assert.Contains(message, error.Message);
+        }
+
+        /// <summary>
+        /// A host that names its store once, in the shared Valkey section, is told about that key,
+        /// not about the provider's own key that it never wrote; the provider's key when it wrote that.
+        /// </summary>
+        [Theory]
+        [InlineData("Valkey:TrustedCertificateAuthorityPath", "/nonexistent/shared-ca.pem", null,
+            "Valkey:TrustedCertificateAuthorityPath: The trusted certificate authority file '/nonexistent/shared-ca.pem' does not exist. [InvalidTrustedCertificateAuthority]")]
+        [InlineData("Valkey:ConnectionString", "localhost:6379,abortConnect=maybe", null, "Valkey:ConnectionString: The connection string is not valid: ")]
+        [InlineData("Valkey:TrustedCertificateAuthorityPath", "/nonexistent/shared-ca.pem", "/nonexistent/own-ca.pem",
+            "Logging:MonarchValkey:TrustedCertificateAuthorityPath: The trusted certificate authority file '/nonexistent/own-ca.pem' does not exist.")]
+        public void A_bad_store_setting_names_the_configuration_key_it_came_from(string sharedKey, string sharedValue, string? ownValue, string message)
+        {
+            var settings = new Dictionary<string, string?> { [sharedKey] = sharedValue };
+            if (ownValue is not null) settings["Logging:MonarchValkey:" + sharedKey.Substring("Valkey:".Length)] = ownValue;
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+            using var services = new ServiceCollection()
+                .AddSingleton<IConfiguration>(configuration)
+                .AddLogging(builder => builder.AddConfiguration(configuration.GetSection("Logging")).AddMonarchValkey())
+                .BuildServiceProvider();
+
+            var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<ILoggerFactory>());
+            Assert.StartsWith(message, error.Message);
         }
 
         [Theory]

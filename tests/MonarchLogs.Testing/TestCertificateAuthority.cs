@@ -12,11 +12,13 @@ namespace MonarchLogs.Testing
     public sealed class TestCertificateAuthority
     {
         private readonly string _keyPath;
+        private readonly bool _isIntermediate;
 
-        private TestCertificateAuthority(string certificatePath, string keyPath)
+        private TestCertificateAuthority(string certificatePath, string keyPath, bool isIntermediate = false)
         {
             CertificatePath = certificatePath;
             _keyPath = keyPath;
+            _isIntermediate = isIntermediate;
         }
 
         /// <summary>The CA's certificate, PEM.</summary>
@@ -31,6 +33,25 @@ namespace MonarchLogs.Testing
                 "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=MonarchLogs test CA " + name,
                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
             return new TestCertificateAuthority(certificate, key);
+        }
+
+        /// <summary>
+        /// Makes an intermediate CA that this one signs, as a private PKI that keeps its root
+        /// offline does. A server certificate it issues is written with the intermediate after it,
+        /// the chain a server presents.
+        /// </summary>
+        public TestCertificateAuthority IssueIntermediate(string directory, string name = "intermediate-ca")
+        {
+            var certificate = Path.Combine(directory, name + ".crt");
+            var key = Path.Combine(directory, name + ".key");
+            var request = Path.Combine(directory, name + ".csr");
+            var extensions = Path.Combine(directory, name + ".ext");
+            File.WriteAllText(extensions, "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+            OpenSsl(directory, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", request, "-subj", "/CN=MonarchLogs test CA " + name);
+            OpenSsl(directory, "x509", "-req", "-in", request, "-CA", CertificatePath, "-CAkey", _keyPath, "-CAcreateserial",
+                "-out", certificate, "-days", "2", "-extfile", extensions);
+            return new TestCertificateAuthority(certificate, key, isIntermediate: true);
         }
 
         /// <summary>
@@ -52,6 +73,7 @@ namespace MonarchLogs.Testing
                 "-keyout", key, "-out", request, "-subj", "/CN=localhost");
             OpenSsl(directory, "x509", "-req", "-in", request, "-CA", CertificatePath, "-CAkey", _keyPath, "-CAcreateserial",
                 "-out", certificate, "-days", "2", "-extfile", extensions);
+            if (_isIntermediate) File.AppendAllText(certificate, File.ReadAllText(CertificatePath));
             return (certificate, key);
         }
 

@@ -203,6 +203,7 @@ namespace MonarchLogs.Web.Tests
         [InlineData("--Viewer:BasicAuth:User", "ops", "Viewer:BasicAuth needs both User and Password")]
         [InlineData("--Valkey:ConnectionString", "localhost:6379,abortConnect=maybe", "Valkey:ConnectionString: The connection string is not valid")]
         [InlineData("--Valkey:TrustedCertificateAuthorityPath", "/nonexistent/monarchlogs-ca.pem", "Valkey:TrustedCertificateAuthorityPath: The trusted certificate authority file '/nonexistent/monarchlogs-ca.pem' does not exist. [InvalidTrustedCertificateAuthority]")]
+        [InlineData("--Viewer:Valkey:TrustedCertificateAuthorityPath", "/nonexistent/monarchlogs-ca.pem", "Viewer:Valkey:TrustedCertificateAuthorityPath: The trusted certificate authority file '/nonexistent/monarchlogs-ca.pem' does not exist. [InvalidTrustedCertificateAuthority]")]
         public async Task Standalone_stops_with_one_line_on_bad_settings(string setting, string value, string expected)
         {
             var error = Console.Error;

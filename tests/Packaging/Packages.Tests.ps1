@@ -172,11 +172,7 @@ using MonarchLogs.Logging;
 using MonarchLogs.Web;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Logging.AddMonarchValkey(o =>
-{
-    o.ConnectionString = builder.Configuration["Valkey:ConnectionString"]!;
-    o.Service = "packaged";
-});
+builder.Logging.AddMonarchValkey(o => o.Service = "packaged");   // the store of the Valkey section, as the viewer's
 builder.Services.AddMonarchLogViewer();
 
 var app = builder.Build();

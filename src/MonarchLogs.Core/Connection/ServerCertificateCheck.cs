@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Security;
@@ -10,20 +11,24 @@ namespace MonarchLogs.Core.Connection
     /// <summary>
     /// Decides whether a Valkey server's TLS certificate is trusted, and remembers why the last
     /// one was refused, so that a failed connection says "the certificate does not name the host"
-    /// instead of "cannot reach" or "refused the password". With a trusted CA the certificate must
-    /// chain to that CA (the system's trust store plays no part); without one the system decides.
-    /// The certificate must name the host either way.
+    /// instead of "cannot reach" or "refused the password". With a trusted CA file the certificate
+    /// must chain to a certificate of that file (a root or an intermediate CA; the system's trust
+    /// store plays no part), through the intermediate CAs the server sends or the file holds;
+    /// without one the system decides. The certificate must name the host either way.
     /// </summary>
     internal sealed class ServerCertificateCheck
     {
-        private readonly X509Certificate2? _authority;
+        private const string SubjectAlternativeNameOid = "2.5.29.17";
+        private const string PemBegin = "-----BEGIN CERTIFICATE-----";
+        private const string PemEnd = "-----END CERTIFICATE-----";
+        private readonly X509Certificate2Collection? _authorities;
         private readonly string? _authorityPath;
         private readonly string _host;
         private volatile string? _rejection;
 
-        private ServerCertificateCheck(X509Certificate2? authority, string? authorityPath, string host)
+        private ServerCertificateCheck(X509Certificate2Collection? authorities, string? authorityPath, string host)
         {
-            _authority = authority;
+            _authorities = authorities;
             _authorityPath = authorityPath;
             _host = host;
         }
@@ -31,26 +36,53 @@ namespace MonarchLogs.Core.Connection
         /// <summary>Why the certificate of the last TLS handshake was refused; null when it was taken (or none was made).</summary>
         public string? Rejection => _rejection;
 
-        /// <summary>The check for a connection to <paramref name="host"/> (the name the certificate must hold), trusting the CA in <paramref name="authorityPath"/> (PEM) or, when null, the system.</summary>
+        /// <summary>The check for a connection to <paramref name="host"/> (the name the certificate must hold), trusting the CAs in <paramref name="authorityPath"/> (PEM, one or a bundle; or DER) or, when null, the system.</summary>
         /// <exception cref="MonarchLogsException"><c>InvalidTrustedCertificateAuthority</c>: the file is missing, cannot be read, or holds no certificate.</exception>
         public static ServerCertificateCheck Create(string? authorityPath, string host) =>
             new ServerCertificateCheck(authorityPath is null ? null : Load(authorityPath), authorityPath, host);
 
-        private static X509Certificate2 Load(string path)
+        private static X509Certificate2Collection Load(string path)
         {
+            if (Directory.Exists(path)) throw Invalid($"The trusted certificate authority file '{path}' is a folder; give the CA's PEM file.");
             if (!File.Exists(path)) throw Invalid($"The trusted certificate authority file '{path}' does not exist.");
+            byte[] file;
             try
             {
-                return new X509Certificate2(File.ReadAllBytes(path));
+                file = File.ReadAllBytes(path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw Invalid($"The trusted certificate authority file '{path}' cannot be read: {ex.Message}");
             }
-            catch (CryptographicException)
+
+            try
+            {
+                var certificates = new X509Certificate2Collection();
+                foreach (var der in PemBlocks(file)) certificates.Add(new X509Certificate2(der));
+                if (certificates.Count == 0) certificates.Add(new X509Certificate2(file));
+                return certificates;
+            }
+            catch (Exception ex) when (ex is CryptographicException || ex is FormatException)
             {
                 throw Invalid($"The trusted certificate authority file '{path}' holds no certificate (expected one in PEM or DER).");
             }
+        }
+
+        /// <summary>Each certificate of a PEM file, DER-encoded: a CA bundle holds several (an intermediate and its root).</summary>
+        private static List<byte[]> PemBlocks(byte[] file)
+        {
+            var text = System.Text.Encoding.ASCII.GetString(file);
+            var blocks = new List<byte[]>();
+            var start = text.IndexOf(PemBegin, StringComparison.Ordinal);
+            while (start >= 0)
+            {
+                var end = text.IndexOf(PemEnd, start, StringComparison.Ordinal);
+                if (end < 0) break;
+                blocks.Add(Convert.FromBase64String(text.Substring(start + PemBegin.Length, end - start - PemBegin.Length)));
+                start = text.IndexOf(PemBegin, end, StringComparison.Ordinal);
+            }
+
+            return blocks;
         }
 
         private static MonarchLogsException Invalid(string message) =>
@@ -69,10 +101,10 @@ namespace MonarchLogs.Core.Connection
             if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return "sent no certificate";
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
             {
-                return $"does not name the host '{_host}' (the host of the connection string, or its sslHost)";
+                return $"does not name the host '{_host}' (the host of the connection string, or its sslHost); it names {NamesOf(certificate)}";
             }
 
-            if (_authority is null)
+            if (_authorities is null)
             {
                 return errors == SslPolicyErrors.None ? null : "is not trusted by this system (" + Describe(chain) + "); give the CA that signed it as TrustedCertificateAuthorityPath";
             }
@@ -80,18 +112,49 @@ namespace MonarchLogs.Core.Connection
             using var own = new X509Chain();
             own.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             own.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
-            own.ChainPolicy.ExtraStore.Add(_authority);
+            own.ChainPolicy.ExtraStore.AddRange(_authorities);
+            // The intermediate CAs the server sent with its certificate.
+            if (chain is not null)
+            {
+                own.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+                foreach (var element in chain.ChainElements) own.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+
             var server = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
             own.Build(server);
-            var root = own.ChainElements.Count > 0 ? own.ChainElements[own.ChainElements.Count - 1].Certificate : null;
-            if (root is null || !root.RawData.SequenceEqual(_authority.RawData))
+            var elements = own.ChainElements.Cast<X509ChainElement>().ToList();
+            var anchor = elements.FindIndex(element => _authorities.Cast<X509Certificate2>().Any(trusted => trusted.RawData.SequenceEqual(element.Certificate.RawData)));
+            if (anchor < 0)
             {
                 return $"is not signed by the trusted certificate authority '{_authorityPath}'";
             }
 
-            // The CA is the one given, so an unknown root is expected; anything else (expired, a CA that may not sign) is not.
-            var problems = own.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError && s.Status != X509ChainStatusFlags.UntrustedRoot).ToList();
-            return problems.Count == 0 ? null : $"does not verify against the trusted certificate authority '{_authorityPath}' ({string.Join(", ", problems.Select(p => p.Status))})";
+            // The chain ends at a CA of the file, which the system need not know (an unknown root, or
+            // an intermediate whose root is not given); anything else up to it (expired, a CA that
+            // may not sign) is a refusal.
+            var problems = elements.Take(anchor + 1).SelectMany(element => element.ChainElementStatus)
+                .Select(status => status.Status)
+                .Where(status => status != X509ChainStatusFlags.NoError && status != X509ChainStatusFlags.UntrustedRoot && status != X509ChainStatusFlags.PartialChain)
+                .Distinct().ToList();
+            return problems.Count == 0 ? null : $"does not verify against the trusted certificate authority '{_authorityPath}' ({string.Join(", ", problems)})";
+        }
+
+        /// <summary>The host names and addresses a certificate is for, so that a refusal shows what it would take.</summary>
+        private static string NamesOf(X509Certificate certificate)
+        {
+            var server = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+            var names = new List<string>();
+#if NET8_0_OR_GREATER
+            foreach (var extension in server.Extensions)
+            {
+                if (extension.Oid?.Value != SubjectAlternativeNameOid) continue;
+                var alternatives = new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
+                names.AddRange(alternatives.EnumerateDnsNames());
+                names.AddRange(alternatives.EnumerateIPAddresses().Select(address => address.ToString()));
+            }
+#endif
+            if (names.Count == 0 && server.GetNameInfo(X509NameType.DnsName, forIssuer: false) is { Length: > 0 } name) names.Add(name);
+            return names.Count == 0 ? "no host" : string.Join(", ", names.Select(n => "'" + n + "'"));
         }
 
         private static string Describe(X509Chain? chain)

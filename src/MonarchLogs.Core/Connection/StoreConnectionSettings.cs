@@ -39,9 +39,9 @@ namespace MonarchLogs.Core.Connection
         public string? Password { get; set; }
 
         /// <summary>
-        /// A PEM file with the private CA that signed Valkey's TLS certificate (with <c>ssl=true</c>
-        /// in <see cref="ConnectionString"/>): the certificate must chain to this CA, and only to
-        /// it. Unset, the system's trust store decides. Either way the certificate must name the
+        /// A PEM file with the private CA that signed Valkey's TLS certificate, or a bundle of an
+        /// intermediate CA and its root (with <c>ssl=true</c> in <see cref="ConnectionString"/>):
+        /// the certificate must chain to a CA of this file, and only to it. Unset, the system's trust store decides. Either way the certificate must name the
         /// host of the connection string (or its <c>sslHost</c>).
         /// </summary>
         public string? TrustedCertificateAuthorityPath { get; set; }
@@ -67,10 +67,19 @@ namespace MonarchLogs.Core.Connection
         /// What is wrong with these settings, one line per setting: its name, what is wrong, and the
         /// error's id in brackets (<c>TrustedCertificateAuthorityPath: The file '/etc/ca.pem' does
         /// not exist. [InvalidTrustedCertificateAuthority]</c>). Empty when a connection can be made
-        /// from them. A host puts its section before each line.
+        /// from them.
         /// </summary>
-        public IReadOnlyList<string> Problems()
+        public IReadOnlyList<string> Problems() => Problems((setting, _) => setting);
+
+        /// <summary>
+        /// As <see cref="Problems()"/>, each line naming its setting by <paramref name="keyOf"/>
+        /// (the setting's name and value to the configuration key the value came from), so that a
+        /// host names the key its user wrote: <c>Valkey:TrustedCertificateAuthorityPath</c> or
+        /// <c>Logging:MonarchValkey:TrustedCertificateAuthorityPath</c>.
+        /// </summary>
+        public IReadOnlyList<string> Problems(Func<string, string?, string> keyOf)
         {
+            if (keyOf is null) throw new ArgumentNullException(nameof(keyOf));
             var problems = new List<string>();
             try
             {
@@ -78,11 +87,13 @@ namespace MonarchLogs.Core.Connection
             }
             catch (MonarchLogsException ex)
             {
-                var setting = ex.ErrorId == StoreConnection.InvalidTrustedCertificateAuthority ? nameof(TrustedCertificateAuthorityPath) : nameof(ConnectionString);
-                problems.Add($"{setting}: {ex.Message} [{ex.ErrorId}]");
+                var key = ex.ErrorId == StoreConnection.InvalidTrustedCertificateAuthority
+                    ? keyOf(nameof(TrustedCertificateAuthorityPath), TrustedCertificateAuthorityPath)
+                    : keyOf(nameof(ConnectionString), ConnectionString);
+                problems.Add($"{key}: {ex.Message} [{ex.ErrorId}]");
             }
 
-            if (string.IsNullOrWhiteSpace(Prefix)) problems.Add($"{nameof(Prefix)}: The key prefix must not be empty. [{StoreConnection.InvalidPrefix}]");
+            if (string.IsNullOrWhiteSpace(Prefix)) problems.Add($"{keyOf(nameof(Prefix), Prefix)}: The key prefix must not be empty. [{StoreConnection.InvalidPrefix}]");
             return problems;
         }
     }
