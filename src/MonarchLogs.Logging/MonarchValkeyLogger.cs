@@ -17,7 +17,6 @@ namespace MonarchLogs.Logging
     /// </summary>
     internal sealed class MonarchValkeyLogger : ILogger
     {
-        private const string OriginalFormatKey = "{OriginalFormat}";
         private readonly string _category;
         private readonly MonarchValkeyLoggerProvider _provider;
 
@@ -71,32 +70,19 @@ namespace MonarchLogs.Logging
         private static MonarchLogLevel LevelOf(LogLevel logLevel) =>
             logLevel < LogLevel.Trace ? MonarchLogLevel.Trace : logLevel > LogLevel.Critical ? MonarchLogLevel.Critical : (MonarchLogLevel)logLevel;
 
-        private static string Render<TState>(Func<TState, Exception?, string> formatter, TState state, Exception? exception)
-        {
-            try
-            {
-                return formatter(state, exception) ?? string.Empty;
-            }
-            catch (Exception ex)
-            {
-                return $"[The message could not be rendered: {SafeText.Describe(ex)}]";
-            }
-        }
-
         private PendingLogEntry Capture<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var options = _provider.Options;
-            var entry = new PendingLogEntry
-            {
-                Timestamp = DateTime.UtcNow,
-                Level = LevelOf(logLevel),
-                Service = _provider.DefaultService,
-                Category = _category,
-                Message = Render(formatter, state, exception),
-                EventId = eventId.Id,
-                EventName = eventId.Name,
-                Exception = exception,
-            };
+            var deferred = DeferrableState<TState>.Allows(formatter);
+            var entry = deferred ? new DeferredLogEntry<TState>(state, formatter) : new PendingLogEntry();
+            entry.Timestamp = DateTime.UtcNow;
+            entry.Level = LevelOf(logLevel);
+            entry.Service = _provider.DefaultService;
+            entry.Category = _category;
+            entry.EventId = eventId.Id;
+            entry.EventName = eventId.Name;
+            entry.Exception = exception;
+            if (!deferred) entry.Message = MessageState.Render(formatter, state, exception);
 
             var activity = Activity.Current;
             if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C)
@@ -120,36 +106,10 @@ namespace MonarchLogs.Logging
             // Only a scope the host set deliberately routes an entry, and only when asked to.
             if (!string.IsNullOrEmpty(options.ServicePropertyName)) ApplyServiceOverride(entry, options.ServicePropertyName!);
 
-            if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
-            {
-                try
-                {
-                    AddState(values, entry);
-                }
-                catch (Exception ex)
-                {
-                    (entry.Properties ??= new List<KeyValuePair<string, object?>>())
-                        .Add(new KeyValuePair<string, object?>("StateError", $"[The message's values could not be read: {SafeText.Describe(ex)}]"));
-                }
-            }
+            // The state's values go after the scopes' properties, here or on the writer's thread.
+            if (!deferred) MessageState.AddValues(state, entry);
 
             return entry;
-        }
-
-        private static void AddState(IReadOnlyList<KeyValuePair<string, object?>> values, PendingLogEntry entry)
-        {
-            for (var i = 0; i < values.Count; i++)
-            {
-                var pair = values[i];
-                if (pair.Key == OriginalFormatKey)
-                {
-                    entry.Template = pair.Value as string;
-                    continue;
-                }
-
-                (entry.Properties ??= new List<KeyValuePair<string, object?>>(values.Count))
-                    .Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
-            }
         }
 
         private static void AddScope(object? scope, PendingLogEntry entry)
@@ -160,7 +120,7 @@ namespace MonarchLogs.Logging
                 foreach (var pair in pairs)
                 {
                     // The framework's activity-tracking scope repeats what traceId and spanId hold.
-                    if (pair.Key == OriginalFormatKey || pair.Key == "TraceId" || pair.Key == "SpanId" || pair.Key == "ParentId") continue;
+                    if (pair.Key == MessageState.OriginalFormatKey || pair.Key == "TraceId" || pair.Key == "SpanId" || pair.Key == "ParentId") continue;
                     entry.Properties.Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
                     entry.ScopePropertyCount = entry.Properties.Count;
                 }
@@ -181,7 +141,7 @@ namespace MonarchLogs.Logging
         {
             for (var i = 0; i < list.Count; i++)
             {
-                if (list[i].Key == OriginalFormatKey) return true;
+                if (list[i].Key == MessageState.OriginalFormatKey) return true;
             }
 
             return false;

@@ -6,10 +6,11 @@ namespace MonarchLogs.Logging
 {
     /// <summary>
     /// What <see cref="MonarchValkeyLogger.Log{TState}"/> captures on the caller's thread: the
-    /// rendered message and immutable snapshots of the properties. Encoding to the storage
-    /// format happens later, on the writer's thread.
+    /// rendered message and immutable snapshots of the properties, or, for a
+    /// <see cref="DeferredLogEntry{TState}"/>, the state to read them from later. Encoding to the
+    /// storage format happens later, on the writer's thread.
     /// </summary>
-    internal sealed class PendingLogEntry
+    internal class PendingLogEntry
     {
         public DateTime Timestamp { get; set; }
 
@@ -41,5 +42,10 @@ namespace MonarchLogs.Logging
 
         /// <summary>Scopes that are not key/value pairs, as text, outermost first.</summary>
         public List<string>? Scopes { get; set; }
+
+        /// <summary>Fills in the message, the template and the state's properties when they were left to the writer's thread; never throws.</summary>
+        public virtual void ReadDeferredState()
+        {
+        }
     }
 }

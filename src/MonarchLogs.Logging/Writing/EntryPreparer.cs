@@ -47,6 +47,7 @@ namespace MonarchLogs.Logging.Writing
                 return null;
             }
 
+            pending.ReadDeferredState();
             if (!StorageFormat.IsValidServiceName(pending.Service)) pending.Service = _service;
             LimitServices(pending);
             var partition = _format.GetPartition(pending.Service, LevelOf(pending.Level));

@@ -1,0 +1,136 @@
+using System;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using MonarchLogs.Core;
+using MonarchLogs.Logging.Writing;
+
+namespace MonarchLogs.Logging.Tests
+{
+    /// <summary>
+    /// An entry holds what the call held at log time, though the writer renders the message of
+    /// some calls later, on its own thread: only those whose values cannot change meanwhile.
+    /// </summary>
+    public sealed partial class LogTimeTests
+    {
+        private static readonly Action<ILogger, string, int, Exception?> Immutable =
+            LoggerMessage.Define<string, int>(LogLevel.Information, new EventId(11, "Shipped"), "Order {OrderId} shipped in {ElapsedMs} ms");
+
+        private static readonly Action<ILogger, string, Counter, Exception?> Mutable =
+            LoggerMessage.Define<string, Counter>(LogLevel.Information, new EventId(12, "Counted"), "{Name} at {Count}");
+
+        [Fact]
+        public async Task A_mutable_argument_changed_right_after_the_call_is_stored_as_it_was_at_log_time()
+        {
+            await using var harness = await ProviderHarness.StartAsync();
+            var logger = harness.Loggers.CreateLogger("LogTime");
+            using var gate = new ManualResetEventSlim();
+
+            // The writer reads this exception's text on its own thread and waits there until the
+            // gate opens: every entry logged meanwhile is read by the writer only after the
+            // arguments below were changed.
+            logger.LogError(new GatedException(gate), "hold the writer");
+            var counter = new Counter { Value = 1 };
+            Mutable(logger, "defined", counter, null);
+            logger.LogInformation("{Name} at {Count}", "extension", counter);
+            var args = new object?[] { "extension array", 1 };
+            logger.LogInformation("{Name} at {Count}", args);
+            Immutable(logger, "ORD-1", 37, null);
+            counter.Value = 2;
+            args[1] = 2;
+            gate.Set();
+
+            var entries = await harness.WaitForAsync(5);
+            Assert.Equal(5, entries.Count);
+            Assert.Equal(0, harness.Provider.EntriesDropped);
+            Assert.Equal(
+                new[] { "hold the writer", "defined at count 1", "extension at count 1", "extension array at 1", "Order ORD-1 shipped in 37 ms" },
+                entries.Select(e => e.Message));
+            Assert.Equal("count 1", Property(entries[1], "Count").GetString());
+            Assert.Equal("count 1", Property(entries[2], "Count").GetString());
+            Assert.Equal(1, Property(entries[3], "Count").GetInt32());
+
+            // Rendered on the writer's thread: the same message, template, event and properties.
+            var deferred = entries[4];
+            Assert.Equal("Order {OrderId} shipped in {ElapsedMs} ms", deferred.Template);
+            Assert.Equal(11, deferred.EventId);
+            Assert.Equal("Shipped", deferred.EventName);
+            Assert.Equal("ORD-1", Property(deferred, "OrderId").GetString());
+            Assert.Equal(37, Property(deferred, "ElapsedMs").GetInt32());
+        }
+
+        [Fact]
+        public void Only_a_LoggerMessage_state_of_immutable_arguments_with_the_framework_formatter_is_left_to_the_writer()
+        {
+            var probe = new DeferralProbe();
+            Immutable(probe, "ORD-1", 37, null);
+            Assert.True(probe.Allowed, "a Define'd call with a string and an int");
+            LoggerMessage.Define<DayOfWeek?, DateTimeOffset, Guid>(LogLevel.Information, default, "{A} {B} {C}")(probe, DayOfWeek.Monday, DateTimeOffset.UtcNow, Guid.NewGuid(), null);
+            Assert.True(probe.Allowed, "a nullable enum, a DateTimeOffset and a Guid");
+            LoggerMessage.Define(LogLevel.Information, default, "no arguments")(probe, null);
+            Assert.True(probe.Allowed, "a Define'd call without arguments");
+            LogGenerated(probe, "ORD-1", 37);
+            Assert.True(probe.Allowed, "a source-generated call");
+
+            Mutable(probe, "defined", new Counter(), null);
+            Assert.False(probe.Allowed, "an argument of a mutable class");
+            LoggerMessage.Define<object>(LogLevel.Information, default, "{Value}")(probe, "a string as object", null);
+            Assert.False(probe.Allowed, "an argument typed object");
+            LoggerMessage.Define<int[]>(LogLevel.Information, default, "{Values}")(probe, new[] { 1 }, null);
+            Assert.False(probe.Allowed, "an array");
+            probe.LogInformation("{Name}", "extension");
+            Assert.False(probe.Allowed, "the extension methods' params array");
+
+            // A wrapping logger's own formatter may read anything at any time.
+            probe.RewrapFormatter = true;
+            Immutable(probe, "ORD-1", 37, null);
+            Assert.False(probe.Allowed, "a formatter of the application's");
+        }
+
+        [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Order {OrderId} took {ElapsedMs} ms")]
+        private static partial void LogGenerated(ILogger logger, string orderId, int elapsedMs);
+
+        private static JsonElement Property(MonarchLogEntry entry, string name) =>
+            JsonDocument.Parse(entry.Properties).RootElement.GetProperty(name).Clone();
+
+        private sealed class Counter
+        {
+            public int Value { get; set; }
+
+            public override string ToString() => "count " + Value;
+        }
+
+        private sealed class GatedException : Exception
+        {
+            private readonly ManualResetEventSlim _gate;
+
+            public GatedException(ManualResetEventSlim gate)
+                : base("gated") => _gate = gate;
+
+            public override string ToString()
+            {
+                _gate.Wait(TimeSpan.FromSeconds(30));
+                return base.ToString();
+            }
+        }
+
+        /// <summary>Says whether the provider would leave the last call's state to the writer.</summary>
+        private sealed class DeferralProbe : ILogger
+        {
+            public bool Allowed { get; private set; }
+
+            public bool RewrapFormatter { get; set; }
+
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                Allowed = DeferrableState<TState>.Allows(RewrapFormatter ? (s, e) => "wrapped: " + formatter(s, e) : formatter);
+            }
+        }
+    }
+}
