@@ -8,8 +8,9 @@ namespace MonarchLogs.Logging
     /// Gives the provider the store of the host's shared <c>Valkey</c> section (the one the web
     /// viewer reads), so that a host that stores and shows logs names its store once. Registered
     /// before the provider's own <c>Logging:MonarchValkey</c> section is bound, so that section
-    /// wins. A provider section that names a connection string of its own takes nothing from the
-    /// shared one: a user, a password or a CA belongs to the connection string it was given with.
+    /// wins, setting by setting. A provider section that names a connection string of its own takes
+    /// only the prefix from the shared one: a user, a password or a CA belongs to the connection
+    /// string it was given with, while the prefix names the store the viewer reads.
     /// </summary>
     internal sealed class SharedStoreConfiguration : IConfigureOptions<MonarchValkeyLoggerOptions>
     {
@@ -20,9 +21,9 @@ namespace MonarchLogs.Logging
 
         public void Configure(MonarchValkeyLoggerOptions options)
         {
-            if (!TakesShared) return;
-            var shared = _configuration!.GetSection(StoreConnectionSettings.SectionName);
-            options.Read(setting => shared[setting]);
+            if (_configuration is null) return;
+            var shared = _configuration.GetSection(StoreConnectionSettings.SectionName);
+            options.ReadShared(setting => shared[setting], OwnConnectionString);
         }
 
         /// <summary>
@@ -34,11 +35,14 @@ namespace MonarchLogs.Logging
         {
             var own = ProviderSection + ":" + setting;
             var shared = StoreConnectionSettings.SectionName + ":" + setting;
-            var fromShared = TakesShared && string.IsNullOrWhiteSpace(_configuration![own]) && !string.IsNullOrWhiteSpace(value) && _configuration[shared] == value;
+            var fromShared = Takes(setting) && string.IsNullOrWhiteSpace(_configuration![own]) && !string.IsNullOrWhiteSpace(value) && _configuration[shared] == value;
             return fromShared ? shared : own;
         }
 
-        private bool TakesShared =>
-            _configuration is not null && string.IsNullOrWhiteSpace(_configuration[ProviderSection + ":" + nameof(StoreConnectionSettings.ConnectionString)]);
+        private bool Takes(string setting) =>
+            _configuration is not null && StoreConnectionSettings.TakesShared(setting, OwnConnectionString);
+
+        private bool OwnConnectionString =>
+            _configuration is not null && !string.IsNullOrWhiteSpace(_configuration[ProviderSection + ":" + nameof(StoreConnectionSettings.ConnectionString)]);
     }
 }

@@ -55,12 +55,10 @@ namespace MonarchLogs.Web
             {
                 if (_configuration is null) return;
                 // The store of the host, shared with the logging provider; then the viewer's own
-                // settings over it (a reader user beside the provider's writer user). Its own
-                // connection string takes nothing from the shared section: a user, a password or
-                // a CA belongs to the connection string it was given with.
+                // settings over it (a reader user beside the provider's writer user).
                 var shared = _configuration.GetSection(StoreConnectionSettings.SectionName);
                 var own = _configuration.GetSection(OwnSection);
-                if (string.IsNullOrWhiteSpace(own[nameof(options.ConnectionString)])) options.Read(setting => shared[setting]);
+                options.ReadShared(setting => shared[setting], !string.IsNullOrWhiteSpace(own[nameof(options.ConnectionString)]));
                 options.Read(setting => own[setting]);
                 options.BearerToken = NonEmpty(_configuration["Viewer:BearerToken"]) ?? options.BearerToken;
                 options.BasicAuthUser = NonEmpty(_configuration["Viewer:BasicAuth:User"]) ?? options.BasicAuthUser;

@@ -141,6 +141,8 @@ namespace MonarchLogs.Core.Tests
             var missing = Path.Combine(_tls.Server.Directory, "missing", "ca.pem");
             var notACertificate = Path.Combine(_tls.Server.Directory, "not-a-certificate.pem");
             File.WriteAllText(notACertificate, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+            var empty = Path.Combine(_tls.Server.Directory, "empty.pem");
+            File.WriteAllText(empty, "\n");
 
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{missing}' does not exist. [InvalidTrustedCertificateAuthority]" },
@@ -151,6 +153,9 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{notACertificate}' holds no certificate (expected one in PEM or DER). [InvalidTrustedCertificateAuthority]" },
                 Settings(notACertificate).Problems());
+            Assert.Equal(
+                new[] { $"TrustedCertificateAuthorityPath: The trusted certificate authority file '{empty}' is empty (expected a certificate in PEM or DER). [InvalidTrustedCertificateAuthority]" },
+                Settings(empty).Problems());
             var plain = new StoreConnectionSettings { ConnectionString = "127.0.0.1:6379", TrustedCertificateAuthorityPath = _tls.Server.CertificateAuthority!.CertificatePath };
             Assert.Equal(
                 new[] { $"TrustedCertificateAuthorityPath: A trusted certificate authority ('{plain.TrustedCertificateAuthorityPath}') is given, but the connection string does not turn TLS on: add ssl=true. [InvalidTrustedCertificateAuthority]" },

@@ -411,6 +411,24 @@ namespace MonarchLogs.Logging.Tests
             Assert.Single(entries);
         }
 
+        /// <summary>
+        /// The provider's own connection string (its writer user) and the prefix in the shared
+        /// section only: the provider writes where the viewer reads.
+        /// </summary>
+        [Fact]
+        public async Task A_provider_section_with_its_own_connection_string_still_takes_the_shared_prefix()
+        {
+            await using var server = await Testing.ValkeyServer.StartAsync();
+            var prefix = "shared:" + Guid.NewGuid().ToString("N");
+            var entries = await LogOnceAsync(server, prefix, new Dictionary<string, string?>
+            {
+                ["Logging:MonarchValkey:ConnectionString"] = server.ConnectionString,
+                ["Valkey:ConnectionString"] = server.ConnectionString,
+                ["Valkey:Prefix"] = prefix,
+            });
+            Assert.Single(entries);
+        }
+
         public static TheoryData<string, string, string> BadConfiguration => new()
         {
             { "BufferCapacity", "-5", "Logging:MonarchValkey:BufferCapacity must be at least 1; got -5." },

@@ -19,6 +19,7 @@ namespace MonarchLogs.Core.Connection
     internal sealed class ServerCertificateCheck
     {
         private const string SubjectAlternativeNameOid = "2.5.29.17";
+        private const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
         private const string PemBegin = "-----BEGIN CERTIFICATE-----";
         private const string PemEnd = "-----END CERTIFICATE-----";
         private readonly X509Certificate2Collection? _authorities;
@@ -53,6 +54,12 @@ namespace MonarchLogs.Core.Connection
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw Invalid($"The trusted certificate authority file '{path}' cannot be read: {ex.Message}");
+            }
+
+            // An empty file would give an empty certificate, not an error, and fail only at the handshake.
+            if (file.Length == 0 || Array.TrueForAll(file, b => b == ' ' || b == '\t' || b == '\r' || b == '\n'))
+            {
+                throw Invalid($"The trusted certificate authority file '{path}' is empty (expected a certificate in PEM or DER).");
             }
 
             try
@@ -91,7 +98,17 @@ namespace MonarchLogs.Core.Connection
         /// <summary>The validation callback of the connection (StackExchange.Redis's CertificateValidation).</summary>
         public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
         {
-            var rejection = Judge(certificate, chain, errors);
+            string? rejection;
+            try
+            {
+                rejection = Judge(certificate, chain, errors);
+            }
+            catch (CryptographicException ex)
+            {
+                // Nothing may escape into the TLS handshake: a certificate that cannot be read is refused.
+                rejection = "cannot be read (" + ex.Message + ")";
+            }
+
             _rejection = rejection;
             return rejection is null;
         }
@@ -112,6 +129,8 @@ namespace MonarchLogs.Core.Connection
             using var own = new X509Chain();
             own.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             own.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+            // The certificate must be for a server (extended key usage), as the system's own check demands.
+            own.ChainPolicy.ApplicationPolicy.Add(new Oid(ServerAuthenticationOid));
             own.ChainPolicy.ExtraStore.AddRange(_authorities);
             // The intermediate CAs the server sent with its certificate.
             if (chain is not null)
@@ -120,29 +139,39 @@ namespace MonarchLogs.Core.Connection
                 foreach (var element in chain.ChainElements) own.ChainPolicy.ExtraStore.Add(element.Certificate);
             }
 
-            var server = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
-            own.Build(server);
-            var elements = own.ChainElements.Cast<X509ChainElement>().ToList();
-            var anchor = elements.FindIndex(element => _authorities.Cast<X509Certificate2>().Any(trusted => trusted.RawData.SequenceEqual(element.Certificate.RawData)));
-            if (anchor < 0)
+            var copy = certificate as X509Certificate2 is null ? new X509Certificate2(certificate) : null;
+            try
             {
-                return $"is not signed by the trusted certificate authority '{_authorityPath}'";
-            }
+                own.Build(copy ?? (X509Certificate2)certificate);
+                var elements = own.ChainElements.Cast<X509ChainElement>().ToList();
+                var anchor = elements.FindIndex(element => _authorities.Cast<X509Certificate2>().Any(trusted => trusted.RawData.SequenceEqual(element.Certificate.RawData)));
+                if (anchor < 0)
+                {
+                    return $"is not signed by the trusted certificate authority '{_authorityPath}'";
+                }
 
-            // The chain ends at a CA of the file, which the system need not know (an unknown root, or
-            // an intermediate whose root is not given); anything else up to it (expired, a CA that
-            // may not sign) is a refusal.
-            var problems = elements.Take(anchor + 1).SelectMany(element => element.ChainElementStatus)
-                .Select(status => status.Status)
-                .Where(status => status != X509ChainStatusFlags.NoError && status != X509ChainStatusFlags.UntrustedRoot && status != X509ChainStatusFlags.PartialChain)
-                .Distinct().ToList();
-            return problems.Count == 0 ? null : $"does not verify against the trusted certificate authority '{_authorityPath}' ({string.Join(", ", problems)})";
+                // The chain ends at a CA of the file, which the system need not know (an unknown root, or
+                // an intermediate whose root is not given); anything else up to it (expired, a CA that
+                // may not sign, a certificate not for servers) is a refusal.
+                var problems = elements.Take(anchor + 1).SelectMany(element => element.ChainElementStatus)
+                    .Select(status => status.Status)
+                    .Where(status => status != X509ChainStatusFlags.NoError && status != X509ChainStatusFlags.UntrustedRoot && status != X509ChainStatusFlags.PartialChain)
+                    .Distinct().ToList();
+                return problems.Count == 0 ? null : $"does not verify against the trusted certificate authority '{_authorityPath}' ({string.Join(", ", problems)})";
+            }
+            finally
+            {
+                // The chain's elements are certificates of their own, which disposing the chain leaves open.
+                foreach (var element in own.ChainElements) element.Certificate.Dispose();
+                copy?.Dispose();
+            }
         }
 
         /// <summary>The host names and addresses a certificate is for, so that a refusal shows what it would take.</summary>
         private static string NamesOf(X509Certificate certificate)
         {
-            var server = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+            using var copy = certificate as X509Certificate2 is null ? new X509Certificate2(certificate) : null;
+            var server = copy ?? (X509Certificate2)certificate;
             var names = new List<string>();
 #if NET8_0_OR_GREATER
             foreach (var extension in server.Extensions)

@@ -13,7 +13,7 @@ namespace MonarchLogs.Core.Connection
     /// made on first use and reused by every later call (StackExchange.Redis multiplexers are
     /// built to be shared and reconnect by themselves).
     /// </summary>
-    public sealed class SharedConnections
+    internal sealed class SharedConnections
     {
         private readonly object _gate = new object();
         private readonly Dictionary<string, ConnectionMultiplexer> _connections = new Dictionary<string, ConnectionMultiplexer>(StringComparer.Ordinal);

@@ -47,6 +47,22 @@ namespace MonarchLogs.Core.Connection
         public string? TrustedCertificateAuthorityPath { get; set; }
 
         /// <summary>
+        /// Takes the settings of the host's shared section (<see cref="SectionName"/>) under a
+        /// host's own: all of them when the own section names no connection string, else only the
+        /// prefix, since a user, a password or a CA belongs to the connection string it was given
+        /// with, while the prefix names the store every host of the service reads.
+        /// </summary>
+        public void ReadShared(Func<string, string?> shared, bool ownConnectionString)
+        {
+            if (shared is null) throw new ArgumentNullException(nameof(shared));
+            Read(setting => TakesShared(setting, ownConnectionString) ? shared(setting) : null);
+        }
+
+        /// <summary>Whether <see cref="ReadShared"/> takes <paramref name="setting"/> from the shared section.</summary>
+        public static bool TakesShared(string setting, bool ownConnectionString) =>
+            !ownConnectionString || setting == nameof(Prefix);
+
+        /// <summary>
         /// Takes each setting that <paramref name="setting"/> (a configuration section's lookup by
         /// the setting's name: <c>ConnectionString</c>, <c>Prefix</c>, <c>User</c>, <c>Password</c>,
         /// <c>TrustedCertificateAuthorityPath</c>) gives a value that is not blank; leaves the others.

@@ -104,6 +104,8 @@ namespace MonarchLogs.Logging.Writing
         /// <summary>The loop failed: everything it held is counted as <see cref="DropReason.WriterFault"/>; returns how many.</summary>
         public long DropHeld(string detail)
         {
+            // Once closed, shutdown has counted what was held (not sent, unconfirmed).
+            if (Volatile.Read(ref _closed) == 1) return 0;
             var held = Interlocked.Exchange(ref _held, 0);
             Interlocked.Add(ref _buffered, -held);
             Ledger.Add(DropReason.WriterFault, held, detail);

@@ -34,9 +34,22 @@ namespace MonarchLogs.Logging.Writing
         /// </summary>
         internal static void Stop(IEnumerable<ValkeyLogWriter> writers)
         {
-            var stopping = writers.Select(writer => new Thread(writer.StopAtProcessExit) { IsBackground = true, Name = "MonarchLogs process-exit flush" }).ToList();
+            var stopping = writers.Select(writer => new Thread(() => StopOne(writer)) { IsBackground = true, Name = "MonarchLogs process-exit flush" }).ToList();
             foreach (var thread in stopping) thread.Start();
             foreach (var thread in stopping) thread.Join();
+        }
+
+        // An exception on a thread of its own would end the process with a crash report at exit.
+        private static void StopOne(ValkeyLogWriter writer)
+        {
+            try
+            {
+                writer.StopAtProcessExit();
+            }
+            catch (Exception ex)
+            {
+                MonarchLogsEventSource.Log.WriterRestarted(writer.Service, 0, "The flush at process exit failed: " + SafeText.Describe(ex));
+            }
         }
     }
 }

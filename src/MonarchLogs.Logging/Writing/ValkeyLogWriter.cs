@@ -56,8 +56,9 @@ namespace MonarchLogs.Logging.Writing
             var reporter = new DropReporter(options, service, format, _abort, _ledger, _setAside, _sender);
             _connection = new WriterConnection(options, format, _abort);
             MonarchLogsMetrics.Track(this);
-            ProcessExitFlush.Register(this);
             _loop = new BatchingLoop(options, service, _abort, _account, _preparer, _sender, reporter, _connection);
+            // Registered once the loop exists: a process that exits at once stops a whole writer.
+            ProcessExitFlush.Register(this);
         }
 
         /// <summary>Entries queued or in flight.</summary>

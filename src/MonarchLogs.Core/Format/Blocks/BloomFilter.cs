@@ -34,6 +34,9 @@ namespace MonarchLogs.Core.Format.Blocks
             _bits = bits;
         }
 
+        /// <summary>The most bytes of bits a stored filter may hold: 128 MiB, so that its bit count fits an int.</summary>
+        internal const int MaxByteCount = 128 * 1024 * 1024;
+
         /// <summary>k: the bit positions each token sets.</summary>
         public int HashCount { get; }
 
@@ -63,6 +66,10 @@ namespace MonarchLogs.Core.Format.Blocks
             {
                 throw BlockErrors.Invalid($"its Bloom filter is not one byte k (1 to {MaxHashCount}) followed by the bits (got {stored.Length} bytes{(stored.Length > 0 ? ", k = " + stored[0] : string.Empty)})");
             }
+
+            // A filter past this many bytes would count more bits than an int holds; no block of a
+            // million entries needs a tenth of it.
+            if (stored.Length - 1 > MaxByteCount) throw BlockErrors.Invalid($"its Bloom filter holds {stored.Length - 1} bytes, more than {MaxByteCount}");
 
             return new BloomFilter(stored[0], stored.Slice(1).ToArray());
         }
