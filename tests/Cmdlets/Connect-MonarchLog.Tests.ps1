@@ -268,4 +268,14 @@ Describe 'TLS with a private certificate authority' {
         $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $failure.Exception.Message | Should -BeExactly $Message.Replace('{path}', $path)
     }
+
+    It 'a trusted CA path of another provider than the file system is InvalidTrustedCertificateAuthority' {
+        Push-Location Env:
+        try {
+            $failure = { Connect-MonarchLog -ConnectionString $tls.ConnectionString -TrustedCertificateAuthorityPath 'ca.pem' } | Should -Throw -PassThru
+        }
+        finally { Pop-Location }
+        $failure.FullyQualifiedErrorId | Should -Be 'InvalidTrustedCertificateAuthority,MonarchLogs.Cmdlets.ConnectMonarchLogCommand'
+        $failure.Exception.Message | Should -BeExactly "The trusted certificate authority path 'ca.pem' is not a file system path; give the CA's PEM file."
+    }
 }

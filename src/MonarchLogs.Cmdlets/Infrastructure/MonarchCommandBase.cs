@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Cmdlets.Display;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
 
@@ -79,8 +80,28 @@ namespace MonarchLogs.Cmdlets.Infrastructure
         /// <see cref="TrustedCertificateAuthorityPath"/> against PowerShell's current location, not
         /// the process's current directory (which the engine, and the viewer's process, would use).
         /// </summary>
-        private string? TrustedAuthorityFullPath() =>
-            string.IsNullOrEmpty(TrustedCertificateAuthorityPath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TrustedCertificateAuthorityPath);
+        private string? TrustedAuthorityFullPath()
+        {
+            if (string.IsNullOrEmpty(TrustedCertificateAuthorityPath)) return null;
+            string? resolved = null;
+            try
+            {
+                var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(TrustedCertificateAuthorityPath, out var provider, out _);
+                if (provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider)) resolved = path;
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is DriveNotFoundException || ex is NotSupportedException || ex is PSArgumentException)
+            {
+            }
+
+            if (resolved is null)
+            {
+                // A path of another provider (Env:, a registry drive) or one that cannot be read as a path.
+                ThrowTerminatingError(ToErrorRecord(new MonarchLogsException(StoreConnection.InvalidTrustedCertificateAuthority, MonarchErrorKind.InvalidArgument,
+                    $"The trusted certificate authority path '{TrustedCertificateAuthorityPath}' is not a file system path; give the CA's PEM file."), TrustedCertificateAuthorityPath));
+            }
+
+            return resolved;
+        }
 
         /// <summary>The store on the session's shared connection; a terminating error if Valkey cannot be reached.</summary>
         private protected LogStore OpenStore(ConnectionTarget target)
