@@ -106,7 +106,7 @@ namespace MonarchLogs.Core.Format
             if (_partitions.TryGetValue((service, level), out var known)) return known;
             ValidateServiceName(service);
             var streamKey = Prefix + ":stream:" + service + ":" + LogLevels.StorageName(level);
-            var partition = new Partition(service, level, streamKey, CountsKeyOf(streamKey));
+            var partition = new Partition(service, level, streamKey, CountsKeyOf(streamKey), SlotKeyOf("head", streamKey), SlotKeyOf("late", streamKey));
             return _partitions.Count < MaxCachedPartitions ? _partitions.GetOrAdd((service, level), partition) : partition;
         }
 
@@ -122,10 +122,13 @@ namespace MonarchLogs.Core.Format
         /// its own is hashed by what is inside them; the counts key then carries that, then the
         /// stream key, so it stays on the same slot and one per partition.
         /// </summary>
-        internal string CountsKeyOf(string streamKey)
+        internal string CountsKeyOf(string streamKey) => SlotKeyOf("counts", streamKey);
+
+        /// <summary><c>&lt;prefix&gt;:&lt;kind&gt;:{&lt;stream key&gt;}</c>, on the stream's cluster slot (see <see cref="CountsKeyOf"/>).</summary>
+        internal string SlotKeyOf(string kind, string streamKey)
         {
             var tag = HashTagOf(streamKey);
-            return tag is null ? Prefix + ":counts:{" + streamKey + "}" : Prefix + ":counts:{" + tag + "}:" + streamKey;
+            return tag is null ? Prefix + ":" + kind + ":{" + streamKey + "}" : Prefix + ":" + kind + ":{" + tag + "}:" + streamKey;
         }
 
         /// <summary>What Valkey Cluster hashes a key by: the text inside its first "{...}" when not empty, else null (the whole key).</summary>

@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using MonarchLogs.Core;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Format.Blocks
+{
+    /// <summary>
+    /// One stream entry of a format 2 partition, its head or its late blocks: a block, or an entry
+    /// of format 1 (a stream entry with <c>ts</c> and no <c>data</c>: left by a store being
+    /// upgraded, or added by hand), which reads as a block of that one entry.
+    /// </summary>
+    internal sealed class StoredBlock
+    {
+        /// <summary>The field that marks a block made by compacting a head: <c>src head</c>. A live tail skips such a block, whose entries it showed from the head.</summary>
+        public const string SourceField = "src";
+
+        /// <summary>The value of <see cref="SourceField"/> on a compaction block.</summary>
+        public const string FromHead = "head";
+
+        private readonly EncodedBlock? _encoded;
+        private readonly MonarchLogEntry? _single;
+
+        private StoredBlock(StreamId id, BlockHeader header, bool isCompaction, EncodedBlock? encoded, MonarchLogEntry? single)
+        {
+            Id = id;
+            Header = header;
+            IsCompaction = isCompaction;
+            _encoded = encoded;
+            _single = single;
+        }
+
+        /// <summary>The stream ID of the block.</summary>
+        public StreamId Id { get; }
+
+        /// <summary>The header: count, event time span, writer and sequence, counts per minute, Bloom filter.</summary>
+        public BlockHeader Header { get; }
+
+        /// <summary>Made by compacting the partition's head (<c>src head</c>).</summary>
+        public bool IsCompaction { get; }
+
+        /// <summary>Whether a writer named it, so that a second copy (a retry of a lost reply) can be told apart.</summary>
+        public bool HasWriter => Header.WriterId.Length > 0;
+
+        /// <summary>Reads a stream entry of a format 2 partition.</summary>
+        /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>, <c>UnsupportedBlockCodec</c>: the entry is neither a block nor an entry.</exception>
+        public static StoredBlock Read(Partition partition, StreamEntry entry)
+        {
+            if (!StreamId.TryParse(entry.Id, out var id)) throw BlockErrors.Invalid($"its stream ID '{entry.Id}' is not <ms>-<seq>");
+            var values = entry.Values ?? Array.Empty<NameValueEntry>();
+            bool hasData = false, hasTimestamp = false, isCompaction = false;
+            foreach (var field in values)
+            {
+                var name = (string?)field.Name;
+                if (name == BlockFields.Data) hasData = true;
+                else if (name == StorageFormat.TimestampField) hasTimestamp = true;
+                else if (name == SourceField) isCompaction = (string?)field.Value == FromHead;
+            }
+
+            if (!hasData && hasTimestamp)
+            {
+                var single = StorageFormat.Decode(partition, entry, id);
+                var ticks = BlockHeader.ToUnixTicks(single.Timestamp);
+                var header = new BlockHeader { Count = 1, FirstTicks = ticks, LastTicks = ticks, Codec = BlockCodec.JsonLines };
+                return new StoredBlock(id, header, false, null, single);
+            }
+
+            var encoded = BlockFields.Parse(values);
+            return new StoredBlock(id, encoded.Header, isCompaction, encoded, null);
+        }
+
+        /// <summary>
+        /// The block's entries in stored order, each with its Id: its position
+        /// (<see cref="BlockPositions.Of"/>, the ordinal counting earlier entries of the block
+        /// with the same tick) in the partition.
+        /// </summary>
+        public List<MonarchLogEntry> Decode(Partition partition, BlockDecoder decoder)
+        {
+            var decoded = _single is { } one ? new List<MonarchLogEntry>(1) { one } : decoder.Decode(_encoded!, partition);
+            var result = new List<MonarchLogEntry>(decoded.Count);
+            var seen = decoded.Count > 1 ? new Dictionary<long, int>(decoded.Count) : null;
+            foreach (var entry in decoded)
+            {
+                var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
+                var ordinal = 0;
+                if (seen is not null)
+                {
+                    seen.TryGetValue(ticks, out ordinal);
+                    seen[ticks] = Math.Min(ordinal + 1, ushort.MaxValue);
+                }
+
+                var position = BlockPositions.Of(ticks, ordinal);
+                result.Add(WithId(entry, new LogEntryId(position, partition.Service, partition.Level).ToString()));
+            }
+
+            return result;
+        }
+
+        private static MonarchLogEntry WithId(MonarchLogEntry entry, string id) => new MonarchLogEntry
+        {
+            Id = id,
+            Timestamp = entry.Timestamp,
+            Level = entry.Level,
+            Service = entry.Service,
+            Category = entry.Category,
+            Message = entry.Message,
+            Template = entry.Template,
+            EventId = entry.EventId,
+            EventName = entry.EventName,
+            ExceptionType = entry.ExceptionType,
+            ExceptionMessage = entry.ExceptionMessage,
+            Exception = entry.Exception,
+            TraceId = entry.TraceId,
+            SpanId = entry.SpanId,
+            Host = entry.Host,
+            Properties = entry.Properties,
+        };
+    }
+}
