@@ -512,7 +512,7 @@ Describe 'Get-MonarchLog' {
         }
 
         It 'a store of another format version is UnsupportedStorageFormat' {
-            Invoke-MonarchTestCli -Server $server SET future:logs:format 2 | Out-Null
+            Invoke-MonarchTestCli -Server $server SET future:logs:format 3 | Out-Null
             { Get-MonarchLog @c -Prefix 'future:logs' } | Should -Throw -ErrorId 'UnsupportedStorageFormat,MonarchLogs.Cmdlets.GetMonarchLogCommand'
         }
     }

@@ -140,10 +140,25 @@ namespace MonarchLogs.Core.Format
             return close <= open + 1 ? null : key.Substring(open + 1, close - open - 1);
         }
 
-        /// <summary>Refuses a store whose format key holds another version.</summary>
+        /// <summary>The version of format 2: blocks (docs/design/storage-format-2.md).</summary>
+        internal const string Version2 = "2";
+
+        /// <summary>The version a writer marks a new store with: 1 until every reader reads version 2.</summary>
+        internal string NewStoreVersion { get; set; } = Version;
+
+        /// <summary>The format of a store whose format key holds <paramref name="version"/> (none: 1); refuses any other.</summary>
+        internal int ReadVersion(string? version)
+        {
+            if (version is null || version == Version) return 1;
+            if (version == Version2) return 2;
+            throw new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
+                $"The store under '{Prefix}' has storage format version {version}; this MonarchLogs reads and writes versions {Version} and {Version2}.");
+        }
+
+        /// <summary>Refuses a store whose format key holds another version than 1.</summary>
         internal void CheckVersion(string? version)
         {
-            if (version is not null && version != Version)
+            if (ReadVersion(version) != 1)
             {
                 throw new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
                     $"The store under '{Prefix}' has storage format version {version}; this MonarchLogs reads and writes version {Version}.");

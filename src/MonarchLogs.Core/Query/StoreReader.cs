@@ -30,6 +30,9 @@ namespace MonarchLogs.Core.Query
 
         public IDatabase Database => Connection.GetDatabase();
 
+        /// <summary>The store's format version (1 or 2), as <see cref="EnsureReadableAsync"/> last read it.</summary>
+        public int Version { get; private set; } = 1;
+
         /// <summary>Whether the store is a Valkey Cluster: a command may then name keys of one slot only.</summary>
         public bool IsCluster => Connection.GetEndPoints().Any(endpoint => Connection.GetServer(endpoint).ServerType == ServerType.Cluster);
 
@@ -56,7 +59,7 @@ namespace MonarchLogs.Core.Query
                 throw explained;
             }
 
-            Format.CheckVersion(version.IsNull ? null : version.ToString());
+            Version = Format.ReadVersion(version.IsNull ? null : version.ToString());
             if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
         }
 
