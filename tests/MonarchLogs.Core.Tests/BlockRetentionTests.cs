@@ -213,6 +213,63 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(new[] { "bad/error", "bad/warning" }, failed.OrderBy(n => n, StringComparer.Ordinal));
         }
 
+        [Fact]
+        public async Task A_long_run_of_expired_blocks_goes_in_bounded_trims_and_is_counted_exactly()
+        {
+            var seeder = await RetentionBlockSeeder.CreateAsync(_valkey);
+            var partition = seeder.Partition("busy", MonarchLogLevel.Information);
+            var start = Cutoff.AddDays(-3);
+            for (var n = 0; n < 1500; n++)
+            {
+                var id = start.AddSeconds(n);
+                await seeder.AddAtAsync(partition, id, Entries(partition, "r" + n, id.AddSeconds(-1), id));
+            }
+
+            await seeder.AddAtAsync(partition, Cutoff.AddMinutes(1), Entries(partition, "kept", Cutoff));
+            Assert.Equal(3000, (await seeder.Store.PreviewExpiredAsync(partition, Cutoff)).ExpiredEntries);
+            var result = await seeder.Store.RemoveExpiredAsync(partition, Cutoff);
+            Assert.Equal(3000, result.RemovedEntries);
+            Assert.True(result.TrimCommands >= 3, $"expected several bounded trims, got {result.TrimCommands}");
+            Assert.Equal(1, await seeder.Db.StreamLengthAsync(partition.StreamKey));
+        }
+
+        [Fact]
+        public async Task A_block_that_cannot_be_archived_stops_the_archive_at_its_day_and_nothing_from_it_on_goes()
+        {
+            var seeder = await RetentionBlockSeeder.CreateAsync(_valkey);
+            var partition = seeder.Partition("broken", MonarchLogLevel.Warning);
+            var day1 = Cutoff.AddDays(-4);
+            var day2 = Cutoff.AddDays(-3);
+            await seeder.AddAtAsync(partition, day1, Entries(partition, "d1", day1.AddSeconds(-1), day1));
+            // A header that reads, a payload that does not: the block is counted, but cannot be archived.
+            var ticks = BlockTicks(day2);
+            await seeder.Db.StreamAddAsync(partition.StreamKey, new[]
+            {
+                new NameValueEntry("n", 1), new NameValueEntry("t0", ticks), new NameValueEntry("t1", ticks), new NameValueEntry("codec", "jsonl"), new NameValueEntry("data", "not json"),
+            }, messageId: StreamId.ToUnixMilliseconds(day2) + "-*");
+            await seeder.AddAtAsync(partition, Cutoff.AddDays(-2), Entries(partition, "d3", Cutoff.AddDays(-2)));
+            Assert.Equal(4, (await seeder.Store.PreviewExpiredAsync(partition, Cutoff)).ExpiredEntries);
+
+            var folder = Path.Combine(Path.GetTempPath(), "monarch-block-archive-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            try
+            {
+                var result = await seeder.Store.ArchiveExpiredAsync(partition, Cutoff, folder);
+                Assert.Equal("InvalidBlock", result.Failure?.ErrorId);
+                Assert.Equal(day1.Date, Assert.Single(result.Files).Day);
+                Assert.Equal(2, result.ArchivedEntries);
+                Assert.Equal(2, result.RemovedEntries);
+                Assert.Single(Directory.GetFiles(folder));
+                Assert.Equal(2, await seeder.Db.StreamLengthAsync(partition.StreamKey));
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        private static long BlockTicks(DateTime utc) => Format.Blocks.BlockHeader.ToUnixTicks(utc);
+
         private static List<MonarchLogEntry> ReadArchive(string path)
         {
             using var stream = ArchiveFormat.OpenRead(path);
