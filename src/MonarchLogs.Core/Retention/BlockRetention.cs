@@ -28,13 +28,13 @@ namespace MonarchLogs.Core.Retention
             var plan = await BlockRetentionPlan.ReadAsync(db, partition, BlockHeader.ToUnixTicks(cutoffUtc), within: null, cancellationToken).ConfigureAwait(false);
             var lengthTask = db.StreamLengthAsync(key);
             var memoryTask = RetentionTrimmer.MemoryUsageAsync(db, key);
-            var hoursTask = db.HashValuesAsync(partition.HourCountsKey);
+            var hoursTask = db.HashGetAllAsync(partition.HourCountsKey);
             var blocks = await lengthTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             var memory = await memoryTask.WithCancellation(cancellationToken).ConfigureAwait(false);
             long counted = 0;
             foreach (var hour in await hoursTask.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                if (long.TryParse((string?)hour, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count)) counted += count;
+                if (long.TryParse((string?)hour.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count)) counted += count;
             }
 
             return new RetentionPreview
