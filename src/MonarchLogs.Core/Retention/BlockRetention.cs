@@ -64,7 +64,8 @@ namespace MonarchLogs.Core.Retention
             var commands = 0;
             if (plan.RunLast is { } runLast)
             {
-                // Every ID up to the run's last block was read (IDs only grow): the trim takes the run, counted.
+                // Every ID up to the run's last block was read (IDs only grow): the trim takes the run,
+                // counted, and nothing else. (Two runs at once on one partition may both count a block of it.)
                 var trimmed = await RetentionTrimmer.TrimBelowAsync(db, key, runLast.Next(), cancellationToken).ConfigureAwait(false);
                 commands += trimmed.Commands;
                 removed += plan.RunEntries;
