@@ -56,7 +56,8 @@ namespace MonarchLogs.Core.Tests
 
             var day = TimeSpan.FromDays(1);
             var i = s.Info;
-            // The run at the start of the stream: b2 spans midnight.
+            // The run at the start of the stream: b0 is late (entries two days older than its ID), b2 spans midnight.
+            await Add(i, t - 4 * day, Entries(i, "b0", t - 6 * day, t - 6 * day + TimeSpan.FromSeconds(1)), expired: true);
             await Add(i, t - 3 * day, Entries(i, "b1", Enumerable.Range(0, 5).Select(m => t - 3 * day - TimeSpan.FromMinutes(4 - m)).ToArray()), expired: true);
             var b2Id = new DateTime(2026, 10, 18, 0, 5, 30, DateTimeKind.Utc);
             await Add(i, b2Id, Entries(i, "b2", b2Id.Date.AddMinutes(-2), b2Id.Date.AddMinutes(-1), b2Id.Date.AddTicks(-1), b2Id.Date, b2Id.Date.AddSeconds(30), b2Id.Date.AddMinutes(1), b2Id.Date.AddMinutes(2)), expired: true);
@@ -90,14 +91,14 @@ namespace MonarchLogs.Core.Tests
             var store = s.Seeder.Store;
             var info = await store.PreviewExpiredAsync(s.Info, Cutoff);
             var debug = await store.PreviewExpiredAsync(s.Debug, Cutoff);
-            Assert.Equal(21, s.InfoExpired.Count);
-            Assert.Equal(21, info.ExpiredEntries);
+            Assert.Equal(23, s.InfoExpired.Count);
+            Assert.Equal(23, info.ExpiredEntries);
             Assert.Equal(30, debug.ExpiredEntries);
-            Assert.Equal(Cutoff.AddDays(-5), info.Oldest);
+            Assert.Equal(Cutoff.AddDays(-6), info.Oldest);
             Assert.Equal(Cutoff.AddSeconds(-12), info.Newest);
             Assert.Equal(s.InfoExpired.Count + s.InfoKept.Count, info.TotalEntries);
             Assert.True(info.EstimatedBytes > 0);
-            Assert.Equal(9, await s.Seeder.Db.StreamLengthAsync(s.Info.StreamKey));
+            Assert.Equal(10, await s.Seeder.Db.StreamLengthAsync(s.Info.StreamKey));
 
             var removedInfo = await store.RemoveExpiredAsync(s.Info, Cutoff);
             var removedDebug = await store.RemoveExpiredAsync(s.Debug, Cutoff);
@@ -154,8 +155,8 @@ namespace MonarchLogs.Core.Tests
             {
                 var result = await s.Seeder.Store.ArchiveExpiredAsync(s.Info, Cutoff, folder);
                 Assert.Null(result.Failure);
-                Assert.Equal(21, result.ArchivedEntries);
-                Assert.Equal(21, result.RemovedEntries);
+                Assert.Equal(23, result.ArchivedEntries);
+                Assert.Equal(23, result.RemovedEntries);
 
                 var expected = s.InfoExpired.GroupBy(e => e.Timestamp.Date).OrderBy(g => g.Key).ToList();
                 Assert.Equal(expected.Select(g => g.Key), result.Files.Select(f => f.Day));
