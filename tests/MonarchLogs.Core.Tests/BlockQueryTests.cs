@@ -109,6 +109,34 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task Blocks_of_overlapping_times_over_many_pages_read_in_order()
+        {
+            var store = _valkey.NewStore();
+            var random = new Random(7);
+            var all = new List<MonarchLogEntry>();
+            for (var b = 0; b < 24; b++)
+            {
+                // About 60 KB a block (random text does not compress): pages of a few blocks. Blocks
+                // two minutes apart, each one's three entries spanning 3 minutes, overlapping the
+                // next block's: 48 minutes in all, more than the lag L a reader waits out.
+                var noise = new byte[45_000];
+                random.NextBytes(noise);
+                var block = Enumerable.Range(0, 3).Select(i => At("orders", MonarchLogLevel.Error,
+                    (b * 2 * TimeSpan.TicksPerMinute) + (i * 3 * TimeSpan.TicksPerMinute / 2) + b, i == 0 ? Convert.ToBase64String(noise) : $"{b}-{i}")).ToList();
+                await AddBlockAsync(store, block);
+                all.AddRange(block);
+            }
+
+            Assert.Equal(InOrder(all, newestFirst: true), Ids(await store.ToListAsync(new LogQuery())));
+            Assert.Equal(InOrder(all, newestFirst: false), Ids(await store.ToListAsync(new LogQuery { OldestFirst = true })));
+            var since = BaseTime.AddMinutes(13);
+            var until = BaseTime.AddMinutes(35);
+            var inRange = all.Where(e => e.Timestamp >= since && e.Timestamp < until).ToList();
+            Assert.Equal(InOrder(inRange, newestFirst: true), Ids(await store.ToListAsync(new LogQuery { Since = since, Until = until })));
+            Assert.Equal(InOrder(inRange, newestFirst: false), Ids(await store.ToListAsync(new LogQuery { Since = since, Until = until, OldestFirst = true })));
+        }
+
+        [Fact]
         public async Task Pages_by_After_and_Before_join_without_gap_or_repeat_across_blocks_and_partitions()
         {
             var store = _valkey.NewStore();
