@@ -246,6 +246,35 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_partition_of_another_type_or_one_the_user_may_not_read_is_reported_and_the_others_are_read()
+        {
+            var store = _valkey.NewStore();
+            await AddBlockAsync(store, new[] { At("open", MonarchLogLevel.Error, 10, "readable") });
+            await AddBlockAsync(store, new[] { At("secret", MonarchLogLevel.Error, 20, "hidden") });
+            var p = store.Format.Prefix;
+            var wrongType = store.Format.GetPartition("bad", MonarchLogLevel.Error);
+            await BlockStoreSeeder.RegisterAsync(Db, store.Format, wrongType);
+            await Db.StringSetAsync(wrongType.StreamKey, "a string");
+
+            var (entries, errors) = await ReadAsync(store, new LogQuery());
+            Assert.Equal(new[] { "hidden", "readable" }, entries.Select(e => e.Message));
+            Assert.Equal((wrongType.StreamKey, StoreErrors.WrongType), (Assert.Single(errors).Key, errors[0].ErrorId));
+
+            var user = "partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            await Db.ExecuteAsync("ACL", "SETUSER", user, "on", ">pw", "resetkeys", "resetchannels", "-@all",
+                "+@connection", "+info", "+client|setname", "+client|setinfo", "+get", "+hgetall", "+xrange", "+xrevrange", "+zrange", "+zrangebyscore", "+multi", "+exec",
+                "%R~" + p + ":format", "%R~" + p + ":partitions", "%R~" + p + ":stream:open:*", "%R~" + p + ":head:{" + p + ":stream:open:*", "%R~" + p + ":late:{" + p + ":stream:open:*");
+            var options = ConfigurationOptions.Parse(_valkey.Server.ConnectionString);
+            options.User = user;
+            options.Password = "pw";
+            using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+            var limited = new LogStore(connection, new StorageFormat(p));
+            (entries, errors) = await ReadAsync(limited, new LogQuery { Levels = new[] { MonarchLogLevel.Error }, Services = new[] { "open", "secret" } });
+            Assert.Equal(new[] { "readable" }, entries.Select(e => e.Message));
+            Assert.Equal((store.Format.GetPartition("secret", MonarchLogLevel.Error).StreamKey, StoreErrors.PermissionDenied), (Assert.Single(errors).Key, errors[0].ErrorId));
+        }
+
+        [Fact]
         public async Task Trace_id_and_property_lookups_leave_closed_the_blocks_whose_Bloom_filter_rules_them_out()
         {
             var store = _valkey.NewStore();

@@ -96,21 +96,24 @@ namespace MonarchLogs.Core.Query
 
         private async Task ReadStartAsync()
         {
-            var transaction = _db.CreateTransaction();
-            var head = transaction.StreamRangeAsync(Partition.HeadKey, "-", "+");
-            var late = transaction.SortedSetRangeByScoreAsync(
-                Partition.LateKey,
-                _range.Low is { } low ? low.Milliseconds - LagMs : double.NegativeInfinity,
-                _range.High is { } high ? high.Milliseconds : double.PositiveInfinity);
-            var first = transaction.StreamRangeAsync(Partition.StreamKey, _low, _high, _pageBlocks, _descending ? Order.Descending : Order.Ascending);
+            StartReads reads;
+            try
+            {
+                var transaction = _db.CreateTransaction();
+                reads = new StartReads(this, transaction);
+                await transaction.ExecuteAsync().ConfigureAwait(false);
+                await reads.AllAsync().ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
+            {
+                // The server refused a command of the transaction as it queued it (NOPERM): the
+                // same reads outside one say which, as a partition error.
+                reads = new StartReads(this, _db);
+                await reads.AllAsync().ConfigureAwait(false);
+            }
 
-            // Oldest first, the stream is read up to its last block of the range as it stands now:
-            // a compaction block added later holds head blocks this read already has.
-            var top = _descending ? null : transaction.StreamRangeAsync(Partition.StreamKey, _low, _high, 1, Order.Descending);
-            await transaction.ExecuteAsync().ConfigureAwait(false);
-
-            foreach (var block in await head.ConfigureAwait(false)) Admit(Partition.HeadKey, block);
-            var lateIds = await late.ConfigureAwait(false);
+            foreach (var block in reads.Head.Result) Admit(Partition.HeadKey, block);
+            var lateIds = reads.Late.Result;
             var lateBlocks = lateIds.Select(id => _db.StreamRangeAsync(Partition.StreamKey, id, id, 1)).ToArray();
             foreach (var id in lateIds)
             {
@@ -122,13 +125,40 @@ namespace MonarchLogs.Core.Query
                 foreach (var block in blocks) Admit(Partition.StreamKey, block);
             }
 
-            if (top is not null)
+            if (reads.Top is { Result: { Length: > 0 } last }) _high = last[0].Id;
+            Read(reads.First.Result);
+        }
+
+        /// <summary>
+        /// The reads a range starts with: the whole head, the late set's members in the range, the
+        /// first page of the stream and, oldest first, the stream's last block of the range as it
+        /// stands now (a compaction block added later holds head blocks this read already has).
+        /// </summary>
+        private sealed class StartReads
+        {
+            public StartReads(BlockCursor cursor, IDatabaseAsync target)
             {
-                var last = await top.ConfigureAwait(false);
-                if (last.Length > 0) _high = last[0].Id;
+                var partition = cursor.Partition;
+                var range = cursor._range;
+                var order = cursor._descending ? Order.Descending : Order.Ascending;
+                Head = target.StreamRangeAsync(partition.HeadKey, "-", "+");
+                Late = target.SortedSetRangeByScoreAsync(
+                    partition.LateKey,
+                    range.Low is { } low ? low.Milliseconds - LagMs : double.NegativeInfinity,
+                    range.High is { } high ? high.Milliseconds : double.PositiveInfinity);
+                First = target.StreamRangeAsync(partition.StreamKey, cursor._low, cursor._high, cursor._pageBlocks, order);
+                Top = cursor._descending ? null : target.StreamRangeAsync(partition.StreamKey, cursor._low, cursor._high, 1, Order.Descending);
             }
 
-            Read(await first.ConfigureAwait(false));
+            public Task<StreamEntry[]> Head { get; }
+
+            public Task<RedisValue[]> Late { get; }
+
+            public Task<StreamEntry[]> First { get; }
+
+            public Task<StreamEntry[]>? Top { get; }
+
+            public Task AllAsync() => Task.WhenAll(Head, Late, First, Top ?? Task.FromResult(Array.Empty<StreamEntry>()));
         }
 
         private Task<StreamEntry[]> FetchPage() =>
