@@ -193,6 +193,43 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(InOrder(inRange, newestFirst: false), Ids(await store.ToListAsync(new LogQuery { Since = since, Until = until, OldestFirst = true })));
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task A_head_compacted_while_a_read_runs_gives_its_entries_once(bool oldestFirst)
+        {
+            var store = _valkey.NewStore();
+            var partition = store.Format.GetPartition("orders", MonarchLogLevel.Error);
+            var all = new List<MonarchLogEntry>();
+            for (var b = 0; b < 12; b++)
+            {
+                // Blocks two minutes apart: oldest first, the first page's entries are given out
+                // (they are older than its last block's ID − L) before the next page is read.
+                var block = Enumerable.Range(0, 2).Select(i => At("orders", MonarchLogLevel.Error, (b * 2 * TimeSpan.TicksPerMinute) + (i * TimeSpan.TicksPerSecond), $"s{b}-{i}")).ToList();
+                await AddBlockAsync(store, block);
+                all.AddRange(block);
+            }
+
+            var head = Enumerable.Range(0, 4).Select(i => At("orders", MonarchLogLevel.Error, (30 * TimeSpan.TicksPerMinute) + (i * TimeSpan.TicksPerSecond), "h" + i)).ToList();
+            var first = await BlockStoreSeeder.AppendAsync(Db, store.Format, head.Take(2).ToList(), toHead: true);
+            var last = await BlockStoreSeeder.AppendAsync(Db, store.Format, head.Skip(2).ToList(), toHead: true);
+            all.AddRange(head);
+
+            var read = new List<MonarchLogEntry>();
+            await foreach (var entry in store.QueryAsync(new LogQuery { OldestFirst = oldestFirst, Limit = 1 }))
+            {
+                read.Add(entry);
+                if (read.Count != 1) continue;
+
+                // The head becomes one block of the stream (at the server's time: after every block there).
+                var compacted = BlockStoreSeeder.Encode(head, "compactor", 1);
+                Assert.False((await Db.ScriptEvaluateAsync(BlockScripts.Compact, BlockScripts.CompactKeys(partition), BlockScripts.CompactArguments(compacted, first, last, 2))).IsNull);
+                Assert.Equal(0, await Db.StreamLengthAsync(partition.HeadKey));
+            }
+
+            Assert.Equal(InOrder(all, newestFirst: !oldestFirst), Ids(read));
+        }
+
         [Fact]
         public async Task A_second_block_of_the_same_writer_and_sequence_is_dropped()
         {
@@ -262,7 +299,7 @@ namespace MonarchLogs.Core.Tests
 
             var user = "partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             await Db.ExecuteAsync("ACL", "SETUSER", user, "on", ">pw", "resetkeys", "resetchannels", "-@all",
-                "+@connection", "+info", "+client|setname", "+client|setinfo", "+get", "+hgetall", "+xrange", "+xrevrange", "+zrange", "+zrangebyscore", "+multi", "+exec",
+                "+@connection", "+info", "+client|setname", "+client|setinfo", "+get", "+hgetall", "+xrange", "+xrevrange", "+zrangebyscore", "+multi", "+exec",
                 "%R~" + p + ":format", "%R~" + p + ":partitions", "%R~" + p + ":stream:open:*", "%R~" + p + ":head:{" + p + ":stream:open:*", "%R~" + p + ":late:{" + p + ":stream:open:*");
             var options = ConfigurationOptions.Parse(_valkey.Server.ConnectionString);
             options.User = user;
