@@ -43,7 +43,6 @@ namespace MonarchLogs.Core.Query
         private RedisValue _low;
         private RedisValue _high;
         private int _pageBlocks = FirstPageBlocks;
-        private int _pagesRead;
         private Task? _start;
         private Task<StreamEntry[]>? _next;
         private bool _streamDone;
@@ -87,8 +86,8 @@ namespace MonarchLogs.Core.Query
                 _next = null;
                 Read(page);
 
-                // A reader past its second page reads on: the next page is asked for while this one is given out.
-                if (!_streamDone && ++_pagesRead >= 2) _next = FetchPage();
+                // A reader that needed a second page reads on: the next one is asked for while this one is given out.
+                if (!_streamDone) _next = FetchPage();
             }
         }
 
