@@ -115,7 +115,7 @@ namespace MonarchLogs.Core.Storage
         {
             var filter = new LogFilter(query);
             var partitions = (await GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
-            var reader = new MergedReader(Database, partitions, filter, partitionError);
+            var reader = new MergedReader(Database, partitions, filter, partitionError, Reader.Version);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return entry;
