@@ -11,8 +11,9 @@ namespace MonarchLogs.Core.Format.Blocks
     /// </summary>
     internal static class BlockScripts
     {
-        private static readonly string LeadMs = ((long)BlockPositions.Lead.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        private static readonly string LagMs = ((long)BlockPositions.Lag.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        /// <summary>S and L in milliseconds, as the scripts' late rule writes them.</summary>
+        internal static readonly string LeadMs = ((long)BlockPositions.Lead.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        internal static readonly string LagMs = ((long)BlockPositions.Lag.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 
         /// <summary>
         /// KEYS: the target (the stream or the head), the counts, the hour counts, the late set.
@@ -111,6 +112,6 @@ return id";
         }
 
         /// <summary>Unix milliseconds of Unix ticks, rounded down (before 1970: negative).</summary>
-        private static long Milliseconds(long unixTicks) => unixTicks >= 0 ? unixTicks / TimeSpan.TicksPerMillisecond : -((-unixTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+        internal static long Milliseconds(long unixTicks) => unixTicks >= 0 ? unixTicks / TimeSpan.TicksPerMillisecond : -((-unixTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
     }
 }
