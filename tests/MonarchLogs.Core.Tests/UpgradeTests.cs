@@ -79,6 +79,9 @@ namespace MonarchLogs.Core.Tests
             var all = written.Concat(background).ToList();
             var raw = await ReadRawAsync(store);
             Assert.Equal("2", (string?)await Db.StringGetAsync(store.Format.FormatKey));
+            // This process's readers, which had read version 1, read version 2 from now on.
+            await store.Reader.EnsureReadableAsync(CancellationToken.None);
+            Assert.Equal(2, store.Reader.Version);
             Assert.Equal(0, raw.Format1Left);
             AssertSameEntries(all, raw.Entries);
             Assert.Equal(all.Count, result.EntriesConverted);
@@ -129,6 +132,67 @@ namespace MonarchLogs.Core.Tests
             var again = await store.UpgradeAsync(progress: null, partitionError: null);
             Assert.Equal((0L, 0L, 1), (again.EntriesConverted, again.BlocksWritten, again.Passes));
             AssertSameEntries(written, (await ReadRawAsync(store)).Entries);
+        }
+
+        [Fact]
+        public async Task Two_upgrades_at_once_lose_and_double_nothing()
+        {
+            var store = _valkey.NewStore();
+            var written = await FillAsync(store);
+            using var connection = _valkey.Server.Connect();
+            var other = new LogStore(connection, new StorageFormat(store.Format.Prefix));
+
+            var results = await Task.WhenAll(
+                Task.Run(() => Upgrader(store, TimeSpan.Zero).UpgradeAsync(progress: null, partitionError: null, CancellationToken.None)),
+                Task.Run(() => Upgrader(other, TimeSpan.Zero).UpgradeAsync(progress: null, partitionError: null, CancellationToken.None)));
+
+            var raw = await ReadRawAsync(store);
+            Assert.Equal(0, raw.Format1Left);
+            AssertSameEntries(written, raw.Entries);
+            Assert.Equal(written.Count, results.Sum(r => r.EntriesConverted));
+            Assert.Equal(raw.Blocks, results.Sum(r => r.BlocksWritten));
+        }
+
+        /// <summary>The script checks its sources itself once another removed entries from the stream: here, one of them.</summary>
+        [Fact]
+        public async Task The_conversion_changes_nothing_when_a_source_went_meanwhile()
+        {
+            var store = _valkey.NewStore();
+            var partition = store.Format.GetPartition("orders", MonarchLogLevel.Error);
+            await store.AppendAsync(Enumerable.Range(0, 3).Select(i => Entry("orders", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "m" + i)).ToList());
+            var sources = (await Db.StreamRangeAsync(partition.StreamKey)).Select(e => e.Id).ToList();
+            var deleted = (long)await Db.ScriptEvaluateAsync(UpgradeScript.Deleted, new RedisKey[] { partition.StreamKey });
+            using var encoder = new BlockEncoder();
+            var block = encoder.Encode(Enumerable.Range(0, 3).Select(i => Entry("orders", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "m" + i)).ToList(), string.Empty, 0);
+            await Db.StreamDeleteAsync(partition.StreamKey, new[] { sources[1] });
+
+            var answer = await Db.ScriptEvaluateAsync(UpgradeScript.Convert, UpgradeScript.ConvertKeys(partition), UpgradeScript.ConvertArguments(block, deleted, sources, new[] { 3 }));
+
+            Assert.True(answer.IsNull);
+            Assert.Equal(new[] { sources[0], sources[2] }, (await Db.StreamRangeAsync(partition.StreamKey)).Select(e => e.Id));
+            Assert.False(await Db.KeyExistsAsync(partition.LateKey));
+            Assert.Equal(1, (long)await Db.ScriptEvaluateAsync(UpgradeScript.Deleted, new RedisKey[] { partition.StreamKey }) - deleted);
+        }
+
+        [Fact]
+        public async Task A_partition_that_cannot_be_converted_is_reported_and_the_others_are_converted()
+        {
+            var store = _valkey.NewStore();
+            var written = await FillAsync(store);
+            var broken = store.Format.GetPartition("broken", MonarchLogLevel.Error);
+            await Db.HashSetAsync(store.Format.PartitionsKey, broken.StreamKey, StorageFormat.RegistryValue(broken));
+            await Db.StringSetAsync(broken.StreamKey, "not a stream");
+            var errors = new List<PartitionError>();
+
+            var result = await Upgrader(store, TimeSpan.Zero).UpgradeAsync(progress: null, errors.Add, CancellationToken.None);
+
+            var error = Assert.Single(errors);
+            Assert.Equal(("PartitionWrongType", broken.StreamKey), (error.ErrorId, error.Key));
+            Assert.Equal(written.Count, result.EntriesConverted);
+            Assert.Equal(4, result.PartitionsScanned);
+            var raw = await ReadRawAsync(store, skip: broken);
+            Assert.Equal(0, raw.Format1Left);
+            AssertSameEntries(written, raw.Entries);
         }
 
         [Fact]
@@ -216,13 +280,13 @@ namespace MonarchLogs.Core.Tests
         /// (a format 1 entry as a block of one). Checks on the way that each block of a stream is
         /// in its late set exactly when it is not on time, scored by its t0, and spans at most L.
         /// </summary>
-        private async Task<RawStore> ReadRawAsync(LogStore store)
+        private async Task<RawStore> ReadRawAsync(LogStore store, Partition? skip = null)
         {
             var entries = new List<MonarchLogEntry>();
             var counts = new List<int>();
             int left = 0, blocks = 0, late = 0;
             using var decoder = new BlockDecoder();
-            foreach (var partition in await store.GetPartitionsAsync())
+            foreach (var partition in (await store.GetPartitionsAsync()).Where(p => p != skip))
             {
                 var lateSet = (await Db.SortedSetRangeByScoreWithScoresAsync(partition.LateKey)).ToDictionary(e => (string)e.Element!, e => (long)e.Score);
                 var listed = 0;

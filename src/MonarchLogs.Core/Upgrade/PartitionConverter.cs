@@ -35,7 +35,16 @@ namespace MonarchLogs.Core.Upgrade
         private readonly Action<int> _converted;
         private readonly List<MonarchLogEntry> _entries = new List<MonarchLogEntry>(UpgradeScript.MaxSources);
         private readonly List<RedisValue> _sources = new List<RedisValue>(UpgradeScript.MaxSources);
+        private readonly List<int> _runs = new List<int>();
         private long _first, _last, _bytes;
+
+        // The entries removed from the stream as this pass expects: read before its first read, plus
+        // those its own blocks replaced. Another removal (retention, a second upgrade) makes the
+        // script check every source itself.
+        private long _expectedDeleted = -1;
+
+        // Whether the next source follows the last one with no other stream entry between them: it then extends the last run.
+        private bool _adjacent;
 
         /// <param name="db">The database of the store.</param>
         /// <param name="partition">The partition whose stream is converted.</param>
@@ -68,6 +77,8 @@ namespace MonarchLogs.Core.Upgrade
         /// </summary>
         public async Task<RedisValue?> PassAsync(RedisValue? after, IReadOnlyList<RedisValue> ownBlocks, CancellationToken cancellationToken)
         {
+            var deleted = _dryRun ? RedisResult.Create(-1) : await _db.ScriptEvaluateAsync(UpgradeScript.Deleted, new RedisKey[] { _partition.StreamKey }).WithCancellation(cancellationToken).ConfigureAwait(false);
+            _expectedDeleted = (long)deleted;
             var top = await _db.StreamRangeAsync(_partition.StreamKey, "-", "+", 1, Order.Descending).WithCancellation(cancellationToken).ConfigureAwait(false);
             if (top.Length == 0) return after;
             var end = top[0].Id;
@@ -89,6 +100,7 @@ namespace MonarchLogs.Core.Upgrade
         private async Task ReadRangeAsync(RedisValue low, RedisValue high, CancellationToken cancellationToken)
         {
             var count = EntryPageSize;
+            _adjacent = false;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -97,7 +109,11 @@ namespace MonarchLogs.Core.Upgrade
                 foreach (var entry in page)
                 {
                     if (UpgradeScript.IsFormat1Entry(entry)) await AddAsync(entry, cancellationToken).ConfigureAwait(false);
-                    else blocks = true;
+                    else
+                    {
+                        blocks = true;
+                        _adjacent = false;
+                    }
                 }
 
                 if (page.Length < count) return;
@@ -113,6 +129,7 @@ namespace MonarchLogs.Core.Upgrade
             if (bytes > LargestEntryBytes)
             {
                 Left++;
+                _adjacent = false;
                 return;
             }
 
@@ -131,6 +148,9 @@ namespace MonarchLogs.Core.Upgrade
             _bytes += bytes;
             _entries.Add(entry);
             _sources.Add(raw.Id);
+            if (_adjacent && _runs.Count > 0) _runs[_runs.Count - 1]++;
+            else _runs.Add(1);
+            _adjacent = true;
         }
 
         /// <summary>Writes the chunk gathered so far as one block; nothing when the script finds a source gone.</summary>
@@ -144,14 +164,19 @@ namespace MonarchLogs.Core.Upgrade
             {
                 // The block is written whole or not at all, so a stop while it runs loses nothing.
                 var block = _encoder.Encode(_entries, string.Empty, 0);
-                var id = await _db.ScriptEvaluateAsync(UpgradeScript.Convert, UpgradeScript.ConvertKeys(_partition), UpgradeScript.ConvertArguments(block, _sources))
+                var id = await _db.ScriptEvaluateAsync(UpgradeScript.Convert, UpgradeScript.ConvertKeys(_partition), UpgradeScript.ConvertArguments(block, _expectedDeleted, _sources, _runs))
                     .WithCancellation(cancellationToken).ConfigureAwait(false);
                 written = !id.IsNull;
-                if (written) Written.Add((RedisValue)id);
+                if (written)
+                {
+                    Written.Add((RedisValue)id);
+                    if (_expectedDeleted >= 0) _expectedDeleted += count;
+                }
             }
 
             _entries.Clear();
             _sources.Clear();
+            _runs.Clear();
             _bytes = 0;
             if (!written) return;
             Converted += count;
