@@ -41,7 +41,8 @@ namespace MonarchLogs.Cmdlets
                     ShouldProcess(TerminalText.Escape(partition.Partition.ToString()), $"Convert {Entries(partition.Entries)} of storage format 1 into blocks of format 2");
                 }
 
-                if (preview.Version != "2") ShouldProcess(target.DisplayName, $"Mark the store under '{TerminalText.Escape(store.Format.Prefix)}' storage format 2 (it is version {preview.Version})");
+                if (preview.Version.Length == 0) WriteWarning(NoStore(store.Format.Prefix));
+                else if (preview.Version != "2") ShouldProcess(target.DisplayName, $"Mark the store under '{TerminalText.Escape(store.Format.Prefix)}' storage format 2 (it is version {preview.Version})");
                 WriteObject(new UpgradeSummary
                 {
                     WhatIf = true,
@@ -73,6 +74,7 @@ namespace MonarchLogs.Cmdlets
             }
 
             WriteProgress(new ProgressRecord(ProgressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+            if (result.Version.Length == 0) WriteWarning(NoStore(store.Format.Prefix));
             WriteVerbose($"Converted {Entries(result.EntriesConverted)} into {Count(result.BlocksWritten)} blocks in {result.Passes} passes.");
             if (result.EntriesLeft > 0)
             {
@@ -82,7 +84,7 @@ namespace MonarchLogs.Cmdlets
             WriteObject(new UpgradeSummary
             {
                 PreviousVersion = result.PreviousVersion,
-                Version = "2",
+                Version = result.Version,
                 PartitionsScanned = result.PartitionsScanned,
                 PartitionsConverted = result.PartitionsConverted,
                 EntriesConverted = result.EntriesConverted,
@@ -98,6 +100,9 @@ namespace MonarchLogs.Cmdlets
             var percent = progress.TotalEstimate > 0 ? (int)Math.Min(100, 100 * progress.EntriesConverted / progress.TotalEstimate) : -1;
             return new ProgressRecord(ProgressId, Activity, status) { PercentComplete = percent };
         }
+
+        private static string NoStore(string prefix) =>
+            $"There is no store under the prefix '{TerminalText.Escape(prefix)}' (no format key, no partitions), so there is nothing to upgrade; check -Prefix.";
 
         private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

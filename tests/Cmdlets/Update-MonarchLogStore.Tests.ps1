@@ -89,6 +89,15 @@ Describe 'Update-MonarchLogStore' {
         (Update-MonarchLogStore @c -Prefix $prefix -WhatIf).EntriesConverted | Should -Be 0
     }
 
+    It 'warns of a prefix that holds no store and writes nothing there' {
+        $summary = Update-MonarchLogStore @c -Prefix 'typo:logs' -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        $summary.Version | Should -BeNullOrEmpty
+        $summary.PartitionsScanned | Should -Be 0
+        "$warned" | Should -BeLike "There is no store under the prefix 'typo:logs'*"
+        Invoke-MonarchTestCli -Server $server KEYS 'typo:logs:*' | Should -BeNullOrEmpty
+        (Update-MonarchLogStore @c -Prefix 'typo:logs' -WhatIf -WarningAction SilentlyContinue).Version | Should -BeNullOrEmpty
+    }
+
     It 'refuses a store of another version as UnsupportedStorageFormat and leaves it alone' {
         Write-MonarchTestEntry -Server $server -Prefix 'future:logs' -Entry ([pscustomobject]@{ Timestamp = [datetime]::UtcNow; Level = 'error'; Service = 'orders'; Message = 'm' })
         $null = Invoke-MonarchTestCli -Server $server SET 'future:logs:format' '99'

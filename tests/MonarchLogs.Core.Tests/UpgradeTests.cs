@@ -213,6 +213,19 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_prefix_without_a_store_is_left_without_one()
+        {
+            var store = _valkey.NewStore();
+
+            var preview = await store.PreviewUpgradeAsync(partitionError: null);
+            var result = await store.UpgradeAsync(progress: null, partitionError: null);
+
+            Assert.Equal((string.Empty, 0), (preview.Version, preview.Partitions.Count));
+            Assert.Equal((string.Empty, string.Empty, 0), (result.PreviousVersion, result.Version, result.Passes));
+            Assert.Empty(await DumpAsync(_valkey.Connection, store));
+        }
+
+        [Fact]
         public async Task A_store_of_another_version_is_refused_and_left_alone()
         {
             var store = _valkey.NewStore();

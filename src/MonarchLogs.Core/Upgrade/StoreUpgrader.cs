@@ -44,10 +44,12 @@ namespace MonarchLogs.Core.Upgrade
         /// another type, a key the ACL user may not write) is reported to
         /// <paramref name="partitionError"/> once and left as it is; the others go on.
         /// </summary>
+        /// <remarks>Where the prefix holds no store (no format key, no registry), nothing is written and <see cref="UpgradeResult.Version"/> is empty.</remarks>
         /// <exception cref="MonarchLogsException"><c>UnsupportedStorageFormat</c>: the store has another version than 1 or 2, and was left alone.</exception>
         public async Task<UpgradeResult> UpgradeAsync(Action<UpgradeProgress>? progress, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             await StoreConnection.EnsureVerifiedAsync(_reader.Connection, cancellationToken).ConfigureAwait(false);
+            if (!await StoreExistsAsync(cancellationToken).ConfigureAwait(false)) return new UpgradeResult();
             var marked = await Database.ScriptEvaluateAsync(UpgradeScript.MarkVersion2, new RedisKey[] { _reader.Format.FormatKey })
                 .WithCancellation(cancellationToken).ConfigureAwait(false);
             var previous = marked.IsNull ? StorageFormat.Version : (string)marked!;
@@ -113,6 +115,7 @@ namespace MonarchLogs.Core.Upgrade
             return new UpgradeResult
             {
                 PreviousVersion = previous,
+                Version = StorageFormat.Version2,
                 PartitionsScanned = scanned,
                 PartitionsConverted = touched.Count,
                 EntriesConverted = converted,
@@ -131,6 +134,7 @@ namespace MonarchLogs.Core.Upgrade
         public async Task<UpgradePreview> PreviewAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             await StoreConnection.EnsureVerifiedAsync(_reader.Connection, cancellationToken).ConfigureAwait(false);
+            if (!await StoreExistsAsync(cancellationToken).ConfigureAwait(false)) return new UpgradePreview(string.Empty, Array.Empty<PartitionUpgrade>());
             var stored = await Database.StringGetAsync(_reader.Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
             var version = stored.IsNull ? StorageFormat.Version : stored.ToString();
             var isVersion1 = _reader.Format.ReadVersion(version) == 1;
@@ -159,6 +163,14 @@ namespace MonarchLogs.Core.Upgrade
 
             return new UpgradePreview(version, result);
         }
+
+        /// <summary>
+        /// Whether there is a store under the prefix: a format key or a registry. A prefix with
+        /// neither (a typing error, as a rule) is left without a format key of version 2.
+        /// </summary>
+        private async Task<bool> StoreExistsAsync(CancellationToken cancellationToken) =>
+            await Database.KeyExistsAsync(_reader.Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false)
+            || await Database.KeyExistsAsync(_reader.Format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false);
 
         /// <summary>The stream entries of the partitions, read together: the estimate of what there is to convert.</summary>
         private async Task<long> CountStreamEntriesAsync(IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ namespace MonarchLogs.Core.Upgrade
             Partitions = partitions;
         }
 
-        /// <summary>The store's format version now: <c>1</c>, or <c>2</c> when an upgrade was started before.</summary>
+        /// <summary>The store's format version now: <c>1</c>, or <c>2</c> when an upgrade was started before; empty when there is no store under the prefix.</summary>
         public string Version { get; }
 
         /// <summary>Every registered partition with the format 1 entries it holds, in the registry's order.</summary>

@@ -3,8 +3,11 @@ namespace MonarchLogs.Core.Upgrade
     /// <summary>What an upgrade to storage format 2 did.</summary>
     public sealed class UpgradeResult
     {
-        /// <summary>The store's format version before the upgrade: <c>1</c>, or <c>2</c> when an earlier run had started it.</summary>
+        /// <summary>The store's format version before the upgrade: <c>1</c>, or <c>2</c> when an earlier run had started it; empty when there is no store under the prefix.</summary>
         public string PreviousVersion { get; init; } = string.Empty;
+
+        /// <summary>The store's format version after the upgrade: <c>2</c>; empty when there is no store under the prefix (nothing was written).</summary>
+        public string Version { get; init; } = string.Empty;
 
         /// <summary>The registered partitions (service and level) the upgrade went through.</summary>
         public int PartitionsScanned { get; init; }
