@@ -63,7 +63,7 @@ namespace MonarchLogs.Core.Tests
             TraceId = entry.TraceId, Properties = entry.Properties, Host = "host-1",
         };
 
-        public sealed record RawStore(List<MonarchLogEntry> Entries, int Format1Left, int Blocks, List<int> Counts, int LateBlocks);
+        public sealed record RawStore(List<MonarchLogEntry> Entries, int Format1Left, int Blocks, List<int> Counts, int LateBlocks, int MarkedAsOlder);
 
         /// <summary>
         /// Every entry of the store's streams and heads, read raw: each stream entry as a block
@@ -74,7 +74,7 @@ namespace MonarchLogs.Core.Tests
         {
             var entries = new List<MonarchLogEntry>();
             var counts = new List<int>();
-            int left = 0, blocks = 0, late = 0;
+            int left = 0, blocks = 0, late = 0, older = 0;
             using var decoder = new BlockDecoder();
             foreach (var partition in (await store.GetPartitionsAsync()).Where(p => p != skip))
             {
@@ -94,6 +94,7 @@ namespace MonarchLogs.Core.Tests
 
                         if (key != partition.StreamKey) continue;
                         blocks++;
+                        if (block.IsCompaction) older++;
                         counts.Add(block.Header.Count);
                         Assert.True(block.Header.LastTicks - block.Header.FirstTicks <= BlockPositions.Lag.Ticks, $"block {raw.Id} spans more than L");
                         var onTime = BlockPositions.IsOnTime(block.Id.Milliseconds, block.Header.FirstTicks, block.Header.LastTicks);
@@ -108,7 +109,7 @@ namespace MonarchLogs.Core.Tests
                 Assert.Equal(lateSet.Count, listed);
             }
 
-            return new RawStore(entries, left, blocks, counts, late);
+            return new RawStore(entries, left, blocks, counts, late, older);
         }
 
         /// <summary>Every key of the store with its type and content, to tell that nothing changed.</summary>

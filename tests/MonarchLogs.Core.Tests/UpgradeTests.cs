@@ -87,6 +87,11 @@ namespace MonarchLogs.Core.Tests
             AssertSameEntries(all, raw.Entries);
             Assert.Equal(all.Count, result.EntriesConverted);
             Assert.Equal(raw.Blocks, result.BlocksWritten);
+            // Marked as entries from before (src upgrade), which a live tail does not show again; src before data, as a compaction block has it.
+            Assert.Equal(raw.Blocks, raw.MarkedAsOlder);
+            var first = (await Db.StreamRangeAsync(partitions[0].StreamKey, "-", "+", 1)).Single();
+            Assert.Equal(new[] { "n", "t0", "t1", "w", "seq", "codec", "min", "bloom", "src", "data" }, first.Values.Select(v => (string?)v.Name));
+            Assert.Equal("upgrade", (string?)first["src"]);
             Assert.Equal("1", result.PreviousVersion);
             Assert.Equal(partitions.Count + 1, result.PartitionsConverted);
             Assert.True(result.Passes >= 2, $"{result.Passes} passes");

@@ -46,7 +46,7 @@ end
         /// conversions removed since; -1: unknown), the number r of runs, the number n of sources, r
         /// triples (first ID, last ID, entries) that each name a run of sources that were all the
         /// stream held from its first to its last ID when they were read, the n source IDs, then the
-        /// block's field/value pairs. When every source is still there, adds the block at <c>*</c>,
+        /// block's field/value pairs (with <c>src upgrade</c>: a live tail skips the block). When every source is still there, adds the block at <c>*</c>,
         /// lists it in the late set when it is not on time (the rule of the append script), deletes
         /// the sources and answers the block's ID; else (another run, or retention, went first)
         /// changes nothing and answers nil. The counts stay as they were.
@@ -98,7 +98,7 @@ return id";
         {
             if (sources.Count < 1 || sources.Count > MaxSources) throw new ArgumentOutOfRangeException(nameof(sources), $"A conversion takes 1 to {MaxSources} entries.");
             var fields = BlockFields.ToStreamFields(block);
-            var args = new List<RedisValue>(5 + 3 * runs.Count + sources.Count + 2 * fields.Length)
+            var args = new List<RedisValue>(7 + 3 * runs.Count + sources.Count + 2 * fields.Length)
             {
                 BlockScripts.Milliseconds(block.Header.FirstTicks), BlockScripts.Milliseconds(block.Header.LastTicks), expectedDeleted, runs.Count, sources.Count,
             };
@@ -113,12 +113,7 @@ return id";
 
             if (first != sources.Count) throw new ArgumentException("The runs do not add up to the sources.", nameof(runs));
             args.AddRange(sources);
-            foreach (var field in fields)
-            {
-                args.Add(field.Name);
-                args.Add(field.Value);
-            }
-
+            BlockScripts.AddFields(args, fields, StoredBlock.FromUpgrade);
             return args.ToArray();
         }
     }
