@@ -1,8 +1,9 @@
 #Requires -Version 7.4
 # Update-MonarchLogStore against a real valkey-server: a store of storage format 1 written through
 # the documented format, previewed with -WhatIf (nothing changes), upgraded to format 2 (every
-# entry in a block, none left as format 1), then upgraded again (nothing to do). The stored blocks
-# are read on the server by a small script, not through the readers.
+# entry in a block, none left as format 1), then upgraded again (nothing to do); a bulk store
+# stopped half-way with Ctrl+C and finished by the next run. The stored blocks are read on the
+# server by a small script, not through the readers.
 
 BeforeAll {
     $script:modulePath = Join-Path $PSScriptRoot '..' '..' 'artifacts' 'module' 'MonarchLogs'
@@ -30,6 +31,14 @@ BeforeAll {
             "for i = 1, #f, 2 do if f[i] == 'n' then n = tonumber(f[i + 1]) elseif f[i] == 'ts' then ts = true end end " +
             "if ts and not n then return -1 end t = t + n end return t"
         [int] (Invoke-MonarchTestCli -Server $server EVAL $script 1 $Stream)
+    }
+
+    # The entries a stream holds in blocks and as entries of format 1, as "<in blocks> <format 1>".
+    function script:Get-EntrySplit([string] $Stream) {
+        $script = "local b, f = 0, 0 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do local x = e[2] local n = nil " +
+            "for i = 1, #x, 2 do if x[i] == 'n' then n = tonumber(x[i + 1]) end end " +
+            "if n then b = b + n else f = f + 1 end end return {b, f}"
+        (Invoke-MonarchTestCli -Server $server EVAL $script 1 $Stream) -join ' '
     }
 }
 
@@ -87,6 +96,39 @@ Describe 'Update-MonarchLogStore' {
         $summary.Passes | Should -Be 1
         ($streams | ForEach-Object { Invoke-MonarchTestCli -Server $server XRANGE $_ - + } | Out-String) | Should -Be $before
         (Update-MonarchLogStore @c -Prefix $prefix -WhatIf).EntriesConverted | Should -Be 0
+    }
+
+    It 'Ctrl+C stops between two blocks and says how far it got; the next run converts the rest' {
+        Add-MonarchTestBulkEntry -Server $server -Prefix 'bulk:logs' -Count 200000 -StartTime ([datetime]::UtcNow.AddHours(-6))
+        $stream = 'bulk:logs:stream:bulk:information'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument($modulePath).AddStatement()
+            $null = $ps.AddCommand('Update-MonarchLogStore').AddParameter('ConnectionString', $server.ConnectionString).AddParameter('Prefix', 'bulk:logs').AddParameter('Confirm', $false)
+            $handle = $ps.BeginInvoke()
+            $deadline = [datetime]::UtcNow.AddSeconds(60)
+            while (-not @($ps.Streams.Progress | Where-Object { $_.StatusDescription -match 'of about 200,000 entries in [1-9]' })) {
+                if ([datetime]::UtcNow -gt $deadline -or $handle.IsCompleted) { throw 'the upgrade did not start' }
+                Start-Sleep -Milliseconds 20
+            }
+            $ps.Stop()
+            $handle.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'a stopped upgrade ends at once'
+            $warning = @($ps.Streams.Warning)
+            $warning.Count | Should -Be 1
+            $warning[0].Message | Should -Match '^The upgrade stopped after converting ([\d,]+) entries; nothing was lost or stored twice\. Run Update-MonarchLogStore again to go on\.$'
+        }
+        finally { $ps.Dispose() }
+
+        $inBlocks, $format1 = (Get-EntrySplit $stream) -split ' ' | ForEach-Object { [int] $_ }
+        $inBlocks + $format1 | Should -Be 200000
+        $inBlocks | Should -BeGreaterThan 0
+        $format1 | Should -BeGreaterThan 0 -Because 'the upgrade was stopped before its end'
+        Invoke-MonarchTestCli -Server $server GET 'bulk:logs:format' | Should -Be '2'
+
+        $rest = Update-MonarchLogStore @c -Prefix 'bulk:logs' -Confirm:$false -ProgressAction SilentlyContinue
+        $rest.PreviousVersion | Should -Be '2'
+        $rest.EntriesConverted | Should -Be $format1
+        Get-EntrySplit $stream | Should -Be '200000 0'
     }
 
     It 'warns of a prefix that holds no store and writes nothing there' {
