@@ -8,6 +8,7 @@ using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
+using MonarchLogs.Testing;
 using StackExchange.Redis;
 using static MonarchLogs.Core.Tests.StoreExtensions;
 
@@ -154,7 +155,7 @@ namespace MonarchLogs.Core.Tests
         private async Task<ConnectionMultiplexer> ConnectAsRoleAsync(string role, string prefix)
         {
             var user = role + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            var words = DocumentedLine(role).Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(word =>
+            var words = DocumentedLine(role).Words().Skip(2).Select(word =>
                 word == role ? user
                 : word == ">PASSWORD" ? ">role-secret"
                 : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));
@@ -177,7 +178,7 @@ namespace MonarchLogs.Core.Tests
         private static async Task AssertRefusedAsync(IDatabase db, params object[] command)
         {
             var refused = await Assert.ThrowsAsync<RedisServerException>(() => db.ExecuteAsync((string)command[0], command.Skip(1).ToArray()));
-            Assert.True(refused.Message.Contains("NOPERM", StringComparison.Ordinal) || refused.Message.Contains("no permissions", StringComparison.Ordinal),
+            Assert.True(refused.Message.Contains("NOPERM", StringComparison.Ordinal) || refused.Message.Contains("no permissions", StringComparison.OrdinalIgnoreCase),
                 string.Join(" ", command) + ": " + refused.Message);
         }
     }
