@@ -174,6 +174,43 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(new[] { "before", "unanswered", "unanswered" }, Decode(partition, blocks).Select(e => e.Message));
         }
 
+        [Fact]
+        public async Task A_running_writer_follows_an_upgrade_to_version_2_after_a_reconnect_and_within_10_seconds()
+        {
+            var store = _valkey.NewStore();
+            using var connection = _valkey.Server.Connect();
+            var appender = new VersionedAppender(connection, store.Format);
+            var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "format 1") }));
+            Assert.Equal("1", (string?)await Db.StringGetAsync(store.Format.FormatKey));
+
+            // Upgraded while the writer runs: without a reconnect it reads the marker again within 10 s.
+            await Db.StringSetAsync(store.Format.FormatKey, StorageFormat.Version2);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var sent = 0;
+            while (await Db.StreamLengthAsync(partition.HeadKey) == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), "still writing format 1 after " + clock.Elapsed);
+                await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "after the upgrade " + sent++) });
+                await Task.Delay(250);
+            }
+
+            var formatOne = (await Db.StreamRangeAsync(partition.StreamKey)).Select(e => (string?)e["message"]).ToList();
+            var blocks = Decode(partition, await BlocksAsync(partition, partition.HeadKey)).Select(e => e.Message).ToList();
+            Assert.Equal(Enumerable.Range(0, sent).Select(i => "after the upgrade " + i), formatOne.Skip(1).Concat(blocks));
+
+            // Marked 1 again and a reconnect: the next append reads it at once.
+            await Db.StringSetAsync(store.Format.FormatKey, "1");
+            var restored = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.ConnectionRestored += (_, e) => restored.TrySetResult(true);
+            var id = (long)await connection.GetServer(connection.GetEndPoints()[0]).ExecuteAsync("CLIENT", "ID");
+            await _valkey.Connection.GetServer(_valkey.Connection.GetEndPoints()[0]).ExecuteAsync("CLIENT", "KILL", "ID", id);
+            Assert.Same(restored.Task, await Task.WhenAny(restored.Task, Task.Delay(TimeSpan.FromSeconds(20))));
+            var length = await Db.StreamLengthAsync(partition.StreamKey);
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "format 1 again") }));
+            Assert.Equal(length + 1, await Db.StreamLengthAsync(partition.StreamKey));
+        }
+
         /// <summary>A store of version 2 (as a writer with NewStoreVersion 2, or an upgrade, leaves it).</summary>
         internal static async Task<LogStore> BlockStoreAsync(ValkeyFixture valkey)
         {
