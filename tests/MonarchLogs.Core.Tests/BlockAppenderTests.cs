@@ -52,6 +52,12 @@ namespace MonarchLogs.Core.Tests
             Assert.True(blocks[0].Header.Sequence < blocks[1].Header.Sequence);
             Assert.All(Decode(warning, blocks), e => Assert.Equal(Environment.MachineName, e.Host));
 
+            // One EVALSHA per block, once the server knows the script (the first ones may have found it unknown and sent it).
+            var before = await CommandCallsAsync();
+            await store.AppendAsync(small.Concat(large).ToList());
+            var after = await CommandCallsAsync();
+            Assert.Equal((3L, 0L), (after.Evalsha - before.Evalsha, after.Eval - before.Eval));
+
             // Registered, once stored.
             var registry = await Db.HashGetAllAsync(store.Format.PartitionsKey);
             Assert.Equal(new[] { error.StreamKey, warning.StreamKey }.OrderBy(k => k, StringComparer.Ordinal), registry.Select(e => (string)e.Name!).OrderBy(k => k, StringComparer.Ordinal));
@@ -230,6 +236,14 @@ namespace MonarchLogs.Core.Tests
         {
             using var decoder = new BlockDecoder();
             return blocks.SelectMany(block => block.Decode(partition, decoder)).ToList();
+        }
+
+        private async Task<(long Eval, long Evalsha)> CommandCallsAsync()
+        {
+            var stats = (string?)await _valkey.Connection.GetServer(_valkey.Connection.GetEndPoints()[0]).ExecuteAsync("INFO", "commandstats") ?? string.Empty;
+            long Calls(string command) => stats.Split('\n').Where(line => line.StartsWith("cmdstat_" + command + ":", StringComparison.Ordinal))
+                .Select(line => long.Parse(line.Split(',')[0].Split('=')[1])).SingleOrDefault();
+            return (Calls("eval"), Calls("evalsha"));
         }
 
         private async Task<(long, long)[]> CountsAsync(string key) =>

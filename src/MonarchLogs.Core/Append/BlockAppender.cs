@@ -78,12 +78,11 @@ namespace MonarchLogs.Core.Append
                 appends = new Task<RedisResult>[blocks.Count];
                 for (var b = 0; b < blocks.Count; b++)
                 {
-                    // EVALSHA once the script is known to the server (SE.Redis sends EVAL the first
-                    // time and after a NOSCRIPT); the blocks carry their own order, so a resent
-                    // command may come after later ones.
+                    // EVALSHA, and EVAL after a NOSCRIPT: the blocks carry their own order (event
+                    // time), so a block sent again may come after later ones.
                     var block = blocks[b];
-                    appends[b] = db.ScriptEvaluateAsync(BlockScripts.Append, BlockScripts.AppendKeys(block.Partition, block.ToHead, keepsCounts),
-                        BlockScripts.AppendArguments(block.Block, block.ToHead, keepsCounts));
+                    appends[b] = ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest,
+                        BlockScripts.AppendKeys(block.Partition, block.ToHead, keepsCounts), BlockScripts.AppendArguments(block.Block, block.ToHead, keepsCounts));
                 }
 
                 if (_connection.IsConnected) batch.MarkSent();

@@ -146,7 +146,7 @@ namespace MonarchLogs.Core.Append
             foreach (var group in groups)
             {
                 var block = encoder.Encode(group.Entries, _identity.Id, _identity.Next());
-                var reply = await db.ScriptEvaluateAsync(BlockScripts.Compact, BlockScripts.CompactKeys(partition),
+                var reply = await ServerScripts.EvaluateAsync(db, BlockScripts.Compact, BlockScripts.CompactDigest, BlockScripts.CompactKeys(partition),
                     BlockScripts.CompactArguments(block, group.First, group.Last, group.HeadBlocks)).WithCancellation(cancellationToken).ConfigureAwait(false);
                 if (reply.IsNull) break;
                 added++;

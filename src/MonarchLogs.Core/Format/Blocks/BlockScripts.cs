@@ -69,6 +69,12 @@ for i = 1, n do ids[i] = present[i][1] end
 redis.call('XDEL', KEYS[2], unpack(ids))
 return id";
 
+        /// <summary>The SHA-1 digest of <see cref="Append"/>, for EVALSHA.</summary>
+        public static readonly byte[] AppendDigest = Digest(Append);
+
+        /// <summary>The SHA-1 digest of <see cref="Compact"/>, for EVALSHA.</summary>
+        public static readonly byte[] CompactDigest = Digest(Compact);
+
         /// <summary>The append script's keys for a block of <paramref name="partition"/>; without the counts keys when the writer does not count (its user may not write them).</summary>
         public static RedisKey[] AppendKeys(Partition partition, bool toHead, bool count = true) => count
             ? new RedisKey[] { toHead ? partition.HeadKey : partition.StreamKey, partition.LateKey, partition.CountsKey, partition.HourCountsKey }
@@ -124,6 +130,12 @@ return id";
                 args.Add(field.Name);
                 args.Add(field.Value);
             }
+        }
+
+        private static byte[] Digest(string script)
+        {
+            using var sha1 = System.Security.Cryptography.SHA1.Create();
+            return sha1.ComputeHash(System.Text.Encoding.UTF8.GetBytes(script));
         }
 
         /// <summary>Unix milliseconds of Unix ticks, rounded down (before 1970: negative).</summary>
