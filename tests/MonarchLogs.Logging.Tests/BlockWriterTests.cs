@@ -83,6 +83,36 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal("not a stream", (string?)await admin.GetDatabase().StringGetAsync(error.HeadKey));
         }
 
+        [Fact]
+        public async Task A_head_compaction_that_fails_is_reported_and_the_writer_goes_on()
+        {
+            await using var harness = await StartOnBlockStoreAsync(o => o.MaxBatchSize = 200);
+            using var events = new TransportTests.WriterEvents(harness.Provider.Writer.Service);
+            using var admin = harness.Server.Connect();
+            var partition = new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Information);
+            await admin.GetDatabase().StringSetAsync(partition.LateKey, "not a set");
+            var logger = harness.Loggers.CreateLogger("Compaction");
+            var logged = 0;
+
+            // Small batches fill the head past a block's worth: the writer compacts it, and the late set refuses.
+            var clock = Stopwatch.StartNew();
+            while (!events.All.Any(e => e.Name == "HeadCompactionFailed") && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                for (var i = 0; i < 100; i++) logger.LogInformation("entry {Index}", logged++);
+                await harness.WaitUntilWriterIdleAsync();
+                await Task.Delay(100);
+            }
+
+            var failed = events.All.First(e => e.Name == "HeadCompactionFailed");
+            Assert.Equal(partition.StreamKey + " | PartitionWrongType", string.Join(" | ", failed.Text.Split(" | ").Take(2)));
+            for (var i = 0; i < 10; i++) logger.LogInformation("entry {Index}", logged++);
+            await WaitForStoredAsync(harness, logged);
+            await harness.WaitUntilWriterIdleAsync();
+            Assert.Equal(logged, harness.Provider.EntriesWritten);
+            Assert.Equal(0, harness.Provider.EntriesDropped);
+            Assert.Equal(0, await admin.GetDatabase().StreamLengthAsync(partition.StreamKey));
+        }
+
         /// <summary>The provider over a store marked version 2 before it writes anything.</summary>
         private static async Task<ProviderHarness> StartOnBlockStoreAsync(Action<MonarchValkeyLoggerOptions>? configure = null)
         {

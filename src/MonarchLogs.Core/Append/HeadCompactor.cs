@@ -99,16 +99,17 @@ namespace MonarchLogs.Core.Append
                 foreach (var tracked in due)
                 {
                     bool full;
+                    // A failure waits for the next regular check, not for the next batch.
                     lock (_tracked)
                     {
                         tracked.CheckedAt = _clock.Elapsed;
                         full = tracked.Entries >= BlockPositions.MaxBlockEntries;
+                        tracked.Entries = 0;
                     }
 
                     try
                     {
                         await CompactAsync(tracked.Partition, full, CancellationToken.None).ConfigureAwait(false);
-                        lock (_tracked) tracked.Entries = 0;
                     }
                     catch (Exception ex)
                     {
