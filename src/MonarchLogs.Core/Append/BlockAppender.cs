@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
 using StackExchange.Redis;
@@ -29,6 +28,9 @@ namespace MonarchLogs.Core.Append
         private readonly PartitionRegistry _registry;
         private readonly BlockPlanner _planner;
 
+        /// <summary>Compacts the heads this appender wrote to.</summary>
+        private readonly HeadCompactor _compactor;
+
         public BlockAppender(IConnectionMultiplexer connection, StorageFormat format, string host, FormatCheck check, SendTurns turns, Action<Partition, MonarchLogsException>? compactionFailed)
         {
             _connection = connection ?? throw new ArgumentNullException(nameof(connection));
@@ -37,16 +39,9 @@ namespace MonarchLogs.Core.Append
             _turns = turns;
             _registry = new PartitionRegistry(format);
             var identity = new WriterIdentity();
-            WriterId = identity.Id;
             _planner = new BlockPlanner(format, identity, host);
-            Compactor = new HeadCompactor(connection, identity, compactionFailed);
+            _compactor = new HeadCompactor(connection, identity, compactionFailed);
         }
-
-        /// <summary>The writer id (<c>w</c>) of this appender's blocks.</summary>
-        public string WriterId { get; }
-
-        /// <summary>Compacts the heads this appender wrote to.</summary>
-        public HeadCompactor Compactor { get; }
 
         /// <summary>How long an append waits for its replies before it counts them as timed out (as <see cref="StoreAppender.ReplyTimeout"/>).</summary>
         public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -126,12 +121,12 @@ namespace MonarchLogs.Core.Append
                 if (counts[b] == 0) continue;
                 foreach (var index in blocks[b].Indexes) batch.MarkStored(index);
                 stored += counts[b];
-                if (blocks[b].ToHead) Compactor.Wrote(blocks[b].Partition, counts[b]);
+                if (blocks[b].ToHead) _compactor.Wrote(blocks[b].Partition, counts[b]);
             }
 
             var registryFailure = await _registry.AfterBatchAsync(db, partitions, items.Where((_, b) => counts[b] > 0), stored, registered, cancellationToken).ConfigureAwait(false);
-            if (latestId > 0) Compactor.ServerTimeWas(latestId);
-            Compactor.CompactDue();
+            if (latestId > 0) _compactor.ServerTimeWas(latestId);
+            _compactor.CompactDue();
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
         }
     }

@@ -64,9 +64,6 @@ namespace MonarchLogs.Core.Append
         /// </summary>
         public Action<Partition, MonarchLogsException>? HeadCompactionFailed { get; init; }
 
-        /// <summary>The format 2 path, once a store of version 2 was written to; null before.</summary>
-        internal BlockAppender? Blocks => _blocks.IsValueCreated ? _blocks.Value : null;
-
         /// <inheritdoc />
         public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
         {
