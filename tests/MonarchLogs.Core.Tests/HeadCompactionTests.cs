@@ -104,6 +104,25 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_writer_that_writes_nothing_more_compacts_its_head_once_it_is_old_enough()
+        {
+            var store = await BlockStoreAsync(_valkey);
+            var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
+            var format = store.Format;
+            var appender = new BlockAppender(_valkey.Connection, format, "host", new FormatCheck(_valkey.Connection, format), new SendTurns(), null,
+                compactAfter: TimeSpan.FromSeconds(4), checkEvery: TimeSpan.FromSeconds(1));
+            await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "first") });
+            await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "last") });
+
+            // No batch follows: the writer wakes up to check the head (too young at first), and again once it is old enough.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (await Db.StreamLengthAsync(partition.HeadKey) > 0 && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(100);
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20));
+            Assert.Equal(0, await Db.StreamLengthAsync(partition.HeadKey));
+            Assert.Equal(new[] { "first", "last" }, Decode(partition, await ReadBlocksAsync(Db, partition, partition.StreamKey)).Select(e => e.Message));
+        }
+
+        [Fact]
         public async Task A_writer_compacts_a_head_it_wrote_to_once_the_head_holds_a_block_of_entries_and_not_per_batch()
         {
             var store = await BlockStoreAsync(_valkey);

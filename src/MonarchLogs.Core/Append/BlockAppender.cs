@@ -31,7 +31,9 @@ namespace MonarchLogs.Core.Append
         /// <summary>Compacts the heads this appender wrote to.</summary>
         private readonly HeadCompactor _compactor;
 
-        public BlockAppender(IConnectionMultiplexer connection, StorageFormat format, string host, FormatCheck check, SendTurns turns, Action<Partition, MonarchLogsException>? compactionFailed)
+        /// <summary>An appender sharing <paramref name="check"/> and <paramref name="turns"/> with format 1's; a head it cannot compact is told to <paramref name="compactionFailed"/>; <paramref name="compactAfter"/> and <paramref name="checkEvery"/> are the compactor's own unless a test shortens them.</summary>
+        public BlockAppender(IConnectionMultiplexer connection, StorageFormat format, string host, FormatCheck check, SendTurns turns, Action<Partition, MonarchLogsException>? compactionFailed,
+            TimeSpan? compactAfter = null, TimeSpan? checkEvery = null)
         {
             _connection = connection ?? throw new ArgumentNullException(nameof(connection));
             _format = format ?? throw new ArgumentNullException(nameof(format));
@@ -40,7 +42,11 @@ namespace MonarchLogs.Core.Append
             _registry = new PartitionRegistry(format);
             var identity = new WriterIdentity();
             _planner = new BlockPlanner(format, identity, host);
-            _compactor = new HeadCompactor(connection, identity, compactionFailed);
+            _compactor = new HeadCompactor(connection, identity, compactionFailed) 
+            {
+                CompactAfter = compactAfter ?? BlockPositions.CompactAfter,
+                CheckEvery = checkEvery ?? HeadCompactor.DefaultCheckEvery,
+            };
         }
 
         /// <summary>How long an append waits for its replies before it counts them as timed out (as <see cref="StoreAppender.ReplyTimeout"/>).</summary>

@@ -16,22 +16,15 @@ namespace MonarchLogs.Core.Append
     /// <see cref="CheckEvery"/> (sooner once it added <see cref="BlockPositions.MaxBlockEntries"/>
     /// entries there), in the background and one check at a time: the head's oldest block, and a
     /// compaction when it is older than <see cref="BlockPositions.CompactAfter"/> or the writer's
-    /// entries there fill a block. A failure costs nothing but the compaction: it is reported and
-    /// the head is checked again later.
+    /// entries there fill a block. A head found too young is checked again when it comes due,
+    /// also when the writer has nothing more to write. A failure costs nothing but the
+    /// compaction: it is reported and the head is checked again later.
     /// </summary>
     internal sealed class HeadCompactor
     {
-        /// <summary>The least time between two checks of one head.</summary>
-        public static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(30);
 
         /// <summary>The least time between two checks of a head that filled a block since.</summary>
         private static readonly TimeSpan CheckFullEvery = TimeSpan.FromSeconds(1);
-
-        /// <summary>Head blocks read per XRANGE.</summary>
-        private const int PageBlocks = 64;
-
-        /// <summary>The most entries one compaction moves; the rest waits for the next.</summary>
-        private const int MostEntries = 4 * BlockPositions.MaxBlockEntries;
 
         private const int MostTracked = 10_000;
 
@@ -43,6 +36,7 @@ namespace MonarchLogs.Core.Append
         private readonly SemaphoreSlim _one = new SemaphoreSlim(1, 1);
         private long _serverMs;
         private long _serverMsAt;
+        private bool _armed;
 
         public HeadCompactor(IConnectionMultiplexer connection, WriterIdentity identity, Action<Partition, MonarchLogsException>? failed)
         {
@@ -50,6 +44,15 @@ namespace MonarchLogs.Core.Append
             _identity = identity;
             _failed = failed;
         }
+
+        /// <summary>The least time between two checks of one head written to.</summary>
+        public static readonly TimeSpan DefaultCheckEvery = TimeSpan.FromSeconds(30);
+
+        /// <summary>The least time between two checks of one head written to (tests shorten it).</summary>
+        public TimeSpan CheckEvery { get; init; } = DefaultCheckEvery;
+
+        /// <summary>How old a head's oldest block gets before the head is compacted (tests shorten it).</summary>
+        public TimeSpan CompactAfter { get; init; } = BlockPositions.CompactAfter;
 
         /// <summary>Notes that this writer stored <paramref name="entries"/> in the head of <paramref name="partition"/>.</summary>
         public void Wrote(Partition partition, int entries)
@@ -76,19 +79,28 @@ namespace MonarchLogs.Core.Append
             }
         }
 
-        /// <summary>Starts, in the background, the checks that are due, unless checks are running already.</summary>
+        /// <summary>Starts, in the background, the checks that are due, unless checks are running already; else wakes up when the next one is.</summary>
         public void CompactDue()
         {
-            List<Tracked> due;
+            var due = Due();
+            if (due.Count == 0) Arm();
+            else if (_one.CurrentCount > 0) _ = Task.Run(() => CheckAsync(due));
+        }
+
+        /// <summary>
+        /// The heads to check now: written to since their last check and not checked for
+        /// <see cref="CheckEvery"/> (or filled with a block's worth), or found too young before and due now.
+        /// </summary>
+        private List<Tracked> Due()
+        {
             var now = _clock.Elapsed;
+            var serverNow = ServerNow();
             lock (_tracked)
             {
-                due = _tracked.Values.Where(tracked => now - tracked.CheckedAt >= CheckEvery
+                return _tracked.Values.Where(tracked => (tracked.DueAtMs > 0 && tracked.DueAtMs <= serverNow)
+                    || (tracked.Entries > 0 && now - tracked.CheckedAt >= CheckEvery)
                     || (tracked.Entries >= BlockPositions.MaxBlockEntries && now - tracked.CheckedAt >= CheckFullEvery)).ToList();
-                if (due.Count == 0 || _one.CurrentCount == 0) return;
             }
-
-            _ = Task.Run(() => CheckAsync(due));
         }
 
         private async Task CheckAsync(List<Tracked> due)
@@ -107,14 +119,17 @@ namespace MonarchLogs.Core.Append
                         tracked.Entries = 0;
                     }
 
+                    var dueAt = 0L;
                     try
                     {
-                        await CompactAsync(tracked.Partition, full, CancellationToken.None).ConfigureAwait(false);
+                        dueAt = (await CompactHeadAsync(tracked.Partition, full, CancellationToken.None).ConfigureAwait(false)).DueAtMs;
                     }
                     catch (Exception ex)
                     {
                         _failed?.Invoke(tracked.Partition, StoreErrors.Classify(ex, tracked.Partition.HeadKey));
                     }
+
+                    lock (_tracked) tracked.DueAtMs = dueAt;
                 }
             }
             catch (Exception ex)
@@ -126,6 +141,37 @@ namespace MonarchLogs.Core.Append
             {
                 _one.Release();
             }
+
+            Arm();
+        }
+
+        /// <summary>
+        /// Wakes up when the next check comes due (a head written to since its last check, or one
+        /// found too young), so that a writer with nothing more to write still compacts what it
+        /// left in its heads. One wake-up at a time; none once the connection is closed.
+        /// </summary>
+        private void Arm()
+        {
+            TimeSpan wait;
+            lock (_tracked)
+            {
+                var now = _clock.Elapsed;
+                var serverNow = ServerNow();
+                var waits = _tracked.Values.SelectMany(tracked => new[]
+                {
+                    tracked.DueAtMs > 0 ? TimeSpan.FromMilliseconds(Math.Max(0, tracked.DueAtMs - serverNow)) : TimeSpan.MaxValue,
+                    tracked.Entries > 0 ? tracked.CheckedAt + CheckEvery - now : TimeSpan.MaxValue,
+                }).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+                if (_armed || waits == TimeSpan.MaxValue) return;
+                _armed = true;
+                wait = waits < TimeSpan.Zero ? TimeSpan.Zero : waits;
+            }
+
+            _ = Task.Delay(wait + TimeSpan.FromSeconds(1)).ContinueWith(_ =>
+            {
+                lock (_tracked) _armed = false;
+                if (_connection.IsConnected) CompactDue();
+            }, TaskScheduler.Default);
         }
 
         /// <summary>
@@ -134,14 +180,19 @@ namespace MonarchLogs.Core.Append
         /// a few blocks' worth) become blocks of the stream, each replacing exactly the head blocks
         /// it holds. Answers the blocks added; a compaction that lost the race to another writer's stops there.
         /// </summary>
-        public async Task<int> CompactAsync(Partition partition, bool force, CancellationToken cancellationToken)
+        public async Task<int> CompactAsync(Partition partition, bool force, CancellationToken cancellationToken) =>
+            (await CompactHeadAsync(partition, force, cancellationToken).ConfigureAwait(false)).Added;
+
+        /// <summary><see cref="CompactAsync"/>, and when (server Unix ms) what is left in the head comes due; 0 when the head is empty.</summary>
+        private async Task<(int Added, long DueAtMs)> CompactHeadAsync(Partition partition, bool force, CancellationToken cancellationToken)
         {
             var db = _connection.GetDatabase();
-            var oldest = await db.StreamRangeAsync(partition.HeadKey, "-", "+", 1).WithCancellation(cancellationToken).ConfigureAwait(false);
-            if (oldest.Length == 0) return 0;
-            if (!force && StreamId.TryParse(oldest[0].Id, out var oldestId) && ServerNow() - oldestId.Milliseconds < (long)BlockPositions.CompactAfter.TotalMilliseconds) return 0;
+            var oldest = await OldestAsync(db, partition, cancellationToken).ConfigureAwait(false);
+            if (oldest == 0) return (0, 0);
+            var compactAfter = (long)CompactAfter.TotalMilliseconds;
+            if (!force && ServerNow() - oldest < compactAfter) return (0, oldest + compactAfter);
 
-            var groups = await ReadGroupsAsync(db, partition, cancellationToken).ConfigureAwait(false);
+            var groups = await HeadGroup.ReadAsync(db, partition, cancellationToken).ConfigureAwait(false);
             var added = 0;
             using var encoder = new BlockEncoder();
             foreach (var group in groups)
@@ -153,52 +204,15 @@ namespace MonarchLogs.Core.Append
                 added++;
             }
 
-            return added;
+            var left = await OldestAsync(db, partition, cancellationToken).ConfigureAwait(false);
+            return (added, left == 0 ? 0 : left + compactAfter);
         }
 
-        /// <summary>The head's oldest blocks, decoded, without second copies of a (w, seq), cut into the groups each compaction block replaces, in head order.</summary>
-        private static async Task<List<HeadGroup>> ReadGroupsAsync(IDatabase db, Partition partition, CancellationToken cancellationToken)
+        /// <summary>The ID time of the head's oldest block; 0 when the head is empty.</summary>
+        private static async Task<long> OldestAsync(IDatabase db, Partition partition, CancellationToken cancellationToken)
         {
-            var groups = new List<HeadGroup>();
-            var seen = new HashSet<(string, long)>();
-            var entries = 0;
-            using var decoder = new BlockDecoder();
-            HeadGroup? current = null;
-            var from = "-";
-            while (entries < MostEntries)
-            {
-                var page = await db.StreamRangeAsync(partition.HeadKey, from, "+", PageBlocks).WithCancellation(cancellationToken).ConfigureAwait(false);
-                foreach (var stream in page)
-                {
-                    var stored = StoredBlock.Read(partition, stream);
-                    StreamId.TryParse(stream.Id, out var id);
-                    var duplicate = stored.HasWriter && !seen.Add((stored.Header.WriterId, stored.Header.Sequence));
-                    var decoded = duplicate ? new List<MonarchLogEntry>() : stored.Decode(partition, decoder);
-                    var bytes = decoded.Sum(BlockCut.SizeOf);
-                    if (current is null || (decoded.Count > 0 && current.Entries.Count > 0 && !current.Cut.Fits(decoded.Count, bytes, stored.Header.FirstTicks, stored.Header.LastTicks)))
-                    {
-                        if (entries >= MostEntries) break;
-                        current = new HeadGroup(id);
-                        groups.Add(current);
-                    }
-
-                    current.Add(id, decoded, bytes, stored.Header);
-                    entries += decoded.Count;
-                }
-
-                if (page.Length < PageBlocks || entries >= MostEntries) break;
-                from = "(" + page[page.Length - 1].Id;
-            }
-
-            // A last group of second copies only goes with the group before it.
-            if (groups.Count > 1 && groups[groups.Count - 1].Entries.Count == 0)
-            {
-                var last = groups[groups.Count - 1];
-                groups.RemoveAt(groups.Count - 1);
-                groups[groups.Count - 1].Absorb(last);
-            }
-
-            return groups.Where(group => group.Entries.Count > 0).ToList();
+            var oldest = await db.StreamRangeAsync(partition.HeadKey, "-", "+", 1).WithCancellation(cancellationToken).ConfigureAwait(false);
+            return oldest.Length > 0 && StreamId.TryParse(oldest[0].Id, out var id) ? Math.Max(1, id.Milliseconds) : 0;
         }
 
         private long ServerNow()
@@ -223,37 +237,9 @@ namespace MonarchLogs.Core.Append
             public TimeSpan CheckedAt { get; set; }
 
             public int Entries { get; set; }
-        }
 
-        /// <summary>Head blocks in a row that one compaction block replaces.</summary>
-        private sealed class HeadGroup
-        {
-            public HeadGroup(StreamId first) => First = first;
-
-            public StreamId First { get; }
-
-            public StreamId Last { get; private set; }
-
-            public int HeadBlocks { get; private set; }
-
-            public List<MonarchLogEntry> Entries { get; } = new List<MonarchLogEntry>();
-
-            public BlockCut Cut;
-
-            public void Add(StreamId id, List<MonarchLogEntry> entries, long bytes, BlockHeader header)
-            {
-                Last = id;
-                HeadBlocks++;
-                if (entries.Count == 0) return;
-                Entries.AddRange(entries);
-                Cut.Add(entries.Count, bytes, header.FirstTicks, header.LastTicks);
-            }
-
-            public void Absorb(HeadGroup later)
-            {
-                Last = later.Last;
-                HeadBlocks += later.HeadBlocks;
-            }
+            /// <summary>When (server Unix ms) the head's oldest block, as last seen, comes due; 0 when none is waiting.</summary>
+            public long DueAtMs { get; set; }
         }
     }
 }
