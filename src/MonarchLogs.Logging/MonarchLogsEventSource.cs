@@ -43,5 +43,8 @@ namespace MonarchLogs.Logging
 
         [Event(11, Level = EventLevel.Error, Message = "{0}: the process exited without disposing the provider; {1} log entries were not sent before the process-exit flush timeout and {2} were sent but not confirmed")]
         public void ProcessExitFlushTimedOut(string service, long notSent, long unconfirmed) => WriteEvent(11, service, notSent, unconfirmed);
+
+        [Event(12, Level = EventLevel.Warning, Message = "{0}: the head of the partition {1} could not be compacted ({2}: {3}); its entries stay readable in the head, and the writer tries again later")]
+        public void HeadCompactionFailed(string service, string key, string errorId, string error) => WriteEvent(12, service, key, errorId, error);
     }
 }

@@ -101,7 +101,8 @@ Describe 'The shipped users file' {
     It 'holds the roles of docs/operations.md with the default prefix, an admin, and the default user off' {
         $shipped = Get-Content (Join-Path $deploy 'valkey' 'users.acl')
         $documented = Get-Content (Join-Path $repository 'docs' 'operations.md') | Where-Object { $_ -like 'ACL SETUSER monarch-*' } | ForEach-Object {
-            ($_ -replace '^ACL SETUSER ', 'user ' -replace ' >PASSWORD ', ' #HASH ' -replace '~P:', '~monarch:logs:' -replace '&P:', '&monarch:logs:')
+            # valkey-cli needs a selector quoted, as one word; the users file takes it bare.
+            ($_ -replace '^ACL SETUSER ', 'user ' -replace ' >PASSWORD ', ' #HASH ' -replace '~P:', '~monarch:logs:' -replace '&P:', '&monarch:logs:' -replace '"', '')
         }
         $documented | Should -HaveCount 3
         $roles = $shipped -replace '#[0-9a-f]{64}', '#HASH'

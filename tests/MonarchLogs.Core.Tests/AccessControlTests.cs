@@ -8,6 +8,7 @@ using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
+using MonarchLogs.Testing;
 using StackExchange.Redis;
 using static MonarchLogs.Core.Tests.StoreExtensions;
 
@@ -162,6 +163,35 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(1, await admin.StreamLengthAsync(stream));
         }
 
+        [Fact]
+        public async Task The_writer_adds_format_2_blocks_and_compacts_its_heads_but_reads_no_stream()
+        {
+            var store = _valkey.NewStore();
+            var prefix = store.Format.Prefix;
+            var admin = _valkey.Connection.GetDatabase();
+            await admin.StringSetAsync(store.Format.FormatKey, StorageFormat.Version2);
+            using var connection = await ConnectAsRoleAsync("monarch-writer", prefix);
+            var writer = new LogStore(connection, new StorageFormat(prefix));
+            var old = DateTime.UtcNow.AddHours(-1);
+            await writer.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, old, "head") });
+            await writer.AppendAsync(Enumerable.Range(0, 300).Select(i => Entry("acl", MonarchLogLevel.Error, old.AddTicks(i), "late block")).ToList());
+
+            var partition = store.Format.GetPartition("acl", MonarchLogLevel.Error);
+            Assert.Equal(1, await writer.CompactHeadAsync(partition));
+            Assert.Equal(0, await admin.StreamLengthAsync(partition.HeadKey));
+            Assert.Equal(2, await admin.StreamLengthAsync(partition.StreamKey));
+            Assert.Equal(2, await admin.SortedSetLengthAsync(partition.LateKey));
+            Assert.Equal(301, (await admin.HashGetAllAsync(partition.CountsKey)).Sum(e => (long)e.Value));
+
+            // Its head and late rights read and delete those keys only.
+            var db = connection.GetDatabase();
+            await AssertRefusedAsync(db, "XRANGE", partition.StreamKey, "-", "+");
+            await AssertRefusedAsync(db, "XDEL", partition.StreamKey, "1-0");
+            await AssertRefusedAsync(db, "TYPE", partition.StreamKey);
+            await AssertRefusedAsync(db, "ZRANGE", partition.LateKey, "0", "-1");
+            await AssertRefusedAsync(db, "DEL", partition.HeadKey);
+        }
+
         /// <summary>A store under a prefix of its own with two entries in one partition, one of them old.</summary>
         private async Task<(LogStore Store, string Prefix)> SeededStoreAsync()
         {
@@ -174,7 +204,7 @@ namespace MonarchLogs.Core.Tests
         private async Task<ConnectionMultiplexer> ConnectAsRoleAsync(string role, string prefix)
         {
             var user = role + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            var words = DocumentedLine(role).Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(word =>
+            var words = DocumentedLine(role).Words().Skip(2).Select(word =>
                 word == role ? user
                 : word == ">PASSWORD" ? ">role-secret"
                 : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));
@@ -197,7 +227,7 @@ namespace MonarchLogs.Core.Tests
         private static async Task AssertRefusedAsync(IDatabase db, params object[] command)
         {
             var refused = await Assert.ThrowsAsync<RedisServerException>(() => db.ExecuteAsync((string)command[0], command.Skip(1).ToArray()));
-            Assert.True(refused.Message.Contains("NOPERM", StringComparison.Ordinal) || refused.Message.Contains("no permissions", StringComparison.Ordinal),
+            Assert.True(refused.Message.Contains("NOPERM", StringComparison.Ordinal) || refused.Message.Contains("no permissions", StringComparison.OrdinalIgnoreCase),
                 string.Join(" ", command) + ": " + refused.Message);
         }
     }

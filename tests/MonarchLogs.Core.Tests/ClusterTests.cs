@@ -83,6 +83,32 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task Format_2_blocks_heads_and_compactions_go_to_the_master_of_each_partition()
+        {
+            var store = _cluster.NewStore();
+            await _cluster.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, StorageFormat.Version2);
+            var services = Enumerable.Range(0, 12).Select(i => "svc" + i).ToArray();
+            var now = DateTime.UtcNow;
+            var entries = Enumerable.Range(0, 600).Select(i => Entry(services[i % services.Length], MonarchLogLevel.Error, now.AddMilliseconds(i), "n" + i)).ToList();
+            entries.AddRange(Enumerable.Range(0, 300).Select(i => Entry("bulk", MonarchLogLevel.Error, now.AddMilliseconds(i), "bulk" + i)));
+            Assert.Equal(900, await store.AppendAsync(entries));
+
+            var db = _cluster.Connection.GetDatabase();
+            var partitions = await store.GetPartitionsAsync();
+            Assert.Equal(13, partitions.Count);
+            Assert.Equal(3, partitions.Select(p => Owner(p.StreamKey)).Distinct().Count());
+            foreach (var partition in partitions.Where(p => p.Service != "bulk")) Assert.Equal(1, await store.CompactHeadAsync(partition));
+            var stored = 0L;
+            foreach (var partition in partitions)
+            {
+                Assert.Equal(0, await db.StreamLengthAsync(partition.HeadKey));
+                stored += BlockAppenderTests.Decode(partition, await BlockAppenderTests.ReadBlocksAsync(db, partition, partition.StreamKey)).Count;
+            }
+
+            Assert.Equal(900, stored);
+        }
+
+        [Fact]
         public async Task Partitions_spread_over_the_masters_and_read_back_merged_in_order()
         {
             var store = _cluster.NewStore();

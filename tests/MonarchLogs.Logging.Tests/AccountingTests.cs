@@ -125,7 +125,7 @@ namespace MonarchLogs.Logging.Tests
             await using var harness = await ProviderHarness.StartAsync();
             using var connection = harness.Server.Connect();
             var format = new StorageFormat(harness.Prefix);
-            await connection.GetDatabase().StringSetAsync(format.FormatKey, "2");
+            await connection.GetDatabase().StringSetAsync(format.FormatKey, "99");
             var logger = harness.Loggers.CreateLogger("Foreign");
             for (var i = 0; i < 12; i++) logger.LogWarning("entry {Index}", i);
 

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Testing;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Logging.Tests
@@ -18,7 +19,7 @@ namespace MonarchLogs.Logging.Tests
             var prefix = "role:" + Guid.NewGuid().ToString("N");
             using (var admin = server.Connect())
             {
-                var words = DocumentedWriterLine().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(word =>
+                var words = DocumentedWriterLine().Words().Skip(2).Select(word =>
                     word == ">PASSWORD" ? ">writer-secret"
                     : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));
                 await admin.GetDatabase().ExecuteAsync("ACL", new object[] { "SETUSER" }.Concat(words).ToArray());

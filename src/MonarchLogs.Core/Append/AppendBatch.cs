@@ -60,6 +60,9 @@ namespace MonarchLogs.Core.Append
             }
         }
 
+        /// <summary>The blocks a format 2 appender made of this batch on its first attempt, sent again as they are by a retry.</summary>
+        internal List<PlannedBlock>? Blocks { get; set; }
+
         internal void MarkSent() => Volatile.Write(ref _sent, 1);
 
         internal void MarkStored(int index)

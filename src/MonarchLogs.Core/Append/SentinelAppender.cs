@@ -38,11 +38,11 @@ namespace MonarchLogs.Core.Append
         private readonly ConfigurationOptions _options;
         private readonly StorageFormat _format;
         private readonly string _serviceName;
-        private readonly Func<IConnectionMultiplexer, StoreAppender> _createAppender;
+        private readonly Func<IConnectionMultiplexer, ILogAppender> _createAppender;
         private readonly SemaphoreSlim _switch = new SemaphoreSlim(1, 1);
         private ConnectionMultiplexer? _sentinels;
         private ConnectionMultiplexer? _master;
-        private StoreAppender? _appender;
+        private ILogAppender? _appender;
         private EndPoint? _masterEndPoint;
         private EndPoint? _announced;
         private long _pausedUntilTicks;
@@ -51,8 +51,8 @@ namespace MonarchLogs.Core.Append
         /// <summary>An appender that follows the master of the Sentinel service named in <paramref name="options"/>.</summary>
         /// <param name="options">Connection options (<see cref="StoreConnection.CreateOptions"/>) with the Sentinels as endpoints and <c>serviceName</c> set.</param>
         /// <param name="format">The storage format to write.</param>
-        /// <param name="createAppender">Makes the appender over a connection to the current master.</param>
-        public SentinelAppender(ConfigurationOptions options, StorageFormat format, Func<IConnectionMultiplexer, StoreAppender> createAppender)
+        /// <param name="createAppender">Makes the appender over a connection to the current master (a <see cref="VersionedAppender"/>, as a rule).</param>
+        public SentinelAppender(ConfigurationOptions options, StorageFormat format, Func<IConnectionMultiplexer, ILogAppender> createAppender)
         {
             _options = StoreConnection.CloneOptions(options);
             _format = format;
@@ -93,7 +93,7 @@ namespace MonarchLogs.Core.Append
         private void Reconsider() => Volatile.Write(ref _announced, null);
 
         /// <summary>The appender of the master the sentinels name now; connects to a new one when it changed.</summary>
-        private async Task<StoreAppender> CurrentAsync(CancellationToken cancellationToken)
+        private async Task<ILogAppender> CurrentAsync(CancellationToken cancellationToken)
         {
             var appender = _appender;
             if (appender is not null && Equals(Volatile.Read(ref _announced), _masterEndPoint)) return appender;

@@ -32,7 +32,7 @@ namespace MonarchLogs.Core.Archive
         private readonly StorageFormat _format;
         private readonly ImportDefaults _defaults;
         private readonly int _batchSize;
-        private readonly StoreAppender _appender;
+        private readonly VersionedAppender _appender;
         private readonly Dictionary<string, PartitionState> _partitions = new Dictionary<string, PartitionState>(StringComparer.Ordinal);
         private readonly EntryFingerprint.Maker _fingerprints = new EntryFingerprint.Maker();
         private long _displaced;
@@ -45,7 +45,7 @@ namespace MonarchLogs.Core.Archive
             _defaults = defaults;
             _batchSize = batchSize;
             // An entry keeps the host it came with, or none: it is not this machine's entry.
-            _appender = new StoreAppender(connection, format, host: string.Empty);
+            _appender = new VersionedAppender(connection, format, host: string.Empty);
         }
 
         public async Task<ImportResult> ImportAsync(Stream stream, string source, ImportProgress progress, Action<ImportProblem>? problem, CancellationToken cancellationToken)

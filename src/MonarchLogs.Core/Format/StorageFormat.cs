@@ -155,15 +155,10 @@ namespace MonarchLogs.Core.Format
                 $"The store under '{Prefix}' has storage format version {version}; this MonarchLogs reads and writes versions {Version} and {Version2}.");
         }
 
-        /// <summary>Refuses a store whose format key holds another version than 1.</summary>
-        internal void CheckVersion(string? version)
-        {
-            if (ReadVersion(version) != 1)
-            {
-                throw new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
-                    $"The store under '{Prefix}' has storage format version {version}; this MonarchLogs reads and writes version {Version}.");
-            }
-        }
+        /// <summary>The error of an appender of format <paramref name="writes"/> over a store of <paramref name="version"/>.</summary>
+        internal static MonarchLogsException WritesOtherVersion(StorageFormat format, int version, int writes) =>
+            new MonarchLogsException("UnsupportedStorageFormat", MonarchErrorKind.InvalidData,
+                $"The store under '{format.Prefix}' has storage format version {version}; this appender writes version {writes}.");
 
         /// <summary>The registry hash value of a partition: level first, since levels hold no ':'.</summary>
         internal static string RegistryValue(Partition partition) => LogLevels.StorageName(partition.Level) + ":" + partition.Service;

@@ -24,7 +24,7 @@ namespace MonarchLogs.Core.Storage
     /// </summary>
     public sealed class LogStore
     {
-        private readonly Lazy<StoreAppender> _appender;
+        private readonly Lazy<VersionedAppender> _appender;
 
         /// <summary>The store under <paramref name="format"/>'s prefix, over the caller's shared connection.</summary>
         /// <param name="connection">The one multiplexer of the process; the store never disposes of it.</param>
@@ -37,7 +37,7 @@ namespace MonarchLogs.Core.Storage
 
             // One appender, made once even when callers ask at the same moment: two would be two
             // send orders, and a partition's entries could reach the server out of order.
-            _appender = new Lazy<StoreAppender>(() => new StoreAppender(Connection, Format), LazyThreadSafetyMode.ExecutionAndPublication);
+            _appender = new Lazy<VersionedAppender>(() => new VersionedAppender(Connection, Format), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The shared connection the store reads and writes through.</summary>
@@ -67,8 +67,16 @@ namespace MonarchLogs.Core.Storage
             return result.Stored;
         }
 
-        /// <summary>The append path over this store's connection (StackExchange.Redis); one per store, whoever asks.</summary>
+        /// <summary>The append path over this store's connection (StackExchange.Redis), of the store's format version; one per store, whoever asks.</summary>
         public ILogAppender Appender => _appender.Value;
+
+        /// <summary>
+        /// Compacts the head of a format 2 partition now, whatever its age (retention does before
+        /// it trims; tests do): its blocks become blocks of the stream. Answers the blocks added;
+        /// 0 when the head is empty or another writer compacted it first.
+        /// </summary>
+        internal Task<int> CompactHeadAsync(Partition partition, CancellationToken cancellationToken = default) =>
+            new HeadCompactor(Connection, new WriterIdentity(), null).CompactAsync(partition, force: true, cancellationToken);
 
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN); bad registry entries are left out.</summary>
         public Task<IReadOnlyList<Partition>> GetPartitionsAsync(CancellationToken cancellationToken = default) =>

@@ -54,7 +54,7 @@ namespace MonarchLogs.Logging.Writing
             _preparer = new EntryPreparer(options, service, format, _account, _setAside);
             _sender = new BatchSender(options, service, format, _abort, _account, _setAside);
             var reporter = new DropReporter(options, service, format, _abort, _ledger, _setAside, _sender);
-            _connection = new WriterConnection(options, format, _abort);
+            _connection = new WriterConnection(options, format, service, _abort);
             MonarchLogsMetrics.Track(this);
             _loop = new BatchingLoop(options, service, _abort, _account, _preparer, _sender, reporter, _connection);
             // Registered once the loop exists: a process that exits at once stops a whole writer.

@@ -13,14 +13,16 @@ namespace MonarchLogs.Logging.Writing
     {
         private readonly MonarchValkeyLoggerOptions _options;
         private readonly StorageFormat _format;
+        private readonly string _service;
         private readonly CancellationTokenSource _abort;
         private IConnectionMultiplexer? _connection;
         private IDisposable? _owned;
 
-        public WriterConnection(MonarchValkeyLoggerOptions options, StorageFormat format, CancellationTokenSource abort)
+        public WriterConnection(MonarchValkeyLoggerOptions options, StorageFormat format, string service, CancellationTokenSource abort)
         {
             _options = options;
             _format = format;
+            _service = service;
             _abort = abort;
         }
 
@@ -50,10 +52,12 @@ namespace MonarchLogs.Logging.Writing
             return NewAppender(_connection);
         }
 
-        private StoreAppender NewAppender(IConnectionMultiplexer connection) => new StoreAppender(connection, _format)
+        /// <summary>The write path of the store's format version (format 2's compacts heads in the background; a failure is reported, never the writer's).</summary>
+        private VersionedAppender NewAppender(IConnectionMultiplexer connection) => new VersionedAppender(connection, _format)
         {
             ReplicaAcknowledgements = _options.ReplicaAcknowledgements,
             ReplicaAcknowledgementTimeout = _options.ReplicaAcknowledgementTimeout,
+            HeadCompactionFailed = (partition, error) => MonarchLogsEventSource.Log.HeadCompactionFailed(_service, partition.StreamKey, error.ErrorId, error.Message),
         };
 
         /// <summary>Closes what <see cref="OpenAppenderAsync"/> opened, if anything; the next call opens anew.</summary>

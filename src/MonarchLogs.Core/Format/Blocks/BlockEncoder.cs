@@ -37,8 +37,12 @@ namespace MonarchLogs.Core.Format.Blocks
             _falsePositiveRate = falsePositiveRate;
         }
 
-        /// <summary>The block of <paramref name="entries"/> (of one partition, in the order given), by <paramref name="writerId"/> as its block <paramref name="sequence"/>.</summary>
-        public EncodedBlock Encode(IReadOnlyList<MonarchLogEntry> entries, string writerId, long sequence)
+        /// <summary>
+        /// The block of <paramref name="entries"/> (of one partition, in the order given), by
+        /// <paramref name="writerId"/> as its block <paramref name="sequence"/>; an entry without a
+        /// host is stored with <paramref name="defaultHost"/> (the writer's machine).
+        /// </summary>
+        public EncodedBlock Encode(IReadOnlyList<MonarchLogEntry> entries, string writerId, long sequence, string defaultHost = "")
         {
             if (entries is null) throw new ArgumentNullException(nameof(entries));
             if (entries.Count < 1 || entries.Count > BlockHeader.MaxCount) throw new ArgumentException($"A block holds 1 to {BlockHeader.MaxCount} entries; got {entries.Count}.", nameof(entries));
@@ -66,7 +70,7 @@ namespace MonarchLogs.Core.Format.Blocks
             }
 
             _lines.SetLength(0);
-            JsonLinesPayload.Write(entries, _lines);
+            JsonLinesPayload.Write(entries, _lines, defaultHost ?? string.Empty);
             var lines = new ReadOnlySpan<byte>(_lines.GetBuffer(), 0, (int)_lines.Length);
             var payload = _codec == BlockCodec.Zstd ? _zstd.Compress(lines, _zstdLevel) : lines.ToArray();
 

@@ -16,24 +16,36 @@ namespace MonarchLogs.Core.Format.Blocks
         internal static readonly string LagMs = ((long)BlockPositions.Lag.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 
         /// <summary>
-        /// KEYS: the target (the stream or the head), the counts, the hour counts, the late set.
-        /// ARGV: t0 ms, t1 ms, whether to count (1/0), whether the target is the stream (1/0),
-        /// k, then k minute/count pairs, then the block's field/value pairs. Answers the block's ID.
+        /// KEYS: the target (the stream or the head), the late set, then, when the writer counts,
+        /// the counts and the hour counts. ARGV: t0 ms, t1 ms, whether to count (1/0), whether the
+        /// target is the stream (1/0), k, then k minute/count pairs, then the block's field/value
+        /// pairs. Answers the block's ID. A late set of another type refuses the block before
+        /// anything is written (a block of the stream that readers of a time range could miss);
+        /// a counts key that refuses costs the count, never the stored block's answer (a retry
+        /// would store it again), as in format 1.
         /// </summary>
         public static readonly string Append = @"
-local t0, t1, count, stream, k = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', ARGV[4] == '1', tonumber(ARGV[5])
+local t0, t1, stream, k = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4] == '1', tonumber(ARGV[5])
+local count = ARGV[3] == '1' and #KEYS >= 4
 local first = 6 + 2 * k
+if stream then
+  local t = redis.call('TYPE', KEYS[2]).ok
+  if t ~= 'none' and t ~= 'zset' then return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value') end
+end
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, first))
 if count then
+  local hours = {}
   for i = 6, first - 1, 2 do
-    local minute, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-    redis.call('HINCRBY', KEYS[2], ARGV[i], n)
-    redis.call('HINCRBY', KEYS[3], tostring(math.floor(minute / 60)), n)
+    local n = tonumber(ARGV[i + 1])
+    redis.pcall('HINCRBY', KEYS[3], ARGV[i], n)
+    local hour = math.floor(tonumber(ARGV[i]) / 60)
+    hours[hour] = (hours[hour] or 0) + n
   end
+  for hour, n in pairs(hours) do redis.pcall('HINCRBY', KEYS[4], string.format('%d', hour), n) end
 end
 if stream then
   local ms = tonumber(string.match(id, '^(%d+)'))
-  if t0 < ms - " + LagMs + @" or t1 > ms + " + LeadMs + @" then redis.call('ZADD', KEYS[4], t0, id) end
+  if t0 < ms - " + LagMs + @" or t1 > ms + " + LeadMs + @" then redis.call('ZADD', KEYS[2], t0, id) end
 end
 return id";
 
@@ -42,22 +54,32 @@ return id";
         /// block IDs replaced, how many head blocks that is, then the block's field/value pairs
         /// (with <c>src head</c>). Answers the new block's ID, or false when the head no longer
         /// starts with exactly those blocks (another compaction went first): then nothing changed.
+        /// Every check that can refuse comes before the first write, so a refusal leaves the head as it was.
         /// </summary>
         public static readonly string Compact = @"
 local t0, t1, from, to, n = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
-local present = redis.call('XRANGE', KEYS[2], '-', to)
+local t = redis.call('TYPE', KEYS[3]).ok
+if t ~= 'none' and t ~= 'zset' then return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value') end
+local present = redis.call('XRANGE', KEYS[2], '-', to, 'COUNT', n + 1)
 if #present ~= n or present[1][1] ~= from then return false end
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 6))
 local ms = tonumber(string.match(id, '^(%d+)'))
 if t0 < ms - " + LagMs + @" or t1 > ms + " + LeadMs + @" then redis.call('ZADD', KEYS[3], t0, id) end
-for i = 1, n do redis.call('XDEL', KEYS[2], present[i][1]) end
+local ids = {}
+for i = 1, n do ids[i] = present[i][1] end
+redis.call('XDEL', KEYS[2], unpack(ids))
 return id";
 
-        /// <summary>The append script's keys for a block of <paramref name="partition"/>.</summary>
-        public static RedisKey[] AppendKeys(Partition partition, bool toHead) => new RedisKey[]
-        {
-            toHead ? partition.HeadKey : partition.StreamKey, partition.CountsKey, partition.HourCountsKey, partition.LateKey,
-        };
+        /// <summary>The SHA-1 digest of <see cref="Append"/>, for EVALSHA.</summary>
+        public static readonly byte[] AppendDigest = Digest(Append);
+
+        /// <summary>The SHA-1 digest of <see cref="Compact"/>, for EVALSHA.</summary>
+        public static readonly byte[] CompactDigest = Digest(Compact);
+
+        /// <summary>The append script's keys for a block of <paramref name="partition"/>; without the counts keys when the writer does not count (its user may not write them).</summary>
+        public static RedisKey[] AppendKeys(Partition partition, bool toHead, bool count = true) => count
+            ? new RedisKey[] { toHead ? partition.HeadKey : partition.StreamKey, partition.LateKey, partition.CountsKey, partition.HourCountsKey }
+            : new RedisKey[] { toHead ? partition.HeadKey : partition.StreamKey, partition.LateKey };
 
         /// <summary>The append script's arguments for a block.</summary>
         public static RedisValue[] AppendArguments(EncodedBlock block, bool toHead, bool count)
@@ -115,6 +137,12 @@ return id";
                 args.Add(field.Name);
                 args.Add(field.Value);
             }
+        }
+
+        private static byte[] Digest(string script)
+        {
+            using var sha1 = System.Security.Cryptography.SHA1.Create();
+            return sha1.ComputeHash(System.Text.Encoding.UTF8.GetBytes(script));
         }
 
         /// <summary>Unix milliseconds of Unix ticks, rounded down (before 1970: negative).</summary>

@@ -53,8 +53,8 @@ namespace MonarchLogs.Core.Format.Blocks
             Ts, Category, Message, Template, EventId, EventName, ExceptionType, ExceptionMessage, Exception, TraceId, SpanId, Host, Properties,
         };
 
-        /// <summary>Writes the entries, one line each, to <paramref name="output"/>.</summary>
-        public static void Write(IReadOnlyList<MonarchLogEntry> entries, MemoryStream output)
+        /// <summary>Writes the entries, one line each, to <paramref name="output"/>; an entry without a host gets <paramref name="defaultHost"/>.</summary>
+        public static void Write(IReadOnlyList<MonarchLogEntry> entries, MemoryStream output, string defaultHost = "")
         {
             using var json = new Utf8JsonWriter(output, WriterOptions);
             foreach (var entry in entries)
@@ -73,7 +73,7 @@ namespace MonarchLogs.Core.Format.Blocks
                 Text(json, Exception, entry.Exception);
                 Text(json, TraceId, entry.TraceId);
                 Text(json, SpanId, entry.SpanId);
-                Text(json, Host, entry.Host);
+                Text(json, Host, string.IsNullOrEmpty(entry.Host) ? defaultHost : entry.Host);
                 WriteProperties(json, entry.Properties);
                 json.WriteEndObject();
                 json.Flush();

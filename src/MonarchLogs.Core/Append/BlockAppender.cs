@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Append
+{
+    /// <summary>
+    /// The format 2 write path (docs/design/storage-format-2.md): a batch's entries of each
+    /// partition become blocks (<see cref="BlockPlanner"/>), each added by one server-side script
+    /// (<see cref="BlockScripts.Append"/>: the block, its counts, the late set), all pipelined; then
+    /// the registry and one notification, as format 1's <see cref="StoreAppender"/>, with the same
+    /// guarantees: an entry is marked once its block is stored (and, with replica
+    /// acknowledgements, replicated), a refused partition costs that partition only, the format
+    /// is checked after every reconnect. Heads it wrote to are compacted in the background
+    /// (<see cref="HeadCompactor"/>).
+    /// </summary>
+    internal sealed class BlockAppender : ILogAppender
+    {
+        private readonly IConnectionMultiplexer _connection;
+        private readonly StorageFormat _format;
+        private readonly FormatCheck _check;
+        private readonly SendTurns _turns;
+        private readonly PartitionRegistry _registry;
+        private readonly BlockPlanner _planner;
+
+        /// <summary>Compacts the heads this appender wrote to.</summary>
+        private readonly HeadCompactor _compactor;
+
+        /// <summary>An appender sharing <paramref name="check"/> and <paramref name="turns"/> with format 1's; a head it cannot compact is told to <paramref name="compactionFailed"/>; <paramref name="compactAfter"/> and <paramref name="checkEvery"/> are the compactor's own unless a test shortens them.</summary>
+        public BlockAppender(IConnectionMultiplexer connection, StorageFormat format, string host, FormatCheck check, SendTurns turns, Action<Partition, MonarchLogsException>? compactionFailed,
+            TimeSpan? compactAfter = null, TimeSpan? checkEvery = null)
+        {
+            _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+            _format = format ?? throw new ArgumentNullException(nameof(format));
+            _check = check;
+            _turns = turns;
+            _registry = new PartitionRegistry(format);
+            var identity = new WriterIdentity();
+            _planner = new BlockPlanner(format, identity, host);
+            _compactor = new HeadCompactor(connection, identity, compactionFailed) 
+            {
+                CompactAfter = compactAfter ?? BlockPositions.CompactAfter,
+                CheckEvery = checkEvery ?? HeadCompactor.DefaultCheckEvery,
+            };
+        }
+
+        /// <summary>How long an append waits for its replies before it counts them as timed out (as <see cref="StoreAppender.ReplyTimeout"/>).</summary>
+        public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>Replicas that must have a block before its entries count as stored (as <see cref="StoreAppender.ReplicaAcknowledgements"/>).</summary>
+        public int ReplicaAcknowledgements { get; init; }
+
+        /// <summary>How long WAIT waits for the replicas.</summary>
+        public TimeSpan ReplicaAcknowledgementTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+        /// <inheritdoc />
+        public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
+        {
+            var turn = _turns.Take(out var previous);
+            var db = _connection.GetDatabase();
+            List<PlannedBlock> blocks;
+            List<Partition> partitions;
+            Task registered;
+            Task<RedisResult>[] appends;
+            try
+            {
+                await previous.ConfigureAwait(false);
+                await _check.EnsureWritesAsync(_connection, db, 2, cancellationToken).ConfigureAwait(false);
+                blocks = _planner.Plan(batch);
+                if (blocks.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
+                partitions = blocks.Select(block => block.Partition).Distinct().ToList();
+                registered = _registry.RegisterKnown(db, partitions);
+                var keepsCounts = _check.KeepsCounts;
+                appends = new Task<RedisResult>[blocks.Count];
+                for (var b = 0; b < blocks.Count; b++)
+                {
+                    // EVALSHA, and EVAL after a NOSCRIPT: the blocks carry their own order (event
+                    // time), so a block sent again may come after later ones.
+                    var block = blocks[b];
+                    appends[b] = ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest,
+                        BlockScripts.AppendKeys(block.Partition, block.ToHead, keepsCounts), BlockScripts.AppendArguments(block.Block, block.ToHead, keepsCounts));
+                }
+
+                if (_connection.IsConnected) batch.MarkSent();
+            }
+            finally
+            {
+                turn.TrySetResult(true);
+            }
+
+            // Every reply is awaited up to ReplyTimeout (see StoreAppender): a block whose reply is
+            // missing then counts as timed out and is sent again, with the same (w, seq).
+            await Task.WhenAll(appends.Append<Task>(registered)).CompletesWithinAsync(ReplyTimeout, cancellationToken).ConfigureAwait(false);
+
+            var failures = new List<PartitionFailure>();
+            var counts = new int[blocks.Count];
+            var latestId = 0L;
+            for (var b = 0; b < blocks.Count; b++)
+            {
+                var block = blocks[b];
+                var append = appends[b];
+                if (append.Status == TaskStatus.RanToCompletion)
+                {
+                    counts[b] = block.Indexes.Count;
+                    if (StreamId.TryParse((string?)append.Result, out var id)) latestId = Math.Max(latestId, id.Milliseconds);
+                }
+                else if (!failures.Any(failure => failure.Partition.StreamKey == block.Partition.StreamKey))
+                {
+                    failures.Add(new PartitionFailure(block.Partition, StoreErrors.Classify(AppendReplies.Failure(append, ReplyTimeout), block.Partition.StreamKey)));
+                }
+            }
+
+            var items = blocks.Select(block => block.Partition).ToList();
+            if (ReplicaAcknowledgements > 0)
+            {
+                await AppendReplies.AwaitReplicasAsync(_connection, db, items, counts, failures, ReplicaAcknowledgements, ReplicaAcknowledgementTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
+            var stored = 0;
+            for (var b = 0; b < blocks.Count; b++)
+            {
+                if (counts[b] == 0) continue;
+                foreach (var index in blocks[b].Indexes) batch.MarkStored(index);
+                stored += counts[b];
+                if (blocks[b].ToHead) _compactor.Wrote(blocks[b].Partition, counts[b]);
+            }
+
+            var registryFailure = await _registry.AfterBatchAsync(db, partitions, items.Where((_, b) => counts[b] > 0), stored, registered, cancellationToken).ConfigureAwait(false);
+            if (latestId > 0) _compactor.ServerTimeWas(latestId);
+            _compactor.CompactDue();
+            return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
+        }
+    }
+}

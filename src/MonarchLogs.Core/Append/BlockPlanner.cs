@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
+
+namespace MonarchLogs.Core.Append
+{
+    /// <summary>One block an append sends: a partition's entries of one batch, for its stream or its head.</summary>
+    internal sealed class PlannedBlock
+    {
+        public PlannedBlock(Partition partition, bool toHead, List<int> indexes, EncodedBlock block)
+        {
+            Partition = partition;
+            ToHead = toHead;
+            Indexes = indexes;
+            Block = block;
+        }
+
+        public Partition Partition { get; }
+
+        /// <summary>Whether the block goes to the partition's head (a small batch) rather than its stream.</summary>
+        public bool ToHead { get; }
+
+        /// <summary>The batch indexes of its entries, in batch order.</summary>
+        public List<int> Indexes { get; }
+
+        /// <summary>The block as encoded the first time, with its (w, seq): a retry sends the very same.</summary>
+        public EncodedBlock Block { get; }
+    }
+
+    /// <summary>
+    /// Cuts a batch into blocks: a partition's unsettled entries of the batch, in batch order, are
+    /// blocks of its stream from <see cref="BlockPositions.DirectBlockEntries"/> on, else blocks of
+    /// its head (one, unless they exceed a block's bounds, <see cref="BlockCut"/>). The blocks are
+    /// made once per batch and kept with it, so a retry (after a lost reply) sends the blocks of the
+    /// first attempt with their (w, seq), and readers can drop a block stored twice.
+    /// </summary>
+    internal sealed class BlockPlanner
+    {
+        private readonly StorageFormat _format;
+        private readonly WriterIdentity _identity;
+        private readonly string _host;
+        private readonly BlockEncoder _encoder = new BlockEncoder();
+
+        public BlockPlanner(StorageFormat format, WriterIdentity identity, string host)
+        {
+            _format = format;
+            _identity = identity;
+            _host = host;
+        }
+
+        /// <summary>The blocks of <paramref name="batch"/> not yet settled; called by one append at a time.</summary>
+        public List<PlannedBlock> Plan(AppendBatch batch)
+        {
+            var planned = batch.Blocks ??= Cut(batch);
+            var pending = new List<PlannedBlock>(planned.Count);
+            foreach (var block in planned)
+            {
+                // A block settles as a whole (stored, or its partition given up).
+                if (!batch.IsSettled(block.Indexes[0])) pending.Add(block);
+            }
+
+            return pending;
+        }
+
+        private List<PlannedBlock> Cut(AppendBatch batch)
+        {
+            var byPartition = new Dictionary<string, (Partition Partition, List<int> Indexes)>(StringComparer.Ordinal);
+            var order = new List<string>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch.IsSettled(i)) continue;
+                var entry = batch.Entries[i];
+                var partition = _format.GetPartition(entry.Service, entry.Level);
+                if (!byPartition.TryGetValue(partition.StreamKey, out var run))
+                {
+                    run = (partition, new List<int>());
+                    byPartition.Add(partition.StreamKey, run);
+                    order.Add(partition.StreamKey);
+                }
+
+                run.Indexes.Add(i);
+            }
+
+            var blocks = new List<PlannedBlock>();
+            foreach (var key in order)
+            {
+                var (partition, indexes) = byPartition[key];
+                var toHead = indexes.Count < BlockPositions.DirectBlockEntries;
+                var cut = new BlockCut();
+                var current = new List<int>();
+                foreach (var index in indexes)
+                {
+                    var entry = batch.Entries[index];
+                    var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
+                    var size = BlockCut.SizeOf(entry);
+                    if (!cut.Fits(1, size, ticks, ticks))
+                    {
+                        blocks.Add(Encode(batch, partition, toHead, current));
+                        current = new List<int>();
+                        cut = new BlockCut();
+                    }
+
+                    cut.Add(1, size, ticks, ticks);
+                    current.Add(index);
+                }
+
+                if (current.Count > 0) blocks.Add(Encode(batch, partition, toHead, current));
+            }
+
+            return blocks;
+        }
+
+        private PlannedBlock Encode(AppendBatch batch, Partition partition, bool toHead, List<int> indexes)
+        {
+            var entries = new MonarchLogEntry[indexes.Count];
+            for (var k = 0; k < entries.Length; k++) entries[k] = batch.Entries[indexes[k]];
+            return new PlannedBlock(partition, toHead, indexes, _encoder.Encode(entries, _identity.Id, _identity.Next(), _host));
+        }
+    }
+}
