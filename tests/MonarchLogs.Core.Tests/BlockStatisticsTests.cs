@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Statistics;
@@ -132,6 +133,33 @@ namespace MonarchLogs.Core.Tests
             var partition = store.Format.GetPartition("api", MonarchLogLevel.Error);
             var streamOnly = (long)await db.ExecuteAsync("MEMORY", "USAGE", partition.StreamKey);
             Assert.True(api.MemoryBytes > streamOnly, $"{api.MemoryBytes} bytes against the stream's {streamOnly}: the head is left out");
+        }
+
+        /// <summary>A reader role made before version 2 may read the stream and the counts but not the head or the late set: the status goes on with what it may read.</summary>
+        [Fact]
+        public async Task A_reader_who_may_not_read_the_head_or_late_set_still_gets_the_status()
+        {
+            var store = _valkey.NewStore();
+            await TailBlockSeeder.MarkVersion2Async(store);
+            var now = DateTime.UtcNow;
+            now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("api", MonarchLogLevel.Error, now.AddSeconds(-5), "stream") }, toHead: false, notify: false);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("api", MonarchLogLevel.Error, now, "head") }, toHead: true, notify: false);
+
+            var prefix = store.Format.Prefix;
+            var user = "old-reader-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var rules = ("on >secret resetkeys resetchannels -@all +ping +hello +auth +client|setname +client|setinfo +select +acl|whoami +echo +info +get +hgetall +hmget "
+                + "+xrange +xrevrange +xread +xlen +memory|usage +multi +exec +subscribe +unsubscribe %R~P:format %R~P:partitions %R~P:stream:* %R~P:counts:* &P:notify").Replace("P:", prefix + ":", StringComparison.Ordinal);
+            await _valkey.Connection.GetDatabase().ExecuteAsync("ACL", new object[] { "SETUSER", user }.Concat(rules.Split(' ')).ToArray());
+            var options = StoreConnection.CreateOptions(new StoreConnectionSettings { ConnectionString = _valkey.Server.ConnectionString, User = user, Password = "secret" });
+            using var connection = await StoreConnection.ConnectAsync(options);
+
+            var status = await new LogStore(connection, new StorageFormat(prefix)).GetStatusAsync(TimeSpan.FromDays(36500));
+            var api = Assert.Single(status.Partitions);
+            Assert.Equal(2, api.Entries);
+            Assert.Equal(now.AddSeconds(-5), api.Oldest);
+            Assert.Equal(now.AddSeconds(-5), api.Newest);
+            Assert.Null(api.MemoryBytes);
         }
     }
 }

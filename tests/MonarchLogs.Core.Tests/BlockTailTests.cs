@@ -11,6 +11,7 @@ using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Core.Tail;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 using static MonarchLogs.Core.Tests.StoreExtensions;
 
 namespace MonarchLogs.Core.Tests
@@ -19,8 +20,13 @@ namespace MonarchLogs.Core.Tests
     public sealed class BlockTailTests : IClassFixture<ValkeyFixture>
     {
         private readonly ValkeyFixture _valkey;
+        private readonly ITestOutputHelper _output;
 
-        public BlockTailTests(ValkeyFixture valkey) => _valkey = valkey;
+        public BlockTailTests(ValkeyFixture valkey, ITestOutputHelper output)
+        {
+            _valkey = valkey;
+            _output = output;
+        }
 
         [Fact]
         public async Task A_block_appended_to_the_head_shows_its_entries_in_position_order()
@@ -169,7 +175,29 @@ namespace MonarchLogs.Core.Tests
             }
 
             latencies.Sort();
+            _output.WriteLine($"entry to tail, 100 head blocks: median {latencies[50].TotalMilliseconds:F1} ms, p99 {latencies[98].TotalMilliseconds:F1} ms, max {latencies[99].TotalMilliseconds:F1} ms");
             Assert.True(latencies[98] < TimeSpan.FromSeconds(1), $"p99 {latencies[98].TotalMilliseconds} ms, median {latencies[50].TotalMilliseconds} ms");
+        }
+
+        /// <summary>
+        /// The backlog comes from the query (by event time), the live entries from the blocks read
+        /// by ID: an entry of a block written between the tail's open and its backlog shows once.
+        /// </summary>
+        [Fact(Skip = "Needs the query path to read version 2 (the query lane's MergedReader); passes once that is merged.")]
+        public async Task The_backlog_then_new_blocks_show_each_entry_once()
+        {
+            var store = await NewStoreAsync();
+            var now = DateTime.UtcNow;
+            await TailBlockSeeder.AppendAsync(store, Enumerable.Range(0, 300).Select(i => Entry("api", MonarchLogLevel.Error, now.AddSeconds(-20).AddMilliseconds(i), "old" + i)).ToList(), toHead: false);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("api", MonarchLogLevel.Error, now.AddSeconds(-1), "head") }, toHead: true);
+            using var tail = await store.OpenTailAsync(new LogQuery());
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("api", MonarchLogLevel.Error, now, "between open and backlog") }, toHead: true);
+
+            var backlog = await tail.ReadBacklogAsync(3, CancellationToken.None);
+            Assert.Equal(new[] { "old298", "old299", "head" }, backlog.Select(e => e.Message));
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("api", MonarchLogLevel.Error, now.AddMilliseconds(1), "live") }, toHead: true);
+            Assert.Equal(new[] { "between open and backlog", "live" }, (await ReadAsync(tail, 2)).Select(e => e.Message));
+            Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None));
         }
 
         private async Task<LogStore> NewStoreAsync()

@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Format;
@@ -34,10 +33,10 @@ namespace MonarchLogs.Core.Statistics
             _partition = partition;
             _streamFirst = db.StreamRangeAsync(partition.StreamKey, "-", "+", 1);
             _streamLast = db.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending);
-            _headFirst = db.StreamRangeAsync(partition.HeadKey, "-", "+", 1);
-            _headLast = db.StreamRangeAsync(partition.HeadKey, "-", "+", 1, Order.Descending);
-            _lateFirst = db.SortedSetRangeByRankWithScoresAsync(partition.LateKey, 0, 0);
-            _lateLast = db.SortedSetRangeByRankWithScoresAsync(partition.LateKey, -1, -1);
+            _headFirst = RefusedAsEmpty(db.StreamRangeAsync(partition.HeadKey, "-", "+", 1));
+            _headLast = RefusedAsEmpty(db.StreamRangeAsync(partition.HeadKey, "-", "+", 1, Order.Descending));
+            _lateFirst = RefusedAsEmpty(db.SortedSetRangeByRankWithScoresAsync(partition.LateKey, 0, 0));
+            _lateLast = RefusedAsEmpty(db.SortedSetRangeByRankWithScoresAsync(partition.LateKey, -1, -1));
         }
 
         /// <summary>The oldest and newest event times (UTC); null when the partition holds no block.</summary>
@@ -76,6 +75,19 @@ namespace MonarchLogs.Core.Statistics
             }
 
             return (first is { } oldestTicks ? BlockHeader.FromUnixTicks(oldestTicks) : null, last is { } newestTicks ? BlockHeader.FromUnixTicks(newestTicks) : null);
+        }
+
+        /// <summary>A head or late set the ACL user may not read (a role made before version 2) leaves its times out, not the partition.</summary>
+        private static async Task<T[]> RefusedAsEmpty<T>(Task<T[]> read)
+        {
+            try
+            {
+                return await read.ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+                return Array.Empty<T>();
+            }
         }
 
         private BlockHeader? Header(StreamEntry[] entries)
