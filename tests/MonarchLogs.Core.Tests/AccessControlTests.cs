@@ -87,6 +87,26 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task The_maintainer_removes_expired_blocks_late_blocks_included_from_a_format_2_store()
+        {
+            using var seeder = await RetentionBlockSeeder.CreateAsync(_valkey);
+            var partition = seeder.Partition("acl", MonarchLogLevel.Error);
+            var cutoff = BaseTime.AddDays(1);
+            await seeder.AddAtAsync(partition, BaseTime, RetentionBlockSeeder.Entries(partition, "old", BaseTime.AddSeconds(-1), BaseTime));
+            await seeder.AddAtAsync(partition, cutoff, RetentionBlockSeeder.Entries(partition, "kept", cutoff.AddMinutes(-2), cutoff));
+            await seeder.AddAtAsync(partition, cutoff.AddHours(1), RetentionBlockSeeder.Entries(partition, "late", BaseTime.AddHours(-1)));
+            await seeder.AppendAsync(partition, RetentionBlockSeeder.Entries(partition, "head", BaseTime), toHead: true);
+            using var connection = await ConnectAsRoleAsync("monarch-maintainer", seeder.Store.Format.Prefix);
+            var maintainer = new LogStore(connection, seeder.Store.Format);
+
+            Assert.Equal(3, (await maintainer.PreviewExpiredAsync(partition, cutoff)).ExpiredEntries);
+            Assert.Equal(3, (await maintainer.RemoveExpiredAsync(partition, cutoff)).RemovedEntries);
+            Assert.Equal(1, await seeder.Db.StreamLengthAsync(partition.StreamKey));
+            Assert.Equal(0, await seeder.Db.SortedSetLengthAsync(partition.LateKey));
+            await AssertRefusedAsync(connection.GetDatabase(), "XDEL", partition.HeadKey, "0-1");
+        }
+
+        [Fact]
         public async Task The_writer_writes_entries_and_can_read_or_remove_nothing()
         {
             var (_, prefix) = await SeededStoreAsync();

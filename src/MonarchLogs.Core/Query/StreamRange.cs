@@ -1,13 +1,16 @@
 using System;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Query
 {
     /// <summary>
-    /// The ID range of one partition that a filter allows: the time range [Since, Until)
-    /// intersected with the After/Before cursors, whose ties between equal stream IDs fall by
-    /// partition order (docs/storage-format.md, "Entry identity").
+    /// The positions of one partition that a filter allows: the time range [Since, Until)
+    /// intersected with the After/Before cursors, whose ties between equal positions fall by
+    /// partition order (docs/storage-format.md, "Entry identity"). In format 1 a position is a
+    /// stream ID and the range is the read's ID range; in format 2 it is an entry's position
+    /// (<see cref="BlockPositions"/>), exact to the tick, which the block reader checks itself.
     /// </summary>
     internal readonly struct StreamRange
     {
@@ -27,12 +30,13 @@ namespace MonarchLogs.Core.Query
 
         public bool HighExclusive { get; }
 
-        public static StreamRange For(Partition partition, LogFilter filter)
+        /// <summary>The range of <paramref name="partition"/>; with <paramref name="exactToTick"/> (format 2) the time range bounds positions to the tick (<see cref="BlockPositions.AtTime"/>), else to the millisecond of a stream ID.</summary>
+        public static StreamRange For(Partition partition, LogFilter filter, bool exactToTick = false)
         {
             StreamId? low = null, high = null;
             bool lowExclusive = false, highExclusive = false;
-            if (filter.Query.Since is { } since) (low, lowExclusive) = (StreamId.FromTime(since), false);
-            if (filter.Query.Until is { } until) (high, highExclusive) = (StreamId.FromTime(until), true);
+            if (filter.Query.Since is { } since) (low, lowExclusive) = (exactToTick ? BlockPositions.AtTime(since) : StreamId.FromTime(since), false);
+            if (filter.Query.Until is { } until) (high, highExclusive) = (exactToTick ? BlockPositions.AtTime(until) : StreamId.FromTime(until), true);
             if (filter.After is { } after)
             {
                 var exclusive = string.CompareOrdinal(partition.OrderKey, LogEntryId.PartitionOrderKey(after.Service, after.Level)) <= 0;
@@ -59,6 +63,24 @@ namespace MonarchLogs.Core.Query
                 var order = low.CompareTo(high);
                 return order > 0 || (order == 0 && (LowExclusive || HighExclusive));
             }
+        }
+
+        /// <summary>Whether the range holds a position.</summary>
+        public bool Contains(StreamId position)
+        {
+            if (Low is { } low)
+            {
+                var order = position.CompareTo(low);
+                if (order < 0 || (order == 0 && LowExclusive)) return false;
+            }
+
+            if (High is { } high)
+            {
+                var order = position.CompareTo(high);
+                if (order > 0 || (order == 0 && HighExclusive)) return false;
+            }
+
+            return true;
         }
 
         public RedisValue LowArgument => Low is { } low ? (LowExclusive ? "(" + low : low.ToString()) : "-";

@@ -37,6 +37,9 @@ namespace MonarchLogs.Core.Query
         /// <summary>The pattern as given.</summary>
         public string Pattern { get; }
 
+        /// <summary>The one text the pattern matches (ignoring case) when it has no wildcard, backticks removed; else null.</summary>
+        internal string? Literal => _literal;
+
         /// <summary>A pattern that matches exactly <paramref name="literal"/>: a backtick before each wildcard character.</summary>
         public static string Escape(string literal)
         {

@@ -8,7 +8,7 @@ namespace MonarchLogs.Core.Retention
         /// <summary>The full path of the file.</summary>
         public string Path { get; init; } = string.Empty;
 
-        /// <summary>The UTC day (of the entries' IDs) the file holds.</summary>
+        /// <summary>The UTC day the file holds: of the entries' IDs in a format 1 store, of their event times in a format 2 store.</summary>
         public DateTime Day { get; init; }
 
         /// <summary>Entries in the file.</summary>

@@ -13,7 +13,7 @@ namespace MonarchLogs.Core.Retention
         /// <summary>Entries written to verified archive files.</summary>
         public long ArchivedEntries { get; init; }
 
-        /// <summary>Entries removed: exactly those archived.</summary>
+        /// <summary>Entries removed: exactly those archived (in a format 2 store whole blocks go: after a <see cref="Failure"/>, a block with entries of the failed day stays, with its entries of the days before, which were archived).</summary>
         public long RemovedEntries { get; init; }
 
         /// <summary>The memory the stream gave back, as MEMORY USAGE saw it before and after.</summary>

@@ -106,7 +106,7 @@ namespace MonarchLogs.Core.Retention
             };
         }
 
-        private static bool Open(StorageFormat format, Partition partition, DateTime cutoffUtc, string folder, DateTime date, out DayFile? day, ref MonarchLogsException? failure)
+        internal static bool Open(StorageFormat format, Partition partition, DateTime cutoffUtc, string folder, DateTime date, out DayFile? day, ref MonarchLogsException? failure)
         {
             day = null;
             var partial = Path.Combine(folder, ArchiveFormat.DailyFileName(format.Prefix, partition, date) + "." + Guid.NewGuid().ToString("N") + PartialExtension);
@@ -133,7 +133,7 @@ namespace MonarchLogs.Core.Retention
         }
 
         /// <summary>Closes the day's file, checks it and gives it its name; false (and the failure) when any of that fails.</summary>
-        private static bool Finish(DayFile day, List<ArchiveFileInfo> files, ref MonarchLogsException? failure)
+        internal static bool Finish(DayFile day, List<ArchiveFileInfo> files, ref MonarchLogsException? failure)
         {
             var entries = day.Writer.Entries;
             var firstId = day.FirstEntryId;
@@ -200,7 +200,7 @@ namespace MonarchLogs.Core.Retention
             }
         }
 
-        private static void Discard(DayFile day)
+        internal static void Discard(DayFile day)
         {
             try
             {
@@ -224,11 +224,11 @@ namespace MonarchLogs.Core.Retention
             }
         }
 
-        private static MonarchLogsException WriteFailed(string path, Exception ex) =>
+        internal static MonarchLogsException WriteFailed(string path, Exception ex) =>
             new MonarchLogsException(WriteFailedErrorId, MonarchErrorKind.InvalidData,
                 $"Could not write the archive file {path}: {StoreErrors.FirstLine(ex.Message)} Nothing of that day or later was removed.", ex);
 
-        private sealed class DayFile
+        internal sealed class DayFile
         {
             private readonly string _folder;
             private readonly string _prefix;

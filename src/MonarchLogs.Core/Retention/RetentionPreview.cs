@@ -12,13 +12,13 @@ namespace MonarchLogs.Core.Retention
         /// <summary>Entries older than the retention period: those a run would remove.</summary>
         public long ExpiredEntries { get; init; }
 
-        /// <summary>Entries in the partition.</summary>
+        /// <summary>Entries in the partition (in a format 2 store, as its hour counts say).</summary>
         public long TotalEntries { get; init; }
 
-        /// <summary>The stream time (UTC) of the oldest entry; null when the partition is empty.</summary>
+        /// <summary>The stream time (UTC) of the oldest entry that would go (in a format 2 store its event time); null when none would.</summary>
         public DateTime? Oldest { get; init; }
 
-        /// <summary>The stream time (UTC) of the newest entry; null when the partition is empty.</summary>
+        /// <summary>The stream time (UTC) of the newest entry that would go (in a format 2 store its event time); null when none would.</summary>
         public DateTime? Newest { get; init; }
 
         /// <summary>Estimated from the stream's memory usage in proportion to the expired entries.</summary>

@@ -64,8 +64,27 @@ namespace MonarchLogs.Core.Retention
         public static async Task<RetentionResult> TrimAsync(IDatabase db, Partition partition, StreamId keepFrom, CancellationToken cancellationToken)
         {
             var key = (RedisKey)partition.StreamKey;
-            var minId = keepFrom.ToString();
             var before = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
+            var (removed, commands) = await TrimBelowAsync(db, key, keepFrom, cancellationToken).ConfigureAwait(false);
+            await Statistics.CountsTrimmer.RemoveBeforeAsync(db, partition, keepFrom, cancellationToken).ConfigureAwait(false);
+            var after = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
+            return new RetentionResult
+            {
+                Partition = partition,
+                RemovedEntries = removed,
+                BytesReclaimed = Math.Max(0, before - after),
+                TrimCommands = commands,
+            };
+        }
+
+        /// <summary>
+        /// Removes the stream entries with an ID below <paramref name="keepFrom"/> in bounded
+        /// steps: approximate trims that take whole nodes below it, then one exact trim. Answers
+        /// the entries removed and the commands sent.
+        /// </summary>
+        internal static async Task<(long Removed, int Commands)> TrimBelowAsync(IDatabase db, RedisKey key, StreamId keepFrom, CancellationToken cancellationToken)
+        {
+            var minId = keepFrom.ToString();
             long removed = 0;
             var commands = 0;
             while (true)
@@ -79,20 +98,10 @@ namespace MonarchLogs.Core.Retention
             }
 
             var exact = await db.ExecuteAsync("XTRIM", key, "MINID", minId).WithCancellation(cancellationToken).ConfigureAwait(false);
-            commands++;
-            removed += (long)exact;
-            await Statistics.CountsTrimmer.RemoveBeforeAsync(db, partition, keepFrom, cancellationToken).ConfigureAwait(false);
-            var after = await MemoryUsageAsync(db, key).WithCancellation(cancellationToken).ConfigureAwait(false);
-            return new RetentionResult
-            {
-                Partition = partition,
-                RemovedEntries = removed,
-                BytesReclaimed = Math.Max(0, before - after),
-                TrimCommands = commands,
-            };
+            return (removed + (long)exact, commands + 1);
         }
 
-        private static async Task<long> MemoryUsageAsync(IDatabase db, RedisKey key)
+        internal static async Task<long> MemoryUsageAsync(IDatabase db, RedisKey key)
         {
             var result = await db.ExecuteAsync("MEMORY", (RedisValue)"USAGE", key).ConfigureAwait(false);
             return result.IsNull ? 0 : (long)result;

@@ -42,34 +42,43 @@ namespace MonarchLogs.Core.Statistics
             var minuteStart = cutoffMinute * StorageFormat.CountsBucketMilliseconds;
             if (minuteStart == cutoffMilliseconds && keepFrom.Sequence == 0) return;
             var left = await CountIdsAsync(db, partition, cutoffMilliseconds, minuteStart + StorageFormat.CountsBucketMilliseconds, cancellationToken).ConfigureAwait(false);
-            var field = (RedisValue)cutoffMinute.ToString(CultureInfo.InvariantCulture);
-            if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
-            else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
+            await SetOrRemoveAsync(db, key, cutoffMinute, left, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>The hours before the cutoff's go; the cutoff's hour is summed again from its minutes.</summary>
         private static async Task RemoveHoursAsync(IDatabase db, Partition partition, long cutoffMilliseconds, CancellationToken cancellationToken)
         {
-            const long MinutesPerHour = StorageFormat.HourCountsBucketMilliseconds / StorageFormat.CountsBucketMilliseconds;
-            var key = (RedisKey)partition.HourCountsKey;
             var cutoffHour = cutoffMilliseconds / StorageFormat.HourCountsBucketMilliseconds;
-            await RemoveFieldsBelowAsync(db, key, cutoffHour, cancellationToken).ConfigureAwait(false);
+            await RemoveFieldsBelowAsync(db, partition.HourCountsKey, cutoffHour, cancellationToken).ConfigureAwait(false);
+            await SumHourAsync(db, partition, cutoffHour, cancellationToken).ConfigureAwait(false);
+        }
 
+        /// <summary>Sets an hour's count to the sum of its minutes' (removes it when that is 0).</summary>
+        internal static async Task SumHourAsync(IDatabase db, Partition partition, long hour, CancellationToken cancellationToken)
+        {
+            const long MinutesPerHour = StorageFormat.HourCountsBucketMilliseconds / StorageFormat.CountsBucketMilliseconds;
             var minutes = new RedisValue[MinutesPerHour];
-            for (var m = 0; m < MinutesPerHour; m++) minutes[m] = (cutoffHour * MinutesPerHour + m).ToString(CultureInfo.InvariantCulture);
+            for (var m = 0; m < MinutesPerHour; m++) minutes[m] = (hour * MinutesPerHour + m).ToString(CultureInfo.InvariantCulture);
             long left = 0;
             foreach (var count in await db.HashGetAsync(partition.CountsKey, minutes).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 if (!count.IsNull) left += (long)count;
             }
 
-            var field = (RedisValue)cutoffHour.ToString(CultureInfo.InvariantCulture);
-            if (left == 0) await db.HashDeleteAsync(key, field).WithCancellation(cancellationToken).ConfigureAwait(false);
-            else await db.HashSetAsync(key, field, left).WithCancellation(cancellationToken).ConfigureAwait(false);
+            await SetOrRemoveAsync(db, partition.HourCountsKey, hour, left, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Sets a minute's or hour's count, or removes its field when the count is 0.</summary>
+        internal static Task SetOrRemoveAsync(IDatabase db, RedisKey key, long unit, long count, CancellationToken cancellationToken)
+        {
+            var field = (RedisValue)unit.ToString(CultureInfo.InvariantCulture);
+            return count == 0
+                ? db.HashDeleteAsync(key, field).WithCancellation(cancellationToken)
+                : db.HashSetAsync(key, field, count).WithCancellation(cancellationToken);
         }
 
         /// <summary>Removes the fields (whole minutes or hours) below <paramref name="limit"/>, a page at a time.</summary>
-        private static async Task RemoveFieldsBelowAsync(IDatabase db, RedisKey key, long limit, CancellationToken cancellationToken)
+        internal static async Task RemoveFieldsBelowAsync(IDatabase db, RedisKey key, long limit, CancellationToken cancellationToken)
         {
             var expired = new List<RedisValue>();
             await foreach (var entry in db.HashScanAsync(key, pageSize: PageSize).WithCancellation(cancellationToken).ConfigureAwait(false))

@@ -57,7 +57,7 @@ namespace MonarchLogs.Core.Statistics
         {
             if (from >= to) return;
             var query = new LogQuery { Since = StreamId.ToUtcTime(from), Until = StreamId.ToUtcTime(to), OldestFirst = true };
-            var reader = new MergedReader(db, new[] { partition }, new LogFilter(query), partitionError);
+            var reader = new MergedReader(db, new[] { partition }, new LogFilter(query), partitionError, version: 2);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 buckets[range.BucketOf(StreamId.ToUnixMilliseconds(entry.Timestamp))]++;

@@ -115,7 +115,7 @@ namespace MonarchLogs.Core.Storage
         {
             var filter = new LogFilter(query);
             var partitions = (await GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
-            var reader = new MergedReader(Database, partitions, filter, partitionError);
+            var reader = new MergedReader(Database, partitions, filter, partitionError, Reader.Version);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return entry;
@@ -136,12 +136,20 @@ namespace MonarchLogs.Core.Storage
             LogTail.OpenAsync(Reader, new LogFilter(query), partitionError, cancellationToken);
 
         /// <summary>What removing the entries older than the cutoff from one partition would do; removes nothing.</summary>
-        public Task<RetentionPreview> PreviewExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
-            RetentionTrimmer.PreviewAsync(Database, partition, cutoffUtc, cancellationToken);
+        public async Task<RetentionPreview> PreviewExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
+            await IsBlockStoreAsync(cancellationToken).ConfigureAwait(false)
+                ? await BlockRetention.PreviewAsync(Database, partition, cutoffUtc, cancellationToken).ConfigureAwait(false)
+                : await RetentionTrimmer.PreviewAsync(Database, partition, cutoffUtc, cancellationToken).ConfigureAwait(false);
 
-        /// <summary>Removes the entries older than the cutoff from one partition, in bounded steps.</summary>
-        public Task<RetentionResult> RemoveExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
-            RetentionTrimmer.TrimAsync(Database, partition, cutoffUtc, cancellationToken);
+        /// <summary>
+        /// Removes the entries older than the cutoff from one partition, in bounded steps. In a
+        /// format 2 store whole blocks go, those whose entries are all older than the cutoff: the
+        /// entries of a block that spans the cutoff stay (and are read) until the whole block expires.
+        /// </summary>
+        public async Task<RetentionResult> RemoveExpiredAsync(Partition partition, DateTime cutoffUtc, CancellationToken cancellationToken = default) =>
+            await IsBlockStoreAsync(cancellationToken).ConfigureAwait(false)
+                ? await BlockRetention.RemoveAsync(Database, partition, cutoffUtc, cancellationToken).ConfigureAwait(false)
+                : await RetentionTrimmer.TrimAsync(Database, partition, cutoffUtc, cancellationToken).ConfigureAwait(false);
 
         /// <summary>
         /// Archives the entries of one partition older than the cutoff into <paramref name="folder"/>,
@@ -149,9 +157,20 @@ namespace MonarchLogs.Core.Storage
         /// exactly the entries archived (up to the last archived Id, never beyond). A file that
         /// cannot be written or fails its check stops the archive at its day: the result's
         /// <see cref="RetentionArchiveResult.Failure"/> says why, and nothing from that day on is removed.
+        /// In a format 2 store the days are those of the entries' event times, and the blocks removed
+        /// are exactly those archived whole (a block that spans the failed day stays).
         /// </summary>
-        public Task<RetentionArchiveResult> ArchiveExpiredAsync(Partition partition, DateTime cutoffUtc, string folder, CancellationToken cancellationToken = default) =>
-            RetentionArchiver.ArchiveAndTrimAsync(Database, Format, partition, cutoffUtc, folder, cancellationToken);
+        public async Task<RetentionArchiveResult> ArchiveExpiredAsync(Partition partition, DateTime cutoffUtc, string folder, CancellationToken cancellationToken = default) =>
+            await IsBlockStoreAsync(cancellationToken).ConfigureAwait(false)
+                ? await BlockRetentionArchiver.ArchiveAndTrimAsync(Database, Format, partition, cutoffUtc, folder, cancellationToken).ConfigureAwait(false)
+                : await RetentionArchiver.ArchiveAndTrimAsync(Database, Format, partition, cutoffUtc, folder, cancellationToken).ConfigureAwait(false);
+
+        /// <summary>Whether the store is of format 2 (blocks), read from its format key.</summary>
+        private async Task<bool> IsBlockStoreAsync(CancellationToken cancellationToken)
+        {
+            await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
+            return Reader.Version == 2;
+        }
 
         /// <summary>
         /// The health of the store and its server, with the warnings an operator should act on;

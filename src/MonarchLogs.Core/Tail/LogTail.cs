@@ -126,7 +126,7 @@ namespace MonarchLogs.Core.Tail
             var live = new HashSet<string>(_pending.Select(e => e.Id!), StringComparer.Ordinal);
             var backlog = new List<MonarchLogEntry>(Math.Min(count, 1024));
             var reader = new MergedReader(_store.Database, _partitions.Tracked.Values.Select(p => p.Partition).ToList(),
-                new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }), _partitions.SetAside);
+                new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }), _partitions.ReportBlockRead, version: 2);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var id = LogEntryId.Parse(entry.Id!);

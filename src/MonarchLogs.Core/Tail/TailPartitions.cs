@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
 using MonarchLogs.Core.Query;
 using StackExchange.Redis;
 
@@ -144,6 +145,16 @@ namespace MonarchLogs.Core.Tail
             }
 
             ReportOnce(failure);
+        }
+
+        /// <summary>
+        /// A failure of a read of blocks: a block that does not read is reported and the partition
+        /// read on; a partition the server refuses is set aside.
+        /// </summary>
+        public void ReportBlockRead(PartitionError failure)
+        {
+            if (failure.ErrorId == BlockErrors.InvalidBlock || failure.ErrorId == BlockErrors.UnsupportedCodec) _partitionError?.Invoke(failure);
+            else SetAside(failure);
         }
 
         /// <summary>Reports a partition's or registry entry's failure once, not at every registry refresh.</summary>

@@ -1,0 +1,30 @@
+using System.Threading;
+using System.Threading.Tasks;
+using MonarchLogs.Core.Format;
+
+namespace MonarchLogs.Core.Query
+{
+    /// <summary>
+    /// One partition's entries in store order, as <see cref="MergedReader"/> merges them: a
+    /// current entry and its position, moved one entry at a time. A format 1 partition is read by
+    /// <see cref="StreamCursor"/>, a format 2 partition by <see cref="BlockCursor"/>.
+    /// </summary>
+    internal abstract class PartitionCursor
+    {
+        protected PartitionCursor(Partition partition) => Partition = partition;
+
+        public Partition Partition { get; }
+
+        /// <summary>The position of the current entry, valid after <see cref="EnsureCurrentAsync"/> answered true.</summary>
+        public StreamId CurrentPosition { get; protected set; }
+
+        /// <summary>Sends the first read, so that every partition's first read goes out in one pipeline.</summary>
+        public abstract void Start();
+
+        /// <summary>Brings the cursor to its next entry; false when it has none.</summary>
+        public abstract Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken);
+
+        /// <summary>The current entry; the cursor moves past it.</summary>
+        public abstract MonarchLogEntry Take();
+    }
+}
