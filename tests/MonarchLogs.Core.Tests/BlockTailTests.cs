@@ -200,6 +200,60 @@ namespace MonarchLogs.Core.Tests
             Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None));
         }
 
+        /// <summary>
+        /// Every placement of a writer's steps (register the partition, a block to the head, one to
+        /// the stream, one more to the head, the nudge) around a watch's steps (open, backlog, first
+        /// live read, later reads): each entry comes out exactly once, in order.
+        /// </summary>
+        [Fact]
+        public async Task No_interleaving_of_blocks_backlog_and_nudge_shows_an_entry_twice_or_not_at_all()
+        {
+            const int Points = 4;
+            var placements = new List<int[]>();
+            for (var a = 0; a < Points; a++)
+                for (var b = a; b < Points; b++)
+                    for (var c = b; c < Points; c++)
+                        for (var d = c; d < Points; d++)
+                            for (var e = d; e < Points; e++)
+                                placements.Add(new[] { a, b, c, d, e });
+
+            var failures = new List<string>();
+            foreach (var placement in placements)
+            {
+                var store = await NewStoreAsync();
+                var partition = store.Format.GetPartition("jobs", MonarchLogLevel.Information);
+                var db = _valkey.Connection.GetDatabase();
+                var step = 0;
+                async Task WriteStepsAtAsync(int point)
+                {
+                    for (; step < placement.Length && placement[step] == point; step++)
+                    {
+                        if (step == 0) await db.HashSetAsync(store.Format.PartitionsKey, partition.StreamKey, StorageFormat.RegistryValue(partition));
+                        else if (step == 4) await TailBlockSeeder.NotifyAsync(store, partition);
+                        else await TailBlockSeeder.AppendAsync(store, new[] { Entry("jobs", MonarchLogLevel.Information, DateTime.UtcNow, "job " + step) }, toHead: step != 2, notify: false, register: false);
+                    }
+                }
+
+                await WriteStepsAtAsync(0);
+                using var tail = await store.OpenTailAsync(new LogQuery());
+                await WriteStepsAtAsync(1);
+                var shown = (await tail.ReadBacklogAsync(5, CancellationToken.None)).Select(e => e.Message).ToList();
+                await WriteStepsAtAsync(2);
+                shown.AddRange((await tail.NextAsync(TimeSpan.FromMilliseconds(20), CancellationToken.None)).Select(e => e.Message));
+                await WriteStepsAtAsync(3);
+                var deadline = Stopwatch.StartNew();
+                while (shown.Count < 3 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    shown.AddRange((await tail.NextAsync(TimeSpan.FromMilliseconds(20), CancellationToken.None)).Select(e => e.Message));
+                }
+
+                for (var i = 0; i < 3; i++) shown.AddRange((await tail.NextAsync(TimeSpan.FromMilliseconds(5), CancellationToken.None)).Select(e => e.Message));
+                if (!new[] { "job 1", "job 2", "job 3" }.SequenceEqual(shown)) failures.Add($"steps at points {string.Join(",", placement)}: shown {string.Join(", ", shown)}");
+            }
+
+            Assert.Empty(failures);
+        }
+
         private async Task<LogStore> NewStoreAsync()
         {
             var store = _valkey.NewStore();

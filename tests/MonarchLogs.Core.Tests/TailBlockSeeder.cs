@@ -24,14 +24,14 @@ namespace MonarchLogs.Core.Tests
             store.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, StorageFormat.Version2);
 
         /// <summary>One block of <paramref name="entries"/> (one partition's) into its head or its stream; registers the partition and nudges tails. Answers the block's ID.</summary>
-        public static async Task<string> AppendAsync(LogStore store, IReadOnlyList<MonarchLogEntry> entries, bool toHead, string writer = "seeder", long? sequence = null, bool count = true, bool notify = true)
+        public static async Task<string> AppendAsync(LogStore store, IReadOnlyList<MonarchLogEntry> entries, bool toHead, string writer = "seeder", long? sequence = null, bool count = true, bool notify = true, bool register = true)
         {
             var partition = store.Format.GetPartition(entries[0].Service, entries[0].Level);
             using var encoder = new BlockEncoder();
             var block = encoder.Encode(entries, writer, sequence ?? Interlocked.Increment(ref _sequence));
             var db = store.Connection.GetDatabase();
             var id = (string)(await db.ScriptEvaluateAsync(BlockScripts.Append, BlockScripts.AppendKeys(partition, toHead), BlockScripts.AppendArguments(block, toHead, count)))!;
-            await db.HashSetAsync(store.Format.PartitionsKey, partition.StreamKey, StorageFormat.RegistryValue(partition));
+            if (register) await db.HashSetAsync(store.Format.PartitionsKey, partition.StreamKey, StorageFormat.RegistryValue(partition));
             if (notify) await NotifyAsync(store, partition);
             return id;
         }
