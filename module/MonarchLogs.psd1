@@ -9,7 +9,7 @@
     Author               = 'MonarchLogs'
     CompanyName          = 'MonarchLogs'
     Copyright            = '(c) MonarchLogs. All rights reserved.'
-    Description          = 'Query, follow, write, back up and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Write-MonarchLog, Export-MonarchLog, Import-MonarchLog, Remove-ExpiredMonarchLog, and a web viewer: Start-MonarchLogViewer.'
+    Description          = 'Query, follow, write, back up and trim the MonarchLogs log store in Valkey: Get-MonarchLog, Watch-MonarchLog, Write-MonarchLog, Export-MonarchLog, Import-MonarchLog, Remove-ExpiredMonarchLog, Update-MonarchLogStore (to storage format 2), and a web viewer: Start-MonarchLogViewer.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     # Typed Level and Timestamp members of the entries that Get-MonarchLog and Watch-MonarchLog write.
@@ -26,6 +26,7 @@
         'Remove-ExpiredMonarchLog'
         'Start-MonarchLogViewer'
         'Stop-MonarchLogViewer'
+        'Update-MonarchLogStore'
         'Watch-MonarchLog'
         'Write-MonarchLog'
     )

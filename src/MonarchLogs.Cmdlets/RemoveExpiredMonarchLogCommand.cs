@@ -164,13 +164,6 @@ namespace MonarchLogs.Cmdlets
             return folder;
         }
 
-        /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
-        private bool IsWhatIf()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)) return LanguagePrimitives.IsTrue(given);
-            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
-        }
-
         private static string FormatTime(DateTime? utc) =>
             utc is { } time ? time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
 

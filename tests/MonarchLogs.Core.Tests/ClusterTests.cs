@@ -64,6 +64,25 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task The_upgrade_to_format_2_converts_the_partitions_of_every_master()
+        {
+            var store = _cluster.NewStore();
+            var services = Enumerable.Range(0, 12).Select(i => "svc" + i).ToArray();
+            var entries = Enumerable.Range(0, 1200).Select(i => Entry(services[i % services.Length], (MonarchLogLevel)(i % 6), BaseTime.AddSeconds(i), "n" + i)).ToList();
+            Assert.Equal(1200, await store.AppendAsync(entries));
+
+            var result = await store.UpgradeAsync(progress: null, partitionError: null);
+
+            Assert.Equal(1200, result.EntriesConverted);
+            var raw = await UpgradeTestStore.ReadRawAsync(_cluster.Connection.GetDatabase(), store);
+            Assert.Equal(0, raw.Format1Left);
+            UpgradeTestStore.AssertSameEntries(entries.Select(e => new MonarchLogEntry
+            {
+                Service = e.Service, Level = e.Level, Timestamp = e.Timestamp, Message = e.Message, Category = e.Category, Host = raw.Entries[0].Host,
+            }), raw.Entries);
+        }
+
+        [Fact]
         public async Task Partitions_spread_over_the_masters_and_read_back_merged_in_order()
         {
             var store = _cluster.NewStore();

@@ -23,7 +23,7 @@ namespace MonarchLogs.Core.Tests
             new[] { "Connection" },                    // connecting, the settings of a store, checking the user and the certificate
             new[] { "Query", "Append" },               // reading (merged, filtered); writing (one append per partition, Sentinel)
             new[] { "Tail", "Statistics", "Archive" }, // live tail; counts per minute; archive files, export and import
-            new[] { "Retention" },                     // trims and archives what is past the retention period
+            new[] { "Retention", "Upgrade" },          // trims and archives what is past the retention period; upgrades format 1 to 2
             new[] { "Storage" },                       // the LogStore façade, the shared stores of a host, the store status
         };
 

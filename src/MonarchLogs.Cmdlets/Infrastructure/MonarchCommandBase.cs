@@ -225,6 +225,13 @@ namespace MonarchLogs.Cmdlets.Infrastructure
             }
         }
 
+        /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
+        private protected bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)) return LanguagePrimitives.IsTrue(given);
+            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        }
+
         private static bool IsConnectionFailure(Exception ex) => StoreErrors.IsConnectionFailure(ex);
 
         private protected void ThrowParameterError(string errorId, string message, object? target)

@@ -63,6 +63,9 @@ namespace MonarchLogs.Core.Query
             if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
         }
 
+        /// <summary>Makes the next read check the store's format again: this process changed it (an upgrade).</summary>
+        public void ForgetFormat() => Volatile.Write(ref _formatChecked, 0);
+
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN); junk entries are reported, not fatal.</summary>
         public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {

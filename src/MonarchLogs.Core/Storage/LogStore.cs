@@ -12,6 +12,7 @@ using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Retention;
 using MonarchLogs.Core.Tail;
+using MonarchLogs.Core.Upgrade;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Storage
@@ -260,6 +261,22 @@ namespace MonarchLogs.Core.Storage
             var importer = new LogImporter(Connection, Format, defaults ?? new ImportDefaults(), batchSize);
             return await importer.ImportAsync(stream, source, progress ?? new ImportProgress(), problem, cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Converts a store of storage format 1 into format 2 (blocks) while services keep writing:
+        /// marks it version 2 first, then turns every partition's format 1 entries into blocks, one
+        /// atomic step per block, in passes until one finds nothing left. Stopped at any point it
+        /// loses and doubles nothing; run it again to go on. <paramref name="progress"/> hears of
+        /// each partition and block, on the upgrade's thread; a partition that cannot be converted is
+        /// reported to <paramref name="partitionError"/> and left as it is. A store of another
+        /// version than 1 or 2 is refused (<c>UnsupportedStorageFormat</c>) and left alone.
+        /// </summary>
+        public Task<UpgradeResult> UpgradeAsync(Action<UpgradeProgress>? progress, Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
+            new StoreUpgrader(Reader).UpgradeAsync(progress, partitionError, cancellationToken);
+
+        /// <summary>What <see cref="UpgradeAsync"/> would convert, per partition; changes nothing.</summary>
+        public Task<UpgradePreview> PreviewUpgradeAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken = default) =>
+            new StoreUpgrader(Reader).PreviewAsync(partitionError, cancellationToken);
 
         internal Task EnsureFormatAsync(CancellationToken cancellationToken) => Reader.EnsureReadableAsync(cancellationToken);
     }

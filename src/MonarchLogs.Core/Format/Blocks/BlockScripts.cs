@@ -11,8 +11,9 @@ namespace MonarchLogs.Core.Format.Blocks
     /// </summary>
     internal static class BlockScripts
     {
-        private static readonly string LeadMs = ((long)BlockPositions.Lead.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        private static readonly string LagMs = ((long)BlockPositions.Lag.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        /// <summary>S and L in milliseconds, as the scripts' late rule writes them.</summary>
+        internal static readonly string LeadMs = ((long)BlockPositions.Lead.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        internal static readonly string LagMs = ((long)BlockPositions.Lag.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 
         /// <summary>
         /// KEYS: the target (the stream or the head), the counts, the hour counts, the late set.
@@ -84,10 +85,17 @@ return id";
         public static RedisValue[] CompactArguments(EncodedBlock block, StreamId firstHeadBlock, StreamId lastHeadBlock, int headBlocks)
         {
             var fields = BlockFields.ToStreamFields(block);
-            var args = new List<RedisValue>(6 + 2 * fields.Length)
+            var args = new List<RedisValue>(8 + 2 * fields.Length)
             {
                 Milliseconds(block.Header.FirstTicks), Milliseconds(block.Header.LastTicks), firstHeadBlock.ToString(), lastHeadBlock.ToString(), headBlocks,
             };
+            AddFields(args, fields, StoredBlock.FromHead);
+            return args.ToArray();
+        }
+
+        /// <summary>Adds the block's field/value pairs, with <c>src</c> <paramref name="source"/> as the last field but one (before <c>data</c>).</summary>
+        internal static void AddFields(List<RedisValue> args, NameValueEntry[] fields, string source)
+        {
             for (var i = 0; i < fields.Length - 1; i++)
             {
                 args.Add(fields[i].Name);
@@ -95,10 +103,9 @@ return id";
             }
 
             args.Add(StoredBlock.SourceField);
-            args.Add(StoredBlock.FromHead);
+            args.Add(source);
             args.Add(fields[fields.Length - 1].Name);
             args.Add(fields[fields.Length - 1].Value);
-            return args.ToArray();
         }
 
         private static void AddFields(List<RedisValue> args, NameValueEntry[] fields)
@@ -111,6 +118,6 @@ return id";
         }
 
         /// <summary>Unix milliseconds of Unix ticks, rounded down (before 1970: negative).</summary>
-        private static long Milliseconds(long unixTicks) => unixTicks >= 0 ? unixTicks / TimeSpan.TicksPerMillisecond : -((-unixTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+        internal static long Milliseconds(long unixTicks) => unixTicks >= 0 ? unixTicks / TimeSpan.TicksPerMillisecond : -((-unixTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
     }
 }

@@ -12,11 +12,19 @@ namespace MonarchLogs.Core.Format.Blocks
     /// </summary>
     internal sealed class StoredBlock
     {
-        /// <summary>The field that marks a block made by compacting a head: <c>src head</c>. A live tail skips such a block, whose entries it showed from the head.</summary>
+        /// <summary>
+        /// The field that marks a block of entries that were in the store before it: <c>src head</c>
+        /// for a block made by compacting a head, <c>src upgrade</c> for one the upgrade made of
+        /// format 1 entries. A live tail skips such a block, whose entries it showed already or
+        /// that were written before it started.
+        /// </summary>
         public const string SourceField = "src";
 
         /// <summary>The value of <see cref="SourceField"/> on a compaction block.</summary>
         public const string FromHead = "head";
+
+        /// <summary>The value of <see cref="SourceField"/> on a block the upgrade made of format 1 entries.</summary>
+        public const string FromUpgrade = "upgrade";
 
         private readonly EncodedBlock? _encoded;
         private readonly MonarchLogEntry? _single;
@@ -36,7 +44,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <summary>The header: count, event time span, writer and sequence, counts per minute, Bloom filter.</summary>
         public BlockHeader Header { get; }
 
-        /// <summary>Made by compacting the partition's head (<c>src head</c>).</summary>
+        /// <summary>Made of entries that were in the store before: by compacting the partition's head (<c>src head</c>) or by the upgrade (<c>src upgrade</c>).</summary>
         public bool IsCompaction { get; }
 
         /// <summary>Whether a writer named it, so that a second copy (a retry of a lost reply) can be told apart.</summary>
@@ -54,7 +62,7 @@ namespace MonarchLogs.Core.Format.Blocks
                 var name = (string?)field.Name;
                 if (name == BlockFields.Data) hasData = true;
                 else if (name == StorageFormat.TimestampField) hasTimestamp = true;
-                else if (name == SourceField) isCompaction = (string?)field.Value == FromHead;
+                else if (name == SourceField) isCompaction = (string?)field.Value is FromHead or FromUpgrade;
             }
 
             if (!hasData && hasTimestamp)

@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using StackExchange.Redis;
+
+namespace MonarchLogs.Core.Format.Blocks
+{
+    /// <summary>
+    /// The two server scripts of the upgrade from format 1 to format 2 and their argument layout:
+    /// marking the store version 2, and turning a chunk of a partition's format 1 entries into one
+    /// block in one atomic step, so that no entry is lost or stored twice whenever the upgrade stops.
+    /// </summary>
+    internal static class UpgradeScript
+    {
+        /// <summary>
+        /// KEYS: the format key. Sets it to <c>2</c> when it is missing, <c>1</c> or <c>2</c>, and
+        /// leaves any other version alone. Answers what the key held before (nil when missing).
+        /// </summary>
+        public static readonly string MarkVersion2 = @"
+local was = redis.call('GET', KEYS[1])
+if was == false or was == '" + StorageFormat.Version + "' or was == '" + StorageFormat.Version2 + @"' then
+  redis.call('SET', KEYS[1], '" + StorageFormat.Version2 + @"')
+end
+return was";
+
+        // The entries ever removed from the stream KEYS[1] (XDEL, XTRIM): entries added minus its
+        // length; -1 when the stream is missing or the server does not say how many were added (before Redis 7).
+        private const string DeletedFunction = @"
+local function deleted()
+  if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local length, added = nil, nil
+  for i = 1, #info, 2 do
+    if info[i] == 'length' then length = info[i + 1] elseif info[i] == 'entries-added' then added = info[i + 1] end
+  end
+  if length == nil or added == nil then return -1 end
+  return added - length
+end
+";
+
+        /// <summary>KEYS: the stream. Answers how many entries were ever removed from it, or -1 when the server does not tell.</summary>
+        public static readonly string Deleted = DeletedFunction + "return deleted()";
+
+        /// <summary>
+        /// KEYS: the stream, the late set. ARGV: t0 ms, t1 ms, the entries removed from the stream
+        /// as the caller expects (<see cref="Deleted"/> before it read the sources, plus those its own
+        /// conversions removed since; -1: unknown), the number r of runs, the number n of sources, r
+        /// triples (first ID, last ID, entries) that each name a run of sources that were all the
+        /// stream held from its first to its last ID when they were read, the n source IDs, then the
+        /// block's field/value pairs (with <c>src upgrade</c>: a live tail skips the block). When every source is still there, adds the block at <c>*</c>,
+        /// lists it in the late set when it is not on time (the rule of the append script), deletes
+        /// the sources and answers the block's ID; else (another run, or retention, went first)
+        /// changes nothing and answers nil. The counts stay as they were.
+        /// Every source is there when nothing else removed an entry since the caller read them (the
+        /// removed count is as expected); else when each run still counts its entries, since a
+        /// stream never gains an entry below its top. The first check costs one XINFO; the second
+        /// reads every source.
+        /// </summary>
+        public static readonly string Convert = DeletedFunction + @"
+local t0, t1, expected, r, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if expected < 0 or deleted() ~= expected then
+  for i = 6, 3 + 3 * r, 3 do
+    local count = tonumber(ARGV[i + 2])
+    if #redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i + 1], 'COUNT', count + 1) ~= count then return false end
+  end
+end
+local sources = 6 + 3 * r
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, sources + n))
+local ms = tonumber(string.match(id, '^(%d+)'))
+if t0 < ms - " + BlockScripts.LagMs + @" or t1 > ms + " + BlockScripts.LeadMs + @" then redis.call('ZADD', KEYS[2], t0, id) end
+redis.call('XDEL', KEYS[1], unpack(ARGV, sources, sources + n - 1))
+return id";
+
+        /// <summary>The most source entries one <see cref="Convert"/> takes: a block's most entries.</summary>
+        public const int MaxSources = BlockPositions.MaxBlockEntries;
+
+        /// <summary>Whether a stream entry is one of format 1: it has no <c>data</c> field (a block always has one).</summary>
+        public static bool IsFormat1Entry(StreamEntry entry)
+        {
+            foreach (var field in entry.Values ?? Array.Empty<NameValueEntry>())
+            {
+                if ((string?)field.Name == BlockFields.Data) return false;
+            }
+
+            return true;
+        }
+
+        /// <summary>The conversion script's keys for <paramref name="partition"/>.</summary>
+        public static RedisKey[] ConvertKeys(Partition partition) => new RedisKey[] { partition.StreamKey, partition.LateKey };
+
+        /// <summary>
+        /// The conversion script's arguments: the block made of the entries <paramref name="sources"/>
+        /// names, in that order, which <paramref name="runs"/> cut into runs: the number of sources
+        /// in each, in order, each run being all the stream held from its first to its last entry;
+        /// <paramref name="expectedDeleted"/>: the entries removed from the stream as the caller
+        /// expects (see <see cref="Convert"/>), -1 when it does not know.
+        /// </summary>
+        public static RedisValue[] ConvertArguments(EncodedBlock block, long expectedDeleted, IReadOnlyList<RedisValue> sources, IReadOnlyList<int> runs)
+        {
+            if (sources.Count < 1 || sources.Count > MaxSources) throw new ArgumentOutOfRangeException(nameof(sources), $"A conversion takes 1 to {MaxSources} entries.");
+            var fields = BlockFields.ToStreamFields(block);
+            var args = new List<RedisValue>(7 + 3 * runs.Count + sources.Count + 2 * fields.Length)
+            {
+                BlockScripts.Milliseconds(block.Header.FirstTicks), BlockScripts.Milliseconds(block.Header.LastTicks), expectedDeleted, runs.Count, sources.Count,
+            };
+            var first = 0;
+            foreach (var length in runs)
+            {
+                args.Add(sources[first]);
+                args.Add(sources[first + length - 1]);
+                args.Add(length);
+                first += length;
+            }
+
+            if (first != sources.Count) throw new ArgumentException("The runs do not add up to the sources.", nameof(runs));
+            args.AddRange(sources);
+            BlockScripts.AddFields(args, fields, StoredBlock.FromUpgrade);
+            return args.ToArray();
+        }
+    }
+}
