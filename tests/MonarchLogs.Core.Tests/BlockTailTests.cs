@@ -77,6 +77,25 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_block_the_upgrade_made_of_entries_already_in_the_stream_does_not_show()
+        {
+            var store = await NewStoreAsync();
+            var partition = store.Format.GetPartition("jobs", MonarchLogLevel.Information);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("jobs", MonarchLogLevel.Information, DateTime.UtcNow, "first") }, toHead: false, notify: false);
+            using var tail = await store.OpenTailAsync(new LogQuery());
+            using (var encoder = new BlockEncoder())
+            {
+                var fields = BlockFields.ToStreamFields(encoder.Encode(new[] { Entry("jobs", MonarchLogLevel.Information, DateTime.UtcNow.AddMinutes(-3), "converted") }, "upgrade", 1)).ToList();
+                fields.Insert(fields.Count - 1, new NameValueEntry(StoredBlock.SourceField, StoredBlock.FromUpgrade));
+                await _valkey.Connection.GetDatabase().StreamAddAsync(partition.StreamKey, fields.ToArray());
+            }
+
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("jobs", MonarchLogLevel.Information, DateTime.UtcNow, "new") }, toHead: false);
+            Assert.Equal(new[] { "new" }, (await ReadAsync(tail, 1)).Select(e => e.Message));
+            Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        }
+
+        [Fact]
         public async Task A_head_block_compacted_before_the_tail_read_it_shows_once_from_the_compaction_block()
         {
             var store = await NewStoreAsync();

@@ -13,7 +13,8 @@ namespace MonarchLogs.Core.Tail
     /// <summary>
     /// The live tail of a version 2 store: it reads each partition's stream and head by ID, shows
     /// the entries of every new block, and skips compaction blocks, whose entries it showed from the
-    /// head (all but those of head blocks compacted before it read them: <see cref="HeadLedger"/>).
+    /// head (all but those of head blocks compacted before it read them: <see cref="HeadLedger"/>),
+    /// and the upgrade's blocks, whose entries were in the stream before as entries of format 1.
     /// A block that does not read is reported as its partition's error, and the tail goes on.
     /// </summary>
     internal sealed class BlockTailReader : IDisposable
@@ -82,7 +83,13 @@ namespace MonarchLogs.Core.Tail
                 if (!StreamId.TryParse(streamEntry.Id, out var id) || id.CompareTo(position.Last) <= 0) continue;
                 position.Last = id;
                 if (Read(partition, streamEntry, report: true) is not { } block) continue;
-                if (block.IsCompaction)
+                if (block.IsCompaction && !block.IsFromHead)
+                {
+                    // The upgrade's blocks hold entries of format 1 that were in the stream already.
+                    continue;
+                }
+
+                if (block.IsFromHead)
                 {
                     foreach (var entry in Decode(partition, block, report: true) ?? new List<MonarchLogEntry>())
                     {
