@@ -35,8 +35,8 @@ namespace MonarchLogs.Core.Statistics
             _streamLast = db.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending);
             _headFirst = RefusedAsEmpty(db.StreamRangeAsync(partition.HeadKey, "-", "+", 1));
             _headLast = RefusedAsEmpty(db.StreamRangeAsync(partition.HeadKey, "-", "+", 1, Order.Descending));
-            _lateFirst = RefusedAsEmpty(db.SortedSetRangeByRankWithScoresAsync(partition.LateKey, 0, 0));
-            _lateLast = RefusedAsEmpty(db.SortedSetRangeByRankWithScoresAsync(partition.LateKey, -1, -1));
+            _lateFirst = RefusedAsEmpty(db.SortedSetRangeByScoreWithScoresAsync(partition.LateKey, take: 1));
+            _lateLast = RefusedAsEmpty(db.SortedSetRangeByScoreWithScoresAsync(partition.LateKey, order: Order.Descending, take: 1));
         }
 
         /// <summary>The oldest and newest event times (UTC); null when the partition holds no block.</summary>
