@@ -95,6 +95,24 @@ namespace MonarchLogs.Core.Tests
             Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None));
         }
 
+        /// <summary>A store upgraded while a tail of version 1 runs: its first block is read as a block, not as a broken entry, and the heads are read from then on.</summary>
+        [Fact]
+        public async Task A_tail_opened_on_version_1_follows_the_store_to_version_2()
+        {
+            var store = _valkey.NewStore();
+            await store.AppendAsync(new[] { Entry("jobs", MonarchLogLevel.Information, DateTime.UtcNow, "version 1") });
+            using var tail = await store.OpenTailAsync(new LogQuery());
+            await store.AppendAsync(new[] { Entry("jobs", MonarchLogLevel.Information, DateTime.UtcNow, "still version 1") });
+            Assert.Equal(new[] { "still version 1" }, (await ReadAsync(tail, 1)).Select(e => e.Message));
+
+            await TailBlockSeeder.MarkVersion2Async(store);
+            var now = DateTime.UtcNow;
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("jobs", MonarchLogLevel.Information, now, "a block"), Entry("jobs", MonarchLogLevel.Information, now.AddMilliseconds(1), "of two") }, toHead: false);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("jobs", MonarchLogLevel.Information, now.AddMilliseconds(2), "in the head") }, toHead: true);
+            Assert.Equal(new[] { "a block", "of two", "in the head" }, (await ReadAsync(tail, 3)).Select(e => e.Message));
+            Assert.Empty(await tail.NextAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        }
+
         [Fact]
         public async Task A_head_block_compacted_before_the_tail_read_it_shows_once_from_the_compaction_block()
         {

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Tail
@@ -51,6 +52,7 @@ namespace MonarchLogs.Core.Tail
         private readonly RedisChannel _channel;
         private bool _moreWaiting;
         private volatile bool _unknownPartitionWritten;
+        private bool _blockInVersion1;
         private readonly Action<RedisChannel, RedisValue> _onNudge;
         private ISubscriber? _subscriber;
 
@@ -163,9 +165,10 @@ namespace MonarchLogs.Core.Tail
             {
                 // After a reconnect, the tail reads on only as the user it logged in as.
                 await StoreConnection.EnsureVerifiedAsync(_store.Connection, cancellationToken).ConfigureAwait(false);
-                if (_unknownPartitionWritten || DateTime.UtcNow - _partitions.RegistryReadUtc >= RegistryRefreshInterval)
+                if (_unknownPartitionWritten || _blockInVersion1 || DateTime.UtcNow - _partitions.RegistryReadUtc >= RegistryRefreshInterval)
                 {
                     _unknownPartitionWritten = false;
+                    _blockInVersion1 = false;
                     await _partitions.RefreshAsync(startAtEnd: false, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -234,11 +237,22 @@ namespace MonarchLogs.Core.Tail
             return found.Select(f => f.Entry).ToList();
         }
 
-        /// <summary>Version 1: the entries of a partition's stream after its position, each an entry of its own.</summary>
-        private static void TakeEntries(TailPosition position, StreamEntry[] read, List<MonarchLogEntry> entries)
+        /// <summary>
+        /// Version 1: the entries of a partition's stream after its position, each an entry of its
+        /// own. A block there means the store was upgraded since the format was read: it is read as
+        /// a block, and the next read checks the format (and reads the heads from then on).
+        /// </summary>
+        private void TakeEntries(TailPosition position, StreamEntry[] read, List<MonarchLogEntry> entries)
         {
             foreach (var streamEntry in read)
             {
+                if (StoredBlock.IsBlock(streamEntry))
+                {
+                    _blockInVersion1 = true;
+                    _blocks.Take(position, new[] { streamEntry }, Array.Empty<StreamEntry>(), entries);
+                    continue;
+                }
+
                 var entry = StorageFormat.Decode(position.Partition, streamEntry);
                 var id = LogEntryId.Parse(entry.Id!);
                 if (id.Position.CompareTo(position.Last) <= 0) continue; // delivered or passed over already

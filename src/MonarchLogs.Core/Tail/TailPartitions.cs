@@ -49,7 +49,7 @@ namespace MonarchLogs.Core.Tail
         public bool NoteWritten(string key) => _knownKeys.TryAdd(key, true);
 
         /// <summary>
-        /// Reads the registry. At open, each partition starts at its last entry; a partition
+        /// Reads the registry and, on version 1, the format again. At open, each partition starts at its last entry; a partition
         /// registered later starts at the time the tail opened (less <see cref="LogTail.NewPartitionSlack"/>),
         /// so its first entries are shown.
         /// Partitions set aside are tried again here. A partition already tracked keeps its
@@ -57,6 +57,8 @@ namespace MonarchLogs.Core.Tail
         /// </summary>
         public async Task RefreshAsync(bool startAtEnd, CancellationToken cancellationToken)
         {
+            // A store of version 1 may be upgraded while the tail runs: each registry read checks.
+            if (_store.Version == 1) _store.ForgetFormat();
             var partitions = (await _store.GetPartitionsAsync(ReportOnce, cancellationToken).ConfigureAwait(false)).Where(_filter.Includes).ToList();
             RegistryReadUtc = DateTime.UtcNow;
             foreach (var partition in partitions)

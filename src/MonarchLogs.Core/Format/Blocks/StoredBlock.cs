@@ -54,6 +54,20 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <summary>Whether a writer named it, so that a second copy (a retry of a lost reply) can be told apart.</summary>
         public bool HasWriter => Header.WriterId.Length > 0;
 
+        /// <summary>Whether a stream entry is a block (it has <c>data</c> and no <c>ts</c>), not an entry of format 1.</summary>
+        public static bool IsBlock(StreamEntry entry)
+        {
+            bool hasData = false, hasTimestamp = false;
+            foreach (var field in entry.Values ?? Array.Empty<NameValueEntry>())
+            {
+                var name = (string?)field.Name;
+                if (name == BlockFields.Data) hasData = true;
+                else if (name == StorageFormat.TimestampField) hasTimestamp = true;
+            }
+
+            return hasData && !hasTimestamp;
+        }
+
         /// <summary>Reads a stream entry of a format 2 partition.</summary>
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>, <c>UnsupportedBlockCodec</c>: the entry is neither a block nor an entry.</exception>
         public static StoredBlock Read(Partition partition, StreamEntry entry)
