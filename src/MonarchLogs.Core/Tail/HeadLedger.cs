@@ -18,9 +18,6 @@ namespace MonarchLogs.Core.Tail
         private readonly Queue<List<StreamId>> _blocks = new Queue<List<StreamId>>();
         private int _entries;
 
-        /// <summary>Entries listed and not yet taken by a compaction block.</summary>
-        public int Count => _counts.Count;
-
         /// <summary>Lists the positions of one head block's entries.</summary>
         public void AddBlock(List<StreamId> positions)
         {
