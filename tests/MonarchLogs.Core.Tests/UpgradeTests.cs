@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
+using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Storage;
 using MonarchLogs.Core.Upgrade;
 using StackExchange.Redis;
@@ -30,6 +31,36 @@ namespace MonarchLogs.Core.Tests
 
         private static StoreUpgrader Upgrader(LogStore store, TimeSpan writersSwitchWithin) =>
             new StoreUpgrader(store.Reader) { WritersSwitchWithin = writersSwitchWithin, PassPause = TimeSpan.FromMilliseconds(200) };
+
+        [Fact]
+        public async Task A_reader_that_lives_on_reads_the_store_as_version_2_once_another_process_upgraded_it()
+        {
+            var store = _valkey.NewStore();
+            var entries = Enumerable.Range(0, 30).Select(i => new MonarchLogEntry
+            {
+                Service = "orders", Level = MonarchLogLevel.Warning, Timestamp = new DateTime(2026, 12, 1, 8, 0, 0, DateTimeKind.Utc).AddSeconds(i), Message = "m" + i,
+            }).ToList();
+            Assert.Equal(30, await store.AppendAsync(entries));
+
+            // The viewer's store: one LogStore that reads for as long as the host runs.
+            using var viewerConnection = _valkey.Server.Connect();
+            var viewer = new LogStore(viewerConnection, new StorageFormat(store.Format.Prefix));
+            viewer.Reader.FormatRecheck = TimeSpan.FromMilliseconds(300);
+            var before = new List<string>();
+            await foreach (var entry in viewer.QueryAsync(new LogQuery { OldestFirst = true })) before.Add(entry.Message);
+            Assert.Equal(entries.Select(e => e.Message), before);
+
+            using var otherConnection = _valkey.Server.Connect();
+            var other = new LogStore(otherConnection, new StorageFormat(store.Format.Prefix));
+            await Upgrader(other, TimeSpan.Zero).UpgradeAsync(progress: null, partitionError: null, CancellationToken.None);
+
+            // Read as version 1, the blocks would be entries without a time or a message.
+            await Task.Delay(400);
+            var after = new List<MonarchLogEntry>();
+            await foreach (var entry in viewer.QueryAsync(new LogQuery { OldestFirst = true })) after.Add(entry);
+            Assert.Equal(entries.Select(e => e.Message), after.Select(e => e.Message));
+            Assert.Equal(entries.Select(e => e.Timestamp), after.Select(e => e.Timestamp));
+        }
 
         [Fact]
         public async Task Every_entry_becomes_part_of_a_block_once_while_a_writer_keeps_adding_format_1_entries()

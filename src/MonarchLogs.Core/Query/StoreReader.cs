@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -16,7 +17,11 @@ namespace MonarchLogs.Core.Query
     /// </summary>
     internal sealed class StoreReader
     {
-        private int _formatChecked;
+        /// <summary>How long a format read stays good: a reader that lives long (the viewer) follows an upgrade of its store within this time.</summary>
+        internal TimeSpan FormatRecheck { get; set; } = TimeSpan.FromSeconds(10);
+
+        // When the format was last read (Stopwatch timestamp); 0: not yet, or forgotten.
+        private long _formatCheckedAt;
 
         public StoreReader(IConnectionMultiplexer connection, StorageFormat format)
         {
@@ -45,7 +50,8 @@ namespace MonarchLogs.Core.Query
         {
             await StoreConnection.EnsureVerifiedAsync(Connection, cancellationToken).ConfigureAwait(false);
             // While the connection is down, the format is read again: its failure says why (see below).
-            if (Volatile.Read(ref _formatChecked) == 1 && Connection.IsConnected) return;
+            var checkedAt = Interlocked.Read(ref _formatCheckedAt);
+            if (checkedAt != 0 && Connection.IsConnected && Stopwatch.GetTimestamp() - checkedAt < FormatRecheck.TotalSeconds * Stopwatch.Frequency) return;
             RedisValue version;
             try
             {
@@ -60,11 +66,11 @@ namespace MonarchLogs.Core.Query
             }
 
             Version = Format.ReadVersion(version.IsNull ? null : version.ToString());
-            if (!version.IsNull) Volatile.Write(ref _formatChecked, 1);
+            if (!version.IsNull) Interlocked.Exchange(ref _formatCheckedAt, Stopwatch.GetTimestamp());
         }
 
         /// <summary>Makes the next read check the store's format again: this process changed it (an upgrade).</summary>
-        public void ForgetFormat() => Volatile.Write(ref _formatChecked, 0);
+        public void ForgetFormat() => Interlocked.Exchange(ref _formatCheckedAt, 0);
 
         /// <summary>The registered partitions, from the registry hash (never KEYS or SCAN); junk entries are reported, not fatal.</summary>
         public async Task<IReadOnlyList<Partition>> GetPartitionsAsync(Action<PartitionError>? partitionError, CancellationToken cancellationToken)
