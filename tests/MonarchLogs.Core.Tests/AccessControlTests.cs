@@ -200,6 +200,36 @@ namespace MonarchLogs.Core.Tests
             return (store, store.Format.Prefix);
         }
 
+        [Fact]
+        public async Task The_reader_tails_counts_and_reports_the_status_of_a_version_2_store()
+        {
+            var store = _valkey.NewStore();
+            await TailBlockSeeder.MarkVersion2Async(store);
+            var now = DateTime.UtcNow;
+            now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("acl", MonarchLogLevel.Error, BaseTime, "late") }, toHead: false, notify: false);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("acl", MonarchLogLevel.Error, now.AddSeconds(20), "ahead of the server") }, toHead: false, notify: false);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("acl", MonarchLogLevel.Error, now, "head") }, toHead: true, notify: false);
+            using var connection = await ConnectAsRoleAsync("monarch-reader", store.Format.Prefix);
+            var reader = new LogStore(connection, new StorageFormat(store.Format.Prefix));
+
+            var status = await reader.GetStatusAsync(TimeSpan.FromDays(36500));
+            var partition = Assert.Single(status.Partitions);
+            Assert.Equal(3, partition.Entries);
+            Assert.Equal(BaseTime, partition.Oldest);
+            Assert.Equal(now.AddSeconds(20), partition.Newest);
+            Assert.NotNull(partition.MemoryBytes);
+            Assert.Equal(3, (await reader.CountAsync(new LogQuery(), interval: null)).Partitions.Sum(p => p.Total));
+
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<PartitionError>();
+            using var tail = await reader.OpenTailAsync(new LogQuery(), errors.Enqueue);
+            await TailBlockSeeder.AppendAsync(store, new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "live") }, toHead: true);
+            var seen = new List<string>();
+            for (var i = 0; i < 50 && seen.Count == 0; i++) seen.AddRange((await tail.NextAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None)).Select(e => e.Message));
+            Assert.Equal(new[] { "live" }, seen);
+            Assert.Empty(errors);
+        }
+
         /// <summary>Creates the role's user from its line in docs/operations.md and connects as it (ACL WHOAMI checked).</summary>
         private async Task<ConnectionMultiplexer> ConnectAsRoleAsync(string role, string prefix)
         {

@@ -147,6 +147,33 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(12, status.Partitions.Sum(p => p.Entries ?? 0));
         }
 
+        [Fact]
+        public async Task A_version_2_store_tails_counts_and_reports_status_across_the_masters()
+        {
+            var store = _cluster.NewStore();
+            await TailBlockSeeder.MarkVersion2Async(store);
+            var services = Enumerable.Range(0, 6).Select(i => "svc" + i).ToArray();
+            foreach (var service in services) await TailBlockSeeder.AppendAsync(store, new[] { Entry(service, MonarchLogLevel.Error, BaseTime, "old") }, toHead: false, notify: false);
+            using var tail = await store.OpenTailAsync(new LogQuery());
+            var now = DateTime.UtcNow;
+            for (var i = 0; i < services.Length; i++)
+            {
+                await TailBlockSeeder.AppendAsync(store, new[] { Entry(services[i], MonarchLogLevel.Error, now.AddMilliseconds(i), "new " + i) }, toHead: i % 2 == 0);
+            }
+
+            var seen = new System.Collections.Generic.List<MonarchLogEntry>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (seen.Count < services.Length && clock.Elapsed < TimeSpan.FromSeconds(20)) seen.AddRange(await tail.NextAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None));
+            Assert.Equal(Enumerable.Range(0, services.Length).Select(i => "new " + i), seen.Select(e => e.Message).OrderBy(m => m));
+
+            var counts = await store.CountAsync(new LogQuery(), TimeSpan.FromDays(1));
+            Assert.Equal(12, counts.Partitions.Sum(p => p.Total));
+            var status = await store.GetStatusAsync(TimeSpan.FromDays(36500));
+            Assert.Equal("2", status.FormatVersion);
+            Assert.Equal(12, status.TotalEntries);
+            Assert.Equal(BaseTime, status.Oldest);
+        }
+
         private string Owner(string key)
         {
             var configuration = _cluster.Connection.GetServer(_cluster.Connection.GetEndPoints().First()).ClusterConfiguration!;

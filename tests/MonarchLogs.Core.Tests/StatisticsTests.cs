@@ -24,7 +24,7 @@ namespace MonarchLogs.Core.Tests
                 BaseTime.AddSeconds(37 * i).AddMilliseconds(i % 7), "e" + i)).ToList();
 
         /// <summary>The truth: counting the entries themselves, per partition and bucket.</summary>
-        private static Dictionary<(string, MonarchLogLevel, int), long> Truth(IEnumerable<MonarchLogEntry> entries, LogCounts counts)
+        internal static Dictionary<(string, MonarchLogLevel, int), long> Truth(IEnumerable<MonarchLogEntry> entries, LogCounts counts)
         {
             var truth = new Dictionary<(string, MonarchLogLevel, int), long>();
             foreach (var e in entries)
@@ -37,7 +37,7 @@ namespace MonarchLogs.Core.Tests
             return truth;
         }
 
-        private static Dictionary<(string, MonarchLogLevel, int), long> Counted(LogCounts counts)
+        internal static Dictionary<(string, MonarchLogLevel, int), long> Counted(LogCounts counts)
         {
             var counted = new Dictionary<(string, MonarchLogLevel, int), long>();
             foreach (var p in counts.Partitions)

@@ -36,7 +36,9 @@ namespace MonarchLogs.Core.Statistics
             var db = reader.Database;
 
             // Counts and length of each partition, read together so that they agree.
-            var snapshots = await Task.WhenAll(partitions.Select(p => SnapshotAsync(db, p, partitionError, cancellationToken))).ConfigureAwait(false);
+            var snapshots = await Task.WhenAll(partitions.Select(p => reader.Version == 2
+                ? EventTimeCounts.SnapshotAsync(db, p, partitionError, cancellationToken)
+                : SnapshotAsync(db, p, partitionError, cancellationToken))).ConfigureAwait(false);
             var readable = snapshots.Where(s => s is not null).Select(s => s!).ToList();
 
             // An open start is the oldest entry (an hour before the end in an empty store); an open end, just after the newest.
@@ -63,7 +65,7 @@ namespace MonarchLogs.Core.Statistics
                     $"An interval of {interval} makes {bucketCount.ToString("N0", CultureInfo.InvariantCulture)} buckets from {since:u} to {until:u}; at most {MaxBuckets.ToString("N0", CultureInfo.InvariantCulture)} are counted. Choose a longer interval or a shorter range.");
             }
 
-            var range = new Range(StreamId.ToUnixMilliseconds(since), StreamId.ToUnixMilliseconds(until), StreamId.ToUnixMilliseconds(origin),
+            var range = new CountRange(StreamId.ToUnixMilliseconds(since), StreamId.ToUnixMilliseconds(until), StreamId.ToUnixMilliseconds(origin),
                 interval is { } ms ? (long)ms.TotalMilliseconds : 0, bucketCount);
             var wholeMinutes = interval is null || IsMultipleOf(interval.Value, StorageFormat.CountsBucketMilliseconds);
             var wholeHours = interval is null || IsMultipleOf(interval.Value, StorageFormat.HourCountsBucketMilliseconds);
@@ -71,55 +73,7 @@ namespace MonarchLogs.Core.Statistics
             return new LogCounts(since, until, interval, origin, bucketCount, counted.Where(c => c is not null).Select(c => c!).ToList());
         }
 
-        private sealed class Snapshot
-        {
-            public Snapshot(Partition partition, long length, HashEntry[] counts, DateTime? oldest, DateTime? newest)
-            {
-                Partition = partition;
-                Length = length;
-                HourCounts = counts;
-                Oldest = oldest;
-                Newest = newest;
-            }
-
-            public Partition Partition { get; }
-
-            public long Length { get; }
-
-            public HashEntry[] HourCounts { get; }
-
-            public DateTime? Oldest { get; }
-
-            public DateTime? Newest { get; }
-        }
-
-        private readonly struct Range
-        {
-            public Range(long since, long until, long origin, long interval, int buckets)
-            {
-                Since = since;
-                Until = until;
-                Origin = origin;
-                Interval = interval;
-                Buckets = buckets;
-            }
-
-            public long Since { get; }
-
-            public long Until { get; }
-
-            public long Origin { get; }
-
-            /// <summary>Milliseconds; 0 for one bucket.</summary>
-            public long Interval { get; }
-
-            public int Buckets { get; }
-
-            public int BucketOf(long milliseconds) =>
-                Interval == 0 ? 0 : (int)Math.Min(Buckets - 1, Math.Max(0, (milliseconds - Origin) / Interval));
-        }
-
-        private static async Task<Snapshot?> SnapshotAsync(IDatabase db, Partition partition, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        private static async Task<CountSnapshot?> SnapshotAsync(IDatabase db, Partition partition, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             try
             {
@@ -134,7 +88,7 @@ namespace MonarchLogs.Core.Statistics
                     return await WithoutCountsAsync(db, partition, partitionError, cancellationToken).ConfigureAwait(false);
                 }
 
-                return new Snapshot(partition, await length.ConfigureAwait(false), await counts.ConfigureAwait(false),
+                return new CountSnapshot(partition, await length.ConfigureAwait(false), await counts.ConfigureAwait(false),
                     TimeOf(await first.ConfigureAwait(false)), TimeOf(await last.ConfigureAwait(false)));
             }
             catch (Exception ex) when (IsRefusal(ex))
@@ -150,13 +104,13 @@ namespace MonarchLogs.Core.Statistics
             }
         }
 
-        private static async Task<Snapshot?> WithoutCountsAsync(IDatabase db, Partition partition, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        private static async Task<CountSnapshot?> WithoutCountsAsync(IDatabase db, Partition partition, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             try
             {
                 var first = await db.StreamRangeAsync(partition.StreamKey, "-", "+", 1).WithCancellation(cancellationToken).ConfigureAwait(false);
                 var last = await db.StreamRangeAsync(partition.StreamKey, "-", "+", 1, Order.Descending).WithCancellation(cancellationToken).ConfigureAwait(false);
-                return new Snapshot(partition, -1, Array.Empty<HashEntry>(), TimeOf(first), TimeOf(last));
+                return new CountSnapshot(partition, -1, Array.Empty<HashEntry>(), TimeOf(first), TimeOf(last));
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) && PartitionError.FromReadFailure(partition, ex) is { } error)
             {
@@ -170,7 +124,7 @@ namespace MonarchLogs.Core.Statistics
         /// or WRONGTYPE (a counts key of another type): the partition is then read instead; a
         /// stream that cannot be read either is reported as the partition's error.
         /// </summary>
-        private static bool IsRefusal(Exception ex) =>
+        internal static bool IsRefusal(Exception ex) =>
             ex is RedisServerException && (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal) || ex.Message.StartsWith("EXECABORT", StringComparison.Ordinal)
                 || ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal));
 
@@ -183,17 +137,17 @@ namespace MonarchLogs.Core.Statistics
         /// reading entry IDs where neither reaches (parts of a minute, intervals of seconds, counts
         /// that do not add up to the stream's length).
         /// </summary>
-        private static async Task<PartitionCounts?> CountPartitionAsync(IDatabase db, Snapshot snapshot, Range range, bool wholeMinutes, bool wholeHours, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        private static async Task<PartitionCounts?> CountPartitionAsync(IDatabase db, CountSnapshot snapshot, CountRange range, bool wholeMinutes, bool wholeHours, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             var buckets = new long[range.Buckets];
             var sum = 0L;
             foreach (var field in snapshot.HourCounts) sum += (long)field.Value;
-            var byReading = !wholeMinutes || sum != snapshot.Length;
+            var byReading = !wholeMinutes || (snapshot.ByEventTime ? snapshot.CountsUnreadable : sum != snapshot.Length);
             try
             {
                 if (byReading)
                 {
-                    await ReadIdsAsync(db, snapshot.Partition, range.Since, range.Until, range, buckets, cancellationToken).ConfigureAwait(false);
+                    await ReadAsync(db, snapshot, range.Since, range.Until, range, buckets, partitionError, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -210,14 +164,14 @@ namespace MonarchLogs.Core.Statistics
 
                     try
                     {
-                        await CountMinutesAsync(db, snapshot.Partition, partialHours, range, buckets, cancellationToken).ConfigureAwait(false);
+                        await CountMinutesAsync(db, snapshot, partialHours, range, buckets, partitionError, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (IsRefusal(ex))
                     {
                         // A user who may not read the minute counts (HMGET) reads the entries instead.
                         byReading = true;
                         Array.Clear(buckets, 0, buckets.Length);
-                        await ReadIdsAsync(db, snapshot.Partition, range.Since, range.Until, range, buckets, cancellationToken).ConfigureAwait(false);
+                        await ReadAsync(db, snapshot, range.Since, range.Until, range, buckets, partitionError, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -231,11 +185,10 @@ namespace MonarchLogs.Core.Statistics
         }
 
         /// <summary>The hours the hour counts cannot answer, from their minutes (60 fields each, one HMGET per hour, pipelined).</summary>
-        private static async Task CountMinutesAsync(IDatabase db, Partition partition, List<long> hours, Range range, long[] buckets, CancellationToken cancellationToken)
+        private static async Task CountMinutesAsync(IDatabase db, CountSnapshot snapshot, List<long> hours, CountRange range, long[] buckets, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
         {
             const long MinutesPerHour = StorageFormat.HourCountsBucketMilliseconds / StorageFormat.CountsBucketMilliseconds;
-            var reads = hours.Select(hour => db.HashGetAsync(partition.CountsKey,
-                Enumerable.Range(0, (int)MinutesPerHour).Select(m => (RedisValue)(hour * MinutesPerHour + m).ToString(CultureInfo.InvariantCulture)).ToArray())).ToList();
+            var reads = hours.Select(hour => EventTimeCounts.MinutesOf(db, snapshot.Partition, hour)).ToList();
             for (var h = 0; h < hours.Count; h++)
             {
                 var minutes = await reads[h].WithCancellation(cancellationToken).ConfigureAwait(false);
@@ -246,7 +199,7 @@ namespace MonarchLogs.Core.Statistics
                     var end = start + StorageFormat.CountsBucketMilliseconds;
                     if (end <= range.Since || start >= range.Until) continue;
                     if (start >= range.Since && end <= range.Until) buckets[range.BucketOf(start)] += (long)minutes[m];
-                    else await ReadIdsAsync(db, partition, Math.Max(start, range.Since), Math.Min(end, range.Until), range, buckets, cancellationToken).ConfigureAwait(false);
+                    else await ReadAsync(db, snapshot, Math.Max(start, range.Since), Math.Min(end, range.Until), range, buckets, partitionError, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -254,8 +207,14 @@ namespace MonarchLogs.Core.Statistics
         private static bool IsMultipleOf(TimeSpan interval, long milliseconds) =>
             interval.Ticks % (milliseconds * TimeSpan.TicksPerMillisecond) == 0;
 
+        /// <summary>Counts the entries of [from, to) by reading them: version 1 by their IDs, version 2 by their event times.</summary>
+        private static Task ReadAsync(IDatabase db, CountSnapshot snapshot, long from, long to, CountRange range, long[] buckets, Action<PartitionError>? partitionError, CancellationToken cancellationToken) =>
+            snapshot.ByEventTime
+                ? EventTimeCounts.ReadEntriesAsync(db, snapshot.Partition, from, to, range, buckets, partitionError, cancellationToken)
+                : ReadIdsAsync(db, snapshot.Partition, from, to, range, buckets, cancellationToken);
+
         /// <summary>Counts the entries of [from, to) (ID milliseconds) by reading their IDs, page by page.</summary>
-        private static async Task ReadIdsAsync(IDatabase db, Partition partition, long from, long to, Range range, long[] buckets, CancellationToken cancellationToken)
+        private static async Task ReadIdsAsync(IDatabase db, Partition partition, long from, long to, CountRange range, long[] buckets, CancellationToken cancellationToken)
         {
             if (from >= to) return;
             RedisValue low = from.ToString(CultureInfo.InvariantCulture);
@@ -275,10 +234,10 @@ namespace MonarchLogs.Core.Statistics
             }
         }
 
-        private static DateTime? Oldest(IEnumerable<Snapshot> snapshots) => snapshots.Min(s => s.Oldest);
+        private static DateTime? Oldest(IEnumerable<CountSnapshot> snapshots) => snapshots.Min(s => s.Oldest);
 
         /// <summary>Just after the newest entry: the range's end is exclusive.</summary>
-        private static DateTime? Newest(IEnumerable<Snapshot> snapshots) => snapshots.Max(s => s.Newest)?.AddMilliseconds(1);
+        private static DateTime? Newest(IEnumerable<CountSnapshot> snapshots) => snapshots.Max(s => s.Newest)?.AddMilliseconds(1);
 
         private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 

@@ -28,13 +28,18 @@ namespace MonarchLogs.Core.Storage
         /// <summary>Services with at least one partition.</summary>
         public int ServiceCount { get; init; }
 
-        /// <summary>Entries in all partitions; null when the user may not run XLEN.</summary>
+        /// <summary>Entries in all partitions; null when the user may not run XLEN (version 2: read the counts).</summary>
         public long? TotalEntries { get; init; }
 
-        /// <summary>Stream time (UTC) of the oldest entry in the store; null when it holds none.</summary>
+        /// <summary>
+        /// Time (UTC) of the oldest entry in the store; null when it holds none. Version 1: its stream
+        /// ID's time. Version 2: the earliest event time the block headers give (the first block of
+        /// each stream and head, the late blocks), read without opening a block: a block of a stream
+        /// starts at most 10 minutes before its ID, so a later block may hold an entry up to that much older.
+        /// </summary>
         public DateTime? Oldest { get; init; }
 
-        /// <summary>Stream time (UTC) of the newest entry in the store; null when it holds none.</summary>
+        /// <summary>Time (UTC) of the newest entry in the store; null when it holds none. Version 1: its stream ID's time; version 2: the latest event time of the last blocks' headers.</summary>
         public DateTime? Newest { get; init; }
 
         /// <summary>Each partition's size and the times of its first and last entries.</summary>
@@ -49,7 +54,7 @@ namespace MonarchLogs.Core.Storage
         /// <summary>maxmemory_policy of INFO memory; of a cluster, a policy that evicts if any master has one.</summary>
         public string? MaxMemoryPolicy { get; init; }
 
-        /// <summary>The sum of MEMORY USAGE over the store's streams; null when the user may not run it.</summary>
+        /// <summary>The sum of MEMORY USAGE over the store's streams (version 2: also their heads and late sets); null when the user may not run it.</summary>
         public long? StoreMemoryBytes { get; init; }
 
         /// <summary>aof_enabled of INFO persistence: whether the append-only file is on; of a cluster, whether it is on for every master.</summary>

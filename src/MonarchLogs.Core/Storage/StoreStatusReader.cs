@@ -12,6 +12,8 @@ namespace MonarchLogs.Core.Storage
     /// <summary>
     /// Reads <see cref="StoreStatus"/> with bounded work: two INFO sections, the registry, and four
     /// pipelined commands per registered partition (XLEN, first and last entry, MEMORY USAGE);
+    /// on version 2, the hour counts, the first and last blocks of the stream and the head, the
+    /// late set's ends and MEMORY USAGE of each key (<see cref="BlockPartitionStatusRead"/>);
     /// never KEYS or SCAN. Commands the ACL user lacks leave their values null.
     /// </summary>
     internal static class StoreStatusReader
@@ -40,7 +42,7 @@ namespace MonarchLogs.Core.Storage
             var reads = partitions
                 .OrderBy(p => p.Service, StringComparer.OrdinalIgnoreCase)
                 .ThenBy(p => p.Level)
-                .Select(p => new PartitionRead(db, p))
+                .Select(p => store.Reader.Version == 2 ? new BlockPartitionStatusRead(db, p) : new PartitionStatusRead(db, p))
                 .ToList();
             var partitionStatuses = new List<PartitionStatus>(reads.Count);
             foreach (var read in reads)
@@ -154,59 +156,8 @@ namespace MonarchLogs.Core.Storage
 
         private static bool IsOk(string status) => string.Equals(status, "ok", StringComparison.OrdinalIgnoreCase);
 
-        /// <summary>The commands for one partition, all started at once so they share one pipeline.</summary>
-        private sealed class PartitionRead
-        {
-            private readonly Task<long?> _length;
-            private readonly Task<StreamEntry[]> _first;
-            private readonly Task<StreamEntry[]> _last;
-            private readonly Task<RedisResult?> _memory;
-
-            public PartitionRead(IDatabase db, Partition partition)
-            {
-                Partition = partition;
-                var key = (RedisKey)partition.StreamKey;
-                _length = RefusedAsNull(db.StreamLengthAsync(key));
-                _first = db.StreamRangeAsync(key, "-", "+", 1, Order.Ascending);
-                _last = db.StreamRangeAsync(key, "-", "+", 1, Order.Descending);
-                _memory = RefusedAsNull(db.ExecuteAsync("MEMORY", (RedisValue)"USAGE", key));
-            }
-
-            public Partition Partition { get; }
-
-            public async Task<PartitionStatus> CompleteAsync(CancellationToken cancellationToken)
-            {
-                // All four replies are awaited before any failure is looked at, so none is left unobserved.
-                try
-                {
-                    await Task.WhenAll(_length, _first, _last, _memory).WithCancellation(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
-                {
-                }
-
-                var length = await _length.ConfigureAwait(false);
-                var first = await _first.ConfigureAwait(false);
-                var last = await _last.ConfigureAwait(false);
-                var memory = await _memory.ConfigureAwait(false);
-                return new PartitionStatus
-                {
-                    Service = Partition.Service,
-                    Level = Partition.Level,
-                    Entries = length,
-                    Oldest = EntryTime(first),
-                    Newest = EntryTime(last),
-                    // A stream removed since the registry was read has no usage: it takes no memory.
-                    MemoryBytes = memory is null ? null : memory.IsNull ? 0 : (long)memory,
-                };
-            }
-
-            private static DateTime? EntryTime(StreamEntry[] entries) =>
-                entries.Length > 0 && StreamId.TryParse(entries[0].Id, out var id) ? StreamId.ToUtcTime(id.Milliseconds) : null;
-        }
-
         /// <summary>A command this ACL user may not run (NOPERM) gives null instead of failing the status.</summary>
-        private static async Task<T?> RefusedAsNull<T>(Task<T> task) where T : class
+        internal static async Task<T?> RefusedAsNull<T>(Task<T> task) where T : class
         {
             try
             {
@@ -218,7 +169,7 @@ namespace MonarchLogs.Core.Storage
             }
         }
 
-        private static async Task<long?> RefusedAsNull(Task<long> task)
+        internal static async Task<long?> RefusedAsNull(Task<long> task)
         {
             try
             {

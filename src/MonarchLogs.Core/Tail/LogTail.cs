@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -7,6 +6,7 @@ using System.Threading.Tasks;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Tail
@@ -24,6 +24,10 @@ namespace MonarchLogs.Core.Tail
     /// server refuses (WRONGTYPE, NOPERM) is reported once and set aside; the tail goes on with the
     /// others and tries it again at each registry refresh.
     /// </para>
+    /// <para>
+    /// On a version 2 store the tail reads each partition's stream and head by ID and shows the
+    /// entries of the blocks it finds (<see cref="BlockTailReader"/>).
+    /// </para>
     /// </summary>
     public sealed class LogTail : IDisposable
     {
@@ -31,8 +35,6 @@ namespace MonarchLogs.Core.Tail
         public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
         /// <summary>How often the tail reads the registry again to pick up new partitions and retry those set aside.</summary>
         public static readonly TimeSpan RegistryRefreshInterval = TimeSpan.FromSeconds(5);
-        private const int ReadCountPerPartition = 500;
-
         /// <summary>
         /// How far before the tail opened a partition registered later is read from. None of its
         /// entries can have been shown (the backlog reads only the partitions known at open), so
@@ -43,17 +45,14 @@ namespace MonarchLogs.Core.Tail
 
         private readonly StoreReader _store;
         private readonly LogFilter _filter;
-        private readonly Action<PartitionError>? _partitionError;
-        private readonly Dictionary<string, (Partition Partition, StreamId Last)> _positions = new Dictionary<string, (Partition, StreamId)>(StringComparer.Ordinal);
-        private readonly Dictionary<string, (Partition Partition, StreamId Last)> _setAside = new Dictionary<string, (Partition, StreamId)>(StringComparer.Ordinal);
-        private readonly HashSet<string> _reported = new HashSet<string>(StringComparer.Ordinal);
+        private readonly BlockTailReader _blocks;
+        private readonly TailPartitions _partitions;
+        private readonly List<MonarchLogEntry> _pending = new List<MonarchLogEntry>();
         private readonly SemaphoreSlim _nudge = new SemaphoreSlim(0, 1);
         private readonly RedisChannel _channel;
-        private readonly StreamId _openedPosition;
-        private DateTime _registryReadUtc;
-        private readonly ConcurrentDictionary<string, bool> _knownKeys = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         private bool _moreWaiting;
         private volatile bool _unknownPartitionWritten;
+        private bool _blockInVersion1;
         private readonly Action<RedisChannel, RedisValue> _onNudge;
         private ISubscriber? _subscriber;
 
@@ -61,11 +60,14 @@ namespace MonarchLogs.Core.Tail
         {
             _store = store;
             _filter = filter;
-            _partitionError = partitionError;
             _channel = RedisChannel.Literal(store.Format.NotifyChannel);
-            _openedPosition = new StreamId(StreamId.ToUnixMilliseconds(DateTime.UtcNow - NewPartitionSlack), 0);
             _onNudge = (_, message) => Nudge(message);
+            _blocks = new BlockTailReader(partitionError);
+            var openedPosition = new StreamId(StreamId.ToUnixMilliseconds(DateTime.UtcNow - NewPartitionSlack), 0);
+            _partitions = new TailPartitions(store, filter, partitionError, _blocks, openedPosition);
         }
+
+        private bool ReadsBlocks => _partitions.ReadsBlocks;
 
         /// <summary>The last failure to read, for verbose output; null after a good read.</summary>
         public Exception? LastError { get; private set; }
@@ -77,7 +79,7 @@ namespace MonarchLogs.Core.Tail
             {
                 tail._subscriber = store.Connection.GetSubscriber();
                 await tail._subscriber.SubscribeAsync(tail._channel, tail._onNudge).WithCancellation(cancellationToken).ConfigureAwait(false);
-                await tail.RefreshPartitionsAsync(startAtEnd: true, cancellationToken).ConfigureAwait(false);
+                await tail._partitions.RefreshAsync(startAtEnd: true, cancellationToken).ConfigureAwait(false);
                 return tail;
             }
             catch
@@ -95,21 +97,50 @@ namespace MonarchLogs.Core.Tail
         {
             var backlog = new List<MonarchLogEntry>(Math.Min(count, 1024));
             if (count <= 0) return backlog;
-            var reader = new MergedReader(_store.Database, _positions.Values.Select(p => p.Partition).ToList(),
-                new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }), SetAside);
+            if (ReadsBlocks) return await ReadBlockBacklogAsync(count, cancellationToken).ConfigureAwait(false);
+            var reader = new MergedReader(_store.Database, _partitions.Tracked.Values.Select(p => p.Partition).ToList(),
+                new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }), _partitions.SetAside);
             var newest = new Dictionary<string, StreamId>(StringComparer.Ordinal);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var id = LogEntryId.Parse(entry.Id!);
                 var key = _store.Format.GetPartition(id.Service, id.Level).StreamKey;
-                if (!_positions.TryGetValue(key, out var known) || id.Position.CompareTo(known.Last) > 0) continue;
+                if (!_partitions.Tracked.TryGetValue(key, out var known) || id.Position.CompareTo(known.Last) > 0) continue;
                 backlog.Add(entry);
                 if (!newest.ContainsKey(key)) newest[key] = id.Position;
                 if (backlog.Count == count) break;
             }
 
             // What the backlog delivered is delivered: the live reads start after it.
-            foreach (var delivered in newest) Advance(delivered.Key, delivered.Value);
+            foreach (var delivered in newest) _partitions.Advance(delivered.Key, delivered.Value);
+            backlog.Reverse();
+            return backlog;
+        }
+
+        /// <summary>
+        /// Version 2: the query reads the backlog by event time, and may find blocks written since
+        /// the tail opened. The tail reads on just before and just after it, keeps those entries for
+        /// the next <see cref="NextAsync"/>, and leaves them out of the backlog: none shows twice.
+        /// </summary>
+        private async Task<IReadOnlyList<MonarchLogEntry>> ReadBlockBacklogAsync(int count, CancellationToken cancellationToken)
+        {
+            _pending.AddRange(await ReadNewAsync(cancellationToken).ConfigureAwait(false));
+            var live = new HashSet<string>(_pending.Select(e => e.Id!), StringComparer.Ordinal);
+            var backlog = new List<MonarchLogEntry>(Math.Min(count, 1024));
+            var reader = new MergedReader(_store.Database, _partitions.Tracked.Values.Select(p => p.Partition).ToList(),
+                new LogFilter(_filter.Query with { OldestFirst = false, Limit = count }), _partitions.ReportBlockRead, version: 2);
+            await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var id = LogEntryId.Parse(entry.Id!);
+                if (!_partitions.Tracked.ContainsKey(_store.Format.GetPartition(id.Service, id.Level).StreamKey) || live.Contains(entry.Id!)) continue;
+                backlog.Add(entry);
+                if (backlog.Count == count) break;
+            }
+
+            var after = await ReadNewAsync(cancellationToken).ConfigureAwait(false);
+            _pending.AddRange(after);
+            live.UnionWith(after.Select(e => e.Id!));
+            backlog.RemoveAll(e => live.Contains(e.Id!));
             backlog.Reverse();
             return backlog;
         }
@@ -122,15 +153,23 @@ namespace MonarchLogs.Core.Tail
         /// </summary>
         public async Task<IReadOnlyList<MonarchLogEntry>> NextAsync(TimeSpan pollInterval, CancellationToken cancellationToken)
         {
+            if (_pending.Count > 0)
+            {
+                var read = _pending.ToList();
+                _pending.Clear();
+                return read;
+            }
+
             if (!_moreWaiting) await _nudge.WaitAsync(pollInterval, cancellationToken).ConfigureAwait(false);
             try
             {
                 // After a reconnect, the tail reads on only as the user it logged in as.
                 await StoreConnection.EnsureVerifiedAsync(_store.Connection, cancellationToken).ConfigureAwait(false);
-                if (_unknownPartitionWritten || DateTime.UtcNow - _registryReadUtc >= RegistryRefreshInterval)
+                if (_unknownPartitionWritten || _blockInVersion1 || DateTime.UtcNow - _partitions.RegistryReadUtc >= RegistryRefreshInterval)
                 {
                     _unknownPartitionWritten = false;
-                    await RefreshPartitionsAsync(startAtEnd: false, cancellationToken).ConfigureAwait(false);
+                    _blockInVersion1 = false;
+                    await _partitions.RefreshAsync(startAtEnd: false, cancellationToken).ConfigureAwait(false);
                 }
 
                 var entries = await ReadNewAsync(cancellationToken).ConfigureAwait(false);
@@ -148,49 +187,50 @@ namespace MonarchLogs.Core.Tail
         private async Task<IReadOnlyList<MonarchLogEntry>> ReadNewAsync(CancellationToken cancellationToken)
         {
             _moreWaiting = false;
-            if (_positions.Count == 0) return Array.Empty<MonarchLogEntry>();
-            var tracked = _positions.ToArray();
-            StreamEntry[][] read;
+            if (_partitions.Tracked.Count == 0) return Array.Empty<MonarchLogEntry>();
+            var tracked = _partitions.Tracked.Values.ToArray();
+            var blocks = ReadsBlocks;
+            var groups = tracked.Select(p => p.Streams(blocks)).ToArray();
+            StreamEntry[][][] read;
             try
             {
-                read = await ReadAfterAsync(tracked.Select(p => (p.Key, p.Value.Last)).ToArray(), cancellationToken).ConfigureAwait(false);
+                read = await TailReads.ReadAfterAsync(_store, groups, cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException)
             {
                 // One XREAD for all partitions fails as a whole when one of them cannot be read:
                 // read them one by one to find which, set that one aside and keep the others.
-                read = new StreamEntry[tracked.Length][];
-                var singles = tracked.Select(p => ReadAfterAsync(new[] { (p.Key, p.Value.Last) }, cancellationToken)).ToArray();
+                read = new StreamEntry[tracked.Length][][];
+                var singles = groups.Select(group => TailReads.ReadAfterAsync(_store, new[] { group }, cancellationToken)).ToArray();
                 for (var i = 0; i < tracked.Length; i++)
                 {
                     try
                     {
                         read[i] = (await singles[i].ConfigureAwait(false))[0];
                     }
-                    catch (Exception ex) when (PartitionError.FromReadFailure(tracked[i].Value.Partition, ex) is { } failure)
+                    catch (Exception ex) when (PartitionError.FromReadFailure(tracked[i].Partition, ex) is { } failure)
                     {
-                        SetAside(failure);
-                        read[i] = Array.Empty<StreamEntry>();
+                        _partitions.SetAside(failure);
+                        read[i] = groups[i].Select(_ => Array.Empty<StreamEntry>()).ToArray();
                     }
                 }
             }
 
             var found = new List<(LogEntryId Id, MonarchLogEntry Entry)>();
+            var entries = new List<MonarchLogEntry>();
             for (var i = 0; i < tracked.Length; i++)
             {
-                var key = tracked[i].Key;
-                if (read[i].Length == 0 || !_positions.TryGetValue(key, out var position)) continue;
-                foreach (var streamEntry in read[i])
+                var position = tracked[i];
+                if (read[i].All(r => r.Length == 0) || !_partitions.Tracked.ContainsKey(position.Partition.StreamKey)) continue;
+                entries.Clear();
+                if (blocks) _blocks.Take(position, read[i][0], read[i][1], entries);
+                else TakeEntries(position, read[i][0], entries);
+                foreach (var entry in entries)
                 {
-                    var entry = StorageFormat.Decode(position.Partition, streamEntry);
-                    var id = LogEntryId.Parse(entry.Id!);
-                    if (id.Position.CompareTo(position.Last) <= 0) continue; // delivered or passed over already
-                    position.Last = id.Position;
-                    if (_filter.Matches(entry) && InTimeRange(entry)) found.Add((id, entry));
+                    if (_filter.Matches(entry) && InTimeRange(entry)) found.Add((LogEntryId.Parse(entry.Id!), entry));
                 }
 
-                _positions[key] = position;
-                if (read[i].Length == ReadCountPerPartition) _moreWaiting = true;
+                if (read[i].Any(r => r.Length == TailReads.CountPerStream)) _moreWaiting = true;
             }
 
             found.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -198,113 +238,32 @@ namespace MonarchLogs.Core.Tail
         }
 
         /// <summary>
-        /// One XREAD of the given streams after the given Ids; the entries of each, in the order
-        /// asked. On a cluster, where one command may name keys of one slot only, one XREAD per
-        /// stream, sent together.
+        /// Version 1: the entries of a partition's stream after its position, each an entry of its
+        /// own. A block there means the store was upgraded since the format was read: it is read as
+        /// a block, and the next read checks the format (and reads the heads from then on).
         /// </summary>
-        private async Task<StreamEntry[][]> ReadAfterAsync((string Key, StreamId After)[] streams, CancellationToken cancellationToken)
+        private void TakeEntries(TailPosition position, StreamEntry[] read, List<MonarchLogEntry> entries)
         {
-            if (_store.IsCluster && streams.Length > 1)
+            foreach (var streamEntry in read)
             {
-                var reads = streams.Select(s => _store.Database.StreamReadAsync(s.Key, s.After.ToString(), ReadCountPerPartition)).ToArray();
-                await Task.WhenAll(reads).WithCancellation(cancellationToken).ConfigureAwait(false);
-                return reads.Select(read => read.Result).ToArray();
-            }
+                if (StoredBlock.IsBlock(streamEntry))
+                {
+                    _blockInVersion1 = true;
+                    _blocks.Take(position, new[] { streamEntry }, Array.Empty<StreamEntry>(), entries);
+                    continue;
+                }
 
-            var positions = streams.Select(s => new StackExchange.Redis.StreamPosition(s.Key, s.After.ToString())).ToArray();
-            var replies = await _store.Database.StreamReadAsync(positions, ReadCountPerPartition).WithCancellation(cancellationToken).ConfigureAwait(false);
-            var byKey = new Dictionary<string, StreamEntry[]>(StringComparer.Ordinal);
-            foreach (var reply in replies) byKey[(string)reply.Key!] = reply.Entries;
-            return streams.Select(s => byKey.TryGetValue(s.Key, out var entries) ? entries : Array.Empty<StreamEntry>()).ToArray();
+                var entry = StorageFormat.Decode(position.Partition, streamEntry);
+                var id = LogEntryId.Parse(entry.Id!);
+                if (id.Position.CompareTo(position.Last) <= 0) continue; // delivered or passed over already
+                position.Last = id.Position;
+                entries.Add(entry);
+            }
         }
 
         private bool InTimeRange(MonarchLogEntry entry) =>
             (_filter.Query.Since is not { } since || entry.Timestamp >= since.ToUniversalTime())
             && (_filter.Query.Until is not { } until || entry.Timestamp < until.ToUniversalTime());
-
-        /// <summary>
-        /// Reads the registry. At open, each partition starts at its last entry; a partition
-        /// registered later starts at the time the tail opened (less <see cref="NewPartitionSlack"/>),
-        /// so its first entries are shown.
-        /// Partitions set aside are tried again here. A partition already tracked keeps its
-        /// position: a registry read never moves one back.
-        /// </summary>
-        private async Task RefreshPartitionsAsync(bool startAtEnd, CancellationToken cancellationToken)
-        {
-            var partitions = (await _store.GetPartitionsAsync(ReportOnce, cancellationToken).ConfigureAwait(false)).Where(_filter.Includes).ToList();
-            _registryReadUtc = DateTime.UtcNow;
-            foreach (var partition in partitions) _knownKeys[partition.StreamKey] = true;
-
-            // A partition set aside comes back at the position it had, if it reads again.
-            var retry = partitions.Where(p => _setAside.ContainsKey(p.StreamKey)).ToList();
-            foreach (var partition in retry)
-            {
-                var position = _setAside[partition.StreamKey];
-                try
-                {
-                    await ReadAfterAsync(new[] { (partition.StreamKey, position.Last) }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (PartitionError.FromReadFailure(partition, ex) is not null)
-                {
-                    continue;
-                }
-
-                _setAside.Remove(partition.StreamKey);
-                _reported.Remove(partition.StreamKey);
-                _positions[partition.StreamKey] = position;
-            }
-
-            var fresh = partitions.Where(p => !_positions.ContainsKey(p.StreamKey) && !_setAside.ContainsKey(p.StreamKey)).ToList();
-            if (fresh.Count == 0) return;
-            if (!startAtEnd)
-            {
-                foreach (var partition in fresh) _positions[partition.StreamKey] = (partition, _openedPosition);
-                return;
-            }
-
-            var tops = fresh.Select(p => _store.Database.StreamRangeAsync(p.StreamKey, "-", "+", 1, Order.Descending)).ToArray();
-            for (var i = 0; i < fresh.Count; i++)
-            {
-                StreamEntry[] top;
-                try
-                {
-                    top = await tops[i].WithCancellation(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (PartitionError.FromReadFailure(fresh[i], ex) is { } failure)
-                {
-                    _setAside[fresh[i].StreamKey] = (fresh[i], _openedPosition);
-                    ReportOnce(failure);
-                    continue;
-                }
-
-                var last = top.Length > 0 && StreamId.TryParse(top[0].Id, out var position) ? position : new StreamId(0, 0);
-                _positions[fresh[i].StreamKey] = (fresh[i], last);
-            }
-        }
-
-        /// <summary>Moves a partition's position forward to <paramref name="delivered"/>; never back.</summary>
-        private void Advance(string key, StreamId delivered)
-        {
-            if (_positions.TryGetValue(key, out var position) && delivered.CompareTo(position.Last) > 0) _positions[key] = (position.Partition, delivered);
-        }
-
-        /// <summary>Stops reading a partition the server refuses; it keeps its position for when it reads again.</summary>
-        private void SetAside(PartitionError failure)
-        {
-            if (failure.Partition is { } partition && _positions.TryGetValue(partition.StreamKey, out var position))
-            {
-                _positions.Remove(partition.StreamKey);
-                _setAside[partition.StreamKey] = position;
-            }
-
-            ReportOnce(failure);
-        }
-
-        /// <summary>Reports a partition's or registry entry's failure once, not at every registry refresh.</summary>
-        private void ReportOnce(PartitionError failure)
-        {
-            if (_reported.Add(failure.Key)) _partitionError?.Invoke(failure);
-        }
 
         private void Nudge(RedisValue writtenKeys)
         {
@@ -312,11 +271,7 @@ namespace MonarchLogs.Core.Tail
             // a partition born since the last registry read (or one the filter excludes).
             foreach (var key in ((string?)writtenKeys ?? string.Empty).Split('\n'))
             {
-                if (key.Length > 0 && !_knownKeys.ContainsKey(key))
-                {
-                    _knownKeys[key] = true;
-                    _unknownPartitionWritten = true;
-                }
+                if (key.Length > 0 && _partitions.NoteWritten(key)) _unknownPartitionWritten = true;
             }
 
             // A count of one is enough: the next read takes everything written since the last.
@@ -344,6 +299,7 @@ namespace MonarchLogs.Core.Tail
             }
 
             _nudge.Dispose();
+            _blocks.Dispose();
         }
     }
 }

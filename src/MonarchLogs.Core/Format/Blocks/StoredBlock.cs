@@ -29,11 +29,12 @@ namespace MonarchLogs.Core.Format.Blocks
         private readonly EncodedBlock? _encoded;
         private readonly MonarchLogEntry? _single;
 
-        private StoredBlock(StreamId id, BlockHeader header, bool isCompaction, EncodedBlock? encoded, MonarchLogEntry? single)
+        private StoredBlock(StreamId id, BlockHeader header, string? source, EncodedBlock? encoded, MonarchLogEntry? single)
         {
             Id = id;
             Header = header;
-            IsCompaction = isCompaction;
+            IsCompaction = source is FromHead or FromUpgrade;
+            IsFromHead = source == FromHead;
             _encoded = encoded;
             _single = single;
         }
@@ -47,8 +48,25 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <summary>Made of entries that were in the store before: by compacting the partition's head (<c>src head</c>) or by the upgrade (<c>src upgrade</c>).</summary>
         public bool IsCompaction { get; }
 
+        /// <summary>Made by compacting the partition's head (<c>src head</c>): its entries were in head blocks, which a live tail may not all have read.</summary>
+        public bool IsFromHead { get; }
+
         /// <summary>Whether a writer named it, so that a second copy (a retry of a lost reply) can be told apart.</summary>
         public bool HasWriter => Header.WriterId.Length > 0;
+
+        /// <summary>Whether a stream entry is a block (it has <c>data</c> and no <c>ts</c>), not an entry of format 1.</summary>
+        public static bool IsBlock(StreamEntry entry)
+        {
+            bool hasData = false, hasTimestamp = false;
+            foreach (var field in entry.Values ?? Array.Empty<NameValueEntry>())
+            {
+                var name = (string?)field.Name;
+                if (name == BlockFields.Data) hasData = true;
+                else if (name == StorageFormat.TimestampField) hasTimestamp = true;
+            }
+
+            return hasData && !hasTimestamp;
+        }
 
         /// <summary>Reads a stream entry of a format 2 partition.</summary>
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>, <c>UnsupportedBlockCodec</c>: the entry is neither a block nor an entry.</exception>
@@ -56,13 +74,14 @@ namespace MonarchLogs.Core.Format.Blocks
         {
             if (!StreamId.TryParse(entry.Id, out var id)) throw BlockErrors.Invalid($"its stream ID '{entry.Id}' is not <ms>-<seq>");
             var values = entry.Values ?? Array.Empty<NameValueEntry>();
-            bool hasData = false, hasTimestamp = false, isCompaction = false;
+            bool hasData = false, hasTimestamp = false;
+            string? source = null;
             foreach (var field in values)
             {
                 var name = (string?)field.Name;
                 if (name == BlockFields.Data) hasData = true;
                 else if (name == StorageFormat.TimestampField) hasTimestamp = true;
-                else if (name == SourceField) isCompaction = (string?)field.Value is FromHead or FromUpgrade;
+                else if (name == SourceField) source = (string?)field.Value;
             }
 
             if (!hasData && hasTimestamp)
@@ -70,11 +89,11 @@ namespace MonarchLogs.Core.Format.Blocks
                 var single = StorageFormat.Decode(partition, entry, id);
                 var ticks = BlockHeader.ToUnixTicks(single.Timestamp);
                 var header = new BlockHeader { Count = 1, FirstTicks = ticks, LastTicks = ticks, Codec = BlockCodec.JsonLines };
-                return new StoredBlock(id, header, false, null, single);
+                return new StoredBlock(id, header, null, null, single);
             }
 
             var encoded = BlockFields.Parse(values);
-            return new StoredBlock(id, encoded.Header, isCompaction, encoded, null);
+            return new StoredBlock(id, encoded.Header, source, encoded, null);
         }
 
         /// <summary>
