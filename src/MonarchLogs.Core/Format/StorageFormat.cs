@@ -140,11 +140,24 @@ namespace MonarchLogs.Core.Format
             return close <= open + 1 ? null : key.Substring(open + 1, close - open - 1);
         }
 
-        /// <summary>The version of format 2: blocks (docs/design/storage-format-2.md).</summary>
-        internal const string Version2 = "2";
+        /// <summary>The version of format 2: compressed blocks (docs/storage-format.md).</summary>
+        public const string Version2 = "2";
 
-        /// <summary>The version a writer marks a new store with: 1 until every reader reads version 2.</summary>
-        internal string NewStoreVersion { get; set; } = Version;
+        private string _newStoreVersion = Version;
+
+        /// <summary>
+        /// The version a writer marks a new store with: <see cref="Version2"/> (blocks) or
+        /// <see cref="Version"/>. A store that exists keeps its own version; <c>Update-MonarchLogStore</c>
+        /// upgrades a version 1 store.
+        /// </summary>
+        /// <exception cref="ArgumentException">Neither "1" nor "2".</exception>
+        public string NewStoreVersion
+        {
+            get => _newStoreVersion;
+            set => _newStoreVersion = value == Version || value == Version2
+                ? value
+                : throw new ArgumentException($"A new store is version {Version} or {Version2}; got '{value}'.", nameof(value));
+        }
 
         /// <summary>The format of a store whose format key holds <paramref name="version"/> (none: 1); refuses any other.</summary>
         internal int ReadVersion(string? version)
