@@ -10,7 +10,7 @@ using StackExchange.Redis;
 namespace MonarchLogs.Core.Append
 {
     /// <summary>
-    /// The format 2 write path (docs/design/storage-format-2.md): a batch's entries of each
+    /// The format 2 write path (docs/storage-format.md, version 2): a batch's entries of each
     /// partition become blocks (<see cref="BlockPlanner"/>), each added by one server-side script
     /// (<see cref="BlockScripts.Append"/>: the block, its counts, the late set), all pipelined; then
     /// the registry and one notification, as format 1's <see cref="StoreAppender"/>, with the same

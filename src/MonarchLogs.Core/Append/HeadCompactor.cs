@@ -11,8 +11,8 @@ using StackExchange.Redis;
 namespace MonarchLogs.Core.Append
 {
     /// <summary>
-    /// Compacts partitions' heads into blocks of their streams (docs/design/storage-format-2.md,
-    /// "the compaction script"). A writer checks the heads it wrote to, each at most every
+    /// Compacts partitions' heads into blocks of their streams (docs/storage-format.md,
+    /// "The head and its compaction"). A writer checks the heads it wrote to, each at most every
     /// <see cref="CheckEvery"/> (sooner once it added <see cref="BlockPositions.MaxBlockEntries"/>
     /// entries there), in the background and one check at a time: the head's oldest block, and a
     /// compaction when it is older than <see cref="BlockPositions.CompactAfter"/> or the writer's

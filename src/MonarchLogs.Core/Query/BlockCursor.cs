@@ -10,7 +10,7 @@ using StackExchange.Redis;
 namespace MonarchLogs.Core.Query
 {
     /// <summary>
-    /// A format 2 partition (docs/design/storage-format-2.md, "Reading a range"): the stream's
+    /// A format 2 partition (docs/storage-format.md, "How readers read"): the stream's
     /// blocks with IDs in [since − S, until + L] in pages by ID, the late blocks whose t0 lies in
     /// [since − L, until], and the whole head. The head, the late set and the first page are read
     /// in one transaction, so that a head compacted meanwhile is read once, either as head blocks

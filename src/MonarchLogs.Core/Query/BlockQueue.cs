@@ -7,7 +7,7 @@ namespace MonarchLogs.Core.Query
 {
     /// <summary>
     /// The blocks of one partition read so far, given out as entries in position order
-    /// (docs/design/storage-format-2.md, "Reading a range"). A block stays closed until its time
+    /// (docs/storage-format.md, "How readers read"). A block stays closed until its time
     /// span reaches the next entry to give out, so that only the blocks whose entries interleave
     /// are decoded at once; an entry is given out once no block still to be read can hold one that
     /// comes before it: newest first, no stream block read after the block with ID b holds an

@@ -8,7 +8,7 @@ namespace MonarchLogs.Core.Query
 {
     /// <summary>
     /// Which blocks a query can leave closed: the query's exact values as Bloom filter tokens
-    /// (docs/design/storage-format-2.md, "How a reader uses it"), made by the same
+    /// (docs/storage-format.md, "Skip data: tokens and the Bloom filter"), made by the same
     /// <see cref="BlockTokens"/> builders as the writer's. A block may hold a match unless one of
     /// the query's filters (they combine with AND) has no value (values of one filter combine with
     /// OR) whose token the block's filter may hold. A filter with a value that is not exact (a

@@ -11,7 +11,7 @@ using StackExchange.Redis;
 namespace MonarchLogs.Core.Retention
 {
     /// <summary>
-    /// Retention of a format 2 partition (docs/design/storage-format-2.md, "Retention"): the
+    /// Retention of a format 2 partition (docs/storage-format.md, "Retention in version 2"): the
     /// expired blocks' headers are read and their n summed first (<see cref="BlockRetentionPlan"/>),
     /// then exactly those blocks go: the run at the start of the stream by trims up to its last
     /// block, in bounded steps as format 1 trims, the others one XDEL each, and the late blocks

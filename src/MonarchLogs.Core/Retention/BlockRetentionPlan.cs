@@ -11,7 +11,7 @@ namespace MonarchLogs.Core.Retention
 {
     /// <summary>
     /// The blocks of a format 2 partition that retention takes away at a cutoff, read from their
-    /// headers before anything is removed (docs/design/storage-format-2.md, "Retention"): the
+    /// headers before anything is removed (docs/storage-format.md, "Retention in version 2"): the
     /// stream's blocks with an ID before cutoff − S whose entries are all older than the cutoff
     /// (t1 before it), and the late blocks whose t1 is before the cutoff; nothing of the head.
     /// A block that cannot be read is kept (it cannot be counted), and so is a block whose

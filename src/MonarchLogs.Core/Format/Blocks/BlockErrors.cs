@@ -9,7 +9,7 @@ namespace MonarchLogs.Core.Format.Blocks
     /// </summary>
     internal static class BlockErrors
     {
-        /// <summary>A block whose fields or payload are not what docs/design/storage-format-2.md describes.</summary>
+        /// <summary>A block whose fields or payload are not what docs/storage-format.md (version 2) describes.</summary>
         public const string InvalidBlock = "InvalidBlock";
 
         /// <summary>A block written with a codec this version does not know (a newer writer, a foreign tool).</summary>

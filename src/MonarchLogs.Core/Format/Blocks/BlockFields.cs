@@ -9,7 +9,7 @@ namespace MonarchLogs.Core.Format.Blocks
     /// <summary>
     /// A block as one stream entry: the header as plain fields that <c>XRANGE</c> shows, then the
     /// payload, always in this order, so that the blocks of a stream node share their field names
-    /// (docs/design/storage-format-2.md, "A block entry").
+    /// (docs/storage-format.md, "A block entry").
     /// </summary>
     internal static class BlockFields
     {
