@@ -26,7 +26,7 @@ public static class RetentionFigure
         using var admin = server.Connect();
         var stats = new ServerStats(admin);
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",syncTimeout=30000,asyncTimeout=30000");
-        var store = new LogStore(connection);
+        var store = settings.NewStore(connection);
         var now = DateTime.UtcNow;
         var spreads = new[]
         {
