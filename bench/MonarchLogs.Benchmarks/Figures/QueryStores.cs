@@ -107,7 +107,7 @@ public sealed class QueryStores : IAsyncDisposable
                 var name = $"{size} format {version}";
                 Console.WriteLine($"  filling the {name} store: {days} day(s) of {entriesPerDay:N0} entries ...");
                 var started = Stopwatch.GetTimestamp();
-                var written = await StoreFiller.FillAsync(settings.NewStore(connection, version), workload, spreads);
+                var written = await StoreFiller.FillPastAsync(settings, connection, version, workload, spreads);
                 var seconds = Measure.ElapsedMs(started) / 1000;
                 Console.WriteLine($"  filled the {name} store: {written:N0} entries in {seconds:0.0} s ({written / seconds:N0} /s)");
                 return new Store(size, version, server, connection, written, seconds, DateTime.UtcNow);

@@ -152,7 +152,7 @@ public sealed class BenchSettings
 
     public const string Usage =
         "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...|--blocks] [--format 1|2]\n" +
-        "  (default)  the full run, about 7 minutes on 2 cores (1M and 5M stores: about 3 GB in Valkey)\n" +
+        "  (default)  the full run, about 15 minutes on 2 cores (1M and 5M stores of both versions: about 4 GB in Valkey)\n" +
         "  --quick    smaller sizes, for development\n" +
         "  --smoke    every figure at a tiny size, well under a minute (CI)\n" +
         "  --out      where to write the markdown table (default artifacts/bench/results.md)\n" +
