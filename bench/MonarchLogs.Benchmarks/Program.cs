@@ -28,7 +28,7 @@ public static class Program
         }
         catch (FormatException ex)
         {
-            Console.Error.WriteLine("--only takes figure numbers 1 to 10: " + ex.Message);
+            Console.Error.WriteLine("--only takes figure numbers 1 to 11: " + ex.Message);
             Console.Error.WriteLine(BenchSettings.Usage);
             return 2;
         }

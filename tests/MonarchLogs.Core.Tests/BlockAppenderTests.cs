@@ -46,6 +46,10 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(large.Select(e => e.Message), Decode(warning, blocks).Select(e => e.Message));
             Assert.Equal(0, await Db.SortedSetLengthAsync(warning.LateKey));
 
+            // A block of the stream has a Bloom filter; a head block none (a reader reads the whole head).
+            Assert.All(blocks, b => Assert.NotNull(b.Header.Bloom));
+            Assert.Null(head.Header.Bloom);
+
             // One writer, its blocks numbered in order; every entry has the writer's host.
             Assert.Single(blocks.Concat(new[] { head }).Select(b => b.Header.WriterId).Distinct());
             Assert.Equal(16, head.Header.WriterId.Length);

@@ -22,6 +22,9 @@ public class CallerCostBenchmarks
 
     public static int BufferCapacity { get; set; } = 1_000_000;
 
+    /// <summary>Set by the figure: the format version of the store the provider creates.</summary>
+    public static int FormatVersion { get; set; } = 2;
+
     /// <summary>What the run left behind, read by the figure afterwards.</summary>
     public static CallerCostCounts Counts { get; } = new();
 
@@ -65,7 +68,7 @@ public class CallerCostBenchmarks
     [GlobalSetup(Target = nameof(MonarchValkeyCall))]
     public void SetUpProvider()
     {
-        _provider = ProviderHost.Start(ConnectionString, "callers", BufferCapacity, LogLevel.Information);
+        _provider = ProviderHost.Start(ConnectionString, "callers", BufferCapacity, FormatVersion, LogLevel.Information);
         _provider.WarmUpAsync().GetAwaiter().GetResult();
         _logger = _provider.Factory.CreateLogger(Shape.Category);
     }

@@ -39,6 +39,7 @@ public static class CallerCostFigure
         var loadAtStart = LoadAverage.Read();
         await using var server = await ValkeyServer.StartAsync();
         CallerCostBenchmarks.ConnectionString = server.ConnectionString;
+        CallerCostBenchmarks.FormatVersion = settings.FormatVersion;
         CallerCostBenchmarks.BufferCapacity = settings.CallerInvocations * 4;
 
         var job = Job.Default

@@ -33,7 +33,7 @@ public sealed class FigureRunner
         if (_settings.Runs(4) || _settings.Runs(7) || _settings.Runs(8))
         {
             QueryStores? stores = null;
-            await GuardAsync("4", "Query stores", async () => stores = await QueryStores.CreateAsync(_settings));
+            await GuardAsync("4", "Query stores", async () => stores = await QueryStores.CreateAsync(_settings, bothVersions: _settings.Runs(4)));
             if (stores is not null)
             {
                 await using (stores)
@@ -48,6 +48,7 @@ public sealed class FigureRunner
         if (_settings.Runs(5)) await GuardAsync("5", "Watch latency and idle cost", () => WatchFigure.RunAsync(_settings, _table));
         if (_settings.Runs(6)) await GuardAsync("6", "Retention", () => RetentionFigure.RunAsync(_settings, _table));
         if (_settings.Runs(9)) await GuardAsync("9", "Export, import and archive size", () => ArchiveFigure.RunAsync(_settings, _table, _repositoryRoot));
+        if (_settings.Runs(11)) await GuardAsync("11", "Memory at 10 entries/s over 20 partitions for an hour", () => QuietHourFigure.RunAsync(_settings, _table));
         if (_settings.Runs(10)) await GuardAsync("10", "Block layouts for storage format 2", () => BlocksFigure.RunAsync(_settings, _table, _repositoryRoot));
     }
 

@@ -34,7 +34,7 @@ public static class IngestFigure
 
         // Provider ingest, then the memory its entries take.
         var memoryBefore = await stats.SettledUsedMemoryAsync();
-        var ingest = await ProviderIngestAsync(server.ConnectionString, workload, settings.IngestEntries);
+        var ingest = await ProviderIngestAsync(server.ConnectionString, workload, settings.IngestEntries, settings.FormatVersion);
         var memoryAfter = await stats.SettledUsedMemoryAsync();
         var store = new LogStore(admin);
         var stored = await CountStoredAsync(store);
@@ -62,7 +62,7 @@ public static class IngestFigure
             if (round > 0)
             {
                 await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
-                ingests.Add(await ProviderIngestAsync(server.ConnectionString, workload, settings.IngestEntries));
+                ingests.Add(await ProviderIngestAsync(server.ConnectionString, workload, settings.IngestEntries, settings.FormatVersion));
             }
 
             benchmarks.Add(await ValkeyBenchmarkTool.RunAsync(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, ValkeyBenchmarkClients, command));
@@ -72,7 +72,7 @@ public static class IngestFigure
             benchmarkCpuPerEntry.Add((await stats.CpuSecondsAsync() - benchmarkCpu) * 1e6 / settings.ValkeyBenchmarkRequests);
             await admin.GetDatabase().KeyDeleteAsync(ValkeyBenchmarkKey);
             await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
-            var (drainRate, drainCpu) = await DrainAsync(server.ConnectionString, admin.GetDatabase(), stats, workload, settings.IngestEntries);
+            var (drainRate, drainCpu) = await DrainAsync(server.ConnectionString, admin.GetDatabase(), stats, workload, settings.IngestEntries, settings.FormatVersion);
             drains.Add(drainRate);
             drainCpuPerEntry.Add(drainCpu);
 
@@ -95,11 +95,11 @@ public static class IngestFigure
         var reference = Math.Max(valkeyBenchmark, valkeyBenchmarkOneClient);
         var ratioToBenchmark = ingestRate / reference;
         table.Add(new FigureRow("2", $"Sustained ingest through the provider ({Format.Count(settings.IngestEntries)} entries)",
-            "≥ 50% of valkey-benchmark",
+            "≥ 1.0× valkey-benchmark",
             Format.Rate(ingestRate),
             $"valkey-benchmark XADD -P {ValkeyBenchmarkPipeline}: {Format.Rate(valkeyBenchmark)} with -c {ValkeyBenchmarkClients}, {Format.Rate(valkeyBenchmarkOneClient)} with -c 1",
             Format.Ratio(ratioToBenchmark),
-            ratioToBenchmark >= 0.5 ? Verdict.Pass : Verdict.Miss));
+            ratioToBenchmark >= 1.0 ? Verdict.Pass : Verdict.Miss));
         table.Add(new FigureRow("2", $"Writer alone: buffer drained with the producer idle ({Format.Count(settings.IngestEntries)} entries)",
             "(none)",
             Format.Rate(drain),
@@ -109,11 +109,11 @@ public static class IngestFigure
         var serverCpu = Measure.Median(drainCpuPerEntry);
         var benchmarkServerCpu = Measure.Median(benchmarkCpuPerEntry);
         table.Add(new FigureRow("2", "Server CPU per entry, writer alone (INFO cpu delta / entries)",
-            "(none)",
+            "≤ 1 µs",
             Format.Number(serverCpu, "0.0") + " µs",
             $"valkey-benchmark XADD -P {ValkeyBenchmarkPipeline} -c 1: {Format.Number(benchmarkServerCpu, "0.0")} µs",
             Format.Ratio(serverCpu / benchmarkServerCpu),
-            Verdict.Info));
+            serverCpu <= 1.0 ? Verdict.Pass : Verdict.Miss));
         var ratioToOriginal = ingestRate / original;
         table.Add(new FigureRow("2", "Sustained ingest vs the original design",
             "≥ 20× the original",
@@ -122,12 +122,12 @@ public static class IngestFigure
             Format.Ratio(ratioToOriginal),
             ratioToOriginal >= 20 ? Verdict.Pass : Verdict.Miss));
         var memoryRatio = providerBytesPerEntry / rawJsonBytes;
-        table.Add(new FigureRow("3", "Memory per stored entry (used_memory delta / entries)",
-            "≤ 1.0× raw JSON",
+        table.Add(new FigureRow("3", $"Memory per stored entry, format {settings.FormatVersion} (used_memory delta / entries, heads included)",
+            "≤ 0.15× raw JSON",
             Format.Bytes(providerBytesPerEntry),
             $"raw JSON {Format.Bytes(rawJsonBytes)}",
             Format.Ratio(memoryRatio),
-            memoryRatio <= 1.0 ? Verdict.Pass : Verdict.Miss));
+            memoryRatio <= 0.15 ? Verdict.Pass : Verdict.Miss));
         table.Add(new FigureRow("3", "Memory per entry, original design (stream + 3 sorted-set indexes)",
             "(reference)",
             Format.Bytes(originalBytesPerEntry),
@@ -140,22 +140,22 @@ public static class IngestFigure
             $"One producer thread calls ILogger.Log {Format.Count(settings.IngestEntries)} times as fast as it can; the rate is entries / time from the first Log call until provider.EntriesWritten counts them all. " +
             $"Rounds, interleaved on the same server (emptied between them), each as ingest / valkey-benchmark -c {ValkeyBenchmarkClients} / -c 1 / writer alone / original design: " +
             string.Join("; ", Enumerable.Range(0, ingests.Count).Select(r => $"{Format.Rate(ingests[r].EntriesPerSecond)} (producer done in {Format.Ms(ingests[r].ProduceMs)}, all stored in {Format.Ms(ingests[r].TotalMs)}) / {Format.Rate(benchmarks[r])} / {Format.Rate(benchmarksOneClient[r])} / {Format.Rate(drains[r])} / {Format.Rate(originals[r])}")) +
-            $"; the table gives the medians. Stored entries of the first round checked by XLEN over the partitions: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BatchDelay 0, one append script per partition run), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
+            $"; the table gives the medians. Stores of format {settings.FormatVersion}. Stored entries of the first round counted by reading them back: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BatchDelay 0, one append script per partition run), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
         table.Note("2.", "Writer alone: a second provider on the emptied server; the server holds writes (CLIENT PAUSE WRITE) while the same entries are logged into the buffer, then the rate is entries / time from CLIENT UNPAUSE until provider.EntriesWritten counts them all: the writer and the server with the producer idle. The sustained figure above also pays for the producer thread, which takes one of the machine's cores while it runs.");
         table.Note("2.", $"valkey-benchmark reference, same server, same run, {Format.Count(settings.ValkeyBenchmarkRequests)} requests of the median sample entry with its 15 fields: `{Shorten(ValkeyBenchmarkTool.Describe(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, ValkeyBenchmarkClients, command))}` " +
             "and the same with -c 1 (one connection, as the provider has); the ratio is to the better of the two. valkey-benchmark is a C client with nothing to encode, pipelining 64 commands per connection.");
         table.Note("2.", $"Original design reference: per entry, each command awaited before the next as the Python handler does: XADD logs:<date> * data <json>, ZADD logs:index:timestamp, ZADD logs:index:level:<level>, ZADD logs:index:service:<service>, HSET logs:metadata, HGETALL logs:metadata and the date check of each stream; " +
             "the ZADD score is the event time in Unix seconds (structlog's ISO string is not a valid score). Same entries, same server (flushed first), one StackExchange.Redis connection; one run per round, the median in the table; its memory from the first round.");
-        table.Note("3.", $"used_memory delta over {Format.Count(stored)} entries written by the provider to an empty server (the stream nodes, the registry, the format key), divided by the entries. " +
+        table.Note("3.", $"used_memory delta over {Format.Count(stored)} entries written by the provider to an empty server (the blocks or stream entries, the heads as they are at the end, the counts, the registry, the format key), divided by the entries. " +
             $"Raw JSON: the entry's non-empty fields as one compact UTF-8 JSON object (properties nested), averaged over {sample.Count} stored entries; the same document the original design stores in its data field. " +
             $"The original design's figure: used_memory delta over its {Format.Count(settings.OriginalDesignEntries)} entries (daily stream with one JSON field, three sorted-set indexes, metadata hash).");
     }
 
     private sealed record IngestResult(double EntriesPerSecond, double ProduceMs, double TotalMs, long Dropped);
 
-    private static async Task<IngestResult> ProviderIngestAsync(string connectionString, LogWorkload workload, int entries)
+    private static async Task<IngestResult> ProviderIngestAsync(string connectionString, LogWorkload workload, int entries, int formatVersion)
     {
-        using var host = ProviderHost.Start(connectionString, "bench", bufferCapacity: entries * 2);
+        using var host = ProviderHost.Start(connectionString, "bench", bufferCapacity: entries * 2, formatVersion);
         await host.WarmUpAsync();
         var loggers = LogWorkload.Shapes.Select(s => host.Factory.CreateLogger(s.Category)).ToArray();
         var provider = host.Provider;
@@ -197,9 +197,9 @@ public static class IngestFigure
     /// stored, with the producer idle: what the writer and the server do alone.
     /// </summary>
     /// <summary>The writer alone: entries per second, and the server's CPU µs per entry while it drained.</summary>
-    private static async Task<(double Rate, double ServerMicrosecondsPerEntry)> DrainAsync(string connectionString, IDatabase admin, ServerStats stats, LogWorkload workload, int entries)
+    private static async Task<(double Rate, double ServerMicrosecondsPerEntry)> DrainAsync(string connectionString, IDatabase admin, ServerStats stats, LogWorkload workload, int entries, int formatVersion)
     {
-        using var host = ProviderHost.Start(connectionString, "drain", bufferCapacity: entries * 2);
+        using var host = ProviderHost.Start(connectionString, "drain", bufferCapacity: entries * 2, formatVersion);
         await host.WarmUpAsync();
         var loggers = LogWorkload.Shapes.Select(s => host.Factory.CreateLogger(s.Category)).ToArray();
         var provider = host.Provider;
@@ -250,10 +250,11 @@ public static class IngestFigure
         return new OriginalResult(entries / (Measure.ElapsedMs(started) / 1000));
     }
 
+    /// <summary>The entries stored, read back (a format 2 stream entry is a block of many).</summary>
     private static async Task<long> CountStoredAsync(LogStore store)
     {
         long total = 0;
-        foreach (var partition in await store.GetPartitionsAsync()) total += await store.Connection.GetDatabase().StreamLengthAsync(partition.StreamKey);
+        await foreach (var _ in store.QueryAsync(new LogQuery())) total++;
         return total;
     }
 

@@ -13,40 +13,55 @@ namespace MonarchLogs.Benchmarks.Figures;
 /// holds one day of entries; the big one holds that same day and older days, so that
 /// "-Since 1 day" finds the same entries in both and only the store's size differs.
 /// Day d (0 = the last day) spreads its entries evenly over [now - (d+1)·24 h + 1 h, now - d·24 h - 1 min].
+/// The stores are of the run's format version; with <c>bothVersions</c> (figure 4) the same
+/// two stores of the other version are filled too, with the same entries.
 /// </summary>
 public sealed class QueryStores : IAsyncDisposable
 {
-    private QueryStores(Store small, Store big)
+    private readonly List<Store> _stores;
+
+    private QueryStores(List<Store> stores, int version)
     {
-        Small = small;
-        Big = big;
+        _stores = stores;
+        Small = Of(version, "small")!;
+        Big = Of(version, "big")!;
     }
 
+    /// <summary>The small store of the run's format version.</summary>
     public Store Small { get; }
 
+    /// <summary>The big store of the run's format version.</summary>
     public Store Big { get; }
 
-    public static async Task<QueryStores> CreateAsync(BenchSettings settings)
+    /// <summary>The store of that version and size (small or big), if it was filled.</summary>
+    public Store? Of(int version, string size) => _stores.FirstOrDefault(s => s.Version == version && s.Size == size);
+
+    public static async Task<QueryStores> CreateAsync(BenchSettings settings, bool bothVersions)
     {
         var workload = new LogWorkload();
         var now = DateTime.UtcNow;
-        var small = await Store.FillAsync("small", workload, now, settings.QueryEntriesPerDay, days: 1);
+        var versions = bothVersions ? new[] { settings.FormatVersion, 3 - settings.FormatVersion } : new[] { settings.FormatVersion };
+        var stores = new List<Store>();
         try
         {
-            var big = await Store.FillAsync("big", workload, now, settings.QueryEntriesPerDay, settings.QueryBigStoreDays);
-            return new QueryStores(small, big);
+            foreach (var version in versions)
+            {
+                stores.Add(await Store.FillAsync(settings, "small", version, workload, now, settings.QueryEntriesPerDay, days: 1));
+                stores.Add(await Store.FillAsync(settings, "big", version, workload, now, settings.QueryEntriesPerDay, settings.QueryBigStoreDays));
+            }
+
+            return new QueryStores(stores, settings.FormatVersion);
         }
         catch
         {
-            await small.DisposeAsync();
+            foreach (var store in stores) await store.DisposeAsync();
             throw;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Small.DisposeAsync();
-        await Big.DisposeAsync();
+        foreach (var store in _stores) await store.DisposeAsync();
     }
 
     public static TimeSpread Day(DateTime nowUtc, int daysAgo, int entries) =>
@@ -54,9 +69,10 @@ public sealed class QueryStores : IAsyncDisposable
 
     public sealed class Store : IAsyncDisposable
     {
-        private Store(string name, ValkeyServer server, ConnectionMultiplexer connection, long entries, double fillSeconds, DateTime filledUtc)
+        private Store(string size, int version, ValkeyServer server, ConnectionMultiplexer connection, long entries, double fillSeconds, DateTime filledUtc)
         {
-            Name = name;
+            Size = size;
+            Version = version;
             Server = server;
             Connection = connection;
             Entries = entries;
@@ -64,7 +80,11 @@ public sealed class QueryStores : IAsyncDisposable
             FilledUtc = filledUtc;
         }
 
-        public string Name { get; }
+        /// <summary>small or big.</summary>
+        public string Size { get; }
+
+        /// <summary>The store's storage format version.</summary>
+        public int Version { get; }
 
         public ValkeyServer Server { get; }
 
@@ -77,19 +97,20 @@ public sealed class QueryStores : IAsyncDisposable
 
         public DateTime FilledUtc { get; }
 
-        public static async Task<Store> FillAsync(string name, LogWorkload workload, DateTime nowUtc, int entriesPerDay, int days)
+        public static async Task<Store> FillAsync(BenchSettings settings, string size, int version, LogWorkload workload, DateTime nowUtc, int entriesPerDay, int days)
         {
             var server = await ValkeyServer.StartAsync();
             try
             {
                 var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true,syncTimeout=30000,asyncTimeout=30000");
                 var spreads = Enumerable.Range(0, days).Select(d => Day(nowUtc, d, entriesPerDay)).ToList();
+                var name = $"{size} format {version}";
                 Console.WriteLine($"  filling the {name} store: {days} day(s) of {entriesPerDay:N0} entries ...");
                 var started = Stopwatch.GetTimestamp();
-                var written = await StoreFiller.FillAsync(new LogStore(connection), workload, spreads);
+                var written = await StoreFiller.FillPastAsync(settings, connection, version, workload, spreads);
                 var seconds = Measure.ElapsedMs(started) / 1000;
                 Console.WriteLine($"  filled the {name} store: {written:N0} entries in {seconds:0.0} s ({written / seconds:N0} /s)");
-                return new Store(name, server, connection, written, seconds, DateTime.UtcNow);
+                return new Store(size, version, server, connection, written, seconds, DateTime.UtcNow);
             }
             catch
             {

@@ -26,7 +26,7 @@ public static class RetentionFigure
         using var admin = server.Connect();
         var stats = new ServerStats(admin);
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",syncTimeout=30000,asyncTimeout=30000");
-        var store = new LogStore(connection);
+        var store = settings.NewStore(connection);
         var now = DateTime.UtcNow;
         var spreads = new[]
         {
@@ -34,7 +34,8 @@ public static class RetentionFigure
             new TimeSpread(now - TimeSpan.FromHours(2), now - TimeSpan.FromMinutes(1), settings.RetentionLiveEntries),
         };
         Console.WriteLine($"  filling: {settings.RetentionExpiredEntries:N0} expired + {settings.RetentionLiveEntries:N0} live entries ...");
-        var written = await StoreFiller.FillAsync(store, new LogWorkload(), spreads);
+        // As written live (format 2: upgraded, each block at its entries' time; StoreFiller.FillPastAsync).
+        var written = await StoreFiller.FillPastAsync(settings, connection, settings.FormatVersion, new LogWorkload(), spreads);
 
         var serverApi = stats.Server;
         await serverApi.ConfigSetAsync("slowlog-log-slower-than", 0);
@@ -84,7 +85,7 @@ public static class RetentionFigure
             "",
             stallMs <= TargetStallMs && removed == settings.RetentionExpiredEntries ? Verdict.Pass : Verdict.Miss));
         table.Note("6.", $"{Format.Count(written)} entries written with LogStore.AppendAsync, {Format.Count(settings.RetentionExpiredEntries)} of them stamped 39–40 days ago, into {partitions.Count} partitions (6 services × 6 levels); cutoff now − 30 days. " +
-            $"RemoveExpiredAsync per partition, one after the other as Remove-ExpiredMonarchLog does: removed {removed:N0}, {left:N0} live entries left, {commands:N0} trim commands (XTRIM MINID ~ LIMIT 1000 until none, then one exact XTRIM), plus MEMORY USAGE before and after each partition. " +
+            $"RemoveExpiredAsync per partition, one after the other as Remove-ExpiredMonarchLog does: removed {removed:N0}, {left:N0} stream entries left (the live entries; on format 2 the blocks holding them), {commands:N0} trim commands (XTRIM MINID ~ LIMIT 1000 until none, then one exact XTRIM), plus MEMORY USAGE before and after each partition. " +
             $"Stall: the longest command in SLOWLOG with slowlog-log-slower-than 0 (every command logged: {slowlog.Length:N0} entries, {trims.Count:N0} XTRIM; the longest was `{worstName}`), and LATENCY LATEST with latency-monitor-threshold 1 ms. " +
             $"Slowlog durations are the command's execution time on the server, which is what blocks other clients; on a loaded machine they also hold the time the server process was descheduled mid-command. " +
             $"XTRIM durations: p50 {Format.Ms(Measure.Percentile(trimMs, 50))}, p99 {Format.Ms(Measure.Percentile(trimMs, 99))}, max {Format.Ms(worstTrimMs)}, {trimsOver1Ms} of {trimMs.Count} over 1 ms.");

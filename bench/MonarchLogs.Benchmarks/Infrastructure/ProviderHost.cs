@@ -20,7 +20,8 @@ public sealed class ProviderHost : IDisposable
 
     public MonarchValkeyLoggerProvider Provider { get; }
 
-    public static ProviderHost Start(string connectionString, string service, int bufferCapacity, LogLevel minimumLevel = LogLevel.Trace)
+    /// <summary>A provider writing to <paramref name="connectionString"/>; a store it creates is of <paramref name="formatVersion"/>.</summary>
+    public static ProviderHost Start(string connectionString, string service, int bufferCapacity, int formatVersion, LogLevel minimumLevel = LogLevel.Trace)
     {
         var services = new ServiceCollection()
             .AddLogging(logging =>
@@ -35,6 +36,7 @@ public sealed class ProviderHost : IDisposable
                     options.ServicePropertyName = "Service";
                     options.BufferCapacity = bufferCapacity;
                     options.FlushTimeout = TimeSpan.FromSeconds(30);
+                    options.NewStoreFormatVersion = formatVersion;
                 });
             })
             .BuildServiceProvider();

@@ -1,6 +1,8 @@
 using MonarchLogs.Core;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Benchmarks.Infrastructure;
 using MonarchLogs.Core.Storage;
+using StackExchange.Redis;
 
 namespace MonarchLogs.Benchmarks.Workload;
 
@@ -15,6 +17,20 @@ public readonly record struct TimeSpread(DateTime StartUtc, DateTime EndUtc, int
 public static class StoreFiller
 {
     public const int BatchSize = 2_000;
+
+    /// <summary>
+    /// Fills a store of <paramref name="version"/> with past entries as writers would have written
+    /// them live. Format 2: filled as format 1, then upgraded, so that each block stands at its
+    /// entries' time as a live writer's does. The append script stands a block at the time it is
+    /// added: a fill of past days through it would put every block at the fill's time (in the late
+    /// set, or, a batch's few entries of a partition, in the head), which no store written live looks like.
+    /// </summary>
+    public static async Task<long> FillPastAsync(BenchSettings settings, IConnectionMultiplexer connection, int version, LogWorkload workload, IReadOnlyList<TimeSpread> spreads)
+    {
+        var written = await FillAsync(settings.NewStore(connection, 1), workload, spreads).ConfigureAwait(false);
+        if (version == 2) await new LogStore(connection).UpgradeAsync(progress: null, partitionError: null).ConfigureAwait(false);
+        return written;
+    }
 
     /// <summary>Writes the spreads oldest first; levels follow <see cref="LogWorkload.StoreLevel"/> (1% errors).</summary>
     public static async Task<long> FillAsync(LogStore store, LogWorkload workload, IReadOnlyList<TimeSpread> spreads, CancellationToken cancellationToken = default)

@@ -42,6 +42,13 @@ namespace MonarchLogs.Core.Append
         private readonly string _host;
         private readonly BlockEncoder _encoder = new BlockEncoder();
 
+        /// <summary>
+        /// Head blocks have no Bloom filter: a reader reads the whole head, and a head block lives
+        /// only until its compaction, whose block has one. Gathering the tokens was most of a
+        /// small block's encoding time, and its filter most of its header.
+        /// </summary>
+        private readonly BlockEncoder _headEncoder = new BlockEncoder(falsePositiveRate: 0);
+
         public BlockPlanner(StorageFormat format, WriterIdentity identity, string host)
         {
             _format = format;
@@ -115,7 +122,8 @@ namespace MonarchLogs.Core.Append
         {
             var entries = new MonarchLogEntry[indexes.Count];
             for (var k = 0; k < entries.Length; k++) entries[k] = batch.Entries[indexes[k]];
-            return new PlannedBlock(partition, toHead, indexes, _encoder.Encode(entries, _identity.Id, _identity.Next(), _host));
+            var encoder = toHead ? _headEncoder : _encoder;
+            return new PlannedBlock(partition, toHead, indexes, encoder.Encode(entries, _identity.Id, _identity.Next(), _host));
         }
     }
 }
