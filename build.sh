@@ -85,8 +85,26 @@ demo() {
   echo "... $(wc -l < "$VALKEY_DIR/demo-stdout.jsonl") JSON lines on stdout in all"
 
   step "the store, as valkey-cli sees it (docs/storage-format.md)"
+  local stream=monarch:logs:stream:orders:error head="monarch:logs:head:{monarch:logs:stream:orders:error}"
+  echo "format version: $(valkey-cli -p "$VALKEY_PORT" GET monarch:logs:format)"
   valkey-cli -p "$VALKEY_PORT" HGETALL monarch:logs:partitions | paste - - | head -n 8
-  valkey-cli -p "$VALKEY_PORT" XREVRANGE monarch:logs:stream:orders:error + - COUNT 1 | head -n 12
+  echo "blocks of $stream: $(valkey-cli -p "$VALKEY_PORT" XLEN "$stream") in the stream, $(valkey-cli -p "$VALKEY_PORT" XLEN "$head") in its head"
+  echo "the newest block's header (its Bloom filter and compressed data shown by size only):"
+  # shellcheck disable=SC2016
+  valkey-cli -p "$VALKEY_PORT" EVAL '
+    for _, key in ipairs(KEYS) do
+      local newest = redis.call("XREVRANGE", key, "+", "-", "COUNT", 1)[1]
+      if newest then
+        local shown = {key .. " " .. newest[1]}
+        for i = 1, #newest[2], 2 do
+          local field, value = newest[2][i], newest[2][i + 1]
+          if field == "data" or field == "bloom" then value = "(" .. #value .. " bytes)" end
+          shown[#shown + 1] = "  " .. field .. " = " .. value
+        end
+        return shown
+      end
+    end
+    return {"no block"}' 2 "$head" "$stream"
 
   step "querying it with the MonarchLogs module"
   MONARCHLOGS_CONNECTION="$connection" dotnet pwsh -NoProfile -NonInteractive -Command "

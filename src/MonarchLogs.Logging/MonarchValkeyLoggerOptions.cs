@@ -56,7 +56,7 @@ namespace MonarchLogs.Logging
         /// stream entry per log entry). A store that exists keeps its own version, and the
         /// provider writes in it; <c>Update-MonarchLogStore</c> upgrades a version 1 store.
         /// </summary>
-        public int NewStoreFormatVersion { get; set; } = 1;
+        public int NewStoreFormatVersion { get; set; } = 2;
 
         /// <summary>Most entries in one pipelined batch.</summary>
         public int MaxBatchSize { get; set; } = 2048;

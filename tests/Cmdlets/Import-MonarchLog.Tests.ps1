@@ -16,7 +16,14 @@ BeforeAll {
     $script:now = [datetime]::UtcNow
     $script:data = Join-Path $PSScriptRoot 'Data'
     $script:storeNumber = 0
-    function script:New-Prefix { $script:storeNumber++; "import$($script:storeNumber):logs" }
+    # The stores here are version 1 (marked before anything is written; a new store would be
+    # version 2): these tests hold the import to format 1's promises, IDs at event times included.
+    function script:New-Prefix {
+        $script:storeNumber++
+        $prefix = "import$($script:storeNumber):logs"
+        Invoke-MonarchTestCli -Server $server SET "${prefix}:format" 1 | Out-Null
+        $prefix
+    }
     function script:New-FilePath([string] $Extension = '.jsonl') { Join-Path $TestDrive ("file$([guid]::NewGuid().ToString('N'))$Extension") }
 
     # Deletes every key of a store: what is left of it afterwards is what an import puts back.
@@ -24,6 +31,7 @@ BeforeAll {
         $keys = @(Invoke-MonarchTestCli -Server $server --scan --pattern "${Prefix}:*")
         foreach ($key in $keys) { Invoke-MonarchTestCli -Server $server DEL $key | Out-Null }
         @(Invoke-MonarchTestCli -Server $server --scan --pattern "${Prefix}:*").Count | Should -Be 0
+        Invoke-MonarchTestCli -Server $server SET "${Prefix}:format" 1 | Out-Null
     }
 
     # A store with the known data set, plus entries of hostile text: line breaks, escapes, bidi

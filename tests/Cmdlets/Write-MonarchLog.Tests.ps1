@@ -13,6 +13,18 @@ BeforeAll {
 
     # A time at 100 ns precision that no clock gives by chance.
     $script:when = [datetime]::new(2026, 3, 14, 15, 9, 26, [DateTimeKind]::Utc).AddTicks(5358979)
+
+    # The entry "Order 42 is late" the first tests write, as Get-MonarchLog reads it back.
+    function script:Assert-OrderLate($entry) {
+        $entry.Timestamp.Ticks | Should -Be $when.Ticks
+        $entry.Category | Should -BeExactly 'Ops.Orders'
+        $entry.Message | Should -BeExactly 'Order 42 is late'
+        $entry.Template | Should -BeExactly 'Order {OrderId} is late'
+        $entry.EventId | Should -Be 7
+        $entry.EventName | Should -BeExactly 'Late'
+        $entry.TraceId | Should -BeExactly '0af7651916cd43dd8448eb211c80319c'
+        $entry.SpanId | Should -BeExactly 'b7ad6b7169203331'
+    }
 }
 
 AfterAll {
@@ -22,7 +34,9 @@ AfterAll {
 Describe 'Write-MonarchLog' {
     Context 'One entry' {
         It 'stores every field in the documented order, at its event time, registered and announced' {
+            # Format 1's stream layout: the store is marked version 1 first (a new store is version 2).
             $prefix = New-Prefix
+            Invoke-MonarchTestCli -Server $server SET "${prefix}:format" 1 | Out-Null
             Write-MonarchLog @c -Prefix $prefix -Service orders -Level Warning -Category Ops.Orders -Message 'Order 42 is late' `
                 -Template 'Order {OrderId} is late' -EventId 7 -EventName Late -TraceId 0af7651916cd43dd8448eb211c80319c -SpanId b7ad6b7169203331 `
                 -Timestamp $when -Properties ([ordered]@{ OrderId = 42; Tags = @('a', 'b'); Nested = [ordered]@{ X = 1.5; Ok = $true; None = $null } })
@@ -41,15 +55,23 @@ Describe 'Write-MonarchLog' {
             Invoke-MonarchTestCli -Server $server HGET "${prefix}:partitions" $stream | Should -Be 'warning:orders'
             Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '1'
 
+            Assert-OrderLate (Get-MonarchLog @c -Prefix $prefix)
+        }
+
+        It 'marks a new store version 2 and puts a single entry into the head, every field read back' {
+            $prefix = New-Prefix
+            Write-MonarchLog @c -Prefix $prefix -Service orders -Level Warning -Category Ops.Orders -Message 'Order 42 is late' `
+                -Template 'Order {OrderId} is late' -EventId 7 -EventName Late -TraceId 0af7651916cd43dd8448eb211c80319c -SpanId b7ad6b7169203331 `
+                -Timestamp $when -Properties ([ordered]@{ OrderId = 42 })
+            Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '2'
+            $stream = "${prefix}:stream:orders:warning"
+            Invoke-MonarchTestCli -Server $server XLEN "${prefix}:head:{$stream}" | Should -Be 1 -Because 'a batch of one entry is one head block'
+            Invoke-MonarchTestCli -Server $server HGET "${prefix}:partitions" $stream | Should -Be 'warning:orders'
+
             $entry = Get-MonarchLog @c -Prefix $prefix
-            $entry.Timestamp.Ticks | Should -Be $when.Ticks
-            $entry.Category | Should -BeExactly 'Ops.Orders'
-            $entry.Message | Should -BeExactly 'Order 42 is late'
-            $entry.Template | Should -BeExactly 'Order {OrderId} is late'
-            $entry.EventId | Should -Be 7
-            $entry.EventName | Should -BeExactly 'Late'
-            $entry.TraceId | Should -BeExactly '0af7651916cd43dd8448eb211c80319c'
-            $entry.SpanId | Should -BeExactly 'b7ad6b7169203331'
+            Assert-OrderLate $entry
+            $entry.Id | Should -BeLike "$([DateTimeOffset]::new($when).ToUnixTimeMilliseconds())-*@orders/warning"
+            $entry.Host | Should -BeExactly ([Environment]::MachineName)
         }
 
         It 'defaults to Information, now, and no category or properties' {
@@ -100,7 +122,7 @@ Describe 'Write-MonarchLog' {
             $start = [datetime]::UtcNow.AddHours(-1)
             1..2500 | ForEach-Object { [pscustomobject]@{ Service = 'bulk'; Level = 'Debug'; Message = "entry $_"; Timestamp = $start.AddMilliseconds(2 * $_) } } |
                 Write-MonarchLog @c -Prefix $prefix
-            Invoke-MonarchTestCli -Server $server XLEN "${prefix}:stream:bulk:debug" | Should -Be 2500
+            Get-MonarchTestEntryCount -Server $server -Prefix $prefix -Service bulk -Level debug | Should -Be 2500
             $entries = @(Get-MonarchLog @c -Prefix $prefix -Oldest)
             ($entries.Message -join ',') | Should -BeExactly ((1..2500 | ForEach-Object { "entry $_" }) -join ',')
             foreach ($entry in $entries[0, 999, 1000, 2499]) {
@@ -168,7 +190,9 @@ Timestamp,Level,Service,Category,Message,EventId,Exception,Properties
 
         It 'reports a partition the store refuses with its StoreErrors id and count, and writes the others' {
             $prefix = New-Prefix
+            # Its stream and its head (where a new store of format 2 puts a few entries) are no streams.
             Invoke-MonarchTestCli -Server $server SET "${prefix}:stream:broken:error" 'not a stream' | Out-Null
+            Invoke-MonarchTestCli -Server $server SET "${prefix}:head:{${prefix}:stream:broken:error}" 'not a stream' | Out-Null
             $objects = foreach ($i in 1..3) {
                 [pscustomobject]@{ Service = 'broken'; Level = 'Error'; Message = "lost $i" }
                 [pscustomobject]@{ Service = 'fine'; Level = 'Error'; Message = "kept $i" }
@@ -239,7 +263,7 @@ for (`$i = 0; `$i -lt 1000; `$i++) { Write-MonarchLog @c "entry `$i" }
 
         It 'keeps a thousand calls on the connection: every entry stored' {
             $session.ExitCode | Should -Be 0 -Because $session.Error
-            Invoke-MonarchTestCli -Server $server XLEN "${sessionPrefix}:stream:session:information" | Should -Be 1050
+            Get-MonarchTestEntryCount -Server $server -Prefix $sessionPrefix -Service session -Level information | Should -Be 1050
         }
 
         It 'adds no handler to the connection per call' {

@@ -195,7 +195,8 @@ namespace MonarchLogs.Core.Tests
         /// <summary>A store under a prefix of its own with two entries in one partition, one of them old.</summary>
         private async Task<(LogStore Store, string Prefix)> SeededStoreAsync()
         {
-            var store = _valkey.NewStore();
+            // Format 1: the roles' raw commands and retention by ID (format 2: the version 2 tests here).
+            var store = _valkey.NewStore().AsVersion1();
             await store.AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, BaseTime, "older"), Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow.AddMinutes(-1), "newer") });
             return (store, store.Format.Prefix);
         }

@@ -33,7 +33,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task Every_field_reads_back_exactly_as_written_and_in_the_documented_order()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var entries = new List<MonarchLogEntry>
             {
                 new MonarchLogEntry
@@ -75,7 +75,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_run_keeps_each_entrys_host_whether_all_share_one_or_not()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var (appender, owner) = NewAppender(store);
             using var _ = owner;
             MonarchLogEntry On(string? host, int second, string service) => new MonarchLogEntry
@@ -97,7 +97,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_big_batch_is_stored_whole_in_one_pipeline()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var (appender, owner) = NewAppender(store);
             using var _ = owner;
             var entries = Enumerable.Range(0, 6000).Select(i => Entry("s" + (i % 5), (MonarchLogLevel)(i % 6), BaseTime.AddMilliseconds(i), "n" + i)).ToList();
@@ -108,7 +108,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_partition_that_refuses_costs_its_own_entries_only_and_a_retry_stores_each_entry_once()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var (appender, owner) = NewAppender(store);
             using var _ = owner;
             var db = _valkey.Connection.GetDatabase();
@@ -138,7 +138,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task An_append_whose_reply_never_comes_counts_as_timed_out_instead_of_waiting_for_good()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             // The client's own timeout is far off: only the appender's reply timeout can end the wait.
             var options = ConfigurationOptions.Parse(_valkey.Server.ConnectionString + ",abortConnect=false,asyncTimeout=60000,syncTimeout=60000");
             using var connection = await ConnectionMultiplexer.ConnectAsync(options);
@@ -168,7 +168,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task An_entry_older_than_its_stream_top_goes_after_it_in_batch_order_with_its_own_time()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var (appender, owner) = NewAppender(store);
             using var _ = owner;
             await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "newer") });
@@ -188,7 +188,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task Each_writer_keeps_its_own_order_when_writers_share_a_partition_and_their_times_interleave()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var writers = Enumerable.Range(0, 4).Select(_ => NewAppender(store)).ToList();
             try
             {
@@ -230,7 +230,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_store_of_another_format_version_is_refused_before_anything_is_written()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             await _valkey.Connection.GetDatabase().StringSetAsync(store.Format.FormatKey, "2");
             var (appender, owner) = NewAppender(store);
             using var _ = owner;
@@ -247,7 +247,7 @@ namespace MonarchLogs.Core.Tests
         {
             using var server = await Testing.ValkeyServer.StartAsync();
             using var reader = server.Connect();
-            var store = new LogStore(reader, new StorageFormat("restart"));
+            var store = new LogStore(reader, new StorageFormat("restart")).AsVersion1();
             var options = ConfigurationOptions.Parse(server.ConnectionString + ",connectTimeout=1000");
             options.AbortOnConnectFail = false;
             options.BacklogPolicy = BacklogPolicy.FailFast;
@@ -301,7 +301,7 @@ namespace MonarchLogs.Core.Tests
             // that lives as long as the session. An appender that subscribed for itself stayed
             // reachable from the connection for good, with all it held.
             using var connection = _valkey.Server.Connect();
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var before = RestoredHandlers(connection);
             for (var i = 0; i < 1000; i++)
             {
@@ -315,7 +315,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task After_a_reconnect_the_appender_checks_the_format_again()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             using var connection = _valkey.Server.Connect();
             var appender = new LogStore(connection, store.Format).Appender;
             Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "before") }));

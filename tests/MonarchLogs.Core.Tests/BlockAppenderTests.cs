@@ -125,14 +125,14 @@ namespace MonarchLogs.Core.Tests
         public async Task A_new_store_is_marked_with_the_version_new_stores_get_and_its_writer_writes_that_format()
         {
             var store = _valkey.NewStore();
-            store.Format.NewStoreVersion = StorageFormat.Version2;
+            Assert.Equal(StorageFormat.Version2, store.Format.NewStoreVersion);
             await store.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "first") });
             Assert.Equal("2", (string?)await Db.StringGetAsync(store.Format.FormatKey));
             var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
             Assert.Equal(new[] { "first" }, Decode(partition, await BlocksAsync(partition, partition.HeadKey)).Select(e => e.Message));
 
-            // By default a new store stays version 1: entries of format 1 in the stream.
-            var plain = _valkey.NewStore();
+            // A writer asked for version 1 makes a store of format 1 entries in the stream.
+            var plain = _valkey.NewStore().AsVersion1();
             await plain.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "first") });
             Assert.Equal("1", (string?)await Db.StringGetAsync(plain.Format.FormatKey));
             var entry = Assert.Single(await Db.StreamRangeAsync(plain.Format.GetPartition("s", MonarchLogLevel.Error).StreamKey));
@@ -187,7 +187,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_running_writer_follows_an_upgrade_to_version_2_after_a_reconnect_and_within_10_seconds()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             using var connection = _valkey.Server.Connect();
             var appender = new VersionedAppender(connection, store.Format);
             var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);

@@ -66,7 +66,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task The_upgrade_to_format_2_converts_the_partitions_of_every_master()
         {
-            var store = _cluster.NewStore();
+            var store = _cluster.NewStore().AsVersion1();
             var services = Enumerable.Range(0, 12).Select(i => "svc" + i).ToArray();
             var entries = Enumerable.Range(0, 1200).Select(i => Entry(services[i % services.Length], (MonarchLogLevel)(i % 6), BaseTime.AddSeconds(i), "n" + i)).ToList();
             Assert.Equal(1200, await store.AppendAsync(entries));
@@ -126,10 +126,11 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(3, owners);
         }
 
+        // Format 1: retention by ID (format 2: the version 2 tests here and BlockRetentionTests).
         [Fact]
         public async Task Tail_retention_and_status_work_across_the_masters()
         {
-            var store = _cluster.NewStore();
+            var store = _cluster.NewStore().AsVersion1();
             await store.AppendAsync(Enumerable.Range(0, 60).Select(i => Entry("old" + (i % 6), MonarchLogLevel.Warning, BaseTime.AddSeconds(i), "old " + i)).ToList());
             using var tail = await store.OpenTailAsync(new LogQuery());
             await store.AppendAsync(Enumerable.Range(0, 12).Select(i => Entry("new" + i, MonarchLogLevel.Error, DateTime.UtcNow, "new " + i)).ToList());

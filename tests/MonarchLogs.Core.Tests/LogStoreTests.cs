@@ -18,10 +18,13 @@ namespace MonarchLogs.Core.Tests
 
         public LogStoreTests(ValkeyFixture valkey) => _valkey = valkey;
 
-        [Fact]
-        public async Task Every_field_round_trips()
+        [Theory]
+        [InlineData(StorageFormat.Version)]
+        [InlineData(StorageFormat.Version2)]
+        public async Task Every_field_round_trips(string version)
         {
             var store = _valkey.NewStore();
+            store.Format.NewStoreVersion = version;
             var written = new MonarchLogEntry
             {
                 Timestamp = BaseTime.AddTicks(1234567),
@@ -59,13 +62,16 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(written.SpanId, read.SpanId);
             Assert.Equal(written.Host, read.Host);
             Assert.Equal(written.Properties, read.Properties);
-            Assert.Equal($"{StreamId.ToUnixMilliseconds(written.Timestamp)}-0@orders/error", read.Id);
+            // Format 1: the ID is the event time's millisecond; format 2: the entry's position (its tick).
+            var position = version == StorageFormat.Version ? "0" : ((written.Timestamp.Ticks % TimeSpan.TicksPerMillisecond) * 65536).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal($"{StreamId.ToUnixMilliseconds(written.Timestamp)}-{position}@orders/error", read.Id);
         }
 
+        // Format 1: its raw stream layout (format 2: BlockAppenderTests).
         [Fact]
         public async Task Keys_and_fields_are_as_documented()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             await store.AppendAsync(new[] { Entry("billing", MonarchLogLevel.Warning, BaseTime, "late payment") });
             var db = _valkey.Connection.GetDatabase();
             var prefix = store.Format.Prefix;
@@ -211,10 +217,11 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal("InvalidCursor", cursor.ErrorId);
         }
 
+        // Format 1: an entry placed after the stream top gets that ID (format 2 orders by event time).
         [Fact]
         public async Task An_entry_older_than_its_stream_top_is_kept_with_its_own_time()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             await store.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "newer") });
             await store.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, BaseTime, "older") });
 

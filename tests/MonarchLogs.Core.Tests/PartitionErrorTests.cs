@@ -24,9 +24,9 @@ namespace MonarchLogs.Core.Tests
         public PartitionErrorTests(ValkeyFixture valkey) => _valkey = valkey;
 
         /// <summary>A store with two good partitions, three registered keys of other types and three junk registry entries.</summary>
-        private async Task<(LogStore Store, string[] ExpectedKeys)> PoisonedStoreAsync()
+        private async Task<(LogStore Store, string[] ExpectedKeys)> PoisonedStoreAsync(bool version1 = false)
         {
-            var store = _valkey.NewStore();
+            var store = version1 ? _valkey.NewStore().AsVersion1() : _valkey.NewStore();
             await store.AppendAsync(new[]
             {
                 Entry("good", MonarchLogLevel.Error, BaseTime, "good error"),
@@ -102,7 +102,8 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task Retention_trims_the_good_partitions_and_fails_only_the_bad_ones()
         {
-            var (store, keys) = await PoisonedStoreAsync();
+            // Format 1: retention by ID (format 2 keeps the head, where these few entries are).
+            var (store, keys) = await PoisonedStoreAsync(version1: true);
             var errors = new ConcurrentQueue<PartitionError>();
             var partitions = await store.GetPartitionsAsync(errors.Enqueue);
             Assert.Equal(new[] { keys[0], keys[4], keys[5] }, Sorted(errors).Select(e => e.Key));
@@ -163,10 +164,11 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(keys.Length + 1, errors.Count);
         }
 
+        // Format 1: a reader with version 1's ACL (format 2 needs the head and late keys too).
         [Fact]
         public async Task A_partition_the_user_may_not_read_is_PermissionDenied_and_the_others_are_read()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             await store.AppendAsync(new[]
             {
                 Entry("open", MonarchLogLevel.Error, BaseTime, "readable"),

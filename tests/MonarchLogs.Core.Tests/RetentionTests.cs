@@ -12,10 +12,11 @@ namespace MonarchLogs.Core.Tests
 
         public RetentionTests(ValkeyFixture valkey) => _valkey = valkey;
 
+        // Format 1: retention by ID, to the entry (format 2 removes whole blocks: BlockRetentionTests).
         [Fact]
         public async Task Removes_exactly_the_entries_older_than_the_cutoff_in_bounded_steps()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             // 5000 entries a minute apart: enough stream nodes for several bounded trims.
             await store.AppendAllAsync(Enumerable.Range(0, 5000).Select(i => Entry("s", MonarchLogLevel.Information, BaseTime.AddMinutes(i), "n" + i)));
             var partition = Assert.Single(await store.GetPartitionsAsync());

@@ -57,6 +57,24 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public void The_stores_of_one_connection_and_prefix_share_one_appender_and_format()
+        {
+            // A command a call (Write-MonarchLog in a loop) then writes through one writer, not
+            // one writer a call, each left to check the partition's head later.
+            var stores = new SharedStores("shared-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            var first = stores.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
+            var second = stores.Open(Target(null, null, "a:prefix"), null, CancellationToken.None);
+            var other = stores.Open(Target(null, null, "b:prefix"), null, CancellationToken.None);
+
+            Assert.NotSame(first, second);
+            Assert.Same(first.Appender, second.Appender);
+            Assert.Same(first.Format, second.Format);
+            Assert.NotSame(first.Appender, other.Appender);
+            Assert.Equal("b:prefix", other.Format.Prefix);
+            stores.CloseAll();
+        }
+
+        [Fact]
         public void An_unreadable_connection_string_is_described_without_throwing()
         {
             Assert.Null(StoreConnection.TryDescribe("host:6379,nosuchoption=1"));

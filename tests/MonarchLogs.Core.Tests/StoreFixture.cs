@@ -42,6 +42,16 @@ namespace MonarchLogs.Core.Tests
         public static MonarchLogEntry Entry(string service, MonarchLogLevel level, DateTime time, string message = "m", string category = "Cat") =>
             new MonarchLogEntry { Service = service, Level = level, Timestamp = time, Message = message, Category = category };
 
+        /// <summary>
+        /// Makes the store version 1 when a writer creates it: for tests of what is specific to
+        /// format 1 (its stream layout, IDs that are event times, retention by ID, the per-entry append).
+        /// </summary>
+        public static LogStore AsVersion1(this LogStore store)
+        {
+            store.Format.NewStoreVersion = StorageFormat.Version;
+            return store;
+        }
+
         public static async Task<List<MonarchLogEntry>> ToListAsync(this LogStore store, LogQuery query)
         {
             var list = new List<MonarchLogEntry>();

@@ -35,7 +35,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_reader_that_lives_on_reads_the_store_as_version_2_once_another_process_upgraded_it()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var entries = Enumerable.Range(0, 30).Select(i => new MonarchLogEntry
             {
                 Service = "orders", Level = MonarchLogLevel.Warning, Timestamp = new DateTime(2026, 12, 1, 8, 0, 0, DateTimeKind.Utc).AddSeconds(i), Message = "m" + i,
@@ -65,7 +65,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task Every_entry_becomes_part_of_a_block_once_while_a_writer_keeps_adding_format_1_entries()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var written = await FillAsync(store);
             var partitions = await store.GetPartitionsAsync();
             AssertSameEntries(written, (await ReadRawAsync(Db, store)).Entries);
@@ -143,7 +143,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_stopped_upgrade_loses_and_doubles_nothing_and_the_next_run_finishes_it()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var written = await FillAsync(store);
             using var stop = new CancellationTokenSource();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Upgrader(store, TimeSpan.Zero).UpgradeAsync(progress =>
@@ -174,7 +174,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task Two_upgrades_at_once_lose_and_double_nothing()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var written = await FillAsync(store);
             using var connection = _valkey.Server.Connect();
             var other = new LogStore(connection, new StorageFormat(store.Format.Prefix));
@@ -194,7 +194,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task The_conversion_changes_nothing_when_a_source_went_meanwhile()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var partition = store.Format.GetPartition("orders", MonarchLogLevel.Error);
             await store.AppendAsync(Enumerable.Range(0, 3).Select(i => Entry("orders", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "m" + i)).ToList());
             var sources = (await Db.StreamRangeAsync(partition.StreamKey)).Select(e => e.Id).ToList();
@@ -214,7 +214,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_partition_that_cannot_be_converted_is_reported_and_the_others_are_converted()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var written = await FillAsync(store);
             var broken = store.Format.GetPartition("broken", MonarchLogLevel.Error);
             await Db.HashSetAsync(store.Format.PartitionsKey, broken.StreamKey, StorageFormat.RegistryValue(broken));
@@ -235,7 +235,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_preview_tells_what_would_be_converted_and_changes_nothing()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             var written = await FillAsync(store);
             var before = await DumpAsync(_valkey.Connection, store);
 
@@ -251,7 +251,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_prefix_without_a_store_is_left_without_one()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
 
             var preview = await store.PreviewUpgradeAsync(partitionError: null);
             var result = await store.UpgradeAsync(progress: null, partitionError: null);
@@ -264,7 +264,7 @@ namespace MonarchLogs.Core.Tests
         [Fact]
         public async Task A_store_of_another_version_is_refused_and_left_alone()
         {
-            var store = _valkey.NewStore();
+            var store = _valkey.NewStore().AsVersion1();
             await FillAsync(store);
             await Db.StringSetAsync(store.Format.FormatKey, "99");
             var before = await DumpAsync(_valkey.Connection, store);

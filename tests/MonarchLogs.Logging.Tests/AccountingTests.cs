@@ -232,7 +232,7 @@ namespace MonarchLogs.Logging.Tests
                 Assert.Equal(10, account.EntriesWritten);
 
                 // A partition refuses for good: its entries are dropped, the others written.
-                await admin.StringSetAsync(new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Error).StreamKey, "not a stream");
+                await ProviderHarness.BlockPartitionAsync(admin, harness.Prefix, "tests", MonarchLogLevel.Error);
                 Log(5, LogLevel.Error);
                 Log(5);
                 await WaitUntilAsync(() => account.Ledger.Count(DropReason.PartitionRefused) == 5 && account.Buffered == 0);

@@ -114,7 +114,7 @@ namespace MonarchLogs.Logging.Tests
             await harness.WaitForAsync(2);
 
             using var connection = harness.Server.Connect();
-            await connection.GetDatabase().StringSetAsync(new MonarchLogs.Core.Format.StorageFormat(harness.Prefix).GetPartition(service, MonarchLogs.Core.MonarchLogLevel.Error).StreamKey, "poison");
+            await ProviderHarness.BlockPartitionAsync(connection.GetDatabase(), harness.Prefix, service, MonarchLogs.Core.MonarchLogLevel.Error);
             logger.LogError("refused");
             await UntilAsync(() => events.Names.Contains("PartitionSetAside") && events.Names.Contains("EntriesDropped"));
 

@@ -122,6 +122,19 @@ namespace MonarchLogs.Logging.Tests
         /// Waits until the writer holds nothing: it counts an entry out of its buffer once the
         /// server's reply is read, a moment after the entry can show in the store.
         /// </summary>
+        /// <summary>
+        /// Makes a partition refuse every write: its stream and its head (where format 2 puts a
+        /// batch's few entries) become strings. Answers the stream key, which names the partition
+        /// in drop notices; <paramref name="repair"/> deletes both again.
+        /// </summary>
+        public static async Task<string> BlockPartitionAsync(IDatabase db, string prefix, string service, MonarchLogLevel level, bool repair = false)
+        {
+            var partition = new StorageFormat(prefix).GetPartition(service, level);
+            if (repair) await db.KeyDeleteAsync(new RedisKey[] { partition.StreamKey, partition.HeadKey });
+            else await Task.WhenAll(db.StringSetAsync(partition.StreamKey, "not a stream"), db.StringSetAsync(partition.HeadKey, "not a stream"));
+            return partition.StreamKey;
+        }
+
         public async Task WaitUntilWriterIdleAsync()
         {
             var clock = Stopwatch.StartNew();

@@ -237,8 +237,7 @@ namespace MonarchLogs.Logging.Tests
             await using var harness = await ProviderHarness.StartAsync(path: path);
             using var connection = harness.Server.Connect();
             var db = connection.GetDatabase();
-            var blocked = new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Error).StreamKey;
-            await db.StringSetAsync(blocked, "not a stream");
+            var blocked = await ProviderHarness.BlockPartitionAsync(db, harness.Prefix, "tests", MonarchLogLevel.Error);
             var logger = harness.Loggers.CreateLogger("Partial");
             for (var i = 0; i < 40; i++)
             {
@@ -262,7 +261,7 @@ namespace MonarchLogs.Logging.Tests
             Assert.True(await harness.ProviderConnectionsAsync() > 0);
 
             // Repaired, the partition takes entries again after its backoff.
-            await db.KeyDeleteAsync(blocked);
+            await ProviderHarness.BlockPartitionAsync(db, harness.Prefix, "tests", MonarchLogLevel.Error, repair: true);
             var clock = Stopwatch.StartNew();
             while ((await harness.ReadAllAsync(new LogQuery { Levels = new[] { MonarchLogLevel.Error } })).Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(15))
             {

@@ -16,9 +16,10 @@ namespace MonarchLogs.Web.Tests
 
         public PartitionWarningTests(ValkeyFixture valkey) => _valkey = valkey;
 
-        private async Task<ViewerSession> PoisonedViewerAsync()
+        private async Task<ViewerSession> PoisonedViewerAsync(bool version1 = false)
         {
             var viewer = await ViewerSession.StartAsync(_valkey);
+            if (version1) viewer.Store.Format.NewStoreVersion = MonarchLogs.Core.Format.StorageFormat.Version;
             await viewer.AppendAsync(
                 Entry("good", MonarchLogLevel.Error, HourStart.AddMinutes(1), "good one"),
                 Entry("good", MonarchLogLevel.Information, HourStart.AddMinutes(2), "good two"));
@@ -41,7 +42,10 @@ namespace MonarchLogs.Web.Tests
         [Fact]
         public async Task Logs_and_stats_answer_with_the_good_partitions_and_warn_of_each_bad_one()
         {
-            await using var viewer = await PoisonedViewerAsync();
+            // Format 1: its statistics check the counts against the stream's length, so they meet the
+            // key of another type too; format 2's counts need no stream read (Core's PartitionErrorTests
+            // cover its queries).
+            await using var viewer = await PoisonedViewerAsync(version1: true);
             var junkKey = viewer.Store.Format.Prefix + ":stream:junk:error";
 
             using (var logs = await viewer.GetJsonAsync("api/logs"))

@@ -262,7 +262,7 @@ namespace MonarchLogs.Web.Tests
             {
                 var prefix = ViewerSession.NewPrefix();
                 // The reader rules of docs/operations.md, for this test's key prefix.
-                var rules = $"on >r-secret resetkeys resetchannels -@all +ping +hello +auth +client|setname +client|setinfo +select +acl|whoami +echo +info +get +hgetall +hmget +xrange +xrevrange +xread +xlen +memory|usage +multi +exec +subscribe +unsubscribe %R~{prefix}:format %R~{prefix}:partitions %R~{prefix}:stream:* %R~{prefix}:counts:* &{prefix}:notify";
+                var rules = $"on >r-secret resetkeys resetchannels -@all +ping +hello +auth +client|setname +client|setinfo +select +acl|whoami +echo +info +get +hgetall +hmget +xrange +xrevrange +xread +xlen +zrangebyscore +zrevrangebyscore +memory|usage +multi +exec +subscribe +unsubscribe %R~{prefix}:format %R~{prefix}:partitions %R~{prefix}:stream:* %R~{prefix}:counts:* %R~{prefix}:head:* %R~{prefix}:late:* &{prefix}:notify";
                 var admin = valkey.Connection.GetDatabase();
                 await admin.ExecuteAsync("ACL", new object[] { "SETUSER", "monarch-reader" }.Concat(rules.Split(' ')).ToArray());
                 await admin.ExecuteAsync("ACL", "SETUSER", "default", "resetpass", ">admin-secret");

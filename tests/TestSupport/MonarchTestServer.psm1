@@ -602,7 +602,22 @@ function Invoke-MonarchChildPwsh {
     finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
 }
 
+<#
+.SYNOPSIS
+    The entries of one partition in either storage format, counted with one script: each block
+    of its stream and head (docs/storage-format.md) counts its n, an entry of format 1 one.
+#>
+function Get-MonarchTestEntryCount {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Prefix, [Parameter(Mandatory)] [string] $Service, [Parameter(Mandatory)] [string] $Level)
+    $stream = "${Prefix}:stream:${Service}:${Level}"
+    $script = "local total = 0 for _, key in ipairs(KEYS) do if redis.call('TYPE', key).ok == 'stream' then " +
+        "for _, e in ipairs(redis.call('XRANGE', key, '-', '+')) do local n = 1 " +
+        "for i = 1, #e[2], 2 do if e[2][i] == 'n' then n = tonumber(e[2][i + 1]) end end total = total + n end end end return total"
+    [long] (Invoke-MonarchTestCli -Server $Server EVAL $script 2 $stream "${Prefix}:head:{$stream}")
+}
+
 Export-ModuleMember -Function Get-FreeLoopbackPort, Start-MonarchTestServer, New-MonarchTestCertificateAuthority, Stop-MonarchTestServer, Start-MonarchTestServerAgain,
     Remove-MonarchTestServer, Start-MonarchTestCluster, Wait-MonarchTestClusterHealthy, Get-MonarchTestClusterMaster,
     Get-MonarchTestClusterKeyOwner, Remove-MonarchTestCluster, Invoke-MonarchTestCli, Write-MonarchTestEntry, Add-MonarchTestBulkEntry, New-MonarchKnownDataSet,
-    Invoke-MonarchChildPwsh, Compare-MonarchEntry
+    Invoke-MonarchChildPwsh, Compare-MonarchEntry, Get-MonarchTestEntryCount

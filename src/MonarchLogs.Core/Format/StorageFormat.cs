@@ -143,7 +143,7 @@ namespace MonarchLogs.Core.Format
         /// <summary>The version of format 2: compressed blocks (docs/storage-format.md).</summary>
         public const string Version2 = "2";
 
-        private string _newStoreVersion = Version;
+        private string _newStoreVersion = Version2;
 
         /// <summary>
         /// The version a writer marks a new store with: <see cref="Version2"/> (blocks) or

@@ -40,6 +40,13 @@ namespace MonarchLogs.Core.Storage
             _appender = new Lazy<VersionedAppender>(() => new VersionedAppender(Connection, Format), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
+        /// <summary>A store that writes through <paramref name="appender"/>, which other stores of the same connection and prefix share.</summary>
+        internal LogStore(IConnectionMultiplexer connection, StorageFormat format, VersionedAppender appender)
+            : this(connection, format)
+        {
+            _appender = new Lazy<VersionedAppender>(() => appender);
+        }
+
         /// <summary>The shared connection the store reads and writes through.</summary>
         public IConnectionMultiplexer Connection { get; }
 

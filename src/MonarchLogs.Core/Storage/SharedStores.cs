@@ -1,7 +1,11 @@
 using System;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading;
+using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Format;
+using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Storage
 {
@@ -15,6 +19,12 @@ namespace MonarchLogs.Core.Storage
     public sealed class SharedStores
     {
         private readonly SharedConnections _connections;
+
+        // Per connection and prefix, one format and one appender for every store opened: a
+        // command a call (Write-MonarchLog in a loop) then shares one writer, its send order and
+        // its head compaction, instead of leaving an appender per call to check the head later.
+        private readonly ConditionalWeakTable<IConnectionMultiplexer, ConcurrentDictionary<string, Lazy<(StorageFormat Format, VersionedAppender Appender)>>> _writers =
+            new ConditionalWeakTable<IConnectionMultiplexer, ConcurrentDictionary<string, Lazy<(StorageFormat Format, VersionedAppender Appender)>>>();
 
         /// <param name="clientName">The CLIENT SETNAME of the connections, unless a connection string names one.</param>
         public SharedStores(string clientName)
@@ -30,8 +40,18 @@ namespace MonarchLogs.Core.Storage
         /// connection (see <see cref="SharedConnections.Open"/>): an unreachable server, a refused
         /// certificate or refused credentials throw a <see cref="MonarchLogsException"/>.
         /// </summary>
-        public LogStore Open(StoreConnectionSettings settings, TimeSpan? wait, CancellationToken cancellationToken) =>
-            new LogStore(_connections.Open(settings, wait, cancellationToken), new StorageFormat(settings.Prefix));
+        public LogStore Open(StoreConnectionSettings settings, TimeSpan? wait, CancellationToken cancellationToken)
+        {
+            var connection = _connections.Open(settings, wait, cancellationToken);
+            var prefix = new StorageFormat(settings.Prefix).Prefix;
+            var writer = _writers.GetValue(connection, _ => new ConcurrentDictionary<string, Lazy<(StorageFormat, VersionedAppender)>>(StringComparer.Ordinal))
+                .GetOrAdd(prefix, _ => new Lazy<(StorageFormat, VersionedAppender)>(() =>
+                {
+                    var format = new StorageFormat(prefix);
+                    return (format, new VersionedAppender(connection, format));
+                })).Value;
+            return new LogStore(connection, writer.Format, writer.Appender);
+        }
 
         /// <summary>Closes every connection; a later <see cref="Open"/> connects anew.</summary>
         public void CloseAll() => _connections.CloseAll();
