@@ -116,8 +116,10 @@ namespace MonarchLogs.Core.Tests
             var stream = prefix + ":stream:acl:error";
             var registry = prefix + ":partitions";
 
-            // What the provider does: check the format, register, append (also through a script), wake tails.
+            // What the provider does: check the format (and mark a new store: SET on the format key
+            // is all the role may SET), register, append (also through a script), wake tails.
             Assert.Equal("1", (string?)await db.ExecuteAsync("GET", prefix + ":format"));
+            Assert.True((await db.ExecuteAsync("SET", prefix + ":format", "2", "NX")).IsNull);
             await db.ExecuteAsync("HSET", registry, prefix + ":stream:new:error", "error:new");
             await db.ExecuteAsync("XADD", stream, "*", "message", "written");
             const string Append = "return redis.call('XADD', KEYS[1], '*', 'message', ARGV[1])";
@@ -138,7 +140,8 @@ namespace MonarchLogs.Core.Tests
                          new object[] { "UNLINK", stream },
                          new object[] { "XTRIM", stream, "MAXLEN", "0" },
                          new object[] { "XDEL", stream, "1-0" },
-                         new object[] { "SET", prefix + ":format", "2" },
+                         new object[] { "SET", stream, "x" },
+                         new object[] { "SET", registry, "x" },
                          new object[] { "RENAME", stream, prefix + ":stream:moved:error" },
                      })
             {
