@@ -266,7 +266,11 @@ namespace MonarchLogs.Core.Storage
             if (stream is null) throw new ArgumentNullException(nameof(stream));
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
             await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
-            var importer = new LogImporter(Connection, Format, defaults ?? new ImportDefaults(), batchSize);
+            var importer = new LogImporter(Connection, Format, async token =>
+            {
+                await EnsureFormatAsync(token).ConfigureAwait(false);
+                return Reader.Version;
+            }, defaults ?? new ImportDefaults(), batchSize);
             return await importer.ImportAsync(stream, source, progress ?? new ImportProgress(), problem, cancellationToken).ConfigureAwait(false);
         }
 
