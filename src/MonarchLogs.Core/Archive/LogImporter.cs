@@ -56,15 +56,16 @@ namespace MonarchLogs.Core.Archive
         public async Task<ImportResult> ImportAsync(Stream stream, string source, ImportProgress progress, Action<ImportProblem>? problem, CancellationToken cancellationToken)
         {
             var reader = new LineReader(stream, MaxLineBytes);
+            var lines = new ImportLineParser(reader, _defaults, MaxLineBytes);
             var batch = new List<MonarchLogEntry>(_batchSize);
             ArchiveHeader? header = null;
             var sawContent = false;
             DateTime? from = null, to = null;
             try
             {
-                while (TryReadLine(reader, out var line, out var tooLong, out var readFailure))
+                while (lines.TryNext(out var line))
                 {
-                    if (readFailure is not null)
+                    if (line.ReadFailure is { } readFailure)
                     {
                         // A damaged file (a corrupt gzip block, a read error): what came before it is imported, then the failure is told.
                         if (batch.Count > 0) await ImportBatchAsync(batch, progress, cancellationToken).ConfigureAwait(false);
@@ -72,25 +73,13 @@ namespace MonarchLogs.Core.Archive
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readFailure).Throw();
                     }
 
-                    if ((reader.LineNumber & 0xFF) == 0)
+                    if ((line.LineNumber & 0xFF) == 0)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        progress.SetBytesRead(reader.BytesRead);
+                        progress.SetBytesRead(line.BytesRead);
                     }
 
-                    MonarchLogEntry? entry = null;
-                    ArchiveHeader? lineHeader = null;
-                    string? why;
-                    ImportLineKind kind;
-                    if (tooLong)
-                    {
-                        kind = ImportLineKind.Invalid;
-                        why = $"the line is longer than {MaxLineBytes >> 20} MiB";
-                    }
-                    else
-                    {
-                        kind = ImportLine.Parse(line, _defaults, out entry, out lineHeader, out why);
-                    }
+                    var (kind, entry, lineHeader, why) = (line.Kind, line.Entry, line.Header, line.Why);
 
                     switch (kind)
                     {
@@ -111,7 +100,7 @@ namespace MonarchLogs.Core.Archive
                     if (kind == ImportLineKind.Invalid)
                     {
                         progress.AddFailed(1);
-                        var target = source + ":" + reader.LineNumber.ToString(CultureInfo.InvariantCulture);
+                        var target = source + ":" + line.LineNumber.ToString(CultureInfo.InvariantCulture);
                         problem?.Invoke(new ImportProblem(target, new MonarchLogsException("InvalidImportLine", MonarchErrorKind.InvalidData,
                             $"{target}: {why}; the line is not imported.")));
                         continue;
@@ -168,22 +157,6 @@ namespace MonarchLogs.Core.Archive
                 To = to,
                 Header = header,
             };
-        }
-
-        private static bool TryReadLine(LineReader reader, out ReadOnlyMemory<byte> line, out bool tooLong, out Exception? failure)
-        {
-            failure = null;
-            try
-            {
-                return reader.TryReadLine(out line, out tooLong);
-            }
-            catch (Exception ex) when (ex is InvalidDataException || ex is IOException)
-            {
-                line = ReadOnlyMemory<byte>.Empty;
-                tooLong = false;
-                failure = ex;
-                return true;
-            }
         }
 
         private async Task ImportBatchAsync(List<MonarchLogEntry> batch, ImportProgress progress, CancellationToken cancellationToken)
