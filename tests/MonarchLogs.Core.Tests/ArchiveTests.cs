@@ -116,6 +116,26 @@ namespace MonarchLogs.Core.Tests
 
         // Format 1: the import finds duplicates by ID range.
         [Fact]
+        public void A_compressed_archive_whose_file_fails_throws_from_its_writes_or_its_close_never_silently()
+        {
+            var file = new FailingStream(failAfter: 100_000);
+            var writer = new ArchiveWriter(file, compress: true);
+            var random = new Random(1);
+            var failure = Record.Exception(() =>
+            {
+                for (var i = 0; i < 20_000; i++)
+                {
+                    var noise = new byte[2000];
+                    random.NextBytes(noise);
+                    writer.Write(new MonarchLogEntry { Timestamp = DateTime.UtcNow, Service = "s", Message = Convert.ToBase64String(noise) });
+                }
+
+                writer.Dispose();
+            });
+            Assert.IsType<IOException>(failure);
+        }
+
+        [Fact]
         public async Task An_import_skips_what_the_store_holds_and_keeps_a_file_s_own_repeats()
         {
             var store = _valkey.NewStore().AsVersion1();
@@ -152,6 +172,20 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(StoreErrors.WrongType, problem.ErrorId);
             Assert.Equal("broken/information", problem.Target);
             Assert.StartsWith("5 entries of f for broken/information were not imported", problem.Error.Message, StringComparison.Ordinal);
+        }
+
+        /// <summary>A file that takes some bytes, then fails as a full disk does.</summary>
+        private sealed class FailingStream : MemoryStream
+        {
+            private readonly long _failAfter;
+
+            public FailingStream(long failAfter) => _failAfter = failAfter;
+
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                if (Length + count > _failAfter) throw new IOException("No space left on device");
+                base.Write(buffer, offset, count);
+            }
         }
 
         private static string Line(DateTime time, string message, string service = "s") =>

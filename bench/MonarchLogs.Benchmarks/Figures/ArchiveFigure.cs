@@ -11,15 +11,16 @@ using StackExchange.Redis;
 namespace MonarchLogs.Benchmarks.Figures;
 
 /// <summary>
-/// Figure 9: a day of entries exported with Export-MonarchLog to a .jsonl.gz file and imported
-/// with Import-MonarchLog into an empty store, each in a PowerShell process of its own, as an
+/// Figure 9: a day of entries of a version 2 store (blocks) exported with Export-MonarchLog to a .jsonl.gz file and imported
+/// with Import-MonarchLog into an empty version 2 store, each in a PowerShell process of its own, as an
 /// operator runs them: entries per second (timed inside the process, so PowerShell's start-up is
 /// not counted) and the process's peak working set against PowerShell with the module alone;
 /// then the archive's size against the memory the day takes in Valkey.
 /// </summary>
 public static class ArchiveFigure
 {
-    private const double TargetRate = 100_000;
+    private const double TargetExportRate = 300_000;
+    private const double TargetImportRate = 200_000;
     private const double TargetSizeRatio = 0.3;
 
     public static async Task RunAsync(BenchSettings settings, ResultTable table, string repositoryRoot)
@@ -30,7 +31,9 @@ public static class ArchiveFigure
         using var admin = server.Connect();
         var stats = new ServerStats(admin);
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",syncTimeout=30000,asyncTimeout=30000");
-        var store = new LogStore(connection);
+        var store = new LogStore(connection, new StorageFormat { NewStoreVersion = StorageFormat.Version2 });
+        // The imports' stores are made version 2 up front: the cmdlet's writer keeps a store's version.
+        foreach (var prefix in new[] { "warm-up", "copy" }) await admin.GetDatabase().StringSetAsync(new StorageFormat(prefix).FormatKey, StorageFormat.Version2);
         var entries = settings.ArchiveEntries;
         var day = DateTime.UtcNow.Date.AddDays(-1);
         var before = await stats.SettledUsedMemoryAsync();
@@ -58,23 +61,26 @@ public static class ArchiveFigure
             var fileBytes = new FileInfo(Path.Combine(folder, "day.jsonl.gz")).Length;
             var import = Parse(await pwsh.RunForOutputAsync(Timed($"Import-MonarchLog -ConnectionString {server.ConnectionString} -Prefix warm-up -Path '{file}'",
                 $"Import-MonarchLog -ConnectionString {server.ConnectionString} -Prefix copy -Path '{file}'", "Imported")));
-            var copied = await connection.GetDatabase().StreamLengthAsync(new StorageFormat("copy").GetPartition("orders", Core.MonarchLogLevel.Information).StreamKey);
+            var copy = new LogStore(connection, new StorageFormat("copy"));
+            long copied = 0;
+            await foreach (var _ in copy.QueryAsync(new Core.Query.LogQuery { Services = new[] { "orders" }, Levels = new[] { Core.MonarchLogLevel.Information } })) copied++;
+            var version = (string?)await connection.GetDatabase().StringGetAsync(store.Format.FormatKey);
 
             var exportRate = export.Count / (export.Ms / 1000);
             var importRate = import.Count / (import.Ms / 1000);
             var ratio = (double)fileBytes / dayMemory;
             var mb = 1024.0 * 1024.0;
             string Peak((double Ms, long Count, long Peak, double ColdMs) run) => $"first run in the process {Format.Rate(run.Count / (run.ColdMs / 1000))}; peak working set {run.Peak / mb:0} MB ({(run.Peak - baseline.Peak) / mb:+0;-0} MB over pwsh + module)";
-            table.Add(new FigureRow("9a", $"Export-MonarchLog of a day, {Format.Count(entries)} entries, to .jsonl.gz", "≥ 100,000 entries/s",
-                $"{Format.Rate(exportRate)} ({export.Count:N0} in {Format.Ms(export.Ms)})", Peak(export), Format.Ratio(exportRate / TargetRate),
-                exportRate >= TargetRate && export.Count == written ? Verdict.Pass : Verdict.Miss));
-            table.Add(new FigureRow("9b", $"Import-MonarchLog of that file into an empty store", "≥ 100,000 entries/s",
-                $"{Format.Rate(importRate)} ({import.Count:N0} in {Format.Ms(import.Ms)})", Peak(import), Format.Ratio(importRate / TargetRate),
-                importRate >= TargetRate && import.Count == written ? Verdict.Pass : Verdict.Miss));
+            table.Add(new FigureRow("9a", $"Export-MonarchLog of a day, {Format.Count(entries)} entries of a version {version} store, to .jsonl.gz", "≥ 300,000 entries/s",
+                $"{Format.Rate(exportRate)} ({export.Count:N0} in {Format.Ms(export.Ms)})", Peak(export), Format.Ratio(exportRate / TargetExportRate),
+                exportRate >= TargetExportRate && export.Count == written ? Verdict.Pass : Verdict.Miss));
+            table.Add(new FigureRow("9b", $"Import-MonarchLog of that file into an empty version 2 store", "≥ 200,000 entries/s",
+                $"{Format.Rate(importRate)} ({import.Count:N0} in {Format.Ms(import.Ms)})", Peak(import), Format.Ratio(importRate / TargetImportRate),
+                importRate >= TargetImportRate && import.Count == written ? Verdict.Pass : Verdict.Miss));
             table.Add(new FigureRow("9c", "Archive size against the day's memory in Valkey", "≤ 0.3×",
                 $"{fileBytes / mb:0.0} MB file", $"{dayMemory / mb:0.0} MB used_memory for the day", Format.Ratio(ratio),
                 ratio <= TargetSizeRatio ? Verdict.Pass : Verdict.Miss));
-            table.Note("9.", $"{written:N0} entries of the workload of figures 2 to 4 (six services, about 350 bytes of values each, 1% errors) written with LogStore.AppendAsync over one day. " +
+            table.Note("9.", $"{written:N0} entries of the workload of figures 2 to 4 (six services, about 350 bytes of values each, 1% errors) written with LogStore.AppendAsync over one day into a store of storage format version 2 (blocks; the import's stores are marked version 2 before it). " +
                 $"Each command runs in its own `dotnet pwsh -NoProfile -NonInteractive` process with $ProgressPreference SilentlyContinue; each command runs twice in its process and the rate is the second run's own time (Stopwatch around it; the first run, which also loads and compiles the code, is given as the reference), " +
                 $"the peak working set the process's VmHWM at its end, against {baseline.Peak / mb:0} MB for PowerShell with the module imported and nothing run. " +
                 $"The measured import goes into an empty prefix of the same server (its first run into another) (every entry at its event time; the duplicate check then reads nothing), {copied:N0} entries in its orders/information partition. " +

@@ -41,6 +41,7 @@ namespace MonarchLogs.Core.Append
             _turns = turns;
             _registry = new PartitionRegistry(format);
             var identity = new WriterIdentity();
+            WriterId = identity.Id;
             _planner = new BlockPlanner(format, identity, host);
             _compactor = new HeadCompactor(connection, identity, compactionFailed) 
             {
@@ -48,6 +49,9 @@ namespace MonarchLogs.Core.Append
                 CheckEvery = checkEvery ?? HeadCompactor.DefaultCheckEvery,
             };
         }
+
+        /// <summary>The <c>w</c> of every block this appender writes, compaction blocks included.</summary>
+        public string WriterId { get; }
 
         /// <summary>How long an append waits for its replies before it counts them as timed out (as <see cref="StoreAppender.ReplyTimeout"/>).</summary>
         public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);

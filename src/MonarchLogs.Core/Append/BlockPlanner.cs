@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
 
@@ -33,21 +35,25 @@ namespace MonarchLogs.Core.Append
     /// blocks of its stream from <see cref="BlockPositions.DirectBlockEntries"/> on, else blocks of
     /// its head (one, unless they exceed a block's bounds, <see cref="BlockCut"/>). The blocks are
     /// made once per batch and kept with it, so a retry (after a lost reply) sends the blocks of the
-    /// first attempt with their (w, seq), and readers can drop a block stored twice.
+    /// first attempt with their (w, seq), and readers can drop a block stored twice. A large batch
+    /// (an import's) has its blocks encoded in parallel, an encoder per thread, their seq in order.
     /// </summary>
     internal sealed class BlockPlanner
     {
         private readonly StorageFormat _format;
         private readonly WriterIdentity _identity;
         private readonly string _host;
-        private readonly BlockEncoder _encoder = new BlockEncoder();
+        /// <summary>Below this many entries a batch's blocks are encoded on the caller's thread.</summary>
+        private const int ParallelEntries = 2048;
+
+        private static readonly ThreadLocal<BlockEncoder> Encoders = new ThreadLocal<BlockEncoder>(() => new BlockEncoder());
 
         /// <summary>
         /// Head blocks have no Bloom filter: a reader reads the whole head, and a head block lives
         /// only until its compaction, whose block has one. Gathering the tokens was most of a
         /// small block's encoding time, and its filter most of its header.
         /// </summary>
-        private readonly BlockEncoder _headEncoder = new BlockEncoder(falsePositiveRate: 0);
+        private static readonly ThreadLocal<BlockEncoder> HeadEncoders = new ThreadLocal<BlockEncoder>(() => new BlockEncoder(falsePositiveRate: 0));
 
         public BlockPlanner(StorageFormat format, WriterIdentity identity, string host)
         {
@@ -89,7 +95,7 @@ namespace MonarchLogs.Core.Append
                 run.Indexes.Add(i);
             }
 
-            var blocks = new List<PlannedBlock>();
+            var cuts = new List<(Partition Partition, bool ToHead, List<int> Indexes)>();
             foreach (var key in order)
             {
                 var (partition, indexes) = byPartition[key];
@@ -103,7 +109,7 @@ namespace MonarchLogs.Core.Append
                     var size = BlockCut.SizeOf(entry);
                     if (!cut.Fits(1, size, ticks, ticks))
                     {
-                        blocks.Add(Encode(batch, partition, toHead, current));
+                        cuts.Add((partition, toHead, current));
                         current = new List<int>();
                         cut = new BlockCut();
                     }
@@ -112,18 +118,30 @@ namespace MonarchLogs.Core.Append
                     current.Add(index);
                 }
 
-                if (current.Count > 0) blocks.Add(Encode(batch, partition, toHead, current));
+                if (current.Count > 0) cuts.Add((partition, toHead, current));
             }
 
-            return blocks;
+            var sequences = new long[cuts.Count];
+            for (var b = 0; b < cuts.Count; b++) sequences[b] = _identity.Next();
+            var blocks = new PlannedBlock[cuts.Count];
+            if (batch.Count < ParallelEntries || cuts.Count < 2)
+            {
+                for (var b = 0; b < cuts.Count; b++) blocks[b] = Encode(batch, cuts[b], sequences[b]);
+            }
+            else
+            {
+                Parallel.For(0, cuts.Count, b => blocks[b] = Encode(batch, cuts[b], sequences[b]));
+            }
+
+            return new List<PlannedBlock>(blocks);
         }
 
-        private PlannedBlock Encode(AppendBatch batch, Partition partition, bool toHead, List<int> indexes)
+        private PlannedBlock Encode(AppendBatch batch, (Partition Partition, bool ToHead, List<int> Indexes) cut, long sequence)
         {
-            var entries = new MonarchLogEntry[indexes.Count];
-            for (var k = 0; k < entries.Length; k++) entries[k] = batch.Entries[indexes[k]];
-            var encoder = toHead ? _headEncoder : _encoder;
-            return new PlannedBlock(partition, toHead, indexes, encoder.Encode(entries, _identity.Id, _identity.Next(), _host));
+            var entries = new MonarchLogEntry[cut.Indexes.Count];
+            for (var k = 0; k < entries.Length; k++) entries[k] = batch.Entries[cut.Indexes[k]];
+            var encoder = (cut.ToHead ? HeadEncoders : Encoders).Value!;
+            return new PlannedBlock(cut.Partition, cut.ToHead, cut.Indexes, encoder.Encode(entries, _identity.Id, sequence, _host));
         }
     }
 }

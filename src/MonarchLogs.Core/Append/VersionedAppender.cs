@@ -64,6 +64,9 @@ namespace MonarchLogs.Core.Append
         /// </summary>
         public Action<Partition, MonarchLogsException>? HeadCompactionFailed { get; init; }
 
+        /// <summary>The <c>w</c> of the format 2 blocks this appender writes (an import leaves them out of its duplicate check).</summary>
+        internal string BlockWriterId => _blocks.Value.WriterId;
+
         /// <inheritdoc />
         public async Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default)
         {

@@ -26,7 +26,8 @@ namespace MonarchLogs.Core.Archive
         {
             if (destination is null) throw new ArgumentNullException(nameof(destination));
             _file = new CountingStream(destination);
-            _output = compress ? new GZipStream(_file, CompressionLevel.Optimal, leaveOpen: true) : (Stream)_file;
+            // The compressor runs on another thread, behind the lines this one makes.
+            _output = compress ? new BackgroundWriteStream(new GZipStream(_file, CompressionLevel.Optimal, leaveOpen: true)) : (Stream)_file;
             _json = new Utf8JsonWriter(_line, ArchiveFormat.WriterOptions);
         }
 
@@ -135,7 +136,7 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>Counts what goes through to the file.</summary>
-        private sealed class CountingStream : Stream
+        private sealed class CountingStream : WriteOnlyStream
         {
             private readonly Stream _inner;
             private long _written;
@@ -144,20 +145,6 @@ namespace MonarchLogs.Core.Archive
 
             public long Written => Interlocked.Read(ref _written);
 
-            public override bool CanRead => false;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => true;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position
-            {
-                get => throw new NotSupportedException();
-                set => throw new NotSupportedException();
-            }
-
             public override void Write(byte[] buffer, int offset, int count)
             {
                 _inner.Write(buffer, offset, count);
@@ -165,12 +152,6 @@ namespace MonarchLogs.Core.Archive
             }
 
             public override void Flush() => _inner.Flush();
-
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
 
             protected override void Dispose(bool disposing)
             {

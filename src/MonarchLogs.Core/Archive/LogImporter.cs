@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Archive
@@ -15,10 +16,11 @@ namespace MonarchLogs.Core.Archive
     /// Imports one file (an archive or a JSON console log) into a store through the append path,
     /// a batch at a time, so memory stays flat whatever the file's size. Entries the store already
     /// holds are skipped: for each batch and partition, the entries the partition held before this
-    /// import began in the batch's range of event times (an ID range, since IDs are event times)
-    /// are read and matched by content (<see cref="EntryFingerprint"/>); each stored entry matches
-    /// one entry of the file at most, so identical entries of a file are kept as often as the
-    /// file has them.
+    /// import began in the batch's range of event times are read and matched by content
+    /// (<see cref="EntryFingerprint"/>); each stored entry matches one entry of the file at most,
+    /// so identical entries of a file are kept as often as the file has them. Format 1 reads the
+    /// range as an ID range (IDs are event times) up to the partition's newest entry before the
+    /// import; format 2 reads it as a query does, without the import's own blocks (<see cref="BlockLookup"/>).
     /// </summary>
     internal sealed class LogImporter
     {
@@ -30,6 +32,7 @@ namespace MonarchLogs.Core.Archive
 
         private readonly IConnectionMultiplexer _connection;
         private readonly StorageFormat _format;
+        private readonly Func<CancellationToken, Task<int>> _version;
         private readonly ImportDefaults _defaults;
         private readonly int _batchSize;
         private readonly VersionedAppender _appender;
@@ -38,10 +41,12 @@ namespace MonarchLogs.Core.Archive
         private long _displaced;
         private (AppendBatch Batch, Task<AppendResult> Result)? _inFlight;
 
-        public LogImporter(IConnectionMultiplexer connection, StorageFormat format, ImportDefaults defaults, int batchSize)
+        /// <summary>An importer into <paramref name="format"/>'s store; <paramref name="version"/> reads the store's format version (1 or 2), as the store's reader does.</summary>
+        public LogImporter(IConnectionMultiplexer connection, StorageFormat format, Func<CancellationToken, Task<int>> version, ImportDefaults defaults, int batchSize)
         {
             _connection = connection;
             _format = format;
+            _version = version;
             _defaults = defaults;
             _batchSize = batchSize;
             // An entry keeps the host it came with, or none: it is not this machine's entry.
@@ -51,15 +56,16 @@ namespace MonarchLogs.Core.Archive
         public async Task<ImportResult> ImportAsync(Stream stream, string source, ImportProgress progress, Action<ImportProblem>? problem, CancellationToken cancellationToken)
         {
             var reader = new LineReader(stream, MaxLineBytes);
+            var lines = new ImportLineParser(reader, _defaults, MaxLineBytes);
             var batch = new List<MonarchLogEntry>(_batchSize);
             ArchiveHeader? header = null;
             var sawContent = false;
             DateTime? from = null, to = null;
             try
             {
-                while (TryReadLine(reader, out var line, out var tooLong, out var readFailure))
+                while (lines.TryNext(out var line))
                 {
-                    if (readFailure is not null)
+                    if (line.ReadFailure is { } readFailure)
                     {
                         // A damaged file (a corrupt gzip block, a read error): what came before it is imported, then the failure is told.
                         if (batch.Count > 0) await ImportBatchAsync(batch, progress, cancellationToken).ConfigureAwait(false);
@@ -67,25 +73,13 @@ namespace MonarchLogs.Core.Archive
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readFailure).Throw();
                     }
 
-                    if ((reader.LineNumber & 0xFF) == 0)
+                    if ((line.LineNumber & 0xFF) == 0)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        progress.SetBytesRead(reader.BytesRead);
+                        progress.SetBytesRead(line.BytesRead);
                     }
 
-                    MonarchLogEntry? entry = null;
-                    ArchiveHeader? lineHeader = null;
-                    string? why;
-                    ImportLineKind kind;
-                    if (tooLong)
-                    {
-                        kind = ImportLineKind.Invalid;
-                        why = $"the line is longer than {MaxLineBytes >> 20} MiB";
-                    }
-                    else
-                    {
-                        kind = ImportLine.Parse(line, _defaults, out entry, out lineHeader, out why);
-                    }
+                    var (kind, entry, lineHeader, why) = (line.Kind, line.Entry, line.Header, line.Why);
 
                     switch (kind)
                     {
@@ -106,7 +100,7 @@ namespace MonarchLogs.Core.Archive
                     if (kind == ImportLineKind.Invalid)
                     {
                         progress.AddFailed(1);
-                        var target = source + ":" + reader.LineNumber.ToString(CultureInfo.InvariantCulture);
+                        var target = source + ":" + line.LineNumber.ToString(CultureInfo.InvariantCulture);
                         problem?.Invoke(new ImportProblem(target, new MonarchLogsException("InvalidImportLine", MonarchErrorKind.InvalidData,
                             $"{target}: {why}; the line is not imported.")));
                         continue;
@@ -165,22 +159,6 @@ namespace MonarchLogs.Core.Archive
             };
         }
 
-        private static bool TryReadLine(LineReader reader, out ReadOnlyMemory<byte> line, out bool tooLong, out Exception? failure)
-        {
-            failure = null;
-            try
-            {
-                return reader.TryReadLine(out line, out tooLong);
-            }
-            catch (Exception ex) when (ex is InvalidDataException || ex is IOException)
-            {
-                line = ReadOnlyMemory<byte>.Empty;
-                tooLong = false;
-                failure = ex;
-                return true;
-            }
-        }
-
         private async Task ImportBatchAsync(List<MonarchLogEntry> batch, ImportProgress progress, CancellationToken cancellationToken)
         {
             var db = _connection.GetDatabase();
@@ -199,9 +177,13 @@ namespace MonarchLogs.Core.Archive
                 run.Entries.Add(entry);
             }
 
-            // Partitions met for the first time: where their newest entry stood before this import.
+            var version = await _version(cancellationToken).ConfigureAwait(false);
+
+            // Partitions met for the first time: where their newest entry stood before this import,
+            // and (format 2) whether their head held any.
             var firstSeen = order.Where(run => !run.State.TopKnown && run.State.Failure is null).ToList();
             var tops = firstSeen.Select(run => db.StreamRangeAsync(run.State.Partition.StreamKey, "-", "+", 1, Order.Descending)).ToArray();
+            var heads = firstSeen.Select(run => version == 2 ? db.KeyExistsAsync(run.State.Partition.HeadKey) : Task.FromResult(false)).ToArray();
             for (var i = 0; i < firstSeen.Count; i++)
             {
                 var state = firstSeen[i].State;
@@ -209,6 +191,7 @@ namespace MonarchLogs.Core.Archive
                 {
                     var top = await tops[i].WithCancellation(cancellationToken).ConfigureAwait(false);
                     state.Top = top.Length > 0 && StreamId.TryParse(top[0].Id, out var id) ? id : (StreamId?)null;
+                    state.HeadHeld = await heads[i].WithCancellation(cancellationToken).ConfigureAwait(false);
                     state.TopKnown = true;
                 }
                 catch (Exception ex) when (IsPartitionFailure(ex))
@@ -220,17 +203,25 @@ namespace MonarchLogs.Core.Archive
             // The first page of every lookup goes out at once; the pages are then read one partition
             // after the other (the fingerprint maker serves one thread).
             var toAppend = new List<MonarchLogEntry>(batch.Count);
-            var firstPages = order.Select(run => run.State.Failure is null ? StartLookup(db, run) : null).ToArray();
+            using var decoder = version == 2 ? new BlockDecoder() : null;
+            var firstPages = order.Select(run => run.State.Failure is null && version == 1 ? StartLookup(db, run) : null).ToArray();
+            var blockLookups = order.Select(run => run.State.Failure is null && version == 2 ? StartBlockLookup(db, run, decoder!) : null).ToArray();
             for (var r = 0; r < order.Count; r++)
             {
                 var run = order[r];
                 try
                 {
                     if (firstPages[r] is { } firstPage) await FindStoredAsync(db, run, firstPage, cancellationToken).ConfigureAwait(false);
+                    if (blockLookups[r] is { } lookup) run.StoredCounts = await lookup.CountAsync(Fingerprint(run), _fingerprints, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (IsPartitionFailure(ex))
                 {
                     run.State.Failure ??= StoreErrors.Classify(ex, run.State.Partition.ToString());
+                }
+                catch (MonarchLogsException ex) when (ex.ErrorId == BlockErrors.InvalidBlock || ex.ErrorId == BlockErrors.UnsupportedCodec)
+                {
+                    run.State.Failure ??= new MonarchLogsException(ex.ErrorId, ex.Kind,
+                        $"the entries it held at those times cannot all be read, so the import cannot tell which are there already ({ex.Message})", ex);
                 }
 
                 if (run.State.Failure is not null)
@@ -251,8 +242,14 @@ namespace MonarchLogs.Core.Archive
                         continue;
                     }
 
+                    if (run.StoredCounts is { } counts && run.State.TakeStored(counts, run.Fingerprints![i], entry.Timestamp.Ticks))
+                    {
+                        skipped++;
+                        continue;
+                    }
+
                     toAppend.Add(entry);
-                    if (run.State.Top is { } top && Math.Max(0, StreamId.ToUnixMilliseconds(entry.Timestamp)) < top.Milliseconds) _displaced++;
+                    if (version == 1 && run.State.Top is { } top && Math.Max(0, StreamId.ToUnixMilliseconds(entry.Timestamp)) < top.Milliseconds) _displaced++;
                 }
 
                 progress.AddSkipped(skipped);
@@ -318,6 +315,34 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>
+        /// Format 2: starts reading the entries the partition held before this import at the run's
+        /// event times, or gives null when it held none when the import met it.
+        /// </summary>
+        private BlockLookup? StartBlockLookup(IDatabase db, Run run, BlockDecoder decoder)
+        {
+            var state = run.State;
+            long low = long.MaxValue, high = long.MinValue;
+            foreach (var entry in run.Entries)
+            {
+                low = Math.Min(low, entry.Timestamp.Ticks);
+                high = Math.Max(high, entry.Timestamp.Ticks);
+            }
+
+            state.ForgetTakenBefore(low);
+            if (state.Top is null && !state.HeadHeld) return null;
+            return new BlockLookup(db, state.Partition, low, high, _appender.BlockWriterId, decoder);
+        }
+
+        private HashSet<EntryFingerprint> Fingerprint(Run run)
+        {
+            var fingerprints = new EntryFingerprint[run.Entries.Count];
+            var wanted = new HashSet<EntryFingerprint>();
+            for (var i = 0; i < fingerprints.Length; i++) wanted.Add(fingerprints[i] = _fingerprints.Of(run.Entries[i]));
+            run.Fingerprints = fingerprints;
+            return wanted;
+        }
+
+        /// <summary>
         /// Reads the range <see cref="StartLookup"/> started, page by page, keeping the IDs of the
         /// stored entries that match an entry of the run, by fingerprint; an entry matched by an
         /// earlier batch is left out.
@@ -325,10 +350,7 @@ namespace MonarchLogs.Core.Archive
         private async Task FindStoredAsync(IDatabase db, Run run, Task<StreamEntry[]> firstPage, CancellationToken cancellationToken)
         {
             var state = run.State;
-            var fingerprints = new EntryFingerprint[run.Entries.Count];
-            var wanted = new HashSet<EntryFingerprint>();
-            for (var i = 0; i < fingerprints.Length; i++) wanted.Add(fingerprints[i] = _fingerprints.Of(run.Entries[i]));
-            run.Fingerprints = fingerprints;
+            var wanted = Fingerprint(run);
             var stored = new Dictionary<EntryFingerprint, Queue<StreamId>>();
             var page = await firstPage.WithCancellation(cancellationToken).ConfigureAwait(false);
             while (true)
@@ -385,6 +407,28 @@ namespace MonarchLogs.Core.Archive
             /// <summary>Stored entries already matched to an entry of the file (pruned as the file moves on).</summary>
             public HashSet<StreamId> Consumed { get; } = new HashSet<StreamId>();
 
+            /// <summary>Format 2: whether the partition's head held blocks when the import met it.</summary>
+            public bool HeadHeld { get; set; }
+
+            /// <summary>Format 2: how many stored entries of each fingerprint were matched to an entry of the file, and their event time (pruned as the file moves on).</summary>
+            private Dictionary<EntryFingerprint, (int Count, long Ticks)> Taken { get; } = new Dictionary<EntryFingerprint, (int, long)>();
+
+            /// <summary>Format 2: matches an entry of the file to a stored one of <paramref name="stored"/> not matched before (a lookup's range holds every stored entry of that fingerprint, whose time is in it).</summary>
+            public bool TakeStored(Dictionary<EntryFingerprint, int> stored, EntryFingerprint fingerprint, long ticks)
+            {
+                if (!stored.TryGetValue(fingerprint, out var count)) return false;
+                Taken.TryGetValue(fingerprint, out var taken);
+                if (taken.Count >= count) return false;
+                Taken[fingerprint] = (taken.Count + 1, ticks);
+                return true;
+            }
+
+            public void ForgetTakenBefore(long ticks)
+            {
+                if (Taken.Count == 0) return;
+                foreach (var old in Taken.Where(pair => pair.Value.Ticks < ticks).Select(pair => pair.Key).ToList()) Taken.Remove(old);
+            }
+
             public MonarchLogsException? Failure { get; set; }
 
             public long FailedEntries { get; set; }
@@ -404,6 +448,9 @@ namespace MonarchLogs.Core.Archive
             public RedisValue RangeEnd { get; set; }
 
             public Dictionary<EntryFingerprint, Queue<StreamId>>? Stored { get; set; }
+
+            /// <summary>Format 2: the stored entries of each fingerprint the run has.</summary>
+            public Dictionary<EntryFingerprint, int>? StoredCounts { get; set; }
         }
     }
 }

@@ -62,6 +62,9 @@ namespace MonarchLogs.Core.Query
             _high = range.High is { } to ? (to.Milliseconds + LagMs).ToString(System.Globalization.CultureInfo.InvariantCulture) : "+";
         }
 
+        /// <summary>A writer (<c>w</c>) whose blocks this read leaves out: an import's own, so that what it stored is never taken for an entry that was there before.</summary>
+        public string? SkipWriter { get; init; }
+
         public override void Start() => _start = ReadStartAsync();
 
         public override async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken)
@@ -206,6 +209,7 @@ namespace MonarchLogs.Core.Query
 
             var header = block.Header;
             if (header.LastTicks < _firstTicks || header.FirstTicks > _lastTicks || !_skip.MayHold(header)) return;
+            if (SkipWriter is { } skipped && header.WriterId == skipped) return;
             _queue.Add(key, block);
         }
 

@@ -262,18 +262,32 @@ namespace MonarchLogs.Core.Storage
 
         /// <summary>
         /// Imports one file's lines, an archive or a JSON console log, through the append path, a
-        /// batch of <paramref name="batchSize"/> entries at a time. Entries keep their event times
+        /// batch of <paramref name="batchSize"/> entries at a time (0, the default: 1,000 on a store of
+        /// format version 1, 16,384 on version 2, whose blocks of a partition's batch go straight
+        /// into its stream from 256 entries on). Entries keep their event times
         /// where their partition allows (docs/storage-format.md); entries the store already holds
         /// at their event time are skipped. A line that is no entry and a partition the store
         /// refuses are each reported to <paramref name="problem"/>, and the import goes on.
         /// </summary>
         public async Task<ImportResult> ImportAsync(System.IO.Stream stream, string source, ImportDefaults defaults, ImportProgress progress,
-            Action<ImportProblem>? problem, CancellationToken cancellationToken = default, int batchSize = 1000)
+            Action<ImportProblem>? problem, CancellationToken cancellationToken = default, int batchSize = 0)
         {
             if (stream is null) throw new ArgumentNullException(nameof(stream));
-            if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
+            if (batchSize < 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
             await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
-            var importer = new LogImporter(Connection, Format, defaults ?? new ImportDefaults(), batchSize);
+            if (batchSize == 0)
+            {
+                // A store without a version yet becomes what its first writer makes it.
+                var blocks = Reader.Version == 2 || (Format.NewStoreVersion == StorageFormat.Version2
+                    && !await Database.KeyExistsAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false));
+                batchSize = blocks ? 16_384 : 1000;
+            }
+
+            var importer = new LogImporter(Connection, Format, async token =>
+            {
+                await EnsureFormatAsync(token).ConfigureAwait(false);
+                return Reader.Version;
+            }, defaults ?? new ImportDefaults(), batchSize);
             return await importer.ImportAsync(stream, source, progress ?? new ImportProgress(), problem, cancellationToken).ConfigureAwait(false);
         }
 
