@@ -27,11 +27,11 @@ param(
 
 $ErrorActionPreference = 'Stop'
 
-# The floor of the whole suite: it held 835 tests when this was set. It sits somewhat below, so
+# The floor of the whole suite: it held 868 tests when this was set. It sits somewhat below, so
 # that removing a test or two on purpose, or a test skipped on some machine, does not fail the
 # run, while a file or a block whose tests are no longer discovered does. It must be raised as
 # tests are added, or it stops catching lost tests.
-$FullSuiteFloor = 815
+$FullSuiteFloor = 850
 $fullSuite = -not $PSBoundParameters.ContainsKey('Path') -and $FullNameFilter.Count -eq 0
 if (-not $PSBoundParameters.ContainsKey('MinimumTestCount')) {
     $MinimumTestCount = if ($fullSuite) { $FullSuiteFloor } else { 1 }
