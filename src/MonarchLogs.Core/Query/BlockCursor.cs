@@ -115,16 +115,14 @@ namespace MonarchLogs.Core.Query
             }
 
             foreach (var block in reads.Head.Result) Admit(Partition.HeadKey, block);
-            var lateIds = reads.Late.Result;
-            var lateBlocks = lateIds.Select(id => _db.StreamRangeAsync(Partition.StreamKey, id, id, 1)).ToArray();
-            foreach (var id in lateIds)
+            foreach (var id in reads.Late.Result)
             {
                 if (StreamId.TryParse(id, out var parsed)) _late.Add(parsed);
             }
 
-            foreach (var blocks in await Task.WhenAll(lateBlocks).ConfigureAwait(false))
+            foreach (var block in await BlocksById.ReadAsync(_db, Partition.StreamKey, _late.ToList(), CancellationToken.None).ConfigureAwait(false))
             {
-                foreach (var block in blocks) Admit(Partition.StreamKey, block);
+                if (block is { } found) Admit(Partition.StreamKey, found);
             }
 
             if (reads.Top is { Result: { Length: > 0 } last }) _high = last[0].Id;

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
+using MonarchLogs.Core.Query;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Retention
@@ -12,7 +13,7 @@ namespace MonarchLogs.Core.Retention
     /// <summary>
     /// Reads the blocks of a format 2 partition for retention, each command short: a range is read
     /// a page at a time, the page's COUNT sized from the bytes of the page before (a few full
-    /// blocks, or up to a thousand small ones), and single blocks by their IDs, a few per round trip.
+    /// blocks, or up to a thousand small ones), and single blocks by their IDs (<see cref="BlocksById"/>).
     /// </summary>
     internal static class BlockRange
     {
@@ -20,8 +21,7 @@ namespace MonarchLogs.Core.Retention
         private const int SmallestPage = 8;
         private const int LargestPage = 1000;
         private const long PageBytes = 1 << 20;
-        private const int BlocksPerRoundTrip = 8;
-
+        
         /// <summary>The stream entries from <paramref name="low"/> to <paramref name="high"/> (XRANGE bounds; "(" excludes), oldest first.</summary>
         public static async IAsyncEnumerable<StreamEntry> ReadAsync(IDatabase db, RedisKey key, RedisValue low, RedisValue high, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
@@ -32,7 +32,7 @@ namespace MonarchLogs.Core.Retention
                 long bytes = 0;
                 foreach (var entry in page)
                 {
-                    bytes += SizeOf(entry);
+                    bytes += BlocksById.SizeOf(entry);
                     yield return entry;
                 }
 
@@ -44,28 +44,8 @@ namespace MonarchLogs.Core.Retention
         }
 
         /// <summary>The blocks with these IDs, in the order given; null for one no longer there.</summary>
-        public static async Task<StreamEntry?[]> ReadEachAsync(IDatabase db, RedisKey key, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken)
-        {
-            var result = new StreamEntry?[ids.Count];
-            for (var start = 0; start < ids.Count; start += BlocksPerRoundTrip)
-            {
-                var end = Math.Min(ids.Count, start + BlocksPerRoundTrip);
-                var reads = new Task<StreamEntry[]>[end - start];
-                for (var i = start; i < end; i++)
-                {
-                    var id = ids[i].ToString();
-                    reads[i - start] = db.StreamRangeAsync(key, id, id, 1);
-                }
-
-                for (var i = start; i < end; i++)
-                {
-                    var found = await reads[i - start].WithCancellation(cancellationToken).ConfigureAwait(false);
-                    result[i] = found.Length == 1 ? found[0] : null;
-                }
-            }
-
-            return result;
-        }
+        public static Task<StreamEntry?[]> ReadEachAsync(IDatabase db, RedisKey key, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken) =>
+            BlocksById.ReadAsync(db, key, ids, cancellationToken);
 
         /// <summary>Reads a stream entry as a block; null when it is neither a block nor an entry (retention keeps such a block: it cannot count it).</summary>
         public static StoredBlock? TryRead(Partition partition, StreamEntry entry)
@@ -82,12 +62,5 @@ namespace MonarchLogs.Core.Retention
 
         /// <summary>The lowest stream ID of the Unix millisecond <paramref name="milliseconds"/> (at least 0-0), as an XRANGE bound.</summary>
         public static string At(long milliseconds) => new StreamId(Math.Max(0, milliseconds), 0).ToString();
-
-        private static long SizeOf(StreamEntry entry)
-        {
-            long bytes = 16;
-            foreach (var field in entry.Values ?? Array.Empty<NameValueEntry>()) bytes += field.Name.Length() + field.Value.Length();
-            return bytes;
-        }
     }
 }
