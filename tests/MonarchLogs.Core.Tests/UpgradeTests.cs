@@ -146,14 +146,17 @@ namespace MonarchLogs.Core.Tests
             var store = _valkey.NewStore().AsVersion1();
             var written = await FillAsync(store);
             using var stop = new CancellationTokenSource();
+            long convertedBeforeStop = 0;
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Upgrader(store, TimeSpan.Zero).UpgradeAsync(progress =>
             {
+                convertedBeforeStop = progress.EntriesConverted;
                 if (progress.BlocksWritten == 4) stop.Cancel();
             }, partitionError: null, stop.Token));
 
+            // Stopped while it rebuilt a partition: the partitions rebuilt hold blocks, the one under way still its format 1 entries.
             var half = await ReadRawAsync(Db, store);
             AssertSameEntries(written, half.Entries);
-            Assert.Equal(4, half.Blocks);
+            Assert.InRange(half.Blocks, 1, 3);
             Assert.True(half.Format1Left > 0);
             var preview = await store.PreviewUpgradeAsync(partitionError: null);
             Assert.Equal("2", preview.Version);
@@ -164,7 +167,8 @@ namespace MonarchLogs.Core.Tests
             AssertSameEntries(written, done.Entries);
             Assert.Equal(0, done.Format1Left);
             Assert.Equal("2", rest.PreviousVersion);
-            Assert.Equal(half.Format1Left, rest.EntriesConverted);
+            // The next run goes on from where the rebuild stopped: no entry converted twice.
+            Assert.Equal(written.Count, convertedBeforeStop + rest.EntriesConverted);
 
             var again = await store.UpgradeAsync(progress: null, partitionError: null);
             Assert.Equal((0L, 0L, 1), (again.EntriesConverted, again.BlocksWritten, again.Passes));

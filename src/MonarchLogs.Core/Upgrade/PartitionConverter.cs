@@ -17,26 +17,13 @@ namespace MonarchLogs.Core.Upgrade
     /// </summary>
     internal sealed class PartitionConverter
     {
-        /// <summary>Stream entries read at a time while they are format 1 entries (a few hundred bytes each).</summary>
-        private const int EntryPageSize = 256;
-
-        /// <summary>Stream entries read at a time after a page that held blocks (tens of KB each): a read stays a short command.</summary>
-        private const int BlockPageSize = 8;
-
-        /// <summary>The text of a larger entry could grow past what a block may hold once escaped (six-fold at worst): it stays as it is.</summary>
-        internal const long LargestEntryBytes = ZstdCompression.MaxContentBytes / 6;
-
-        private static readonly long LagTicks = BlockPositions.Lag.Ticks;
-
         private readonly IDatabase _db;
         private readonly Partition _partition;
         private readonly BlockEncoder _encoder;
         private readonly bool _dryRun;
         private readonly Action<int> _converted;
-        private readonly List<MonarchLogEntry> _entries = new List<MonarchLogEntry>(UpgradeScript.MaxSources);
-        private readonly List<RedisValue> _sources = new List<RedisValue>(UpgradeScript.MaxSources);
+        private readonly ConversionChunk _chunk = new ConversionChunk();
         private readonly List<int> _runs = new List<int>();
-        private long _first, _last, _bytes;
 
         // The entries removed from the stream as this pass expects: read before its first read, plus
         // those its own blocks replaced. Another removal (retention, a second upgrade) makes the
@@ -99,7 +86,7 @@ namespace MonarchLogs.Core.Upgrade
 
         private async Task ReadRangeAsync(RedisValue low, RedisValue high, CancellationToken cancellationToken)
         {
-            var count = EntryPageSize;
+            var count = ConversionChunk.EntryPageSize;
             _adjacent = false;
             while (true)
             {
@@ -118,15 +105,14 @@ namespace MonarchLogs.Core.Upgrade
 
                 if (page.Length < count) return;
                 low = "(" + (string?)page[page.Length - 1].Id;
-                count = blocks ? BlockPageSize : EntryPageSize;
+                count = blocks ? ConversionChunk.BlockPageSize : ConversionChunk.EntryPageSize;
             }
         }
 
         private async Task AddAsync(StreamEntry raw, CancellationToken cancellationToken)
         {
-            var bytes = 64L;
-            foreach (var field in raw.Values) bytes += field.Name.Length() + field.Value.Length();
-            if (bytes > LargestEntryBytes)
+            var bytes = ConversionChunk.SizeOf(raw);
+            if (bytes > ConversionChunk.LargestEntryBytes)
             {
                 Left++;
                 _adjacent = false;
@@ -135,19 +121,8 @@ namespace MonarchLogs.Core.Upgrade
 
             var entry = StorageFormat.Decode(_partition, raw);
             var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
-            if (_entries.Count > 0
-                && (_entries.Count == UpgradeScript.MaxSources
-                    || _bytes + bytes > BlockPositions.MaxBlockBytes
-                    || Math.Max(_last, ticks) - Math.Min(_first, ticks) > LagTicks))
-            {
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            _first = _entries.Count == 0 ? ticks : Math.Min(_first, ticks);
-            _last = _entries.Count == 0 ? ticks : Math.Max(_last, ticks);
-            _bytes += bytes;
-            _entries.Add(entry);
-            _sources.Add(raw.Id);
+            if (_chunk.IsFullFor(bytes, ticks)) await FlushAsync(cancellationToken).ConfigureAwait(false);
+            _chunk.Add(entry, raw.Id, bytes, ticks);
             if (_adjacent && _runs.Count > 0) _runs[_runs.Count - 1]++;
             else _runs.Add(1);
             _adjacent = true;
@@ -156,15 +131,15 @@ namespace MonarchLogs.Core.Upgrade
         /// <summary>Writes the chunk gathered so far as one block; nothing when the script finds a source gone.</summary>
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
-            if (_entries.Count == 0) return;
+            if (_chunk.Count == 0) return;
             cancellationToken.ThrowIfCancellationRequested();
-            var count = _entries.Count;
+            var count = _chunk.Count;
             var written = _dryRun;
             if (!_dryRun)
             {
                 // The block is written whole or not at all, so a stop while it runs loses nothing.
-                var block = _encoder.Encode(_entries, string.Empty, 0);
-                var id = await _db.ScriptEvaluateAsync(UpgradeScript.Convert, UpgradeScript.ConvertKeys(_partition), UpgradeScript.ConvertArguments(block, _expectedDeleted, _sources, _runs))
+                var block = _encoder.Encode(_chunk.Entries, string.Empty, 0);
+                var id = await _db.ScriptEvaluateAsync(UpgradeScript.Convert, UpgradeScript.ConvertKeys(_partition), UpgradeScript.ConvertArguments(block, _expectedDeleted, _chunk.Sources, _runs))
                     .WithCancellation(cancellationToken).ConfigureAwait(false);
                 written = !id.IsNull;
                 if (written)
@@ -174,10 +149,8 @@ namespace MonarchLogs.Core.Upgrade
                 }
             }
 
-            _entries.Clear();
-            _sources.Clear();
+            _chunk.Clear();
             _runs.Clear();
-            _bytes = 0;
             if (!written) return;
             Converted += count;
             _converted(count);

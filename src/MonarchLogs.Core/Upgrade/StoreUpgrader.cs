@@ -71,12 +71,51 @@ namespace MonarchLogs.Core.Upgrade
                 Partition = current, Pass = pass, EntriesConverted = converted, BlocksWritten = blocks, TotalEstimate = Math.Max(estimate, converted),
             });
 
+            // First each partition's stream is rebuilt beside it, its blocks at their entries' time.
+            var registered = await _reader.GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false);
+            scanned = registered.Count;
+            estimate = await CountStreamEntriesAsync(registered, cancellationToken).ConfigureAwait(false);
+            foreach (var partition in registered)
+            {
+                current = partition.ToString();
+                Report();
+                var rebuilder = new PartitionRebuilder(Database, _reader.Format, partition, encoder, count =>
+                {
+                    converted += count;
+                    blocks++;
+                    Report();
+                });
+                try
+                {
+                    // What follows the rebuild's last entry may still hold format 1 entries: the passes below take them in place.
+                    if (await rebuilder.RunAsync(cancellationToken).ConfigureAwait(false) is { } after)
+                    {
+                        cursors[partition.StreamKey] = (after.Length == 0 ? null : (RedisValue?)after, Array.Empty<RedisValue>());
+                    }
+                }
+                catch (Exception ex) when (PartitionError.FromReadFailure(partition, ex) is { } error)
+                {
+                    failed.Add(partition.StreamKey);
+                    partitionError?.Invoke(error);
+                }
+
+                if (rebuilder.Dropped)
+                {
+                    converted -= rebuilder.Converted;
+                    blocks -= rebuilder.Blocks;
+                    continue;
+                }
+
+                left += rebuilder.Left;
+                if (rebuilder.Converted > 0) touched.Add(partition.StreamKey);
+            }
+
+            // Then passes convert in place what is left (entries added meanwhile, a partition not rebuilt).
             while (true)
             {
                 pass++;
                 var partitions = await _reader.GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false);
                 scanned = Math.Max(scanned, partitions.Count);
-                if (pass == 1) estimate = await CountStreamEntriesAsync(partitions, cancellationToken).ConfigureAwait(false);
                 long convertedThisPass = 0;
                 foreach (var partition in partitions)
                 {

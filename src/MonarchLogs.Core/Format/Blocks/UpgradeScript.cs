@@ -70,6 +70,121 @@ if t0 < ms - " + BlockScripts.LagMs + @" or t1 > ms + " + BlockScripts.LeadMs + 
 redis.call('XDEL', KEYS[1], unpack(ARGV, sources, sources + n - 1))
 return id";
 
+        /// <summary>
+        /// A rebuild (docs/storage-format.md, "Upgrade"): KEYS: the stream, the rebuild stream, the
+        /// rebuild's hash. Starts a partition's rebuild unless one is under way: records in the
+        /// hash the entries ever removed from the stream (<c>deleted</c>) and no entry taken yet
+        /// (<c>after</c> empty). Answers what <c>after</c> holds: empty for a new rebuild, the last
+        /// stream ID taken for one under way, or <c>done</c> when the partition was rebuilt less than
+        /// a day ago (the hash then lives on a day). Answers nil when the server does not tell how
+        /// many entries were removed (before Redis 7): the partition is then converted in place.
+        /// </summary>
+        public static readonly string BeginRebuild = DeletedFunction + @"
+local state = redis.call('HGET', KEYS[3], 'after')
+if state then return state end
+local removed = deleted()
+if removed < 0 and redis.call('EXISTS', KEYS[1]) == 1 then return false end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[3], 'after', '', 'deleted', removed)
+return ''";
+
+        /// <summary>
+        /// KEYS: the stream, the rebuild stream, the rebuild's hash. ARGV: <c>after</c> as the caller
+        /// read it, the last stream ID the step takes, t0 ms, t1 ms, whether the step is a copy (1:
+        /// a block or an entry taken as it is, under its own ID) or a block made of format 1 entries
+        /// (0), then the field/value pairs. A made block goes in at its last entry's time, but never
+        /// after the last stream ID it takes, so that every stream entry after it still fits after
+        /// it; one that is not on time there is noted in the hash (<c>l:&lt;ID&gt;</c> = t0) and
+        /// joins the late set when the rebuild replaces the stream; <c>made</c> counts the made blocks. Answers the ID, or nil when
+        /// <c>after</c> moved (another upgrade went first): then nothing changed.
+        /// </summary>
+        public static readonly string Rebuild = @"
+local expected, last, t0, t1, copy = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+if redis.call('HGET', KEYS[3], 'after') ~= expected then return false end
+local id
+if copy then
+  id = redis.call('XADD', KEYS[2], last, unpack(ARGV, 6))
+else
+  local lastms = tonumber(string.match(last, '^(%d+)'))
+  local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+  local ms = t1
+  if #top > 0 then ms = math.max(ms, tonumber(string.match(top[1][1], '^(%d+)'))) end
+  if ms > lastms then ms = lastms end
+  if ms < 0 then ms = 0 end
+  id = redis.call('XADD', KEYS[2], string.format('%d', ms) .. '-*', unpack(ARGV, 6))
+  if t0 < ms - " + BlockScripts.LagMs + @" or t1 > ms + " + BlockScripts.LeadMs + @" then redis.call('HSET', KEYS[3], 'l:' .. id, t0) end
+  redis.call('HINCRBY', KEYS[3], 'made', 1)
+end
+redis.call('HSET', KEYS[3], 'after', last)
+return id";
+
+        /// <summary>
+        /// KEYS: the stream, the rebuild stream, the rebuild's hash, the late set, the replaced
+        /// stream. ARGV: <c>after</c> as the caller read it, the most entries to copy. When nothing
+        /// was removed from the stream since the rebuild began, copies the entries after
+        /// <c>after</c> under their own IDs, puts the rebuild stream in the stream's place (the old
+        /// stream is freed in the background), adds the noted late blocks to the late set and
+        /// answers <c>done</c>. Answers <c>more</c> when more than that many entries wait to be
+        /// taken (a rebuild pass first), <c>changed</c> when an entry was removed meanwhile
+        /// (retention: the rebuild is dropped), nil when <c>after</c> moved; each changes nothing.
+        /// </summary>
+        public static readonly string Replace = DeletedFunction + @"
+if redis.call('HGET', KEYS[3], 'after') ~= ARGV[1] then return false end
+if deleted() ~= tonumber(redis.call('HGET', KEYS[3], 'deleted')) then return 'changed' end
+local low = ARGV[1] == '' and '-' or '(' .. ARGV[1]
+local rest = redis.call('XRANGE', KEYS[1], low, '+', 'COUNT', tonumber(ARGV[2]) + 1)
+if #rest > tonumber(ARGV[2]) then return 'more' end
+for _, entry in ipairs(rest) do redis.call('XADD', KEYS[2], entry[1], unpack(entry[2])) end
+local state = redis.call('HGETALL', KEYS[3])
+for i = 1, #state, 2 do
+  if string.sub(state[i], 1, 2) == 'l:' then redis.call('ZADD', KEYS[4], state[i + 1], string.sub(state[i], 3)) end
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if redis.call('EXISTS', KEYS[1]) == 1 then
+    redis.call('RENAME', KEYS[1], KEYS[5])
+    redis.call('UNLINK', KEYS[5])
+  end
+  redis.call('RENAME', KEYS[2], KEYS[1])
+end
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[3], 'after', 'done')
+redis.call('EXPIRE', KEYS[3], 86400)
+return 'done'";
+
+        /// <summary>KEYS: the rebuild stream, the rebuild's hash. Drops a rebuild (after <c>changed</c>).</summary>
+        public static readonly string DropRebuild = "redis.call('DEL', KEYS[1], KEYS[2]) return 1";
+
+        /// <summary>The rebuild scripts' keys for <paramref name="partition"/>: the stream, the rebuild stream, the rebuild's hash, the late set, the replaced stream.</summary>
+        public static RedisKey[] RebuildKeys(StorageFormat format, Partition partition) => new RedisKey[]
+        {
+            partition.StreamKey, format.SlotKeyOf("rebuild", partition.StreamKey), format.SlotKeyOf("rebuilding", partition.StreamKey), partition.LateKey, format.SlotKeyOf("replaced", partition.StreamKey),
+        };
+
+        /// <summary>The rebuild script's arguments for a block made of format 1 entries, the last of which has the stream ID <paramref name="lastSource"/>.</summary>
+        public static RedisValue[] RebuildArguments(string after, RedisValue lastSource, EncodedBlock block)
+        {
+            var fields = BlockFields.ToStreamFields(block);
+            var args = new List<RedisValue>(7 + 2 * fields.Length)
+            {
+                after, lastSource, BlockScripts.Milliseconds(block.Header.FirstTicks), BlockScripts.Milliseconds(block.Header.LastTicks), 0,
+            };
+            BlockScripts.AddFields(args, fields, StoredBlock.FromUpgrade);
+            return args.ToArray();
+        }
+
+        /// <summary>The rebuild script's arguments for a stream entry taken as it is.</summary>
+        public static RedisValue[] CopyArguments(string after, StreamEntry entry)
+        {
+            var args = new List<RedisValue>(5 + 2 * entry.Values.Length) { after, entry.Id, 0, 0, 1 };
+            foreach (var field in entry.Values)
+            {
+                args.Add(field.Name);
+                args.Add(field.Value);
+            }
+
+            return args.ToArray();
+        }
+
         /// <summary>The most source entries one <see cref="Convert"/> takes: a block's most entries.</summary>
         public const int MaxSources = BlockPositions.MaxBlockEntries;
 
