@@ -45,6 +45,11 @@ Describe 'Write-MonarchLog' {
             Invoke-MonarchTestCli -Server $server XLEN $stream | Should -Be 1
             Invoke-MonarchTestCli -Server $server EXISTS "${prefix}:head:{$stream}" | Should -Be 0
             Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '1'
+
+            # Upgraded, the store takes the session's next write at once.
+            $null = Update-MonarchLogStore @c -Prefix $prefix -Confirm:$false -ProgressAction SilentlyContinue
+            Write-MonarchLog @c -Prefix $prefix -Service orders -Level Warning -Message 'after the upgrade' -ErrorAction Stop
+            (Get-MonarchLog @c -Prefix $prefix -Oldest).Message | Should -Be @('by an older version', 'after the upgrade')
         }
 
         It 'marks a new store version 2 and puts a single entry into the head, every field read back' {

@@ -46,7 +46,7 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal((0L, 0L, 50L), (harness.Provider.EntriesWritten, harness.Provider.EntriesDropped, harness.Provider.EntriesBuffered));
             Assert.Equal(new[] { "by an older version" }, (await harness.ReadAllAsync()).Select(e => e.Message));
 
-            // The operator upgrades the store while the service runs: it writes at its next look at the format (within 10 s).
+            // The operator upgrades the store while the service runs: it writes at its next attempt.
             var upgrade = await new LogStore(connection, format).UpgradeAsync(progress: null, partitionError: null, CancellationToken.None);
             Assert.Equal("1", upgrade.PreviousVersion);
             var entries = await harness.WaitForAsync(51, TimeSpan.FromSeconds(30));

@@ -32,6 +32,10 @@ namespace MonarchLogs.Testing
         /// <summary>Calls send in the order they were made; their replies are awaited side by side.</summary>
         private readonly SendTurns _turns = new SendTurns();
         private volatile bool _marked;
+        private readonly System.Diagnostics.Stopwatch _sinceCheck = new System.Diagnostics.Stopwatch();
+        private readonly Reconnects _reconnects;
+        private int _version;
+        private long _reconnectsAtCheck;
 
         /// <param name="connection">The shared connection.</param>
         /// <param name="format">The store's format.</param>
@@ -43,6 +47,7 @@ namespace MonarchLogs.Testing
             _format = format ?? throw new ArgumentNullException(nameof(format));
             _planner = new Version1Planner(format);
             _check = new FormatCheck(connection, format);
+            _reconnects = Reconnects.Of(connection);
             _registry = new PartitionRegistry(format);
             _blocks = new Lazy<VersionedAppender>(() => new VersionedAppender(connection, format, _host)
             {
@@ -103,7 +108,7 @@ namespace MonarchLogs.Testing
                 }
 
                 await StoreConnection.EnsureVerifiedAsync(_connection, cancellationToken).ConfigureAwait(false);
-                var version = await _check.EnsureAsync(db, cancellationToken).ConfigureAwait(false);
+                var version = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
                 WroteBlocks = version == 2;
                 if (version == 2)
                 {
@@ -123,6 +128,21 @@ namespace MonarchLogs.Testing
             }
 
             return blocks is not null ? await blocks.ConfigureAwait(false) : await CollectAsync(db, batch, runs, registered, appends, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The store's version as those releases read it: trusted for <see cref="FormatCheck.RecheckEvery"/>
+        /// (but after a reconnect), so after an upgrade marks the store they still add format 1
+        /// entries for a while, which the upgrade converts.
+        /// </summary>
+        private async Task<int> VersionAsync(IDatabase db, CancellationToken cancellationToken)
+        {
+            if (_version != 0 && _sinceCheck.Elapsed < FormatCheck.RecheckEvery && _reconnectsAtCheck == _reconnects.Count) return _version;
+            var reconnects = _reconnects.Count;
+            var version = await _check.EnsureAsync(db, cancellationToken).ConfigureAwait(false);
+            (_version, _reconnectsAtCheck) = (version, reconnects);
+            _sinceCheck.Restart();
+            return version;
         }
 
         /// <summary>Every reply, awaited up to <see cref="ReplyTimeout"/>; the entries stored are marked, from the start of each run.</summary>

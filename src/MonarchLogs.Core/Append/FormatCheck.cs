@@ -12,7 +12,8 @@ namespace MonarchLogs.Core.Append
     /// What an appender must know of the store before it writes: the format version (marking a new
     /// store version 2) and whether its user may write the counts. Read before the first write,
     /// again after every reconnect (another server: a failover, a restore) and at least every
-    /// <see cref="RecheckEvery"/> (an upgrade from version 1 to 2 while writers wait for it).
+    /// <see cref="RecheckEvery"/>; a store found at version 1 (waiting for its upgrade) is read
+    /// again at every attempt.
     /// </summary>
     internal sealed class FormatCheck
     {
@@ -57,15 +58,17 @@ namespace MonarchLogs.Core.Append
             if (version != 2) throw _unmarked ? _format.CannotMark() : _format.NeedsUpgrade();
         }
 
-        /// <summary>The store's version (1 or 2), read again when a reconnect happened or the last read is old.</summary>
+        /// <summary>The store's version (1 or 2), read again when a reconnect happened, the last read is old, or it was 1.</summary>
         /// <exception cref="MonarchLogsException"><c>UnsupportedStorageFormat</c>: the store has another version.</exception>
         public async Task<int> EnsureAsync(IDatabase db, CancellationToken cancellationToken)
         {
             // Read before the check: a reconnect while it runs makes the next append check again.
             var reconnects = _reconnects.Count;
+            // Only version 2 is trusted for a while: a store of version 1 is read again at the next
+            // attempt, so a writer that waits for its upgrade writes as soon as it is marked 2.
             lock (_sinceCheck)
             {
-                if (Interlocked.Read(ref _checkedAt) == reconnects && _sinceCheck.Elapsed < RecheckEvery) return _version;
+                if (_version == 2 && Interlocked.Read(ref _checkedAt) == reconnects && _sinceCheck.Elapsed < RecheckEvery) return _version;
             }
 
             var version = await db.StringGetAsync(_format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);

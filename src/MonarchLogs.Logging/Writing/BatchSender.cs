@@ -24,7 +24,7 @@ namespace MonarchLogs.Logging.Writing
     /// The same for the whole store (another format version, credentials refused).</item>
     /// <item>A store of format 1 (<see cref="StoreErrors.NeedsUpgrade"/>) is waited for as an
     /// outage is, without a time limit: the batch is kept and tried again (the format is read
-    /// again every 10 s) until the store is upgraded, and the buffer holds what comes meanwhile;
+    /// again at each attempt) until the store is upgraded, and the buffer holds what comes meanwhile;
     /// only what does not fit in it is dropped (and counted). The refusal is reported once.</item>
     /// </list>
     /// What the server took, and what is given up, is counted in the <see cref="BufferAccount"/>.
