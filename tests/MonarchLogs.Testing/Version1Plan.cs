@@ -87,11 +87,5 @@ namespace MonarchLogs.Testing
         {
             lock (_lastSent) _lastSent.Remove(partition.StreamKey);
         }
-
-        /// <summary>Forgets every partition: after a lost connection nothing is known of what went in.</summary>
-        public void Reset()
-        {
-            lock (_lastSent) _lastSent.Clear();
-        }
     }
 }
