@@ -14,7 +14,8 @@ namespace MonarchLogs.Core
     /// slow, the server is loading, busy, out of memory, read-only after a failover, or a cluster
     /// slot is moving. Retried with backoff, up to a time limit.</item>
     /// <item>Permanent: a key of another type (WRONGTYPE), an ACL that refuses the user (NOPERM,
-    /// WRONGPASS), a store of another format version. Never retried blindly;
+    /// WRONGPASS), a store of another format version, a store to upgrade before it is written
+    /// (<see cref="NeedsUpgrade"/>). Never retried blindly;
     /// it costs the partition or the entry it concerns, never the others.</item>
     /// </list>
     /// </summary>
@@ -40,6 +41,13 @@ namespace MonarchLogs.Core
         public const string WrongType = "PartitionWrongType";
         /// <summary>The store is marked with another storage format version.</summary>
         public const string UnsupportedFormat = "UnsupportedStorageFormat";
+        /// <summary>
+        /// A writer met a store of storage format 1 (or one whose format it cannot tell and may
+        /// not mark): this version writes format 2 only, and <c>Update-MonarchLogStore</c>
+        /// upgrades the store. Permanent for a command, which fails at once; the logging provider
+        /// keeps its entries and tries again, as in an outage, since the upgrade ends it.
+        /// </summary>
+        public const string NeedsUpgrade = "StoreNeedsUpgrade";
         /// <summary>Valkey refused a command for another reason; the message has its answer.</summary>
         public const string CommandFailed = "ValkeyCommandFailed";
 

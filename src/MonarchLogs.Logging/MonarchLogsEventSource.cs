@@ -46,5 +46,8 @@ namespace MonarchLogs.Logging
 
         [Event(12, Level = EventLevel.Warning, Message = "{0}: the head of the partition {1} could not be compacted ({2}: {3}); its entries stay readable in the head, and the writer tries again later")]
         public void HeadCompactionFailed(string service, string key, string errorId, string error) => WriteEvent(12, service, key, errorId, error);
+
+        [Event(13, Level = EventLevel.Error, Message = "{0}: the store must be upgraded before this version writes to it ({1}: {2}); entries stay buffered and are written once it is")]
+        public void StoreNeedsUpgrade(string service, string errorId, string error) => WriteEvent(13, service, errorId, error);
     }
 }

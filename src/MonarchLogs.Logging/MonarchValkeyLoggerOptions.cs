@@ -51,13 +51,6 @@ namespace MonarchLogs.Logging
         /// </summary>
         public int BufferCapacity { get; set; } = 100_000;
 
-        /// <summary>
-        /// The storage format a store this provider creates gets: 2 (compressed blocks) or 1 (one
-        /// stream entry per log entry). A store that exists keeps its own version, and the
-        /// provider writes in it; <c>Update-MonarchLogStore</c> upgrades a version 1 store.
-        /// </summary>
-        public int NewStoreFormatVersion { get; set; } = 2;
-
         /// <summary>Most entries in one pipelined batch.</summary>
         public int MaxBatchSize { get; set; } = 2048;
 

@@ -24,7 +24,6 @@ namespace MonarchLogs.Logging
             }
 
             if (options.BufferCapacity < 1) failures.Add($"Logging:MonarchValkey:BufferCapacity must be at least 1; got {options.BufferCapacity}.");
-            if (options.NewStoreFormatVersion != 1 && options.NewStoreFormatVersion != 2) failures.Add($"Logging:MonarchValkey:NewStoreFormatVersion must be 1 or 2; got {options.NewStoreFormatVersion}.");
             if (options.MaxBatchSize < 1) failures.Add($"Logging:MonarchValkey:MaxBatchSize must be at least 1; got {options.MaxBatchSize}.");
             if (options.BatchDelay < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:BatchDelay must not be negative.");
             if (options.MinRetryDelay <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:MinRetryDelay must be positive.");

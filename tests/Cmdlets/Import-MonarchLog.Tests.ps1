@@ -16,12 +16,12 @@ BeforeAll {
     $script:now = [datetime]::UtcNow
     $script:data = Join-Path $PSScriptRoot 'Data'
     $script:storeNumber = 0
-    # The stores here are version 1 (marked before anything is written; a new store would be
-    # version 2): these tests hold the import to format 1's promises, IDs at event times included.
+    # The stores here are version 2, as this version makes them (a store of version 1 is refused:
+    # it must be upgraded first).
     function script:New-Prefix {
         $script:storeNumber++
         $prefix = "import$($script:storeNumber):logs"
-        Invoke-MonarchTestCli -Server $server SET "${prefix}:format" 1 | Out-Null
+        Invoke-MonarchTestCli -Server $server SET "${prefix}:format" 2 | Out-Null
         $prefix
     }
     function script:New-FilePath([string] $Extension = '.jsonl') { Join-Path $TestDrive ("file$([guid]::NewGuid().ToString('N'))$Extension") }
@@ -31,14 +31,14 @@ BeforeAll {
         $keys = @(Invoke-MonarchTestCli -Server $server --scan --pattern "${Prefix}:*")
         foreach ($key in $keys) { Invoke-MonarchTestCli -Server $server DEL $key | Out-Null }
         @(Invoke-MonarchTestCli -Server $server --scan --pattern "${Prefix}:*").Count | Should -Be 0
-        Invoke-MonarchTestCli -Server $server SET "${Prefix}:format" 1 | Out-Null
+        Invoke-MonarchTestCli -Server $server SET "${Prefix}:format" 2 | Out-Null
     }
 
     # A store with the known data set, plus entries of hostile text: line breaks, escapes, bidi
     # controls, NUL, emoji, text that looks like JSON, and a 1 MB message.
     function script:New-RichStore {
         $prefix = New-Prefix
-        Write-MonarchTestEntry -Server $server -Prefix $prefix -Entry @(New-MonarchKnownDataSet -Now $now)
+        New-MonarchKnownDataSet -Now $now | Write-MonarchLog @c -Prefix $prefix -ErrorAction Stop
         $hostile = "a`r`nb`e[2J`e]8;;http://evil`a`u{202E}cba`u{0}`u{1F600} `"quoted`" \ {`"not`":`"json`"}"
         Write-MonarchLog @c -Prefix $prefix -Message $hostile -Service "edge`u{202E}" -Level Critical -Category $hostile -Exception $hostile `
             -Template $hostile -EventName $hostile -TraceId $hostile -SpanId $hostile -Properties @{ Text = $hostile } -Timestamp $now.AddMinutes(-30).AddTicks(1234567) -ErrorAction Stop
@@ -77,7 +77,7 @@ Describe 'Import-MonarchLog' {
             $summary.To | Should -Be $expected[-1].Timestamp
             $actual = @(Get-MonarchLog @c -Prefix $prefix -Oldest)
             Compare-MonarchEntry -Expected $expected -Actual $actual -Exclude @() | Should -BeNullOrEmpty
-            Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '1'
+            Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '2'
         }
 
         It 'does not double the store when a file is imported twice, and keeps an entry a file holds twice' {
@@ -121,22 +121,18 @@ Describe 'Import-MonarchLog' {
             Compare-MonarchEntry -Expected $expected -Actual @(Get-MonarchLog @c -Prefix $prefix -Oldest) -Exclude @() | Should -BeNullOrEmpty
         }
 
-        It 'puts entries older than a partition''s newest entry after it, keeps their time, and warns' {
+        It 'refuses a store of format 1 at once (StoreNeedsUpgrade), reading and writing nothing' {
             $prefix = New-Prefix
             Write-MonarchLog @c -Prefix $prefix -Service late -Message 'old 1' -Timestamp $now.AddHours(-2)
-            Write-MonarchLog @c -Prefix $prefix -Service late -Message 'old 2' -Timestamp $now.AddHours(-1)
             $path = New-FilePath
             $null = Export-MonarchLog @c -Prefix $prefix -Path $path
-            $target = New-Prefix
-            Write-MonarchLog @c -Prefix $target -Service late -Message 'newer' -Timestamp $now
-            $summary = Import-MonarchLog @c -Prefix $target -Path $path -WarningVariable warned -WarningAction SilentlyContinue
-            $summary.Imported | Should -Be 2
-            $summary.Displaced | Should -Be 2
-            @($warned).Count | Should -Be 1
-            $warned[0].Message | Should -Match '^2 entries of .* are older than the newest entry their partition held'
-            $entries = @(Get-MonarchLog @c -Prefix $target -Oldest)
-            $entries.Message | Should -Be @('newer', 'old 1', 'old 2') -Because 'they went in after the newest entry'
-            $entries[1].Timestamp | Should -Be (Get-MonarchLog @c -Prefix $prefix -Oldest)[0].Timestamp
+            # A store an older version wrote.
+            $target = "import-old$($script:storeNumber):logs"
+            Write-MonarchTestEntry -Server $server -Prefix $target -Entry @([pscustomobject]@{ Timestamp = $now; Level = 'information'; Service = 'late'; Message = 'newer' })
+            $thrown = { Import-MonarchLog @c -Prefix $target -Path $path } | Should -Throw -ErrorId 'StoreNeedsUpgrade,MonarchLogs.Cmdlets.ImportMonarchLogCommand' -PassThru
+            $thrown.Exception.Message | Should -BeExactly "The store '$target' is storage format 1; this version writes format 2 only. Run Update-MonarchLogStore to upgrade it."
+            (Get-MonarchLog @c -Prefix $target).Message | Should -Be @('newer')
+            Invoke-MonarchTestCli -Server $server GET "${target}:format" | Should -Be '1'
         }
 
         It 'refuses a file of another archive version (UnsupportedArchive) and goes on with the next file' {

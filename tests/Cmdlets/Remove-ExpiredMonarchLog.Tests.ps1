@@ -253,14 +253,15 @@ Describe 'Remove-ExpiredMonarchLog' {
             Add-MonarchTestBulkEntry -Server $server -Prefix $prefix -Service race -Level warning -Count 30000 -StartTime $now.AddDays(-40)
             $stopFile = Join-Path $TestDrive ('stop-' + [guid]::NewGuid().ToString('N'))
             $writer = [powershell]::Create()
+            # A service of an earlier release, which writes format 1 entries (this version writes format 2 only).
             $null = $writer.AddScript(@'
-param($module, $connection, $prefix, $start, $stopFile)
-Import-Module $module
+param($support, $server, $prefix, $start, $stopFile)
+Import-Module $support
 $stop = [datetime]::UtcNow.AddSeconds(60)
 for ($i = 0; [datetime]::UtcNow -lt $stop -and -not (Test-Path $stopFile); $i++) {
-    Write-MonarchLog -ConnectionString $connection -Prefix $prefix -Service race -Level warning -Message "late $i" -Timestamp $start.AddMilliseconds($i)
+    Write-MonarchTestEntry -Server $server -Prefix $prefix -Entry ([pscustomobject]@{ Timestamp = $start.AddMilliseconds($i); Level = 'warning'; Service = 'race'; Message = "late $i" })
 }
-'@).AddArgument($modulePath).AddArgument($server.ConnectionString).AddArgument($prefix).AddArgument($now.AddDays(-35)).AddArgument($stopFile)
+'@).AddArgument((Join-Path $PSScriptRoot '..' 'TestSupport' 'MonarchTestServer.psm1')).AddArgument($server).AddArgument($prefix).AddArgument($now.AddDays(-35)).AddArgument($stopFile)
             $handle = $writer.BeginInvoke()
             try {
                 $deadline = [datetime]::UtcNow.AddSeconds(30)

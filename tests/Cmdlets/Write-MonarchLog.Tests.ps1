@@ -33,36 +33,30 @@ AfterAll {
 
 Describe 'Write-MonarchLog' {
     Context 'One entry' {
-        It 'stores every field in the documented order, at its event time, registered and announced' {
-            # Format 1's stream layout: the store is marked version 1 first (a new store is version 2).
+        It 'refuses a store of format 1 at once, naming Update-MonarchLogStore, and writes nothing' {
+            # A store an older version wrote (format 1): this version writes format 2 only.
             $prefix = New-Prefix
-            Invoke-MonarchTestCli -Server $server SET "${prefix}:format" 1 | Out-Null
-            Write-MonarchLog @c -Prefix $prefix -Service orders -Level Warning -Category Ops.Orders -Message 'Order 42 is late' `
-                -Template 'Order {OrderId} is late' -EventId 7 -EventName Late -TraceId 0af7651916cd43dd8448eb211c80319c -SpanId b7ad6b7169203331 `
-                -Timestamp $when -Properties ([ordered]@{ OrderId = 42; Tags = @('a', 'b'); Nested = [ordered]@{ X = 1.5; Ok = $true; None = $null } })
-
+            Write-MonarchTestEntry -Server $server -Prefix $prefix -Entry @([pscustomobject]@{ Timestamp = $when; Level = 'warning'; Service = 'orders'; Message = 'by an older version' })
             $stream = "${prefix}:stream:orders:warning"
-            $raw = @(Invoke-MonarchTestCli -Server $server XRANGE $stream - +)
-            $raw[0] | Should -Be "$([DateTimeOffset]::new($when).ToUnixTimeMilliseconds())-0" -Because 'the stream ID is the event time'
-            $fields = for ($i = 1; $i -lt $raw.Count; $i += 2) { $raw[$i] }
-            $fields | Should -Be @('ts', 'level', 'service', 'category', 'message', 'template', 'eventId', 'eventName', 'exType', 'exMessage', 'exStack', 'traceId', 'spanId', 'host', 'props')
-            $values = @{}; for ($i = 1; $i -lt $raw.Count; $i += 2) { $values[$raw[$i]] = $raw[$i + 1] }
-            $values.ts | Should -BeExactly '2026-03-14T15:09:26.5358979Z'
-            $values.level | Should -BeExactly 'warning'
-            $values.service | Should -BeExactly 'orders'
-            $values.host | Should -BeExactly ([Environment]::MachineName)
-            $values.props | Should -BeExactly '{"OrderId":42,"Tags":["a","b"],"Nested":{"X":1.5,"Ok":true,"None":null}}'
-            Invoke-MonarchTestCli -Server $server HGET "${prefix}:partitions" $stream | Should -Be 'warning:orders'
+            $thrown = { 'one', 'two' | ForEach-Object { [pscustomobject]@{ Service = 'orders'; Level = 'Warning'; Message = $_ } } | Write-MonarchLog @c -Prefix $prefix } |
+                Should -Throw -ErrorId 'StoreNeedsUpgrade,MonarchLogs.Cmdlets.WriteMonarchLogCommand' -PassThru
+            $thrown.Exception.Message | Should -BeExactly "The store '$prefix' is storage format 1; this version writes format 2 only. Run Update-MonarchLogStore to upgrade it."
+            $thrown.CategoryInfo.Category | Should -Be 'InvalidData'
+            Invoke-MonarchTestCli -Server $server XLEN $stream | Should -Be 1
+            Invoke-MonarchTestCli -Server $server EXISTS "${prefix}:head:{$stream}" | Should -Be 0
             Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '1'
 
-            Assert-OrderLate (Get-MonarchLog @c -Prefix $prefix)
+            # Upgraded, the store takes the session's next write at once.
+            $null = Update-MonarchLogStore @c -Prefix $prefix -Confirm:$false -ProgressAction SilentlyContinue
+            Write-MonarchLog @c -Prefix $prefix -Service orders -Level Warning -Message 'after the upgrade' -ErrorAction Stop
+            (Get-MonarchLog @c -Prefix $prefix -Oldest).Message | Should -Be @('by an older version', 'after the upgrade')
         }
 
         It 'marks a new store version 2 and puts a single entry into the head, every field read back' {
             $prefix = New-Prefix
             Write-MonarchLog @c -Prefix $prefix -Service orders -Level Warning -Category Ops.Orders -Message 'Order 42 is late' `
                 -Template 'Order {OrderId} is late' -EventId 7 -EventName Late -TraceId 0af7651916cd43dd8448eb211c80319c -SpanId b7ad6b7169203331 `
-                -Timestamp $when -Properties ([ordered]@{ OrderId = 42 })
+                -Timestamp $when -Properties ([ordered]@{ OrderId = 42; Tags = @('a', 'b'); Nested = [ordered]@{ X = 1.5; Ok = $true; None = $null } })
             Invoke-MonarchTestCli -Server $server GET "${prefix}:format" | Should -Be '2'
             $stream = "${prefix}:stream:orders:warning"
             Invoke-MonarchTestCli -Server $server XLEN "${prefix}:head:{$stream}" | Should -Be 1 -Because 'a batch of one entry is one head block'
@@ -72,6 +66,7 @@ Describe 'Write-MonarchLog' {
             Assert-OrderLate $entry
             $entry.Id | Should -BeLike "$([DateTimeOffset]::new($when).ToUnixTimeMilliseconds())-*@orders/warning"
             $entry.Host | Should -BeExactly ([Environment]::MachineName)
+            [string] $entry.Properties | Should -BeExactly '{"OrderId":42,"Tags":["a","b"],"Nested":{"X":1.5,"Ok":true,"None":null}}'
         }
 
         It 'defaults to Information, now, and no category or properties' {

@@ -119,6 +119,7 @@ namespace MonarchLogs.Core.Tests
             // What the provider does: check the format (and mark a new store: SET on the format key
             // is all the role may SET), register, append (also through a script), wake tails.
             Assert.Equal("1", (string?)await db.ExecuteAsync("GET", prefix + ":format"));
+            Assert.Equal(1, (long)await db.ExecuteAsync("EXISTS", registry));
             Assert.True((await db.ExecuteAsync("SET", prefix + ":format", "2", "NX")).IsNull);
             await db.ExecuteAsync("HSET", registry, prefix + ":stream:new:error", "error:new");
             await db.ExecuteAsync("XADD", stream, "*", "message", "written");
@@ -193,6 +194,47 @@ namespace MonarchLogs.Core.Tests
             await AssertRefusedAsync(db, "TYPE", partition.StreamKey);
             await AssertRefusedAsync(db, "ZRANGE", partition.LateKey, "0", "-1");
             await AssertRefusedAsync(db, "DEL", partition.HeadKey);
+        }
+
+        [Fact]
+        public async Task The_writer_refuses_a_store_an_older_version_left_unmarked_and_marks_a_new_one()
+        {
+            // Partitions and no format key: a store an older version wrote. The writer may ask whether the registry exists.
+            var (old, prefix) = await SeededStoreAsync();
+            var admin = _valkey.Connection.GetDatabase();
+            await admin.KeyDeleteAsync(old.Format.FormatKey);
+            using var connection = await ConnectAsRoleAsync("monarch-writer", prefix);
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => new LogStore(connection, new StorageFormat(prefix)).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "refused") }));
+            Assert.Equal(StoreErrors.NeedsUpgrade, refused.ErrorId);
+            Assert.EndsWith("Run Update-MonarchLogStore to upgrade it.", refused.Message, StringComparison.Ordinal);
+            Assert.False(await admin.KeyExistsAsync(old.Format.FormatKey));
+            Assert.Equal(2, await admin.StreamLengthAsync(old.Format.GetPartition("acl", MonarchLogLevel.Error).StreamKey));
+
+            var fresh = _valkey.NewStore().Format.Prefix;
+            using var freshConnection = await ConnectAsRoleAsync("monarch-writer", fresh);
+            Assert.Equal(1, await new LogStore(freshConnection, new StorageFormat(fresh)).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "new") }));
+            Assert.Equal("2", (string?)await admin.StringGetAsync(fresh + ":format"));
+        }
+
+        [Fact]
+        public async Task A_writer_that_may_not_mark_a_new_store_is_refused_with_what_to_do_and_writes_nothing()
+        {
+            // A role without SET on the format key (nor EXISTS): it cannot tell a new store from an old one, nor mark it.
+            var prefix = _valkey.NewStore().Format.Prefix;
+            var user = "unmarking-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var admin = _valkey.Connection.GetDatabase();
+            await admin.ExecuteAsync("ACL", "SETUSER", user, "on", ">s", "resetkeys", "-@all", "+@connection", "+info", "+get", "+hset", "+eval", "+evalsha", "+xadd", "+hincrby", "+zadd", "+publish", "+client", "+acl|whoami",
+                "~" + prefix + ":stream:*", "~" + prefix + ":counts:*", "~" + prefix + ":head:*", "~" + prefix + ":late:*", "%W~" + prefix + ":partitions", "%R~" + prefix + ":format", "&*");
+            using var connection = await ConnectionMultiplexer.ConnectAsync(_valkey.Server.ConnectionString + ",user=" + user + ",password=s");
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => new LogStore(connection, new StorageFormat(prefix)).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "refused") }));
+            Assert.Equal(StoreErrors.NeedsUpgrade, refused.ErrorId);
+            Assert.Equal($"The store '{prefix}' has no storage format mark and this user may not set it; this version writes format 2 only. Run Update-MonarchLogStore to upgrade a store an older version wrote, or mark a new one as an administrator (SET {prefix}:format 2 NX).", refused.Message);
+            Assert.False(await admin.KeyExistsAsync(prefix + ":format"));
+            Assert.False(await admin.KeyExistsAsync(prefix + ":partitions"));
+
+            // Marked by an administrator, the store takes the writer's entries.
+            await admin.StringSetAsync(prefix + ":format", "2");
+            Assert.Equal(1, await new LogStore(connection, new StorageFormat(prefix)).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "written") }));
         }
 
         /// <summary>A store under a prefix of its own with two entries in one partition, one of them old.</summary>

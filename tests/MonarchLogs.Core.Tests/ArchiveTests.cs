@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using MonarchLogs.Core.Archive;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Query;
+using MonarchLogs.Core.Storage;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Core.Tests
@@ -136,24 +137,19 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
-        public async Task An_import_skips_what_the_store_holds_and_keeps_a_file_s_own_repeats()
+        public async Task An_import_into_a_store_of_format_1_is_refused_before_anything_is_written()
         {
+            // A store an older version wrote; this version imports into format 2 only (BlockImportTests).
             var store = _valkey.NewStore().AsVersion1();
             var time = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
-            var file = Archive(
-                Line(time, "a"),
-                Line(time, "a"),
-                Line(time.AddMilliseconds(1), "b"),
-                Line(time.AddTicks(1), "a"));
-            var first = await store.ImportAsync(new MemoryStream(file), "f", new ImportDefaults(), new ImportProgress(), null, batchSize: 2);
-            Assert.Equal((4L, 0L), (first.Imported, first.Skipped));
-            var second = await store.ImportAsync(new MemoryStream(file), "f", new ImportDefaults(), new ImportProgress(), null, batchSize: 2);
-            Assert.Equal((0L, 4L), (second.Imported, second.Skipped));
-            // The last "a" is in the millisecond of the first two but comes after "b": the append path
-            // raises its ID to b's, and the second import still finds it there.
-            var stored = await store.ToListAsync(new LogQuery { OldestFirst = true });
-            Assert.Equal(new[] { "a", "a", "b", "a" }, stored.Select(e => e.Message));
-            Assert.Equal(time.AddTicks(1), stored[3].Timestamp);
+            await store.AppendAsync(new[] { new MonarchLogEntry { Service = "svc", Level = MonarchLogLevel.Information, Timestamp = time, Message = "there" } });
+            var importer = new LogStore(_valkey.Connection, store.Format);
+            var progress = new ImportProgress();
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => importer.ImportAsync(new MemoryStream(Archive(Line(time.AddSeconds(1), "a"))), "f", new ImportDefaults(), progress, null));
+            Assert.Equal(StoreErrors.NeedsUpgrade, refused.ErrorId);
+            Assert.Contains("Update-MonarchLogStore", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(0L, progress.Read);
+            Assert.Equal(new[] { "there" }, (await store.ToListAsync(new LogQuery())).Select(e => e.Message));
         }
 
         [Fact]

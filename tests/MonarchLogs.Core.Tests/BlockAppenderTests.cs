@@ -122,21 +122,22 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
-        public async Task A_new_store_is_marked_with_the_version_new_stores_get_and_its_writer_writes_that_format()
+        public async Task A_new_store_is_marked_version_2_and_one_an_older_version_left_unmarked_is_refused()
         {
             var store = _valkey.NewStore();
-            Assert.Equal(StorageFormat.Version2, store.Format.NewStoreVersion);
             await store.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "first") });
             Assert.Equal("2", (string?)await Db.StringGetAsync(store.Format.FormatKey));
             var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
             Assert.Equal(new[] { "first" }, Decode(partition, await BlocksAsync(partition, partition.HeadKey)).Select(e => e.Message));
 
-            // A writer asked for version 1 makes a store of format 1 entries in the stream.
-            var plain = _valkey.NewStore().AsVersion1();
-            await plain.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "first") });
-            Assert.Equal("1", (string?)await Db.StringGetAsync(plain.Format.FormatKey));
-            var entry = Assert.Single(await Db.StreamRangeAsync(plain.Format.GetPartition("s", MonarchLogLevel.Error).StreamKey));
-            Assert.Equal("first", (string?)entry["message"]);
+            // A store an older version wrote before stores were marked: partitions, no format key. It is version 1.
+            var old = _valkey.NewStore().AsVersion1();
+            await old.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "first") });
+            await Db.KeyDeleteAsync(old.Format.FormatKey);
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => new LogStore(_valkey.Connection, old.Format).AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "refused") }));
+            Assert.Equal("StoreNeedsUpgrade", refused.ErrorId);
+            Assert.False(await Db.KeyExistsAsync(old.Format.FormatKey));
+            Assert.Equal(1, await Db.StreamLengthAsync(old.Format.GetPartition("s", MonarchLogLevel.Error).StreamKey));
         }
 
         [Fact]
@@ -185,43 +186,40 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
-        public async Task A_running_writer_follows_an_upgrade_to_version_2_after_a_reconnect_and_within_10_seconds()
+        public async Task A_running_writer_refuses_a_version_1_store_writes_at_its_next_attempt_once_it_is_upgraded_and_reads_the_format_again_after_a_reconnect()
         {
+            // A store an older version wrote.
             var store = _valkey.NewStore().AsVersion1();
+            Assert.Equal(1, await store.AppendAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "format 1") }));
+            Assert.Equal("1", (string?)await Db.StringGetAsync(store.Format.FormatKey));
             using var connection = _valkey.Server.Connect();
             var appender = new VersionedAppender(connection, store.Format);
             var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
-            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "format 1") }));
-            Assert.Equal("1", (string?)await Db.StringGetAsync(store.Format.FormatKey));
+            var refused = await Assert.ThrowsAsync<MonarchLogsException>(() => appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "refused") }));
+            Assert.Equal("StoreNeedsUpgrade", refused.ErrorId);
+            Assert.Equal($"The store '{store.Format.Prefix}' is storage format 1; this version writes format 2 only. Run Update-MonarchLogStore to upgrade it.", refused.Message);
+            Assert.Equal(1, await Db.StreamLengthAsync(partition.StreamKey));
+            Assert.False(await Db.KeyExistsAsync(partition.HeadKey));
 
-            // Upgraded while the writer runs: without a reconnect it reads the marker again within 10 s.
+            // Upgraded while the writer waits: a store it found at version 1 is read again at its next attempt.
             await Db.StringSetAsync(store.Format.FormatKey, StorageFormat.Version2);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var sent = 0;
-            while (await Db.StreamLengthAsync(partition.HeadKey) == 0)
-            {
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), "still writing format 1 after " + clock.Elapsed);
-                await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "after the upgrade " + sent++) });
-                await Task.Delay(250);
-            }
+            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "after the upgrade") }));
+            Assert.Equal(new[] { "after the upgrade" }, Decode(partition, await BlocksAsync(partition, partition.HeadKey)).Select(e => e.Message));
+            Assert.Equal(1, await Db.StreamLengthAsync(partition.StreamKey));
 
-            var formatOne = (await Db.StreamRangeAsync(partition.StreamKey)).Select(e => (string?)e["message"]).ToList();
-            var blocks = Decode(partition, await BlocksAsync(partition, partition.HeadKey)).Select(e => e.Message).ToList();
-            Assert.Equal(Enumerable.Range(0, sent).Select(i => "after the upgrade " + i), formatOne.Skip(1).Concat(blocks));
-
-            // Marked 1 again and a reconnect: the next append reads it at once.
+            // Marked 1 again (a server restored from an older backup) and a reconnect: the next append reads it at once.
             await Db.StringSetAsync(store.Format.FormatKey, "1");
             var restored = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             connection.ConnectionRestored += (_, e) => restored.TrySetResult(true);
             var id = (long)await connection.GetServer(connection.GetEndPoints()[0]).ExecuteAsync("CLIENT", "ID");
             await _valkey.Connection.GetServer(_valkey.Connection.GetEndPoints()[0]).ExecuteAsync("CLIENT", "KILL", "ID", id);
             Assert.Same(restored.Task, await Task.WhenAny(restored.Task, Task.Delay(TimeSpan.FromSeconds(20))));
-            var length = await Db.StreamLengthAsync(partition.StreamKey);
-            Assert.Equal(1, await appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "format 1 again") }));
-            Assert.Equal(length + 1, await Db.StreamLengthAsync(partition.StreamKey));
+            var again = await Assert.ThrowsAsync<MonarchLogsException>(() => appender.AppendBatchAsync(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "refused again") }));
+            Assert.Equal("StoreNeedsUpgrade", again.ErrorId);
+            Assert.Equal(1, await Db.StreamLengthAsync(partition.HeadKey));
         }
 
-        /// <summary>A store of version 2 (as a writer with NewStoreVersion 2, or an upgrade, leaves it).</summary>
+        /// <summary>A store of version 2 (as a writer, or an upgrade, leaves it).</summary>
         internal static async Task<LogStore> BlockStoreAsync(ValkeyFixture valkey)
         {
             var store = valkey.NewStore();

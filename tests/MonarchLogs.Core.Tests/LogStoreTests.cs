@@ -23,8 +23,7 @@ namespace MonarchLogs.Core.Tests
         [InlineData(StorageFormat.Version2)]
         public async Task Every_field_round_trips(string version)
         {
-            var store = _valkey.NewStore();
-            store.Format.NewStoreVersion = version;
+            var store = version == StorageFormat.Version ? _valkey.NewStore().AsVersion1() : _valkey.NewStore();
             var written = new MonarchLogEntry
             {
                 Timestamp = BaseTime.AddTicks(1234567),

@@ -6,6 +6,7 @@ using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Statistics;
+using MonarchLogs.Testing;
 using StackExchange.Redis;
 using static MonarchLogs.Core.Tests.StoreExtensions;
 
@@ -135,7 +136,7 @@ namespace MonarchLogs.Core.Tests
                 "~" + prefix + ":stream:*", "%W~" + prefix + ":partitions", "%R~" + prefix + ":format", "&*");
             using var connection = await ConnectionMultiplexer.ConnectAsync(_valkey.Server.ConnectionString + ",user=" + user + ",password=s");
             var entries = Spread().Take(300).ToList();
-            var result = await new StoreAppender(connection, store.Format).AppendAsync(new AppendBatch(entries));
+            var result = await new Version1Writer(connection, store.Format).AppendAsync(new AppendBatch(entries));
             Assert.Equal((300, 0), (result.Stored, result.Failures.Count));
             Assert.False(await admin.KeyExistsAsync(store.Format.GetPartition("orders", MonarchLogLevel.Information).CountsKey));
 
@@ -189,14 +190,14 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(new[] { "orders/information" }, counts.Partitions.Where(p => p.CountedByReading).Select(p => p.Partition.ToString()));
         }
 
-        // Format 1: IDs raised past another writer's top (StoreAppender).
+        // Format 1: IDs raised past another writer's top (the format 1 writer of earlier releases).
         [Fact]
         public async Task Entries_placed_after_another_writers_newer_top_are_counted_at_the_minute_their_ids_got()
         {
             var store = _valkey.NewStore().AsVersion1();
             var partition = store.Format.GetPartition("shared", MonarchLogLevel.Error);
             using var connection = _valkey.Server.Connect();
-            var other = new StoreAppender(connection, store.Format);
+            var other = new Version1Writer(connection, store.Format);
             Assert.Equal(1, await store.Appender.AppendBatchAsync(new[] { Entry("shared", MonarchLogLevel.Error, BaseTime.AddMinutes(10), "mine") }));
             Assert.Equal(1, await other.AppendBatchAsync(new[] { Entry("shared", MonarchLogLevel.Error, BaseTime.AddMinutes(20).AddSeconds(30), "other writer") }));
 
@@ -223,12 +224,12 @@ namespace MonarchLogs.Core.Tests
             // or minute beyond the one stored there).
             var entries = Enumerable.Range(0, 6).Select(i => Entry("orders", MonarchLogLevel.Information, BaseTime.AddSeconds(50 + 5 * i), "n" + i)).ToList();
             var ids = entries.Select(e => new DateTimeOffset(e.Timestamp).ToUnixTimeMilliseconds()).ToList();
-            var values = StorageFormat.AppendArguments(partition, entries, Enumerable.Range(0, 6).ToList(), ids, 0, "box", countMinutes: true);
+            var values = Version1Script.AppendArguments(partition, entries, Enumerable.Range(0, 6).ToList(), ids, 0, "box", countMinutes: true);
             var bad = Array.IndexOf(values, (RedisValue)(ids[3] + "-*"));
             Assert.True(bad > 0);
             values[bad] = "not-an-id";
 
-            var reply = (RedisResult[])(await db.ScriptEvaluateAsync(StorageFormat.AppendScript, new RedisKey[] { partition.StreamKey, partition.CountsKey, partition.HourCountsKey }, values))!;
+            var reply = (RedisResult[])(await db.ScriptEvaluateAsync(Version1Script.AppendScript, new RedisKey[] { partition.StreamKey, partition.CountsKey, partition.HourCountsKey }, values))!;
             Assert.Equal(3, (long)reply[0]);
             Assert.Contains("Invalid stream ID", (string?)reply[1], StringComparison.OrdinalIgnoreCase);
             await AssertCountsAreTheIdsAsync(partition, 3);

@@ -43,14 +43,13 @@ namespace MonarchLogs.Core.Tests
             new MonarchLogEntry { Service = service, Level = level, Timestamp = time, Message = message, Category = category };
 
         /// <summary>
-        /// Makes the store version 1 when a writer creates it: for tests of what is specific to
-        /// format 1 (its stream layout, IDs that are event times, retention by ID, the per-entry append).
+        /// The store as a release before this one writes it: its appends go through the test
+        /// writer of format 1 (<see cref="Version1Writer"/>), which marks a new store version 1.
+        /// For tests of what this version does with such a store (reads, retention, status, the
+        /// upgrade); once the store is upgraded the same writer writes blocks.
         /// </summary>
-        public static LogStore AsVersion1(this LogStore store)
-        {
-            store.Format.NewStoreVersion = StorageFormat.Version;
-            return store;
-        }
+        public static LogStore AsVersion1(this LogStore store) =>
+            new LogStore(store.Connection, store.Format, new Version1Writer(store.Connection, store.Format));
 
         public static async Task<List<MonarchLogEntry>> ToListAsync(this LogStore store, LogQuery query)
         {

@@ -70,9 +70,9 @@ namespace MonarchLogs.Core.Tests
             var partitions = await store.GetPartitionsAsync();
             AssertSameEntries(written, (await ReadRawAsync(Db, store)).Entries);
 
-            // A service of this version that checked the format before the upgrade began, still adding format 1 entries.
+            // A service of an earlier version that checked the format before the upgrade began, still adding format 1 entries.
             using var connection = _valkey.Server.Connect();
-            var appender = new StoreAppender(connection, store.Format);
+            var appender = new Testing.Version1Writer(connection, store.Format);
             var background = new List<MonarchLogEntry>();
             var batches = 0;
             var stop = new CancellationTokenSource();

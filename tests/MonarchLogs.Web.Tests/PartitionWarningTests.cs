@@ -19,10 +19,9 @@ namespace MonarchLogs.Web.Tests
         private async Task<ViewerSession> PoisonedViewerAsync(bool version1 = false)
         {
             var viewer = await ViewerSession.StartAsync(_valkey);
-            if (version1) viewer.Store.Format.NewStoreVersion = MonarchLogs.Core.Format.StorageFormat.Version;
-            await viewer.AppendAsync(
-                Entry("good", MonarchLogLevel.Error, HourStart.AddMinutes(1), "good one"),
-                Entry("good", MonarchLogLevel.Information, HourStart.AddMinutes(2), "good two"));
+            var good = new[] { Entry("good", MonarchLogLevel.Error, HourStart.AddMinutes(1), "good one"), Entry("good", MonarchLogLevel.Information, HourStart.AddMinutes(2), "good two") };
+            if (version1) await viewer.AppendAsVersion1Async(good);
+            else await viewer.AppendAsync(good);
             var db = _valkey.Connection.GetDatabase();
             var p = viewer.Store.Format.Prefix;
             await db.StringSetAsync(p + ":stream:bad:error", "a string");

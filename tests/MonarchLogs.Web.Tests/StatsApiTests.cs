@@ -107,9 +107,8 @@ namespace MonarchLogs.Web.Tests
         {
             // Format 1: counts checked against the stream's length (format 2 counts blocks as the writer stores them).
             await using var viewer = await ViewerSession.StartAsync(_valkey);
-            viewer.Store.Format.NewStoreVersion = MonarchLogs.Core.Format.StorageFormat.Version;
             var t = HourStart;
-            await viewer.AppendAsync(Enumerable.Range(0, 40).Select(i => Entry(i % 2 == 0 ? "a" : "b", i % 3 == 0 ? MonarchLogLevel.Error : MonarchLogLevel.Information, t.AddSeconds(97 * i), "m" + i)).ToArray());
+            await viewer.AppendAsVersion1Async(Enumerable.Range(0, 40).Select(i => Entry(i % 2 == 0 ? "a" : "b", i % 3 == 0 ? MonarchLogLevel.Error : MonarchLogLevel.Information, t.AddSeconds(97 * i), "m" + i)).ToArray());
             // Another program's plain XADD, in the documented format, without counts.
             var stream = viewer.Store.Format.GetPartition("a", MonarchLogLevel.Error).StreamKey;
             await _valkey.Connection.GetDatabase().StreamAddAsync(stream, "message", "by hand", messageId: MonarchLogs.Core.StreamId.ToUnixMilliseconds(t.AddHours(2)) + "-*");

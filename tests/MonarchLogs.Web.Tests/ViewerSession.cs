@@ -133,6 +133,9 @@ namespace MonarchLogs.Web.Tests
 
         public Task<int> AppendAsync(params MonarchLogEntry[] entries) => Store.AppendAsync(entries);
 
+        /// <summary>Appends as a release before this one did into a store of format 1 (marking a new store version 1).</summary>
+        public Task<int> AppendAsVersion1Async(params MonarchLogEntry[] entries) => new MonarchLogs.Testing.Version1Writer(Store.Connection, Store.Format).AppendAllAsync(entries);
+
         public async Task<JsonDocument> GetJsonAsync(string relative)
         {
             using var response = await Http.GetAsync(relative);

@@ -31,7 +31,7 @@ public static class ArchiveFigure
         using var admin = server.Connect();
         var stats = new ServerStats(admin);
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",syncTimeout=30000,asyncTimeout=30000");
-        var store = new LogStore(connection, new StorageFormat { NewStoreVersion = StorageFormat.Version2 });
+        var store = new LogStore(connection, new StorageFormat());
         // The imports' stores are made version 2 up front: the cmdlet's writer keeps a store's version.
         foreach (var prefix in new[] { "warm-up", "copy" }) await admin.GetDatabase().StringSetAsync(new StorageFormat(prefix).FormatKey, StorageFormat.Version2);
         var entries = settings.ArchiveEntries;

@@ -39,7 +39,7 @@ public static class QuietHourFigure
         var format = settings.NewStoreFormat();
         ILogAppender appender = settings.FormatVersion == 2
             ? new BlockAppender(connection, format, BlockWorkloads.Host, new FormatCheck(connection, format), new SendTurns(), compactionFailed: null, compactAfter, checkEvery)
-            : new VersionedAppender(connection, format);
+            : new Version1Writer(connection, format);
 
         // The entries' event times are the replay's own: they are logged as they are sent.
         var start = DateTime.UtcNow.AddSeconds(1);

@@ -1,5 +1,6 @@
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Storage;
+using MonarchLogs.Testing;
 using StackExchange.Redis;
 
 namespace MonarchLogs.Benchmarks.Infrastructure;
@@ -35,12 +36,21 @@ public sealed class BenchSettings
     /// <summary>The storage format version of every store the figures create (1 or 2; 2 unless --format says otherwise). Figure 4 measures both.</summary>
     public int FormatVersion { get; }
 
-    /// <summary>A format whose new stores are <see cref="FormatVersion"/> (or <paramref name="version"/>).</summary>
-    public StorageFormat NewStoreFormat(int? version = null) =>
-        new() { NewStoreVersion = (version ?? FormatVersion) == 1 ? StorageFormat.Version : StorageFormat.Version2 };
+    /// <summary>The format of the figures' stores (the default prefix).</summary>
+    public StorageFormat NewStoreFormat() => new();
 
-    /// <summary>A store on <paramref name="connection"/> that a writer creates as <see cref="FormatVersion"/> (or <paramref name="version"/>).</summary>
-    public LogStore NewStore(IConnectionMultiplexer connection, int? version = null) => new(connection, NewStoreFormat(version));
+    /// <summary>
+    /// A store on <paramref name="connection"/> of <see cref="FormatVersion"/> (or <paramref name="version"/>):
+    /// version 1 is written as a release before this one wrote it (<see cref="Version1Writer"/>), since this version writes format 2 only.
+    /// </summary>
+    public LogStore NewStore(IConnectionMultiplexer connection, int? version = null)
+    {
+        var format = NewStoreFormat();
+        return (version ?? FormatVersion) == 1 ? new LogStore(connection, format, new Version1Writer(connection, format)) : new LogStore(connection, format);
+    }
+
+    /// <summary>The figures that measure the logging provider, which writes format 2 only.</summary>
+    private static readonly int[] ProviderFigures = { 1, 2, 3, 5 };
 
     public bool Runs(int figure) => Figures.Contains(figure);
 
@@ -146,6 +156,11 @@ public sealed class BenchSettings
             }
         }
 
+        if (formatVersion == 1 && figures.Overlaps(ProviderFigures))
+        {
+            throw new UsageException($"--format 1: figures {string.Join(", ", ProviderFigures)} measure the logging provider, which writes format 2 only; leave them out with --only.");
+        }
+
         output ??= Path.Combine(repositoryRoot, "artifacts", "bench", "results.md");
         return new BenchSettings(mode, Path.GetFullPath(output), figures, formatVersion);
     }
@@ -159,7 +174,7 @@ public sealed class BenchSettings
         "  --only     run only these figures (1 caller cost, 2 ingest, 3 memory, 4 query, 5 watch, 6 retention, 7 whole process, 8 statistics and lookups,\n" +
         "             9 export, import and archive size, 10 block layouts for storage format 2, not in the default run,\n" +
         "             11 memory at 10 entries/s over 20 partitions for an hour, replayed 60x faster)\n" +
-        "  --format   the storage format version of every store the figures create (default 2); figure 4 measures both\n" +
+        "  --format   the storage format version of every store the figures create (default 2; 1 is written as an older release did, not for figures 1, 2, 3, 5); figure 4 measures both\n" +
         "  --blocks   the same as --only 10; its tables go to blocks.md beside the results (docs/design/storage-format-2.md quotes them)";
 }
 

@@ -20,9 +20,10 @@ public sealed class ProviderHost : IDisposable
 
     public MonarchValkeyLoggerProvider Provider { get; }
 
-    /// <summary>A provider writing to <paramref name="connectionString"/>; a store it creates is of <paramref name="formatVersion"/>.</summary>
+    /// <summary>A provider writing to <paramref name="connectionString"/>; <paramref name="formatVersion"/> is 2, the only format it writes.</summary>
     public static ProviderHost Start(string connectionString, string service, int bufferCapacity, int formatVersion, LogLevel minimumLevel = LogLevel.Trace)
     {
+        if (formatVersion != 2) throw new ArgumentOutOfRangeException(nameof(formatVersion), formatVersion, "The provider writes storage format 2 only.");
         var services = new ServiceCollection()
             .AddLogging(logging =>
             {
@@ -36,7 +37,6 @@ public sealed class ProviderHost : IDisposable
                     options.ServicePropertyName = "Service";
                     options.BufferCapacity = bufferCapacity;
                     options.FlushTimeout = TimeSpan.FromSeconds(30);
-                    options.NewStoreFormatVersion = formatVersion;
                 });
             })
             .BuildServiceProvider();

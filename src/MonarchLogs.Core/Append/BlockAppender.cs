@@ -13,8 +13,7 @@ namespace MonarchLogs.Core.Append
     /// The format 2 write path (docs/storage-format.md, version 2): a batch's entries of each
     /// partition become blocks (<see cref="BlockPlanner"/>), each added by one server-side script
     /// (<see cref="BlockScripts.Append"/>: the block, its counts, the late set), all pipelined; then
-    /// the registry and one notification, as format 1's <see cref="StoreAppender"/>, with the same
-    /// guarantees: an entry is marked once its block is stored (and, with replica
+    /// the registry and one notification: an entry is marked once its block is stored (and, with replica
     /// acknowledgements, replicated), a refused partition costs that partition only, the format
     /// is checked after every reconnect. Heads it wrote to are compacted in the background
     /// (<see cref="HeadCompactor"/>).
@@ -31,7 +30,7 @@ namespace MonarchLogs.Core.Append
         /// <summary>Compacts the heads this appender wrote to.</summary>
         private readonly HeadCompactor _compactor;
 
-        /// <summary>An appender sharing <paramref name="check"/> and <paramref name="turns"/> with format 1's; a head it cannot compact is told to <paramref name="compactionFailed"/>; <paramref name="compactAfter"/> and <paramref name="checkEvery"/> are the compactor's own unless a test shortens them.</summary>
+        /// <summary>An appender that checks the store's format with <paramref name="check"/> and sends in the order of <paramref name="turns"/>; a head it cannot compact is told to <paramref name="compactionFailed"/>; <paramref name="compactAfter"/> and <paramref name="checkEvery"/> are the compactor's own unless a test shortens them.</summary>
         public BlockAppender(IConnectionMultiplexer connection, StorageFormat format, string host, FormatCheck check, SendTurns turns, Action<Partition, MonarchLogsException>? compactionFailed,
             TimeSpan? compactAfter = null, TimeSpan? checkEvery = null)
         {
@@ -53,10 +52,10 @@ namespace MonarchLogs.Core.Append
         /// <summary>The <c>w</c> of every block this appender writes, compaction blocks included.</summary>
         public string WriterId { get; }
 
-        /// <summary>How long an append waits for its replies before it counts them as timed out (as <see cref="StoreAppender.ReplyTimeout"/>).</summary>
+        /// <summary>How long an append waits for its replies before it counts them as timed out (<see cref="VersionedAppender.ReplyTimeout"/>).</summary>
         public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-        /// <summary>Replicas that must have a block before its entries count as stored (as <see cref="StoreAppender.ReplicaAcknowledgements"/>).</summary>
+        /// <summary>Replicas that must have a block before its entries count as stored (<see cref="VersionedAppender.ReplicaAcknowledgements"/>).</summary>
         public int ReplicaAcknowledgements { get; init; }
 
         /// <summary>How long WAIT waits for the replicas.</summary>
@@ -74,7 +73,7 @@ namespace MonarchLogs.Core.Append
             try
             {
                 await previous.ConfigureAwait(false);
-                await _check.EnsureWritesAsync(_connection, db, 2, cancellationToken).ConfigureAwait(false);
+                await _check.EnsureWritesAsync(_connection, db, cancellationToken).ConfigureAwait(false);
                 blocks = _planner.Plan(batch);
                 if (blocks.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
                 partitions = blocks.Select(block => block.Partition).Distinct().ToList();
@@ -97,8 +96,10 @@ namespace MonarchLogs.Core.Append
                 turn.TrySetResult(true);
             }
 
-            // Every reply is awaited up to ReplyTimeout (see StoreAppender): a block whose reply is
-            // missing then counts as timed out and is sent again, with the same (w, seq).
+            // Every reply is awaited up to ReplyTimeout: the client fails or times out its own
+            // commands long before that, so a reply still missing then is one it lost, and the
+            // writer must not wait on it for good. Such a block counts as timed out and is sent
+            // again, with the same (w, seq).
             await Task.WhenAll(appends.Append<Task>(registered)).CompletesWithinAsync(ReplyTimeout, cancellationToken).ConfigureAwait(false);
 
             var failures = new List<PartitionFailure>();

@@ -10,10 +10,10 @@ namespace MonarchLogs.Core.Append
 {
     /// <summary>
     /// What an appender must know of the store before it writes: the format version (marking a new
-    /// store with <see cref="StorageFormat.NewStoreVersion"/>) and whether its user may write the
-    /// counts. Read before the first write, again after every reconnect (another server: a
-    /// failover, a restore) and at least every <see cref="RecheckEvery"/> (an upgrade from version
-    /// 1 to 2 while writers run). One instance is shared by the appenders a <see cref="VersionedAppender"/> chooses between.
+    /// store version 2) and whether its user may write the counts. Read before the first write,
+    /// again after every reconnect (another server: a failover, a restore) and at least every
+    /// <see cref="RecheckEvery"/>; a store found at version 1 (waiting for its upgrade) is read
+    /// again at every attempt.
     /// </summary>
     internal sealed class FormatCheck
     {
@@ -27,6 +27,7 @@ namespace MonarchLogs.Core.Append
         /// <summary>The connection's <see cref="Reconnects.Count"/> when the format was last checked; -1 before the first check.</summary>
         private long _checkedAt = -1;
         private volatile int _version;
+        private volatile bool _unmarked;
         private volatile bool _keepsCounts = true;
 
         public FormatCheck(IConnectionMultiplexer connection, StorageFormat format)
@@ -42,47 +43,40 @@ namespace MonarchLogs.Core.Append
         public bool KeepsCounts => _keepsCounts;
 
         /// <summary>
-        /// Before an appender of format <paramref name="writes"/> sends: nothing is written as
-        /// another user than the one configured (a refused password that fell back to an open
-        /// default user), nor while a refused certificate keeps the connection down, nor into a
-        /// store of another version.
+        /// Before an appender sends: nothing is written as another user than the one configured (a
+        /// refused password that fell back to an open default user), nor while a refused
+        /// certificate keeps the connection down, nor into a store of another version than 2.
         /// </summary>
-        /// <exception cref="MonarchLogsException"><c>UnsupportedStorageFormat</c>: the store has another version.</exception>
-        public async Task EnsureWritesAsync(IConnectionMultiplexer connection, IDatabase db, int writes, CancellationToken cancellationToken)
+        /// <exception cref="MonarchLogsException">
+        /// <c>StoreNeedsUpgrade</c>: the store is version 1, or has no format key that this user may set;
+        /// <c>UnsupportedStorageFormat</c>: the store has a version above 2.
+        /// </exception>
+        public async Task EnsureWritesAsync(IConnectionMultiplexer connection, IDatabase db, CancellationToken cancellationToken)
         {
             await StoreConnection.EnsureVerifiedAsync(connection, cancellationToken).ConfigureAwait(false);
             var version = await EnsureAsync(db, cancellationToken).ConfigureAwait(false);
-            if (version != writes) throw StorageFormat.WritesOtherVersion(_format, version, writes);
+            if (version != 2) throw _unmarked ? _format.CannotMark() : _format.NeedsUpgrade();
         }
 
-        /// <summary>The store's version (1 or 2), read again when a reconnect happened or the last read is old.</summary>
+        /// <summary>The store's version (1 or 2), read again when a reconnect happened, the last read is old, or it was 1.</summary>
         /// <exception cref="MonarchLogsException"><c>UnsupportedStorageFormat</c>: the store has another version.</exception>
         public async Task<int> EnsureAsync(IDatabase db, CancellationToken cancellationToken)
         {
             // Read before the check: a reconnect while it runs makes the next append check again.
             var reconnects = _reconnects.Count;
+            // Only version 2 is trusted for a while: a store of version 1 is read again at the next
+            // attempt, so a writer that waits for its upgrade writes as soon as it is marked 2.
             lock (_sinceCheck)
             {
-                if (Interlocked.Read(ref _checkedAt) == reconnects && _sinceCheck.Elapsed < RecheckEvery) return _version;
+                if (_version == 2 && Interlocked.Read(ref _checkedAt) == reconnects && _sinceCheck.Elapsed < RecheckEvery) return _version;
             }
 
             var version = await db.StringGetAsync(_format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false);
-            if (version.IsNull)
-            {
-                try
-                {
-                    // Marks a new store. A writer whose ACL may not set the key (docs/operations.md)
-                    // leaves it unset: a store without the key is version 1.
-                    var previous = await db.ExecuteAsync("SET", _format.FormatKey, _format.NewStoreVersion, "NX", "GET").WithCancellation(cancellationToken).ConfigureAwait(false);
-                    version = previous.IsNull ? (RedisValue)_format.NewStoreVersion : (RedisValue)previous;
-                }
-                catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
-                {
-                }
-            }
-
+            var unmarked = false;
+            if (version.IsNull) (version, unmarked) = await MarkNewStoreAsync(db, cancellationToken).ConfigureAwait(false);
             var read = _format.ReadVersion(version.IsNull ? null : version.ToString());
             _keepsCounts = await MayWriteCountsAsync(db, cancellationToken).ConfigureAwait(false);
+            _unmarked = unmarked;
             _version = read;
             lock (_sinceCheck)
             {
@@ -91,6 +85,34 @@ namespace MonarchLogs.Core.Append
             }
 
             return read;
+        }
+
+        /// <summary>
+        /// A store without a format key: one an older version wrote (it has a registry) stays
+        /// unmarked, which is version 1; a new one is marked version 2 (<c>SET NX</c>: a writer that
+        /// marks it at the same moment wins, and its version is read). A user of an older role may
+        /// not ask whether the registry exists (<c>EXISTS</c>): it marks as writers did before.
+        /// A user that may not set the key (docs/operations.md) leaves it unset and is refused.
+        /// </summary>
+        private async Task<(RedisValue Version, bool Unmarked)> MarkNewStoreAsync(IDatabase db, CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (await db.KeyExistsAsync(_format.PartitionsKey).WithCancellation(cancellationToken).ConfigureAwait(false)) return (RedisValue.Null, false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+            }
+
+            try
+            {
+                var previous = await db.ExecuteAsync("SET", _format.FormatKey, StorageFormat.Version2, "NX", "GET").WithCancellation(cancellationToken).ConfigureAwait(false);
+                return (previous.IsNull ? (RedisValue)StorageFormat.Version2 : (RedisValue)previous, false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+                return (RedisValue.Null, true);
+            }
         }
 
         /// <summary>

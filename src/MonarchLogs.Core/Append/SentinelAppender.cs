@@ -16,7 +16,7 @@ namespace MonarchLogs.Core.Append
     /// the writer's buffer), and once the new master is announced it connects to that one. So it
     /// never goes on writing to a master being demoted, which would discard what it took; what
     /// is lost in a failover is only what the old master acknowledged in the moments before and
-    /// had not yet replicated (none with <see cref="StoreAppender.ReplicaAcknowledgements"/>).
+    /// had not yet replicated (none with <see cref="VersionedAppender.ReplicaAcknowledgements"/>).
     /// </summary>
     public sealed class SentinelAppender : ILogAppender, IDisposable
     {

@@ -24,7 +24,7 @@ namespace MonarchLogs.Core.Storage
     /// </summary>
     public sealed class LogStore
     {
-        private readonly Lazy<VersionedAppender> _appender;
+        private readonly Lazy<ILogAppender> _appender;
 
         /// <summary>The store under <paramref name="format"/>'s prefix, over the caller's shared connection.</summary>
         /// <param name="connection">The one multiplexer of the process; the store never disposes of it.</param>
@@ -37,14 +37,14 @@ namespace MonarchLogs.Core.Storage
 
             // One appender, made once even when callers ask at the same moment: two would be two
             // send orders, and a partition's entries could reach the server out of order.
-            _appender = new Lazy<VersionedAppender>(() => new VersionedAppender(Connection, Format), LazyThreadSafetyMode.ExecutionAndPublication);
+            _appender = new Lazy<ILogAppender>(() => new VersionedAppender(Connection, Format), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        /// <summary>A store that writes through <paramref name="appender"/>, which other stores of the same connection and prefix share.</summary>
-        internal LogStore(IConnectionMultiplexer connection, StorageFormat format, VersionedAppender appender)
+        /// <summary>A store that writes through <paramref name="appender"/>, which other stores of the same connection and prefix share (tests: a writer of format 1).</summary>
+        internal LogStore(IConnectionMultiplexer connection, StorageFormat format, ILogAppender appender)
             : this(connection, format)
         {
-            _appender = new Lazy<VersionedAppender>(() => appender);
+            _appender = new Lazy<ILogAppender>(() => appender);
         }
 
         /// <summary>The shared connection the store reads and writes through.</summary>
@@ -74,7 +74,7 @@ namespace MonarchLogs.Core.Storage
             return result.Stored;
         }
 
-        /// <summary>The append path over this store's connection (StackExchange.Redis), of the store's format version; one per store, whoever asks.</summary>
+        /// <summary>The append path over this store's connection (StackExchange.Redis): blocks of format 2 (a store of version 1 is refused: <c>StoreNeedsUpgrade</c>); one per store, whoever asks.</summary>
         public ILogAppender Appender => _appender.Value;
 
         /// <summary>
@@ -262,26 +262,22 @@ namespace MonarchLogs.Core.Storage
 
         /// <summary>
         /// Imports one file's lines, an archive or a JSON console log, through the append path, a
-        /// batch of <paramref name="batchSize"/> entries at a time (0, the default: 1,000 on a store of
-        /// format version 1, 16,384 on version 2, whose blocks of a partition's batch go straight
-        /// into its stream from 256 entries on). Entries keep their event times
-        /// where their partition allows (docs/storage-format.md); entries the store already holds
-        /// at their event time are skipped. A line that is no entry and a partition the store
-        /// refuses are each reported to <paramref name="problem"/>, and the import goes on.
+        /// batch of <paramref name="batchSize"/> entries at a time (0, the default: 16,384, whose
+        /// blocks of a partition's batch go straight into its stream from 256 entries on). Entries
+        /// keep their event times where their partition allows (docs/storage-format.md); entries
+        /// the store already holds at their event time are skipped. A line that is no entry and a
+        /// partition the store refuses are each reported to <paramref name="problem"/>, and the
+        /// import goes on. A store of version 1 is refused before anything is read or written
+        /// (<c>StoreNeedsUpgrade</c>).
         /// </summary>
         public async Task<ImportResult> ImportAsync(System.IO.Stream stream, string source, ImportDefaults defaults, ImportProgress progress,
             Action<ImportProblem>? problem, CancellationToken cancellationToken = default, int batchSize = 0)
         {
             if (stream is null) throw new ArgumentNullException(nameof(stream));
             if (batchSize < 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+            await new FormatCheck(Connection, Format).EnsureWritesAsync(Connection, Database, cancellationToken).ConfigureAwait(false);
             await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
-            if (batchSize == 0)
-            {
-                // A store without a version yet becomes what its first writer makes it.
-                var blocks = Reader.Version == 2 || (Format.NewStoreVersion == StorageFormat.Version2
-                    && !await Database.KeyExistsAsync(Format.FormatKey).WithCancellation(cancellationToken).ConfigureAwait(false));
-                batchSize = blocks ? 16_384 : 1000;
-            }
+            if (batchSize == 0) batchSize = 16_384;
 
             var importer = new LogImporter(Connection, Format, async token =>
             {

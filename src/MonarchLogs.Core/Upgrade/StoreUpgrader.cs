@@ -15,8 +15,9 @@ namespace MonarchLogs.Core.Upgrade
     /// <summary>
     /// Converts a store of storage format 1 into format 2 while services keep writing
     /// (docs/operations.md, "Upgrading the store"). It first marks the store version 2, so readers
-    /// read it as version 2 (a format 1 entry reads as a block of one entry) and writers switch to
-    /// blocks at their next format check; then it turns every partition's format 1 entries into
+    /// read it as version 2 (a format 1 entry reads as a block of one entry), writers of this
+    /// version, which waited, write blocks, and writers of an earlier release switch to blocks at
+    /// their next format check; then it turns every partition's format 1 entries into
     /// blocks, one atomic script per block (<see cref="UpgradeScript.Convert"/>), in passes over the
     /// partitions until a pass finds nothing left. Stopped at any point, it loses and doubles
     /// nothing, and the next run goes on where it stopped. The counts hashes stay as they are.
@@ -28,8 +29,8 @@ namespace MonarchLogs.Core.Upgrade
         public StoreUpgrader(StoreReader reader) => _reader = reader ?? throw new ArgumentNullException(nameof(reader));
 
         /// <summary>
-        /// How long after marking the store version 2 the last pass may start: writers check the
-        /// format every 10 s, so until then one may still add format 1 entries.
+        /// How long after marking the store version 2 the last pass may start: writers of an earlier
+        /// release check the format every 10 s, so until then one may still add format 1 entries.
         /// </summary>
         public TimeSpan WritersSwitchWithin { get; init; } = TimeSpan.FromSeconds(12);
 

@@ -21,7 +21,11 @@ namespace MonarchLogs.Logging.Writing
     /// server did not take, so an acknowledged entry is never stored twice.</item>
     /// <item>A partition that refuses for good (WRONGTYPE, NOPERM) is set aside (<see cref="SetAside"/>):
     /// its entries are dropped and counted with the reason, and every other partition goes on.
-    /// The same for the whole store (another format version).</item>
+    /// The same for the whole store (another format version, credentials refused).</item>
+    /// <item>A store of format 1 (<see cref="StoreErrors.NeedsUpgrade"/>) is waited for as an
+    /// outage is, without a time limit: the batch is kept and tried again (the format is read
+    /// again at each attempt) until the store is upgraded, and the buffer holds what comes meanwhile;
+    /// only what does not fit in it is dropped (and counted). The refusal is reported once.</item>
     /// </list>
     /// What the server took, and what is given up, is counted in the <see cref="BufferAccount"/>.
     /// A drop notice is sent the same way; it was never logged, so it is counted as a notice
@@ -37,6 +41,9 @@ namespace MonarchLogs.Logging.Writing
         private readonly SetAside _setAside;
         private long _failingBatches;
         private long _failingSinceTicks;
+
+        /// <summary>1 while the store refuses as one to upgrade and that was reported; reported again only after a write worked.</summary>
+        private int _upgradeReported;
 
         public BatchSender(MonarchValkeyLoggerOptions options, string service, StorageFormat format, CancellationTokenSource abort, BufferAccount account, SetAside setAside)
         {
@@ -109,7 +116,11 @@ namespace MonarchLogs.Logging.Writing
                     catch (Exception ex) when (!_abort.IsCancellationRequested)
                     {
                         var error = StoreErrors.Classify(ex);
-                        if (!error.IsTransient)
+                        if (error.ErrorId == StoreErrors.NeedsUpgrade)
+                        {
+                            if (Interlocked.Exchange(ref _upgradeReported, 1) == 0) MonarchLogsEventSource.Log.StoreNeedsUpgrade(_service, error.ErrorId, error.Message);
+                        }
+                        else if (!error.IsTransient)
                         {
                             // The whole store refuses (another format version, credentials refused):
                             // this batch is given up and counted, later ones too until a retry works.
@@ -134,6 +145,7 @@ namespace MonarchLogs.Logging.Writing
 
                     if (batch.Unsettled == 0)
                     {
+                        Interlocked.Exchange(ref _upgradeReported, 0);
                         if (_setAside.Healed(SetAside.Store)) MonarchLogsEventSource.Log.WriteResumed(_service);
                         return;
                     }
@@ -154,7 +166,8 @@ namespace MonarchLogs.Logging.Writing
                         continue;
                     }
 
-                    if (Stopwatch.GetTimestamp() - failingSince > _options.RetryTimeLimit.TotalSeconds * Stopwatch.Frequency)
+                    var waitsForUpgrade = failure!.ErrorId == StoreErrors.NeedsUpgrade;
+                    if (!waitsForUpgrade && Stopwatch.GetTimestamp() - failingSince > _options.RetryTimeLimit.TotalSeconds * Stopwatch.Frequency)
                     {
                         var given = batch.GiveUpAll();
                         if (counted) _account.Drop(DropReason.RetryTimeLimit, given, "retry limit: " + failure!.ErrorId);
@@ -162,7 +175,7 @@ namespace MonarchLogs.Logging.Writing
                         return;
                     }
 
-                    MonarchLogsEventSource.Log.WriteFailed(_service, batch.Unsettled, (int)delay.TotalMilliseconds, failure!.ErrorId + ": " + failure.Message);
+                    if (!waitsForUpgrade) MonarchLogsEventSource.Log.WriteFailed(_service, batch.Unsettled, (int)delay.TotalMilliseconds, failure.ErrorId + ": " + failure.Message);
                     await Task.Delay(delay, _abort.Token).ConfigureAwait(false);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
                 }

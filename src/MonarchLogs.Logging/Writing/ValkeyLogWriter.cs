@@ -47,7 +47,7 @@ namespace MonarchLogs.Logging.Writing
         {
             _options = options;
             _service = service;
-            var format = new StorageFormat(options.Prefix) { NewStoreVersion = options.NewStoreFormatVersion == 1 ? StorageFormat.Version : StorageFormat.Version2 };
+            var format = new StorageFormat(options.Prefix);
             _account = new BufferAccount(service, options.BufferCapacity);
             _ledger = _account.Ledger;
             _setAside = new SetAside(options.MaxRetryDelay, TimeSpan.FromTicks(Math.Max(options.MaxRetryDelay.Ticks, TimeSpan.FromMinutes(1).Ticks)));

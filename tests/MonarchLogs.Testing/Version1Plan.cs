@@ -1,13 +1,15 @@
 using System;
 using System.Collections.Generic;
+using MonarchLogs.Core;
+using MonarchLogs.Core.Append;
 using MonarchLogs.Core.Format;
 
-namespace MonarchLogs.Core.Append
+namespace MonarchLogs.Testing
 {
     /// <summary>The unsettled entries of one partition in a batch, in batch order, and the ID time each is sent with.</summary>
-    internal sealed class PartitionRun
+    internal sealed class Version1Run
     {
-        public PartitionRun(Partition partition)
+        public Version1Run(Partition partition)
         {
             Partition = partition;
         }
@@ -23,25 +25,26 @@ namespace MonarchLogs.Core.Append
     }
 
     /// <summary>
+    /// (The format 1 writer of the releases before this one, kept for tests.)
     /// Splits a batch into one run per partition and gives every entry the time part of its
     /// stream ID: its event time, raised to the last one this appender sent to the partition. The
     /// queue holds entries in the order they were logged, but a thread may take its timestamp
     /// before another thread that enqueues first; raising keeps the IDs of one process in queue
     /// order, so the server never refuses an entry of this process as older than its own last one.
     /// </summary>
-    internal sealed class AppendPlanner
+    internal sealed class Version1Planner
     {
         private const int MaxTrackedPartitions = 100_000;
         private readonly StorageFormat _format;
         private readonly Dictionary<string, long> _lastSent = new Dictionary<string, long>(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _latestEver = new Dictionary<string, long>(StringComparer.Ordinal);
 
-        public AppendPlanner(StorageFormat format) => _format = format;
+        public Version1Planner(StorageFormat format) => _format = format;
 
-        public List<PartitionRun> Plan(AppendBatch batch)
+        public List<Version1Run> Plan(AppendBatch batch)
         {
-            var runs = new List<PartitionRun>();
-            var byKey = new Dictionary<string, PartitionRun>(StringComparer.Ordinal);
+            var runs = new List<Version1Run>();
+            var byKey = new Dictionary<string, Version1Run>(StringComparer.Ordinal);
             lock (_lastSent)
             {
                 for (var i = 0; i < batch.Count; i++)
@@ -51,7 +54,7 @@ namespace MonarchLogs.Core.Append
                     var partition = _format.GetPartition(entry.Service, entry.Level);
                     if (!byKey.TryGetValue(partition.StreamKey, out var run))
                     {
-                        run = new PartitionRun(partition);
+                        run = new Version1Run(partition);
                         byKey.Add(partition.StreamKey, run);
                         runs.Add(run);
                     }
@@ -83,12 +86,6 @@ namespace MonarchLogs.Core.Append
         public void Forget(Partition partition)
         {
             lock (_lastSent) _lastSent.Remove(partition.StreamKey);
-        }
-
-        /// <summary>Forgets every partition: after a lost connection nothing is known of what went in.</summary>
-        public void Reset()
-        {
-            lock (_lastSent) _lastSent.Clear();
         }
     }
 }
