@@ -1,8 +1,10 @@
 using System;
 using System.IO;
-using System.IO.Compression;
 using System.Text.Json;
 using System.Threading;
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
+using MonarchLogs.Core.Query;
 
 namespace MonarchLogs.Core.Archive
 {
@@ -20,6 +22,12 @@ namespace MonarchLogs.Core.Archive
         private readonly Utf8JsonWriter _json;
         private long _entries;
         private bool _disposed;
+        private string? _lastIdText;
+        private Partition? _lastPartition;
+        private StreamId _lastPosition;
+        private Partition? _idPartition;
+        private byte[]? _idSuffix;
+        private byte[] _id = new byte[256];
 
         /// <summary>Writes to <paramref name="destination"/>, gzip-compressed when <paramref name="compress"/>; disposing the writer disposes it.</summary>
         public ArchiveWriter(Stream destination, bool compress)
@@ -27,7 +35,7 @@ namespace MonarchLogs.Core.Archive
             if (destination is null) throw new ArgumentNullException(nameof(destination));
             _file = new CountingStream(destination);
             // The compressor runs on another thread, behind the lines this one makes.
-            _output = compress ? new BackgroundWriteStream(new GZipStream(_file, CompressionLevel.Optimal, leaveOpen: true)) : (Stream)_file;
+            _output = compress ? new BackgroundWriteStream(ArchiveCompression.Create(_file)) : (Stream)_file;
             _json = new Utf8JsonWriter(_line, ArchiveFormat.WriterOptions);
         }
 
@@ -65,7 +73,7 @@ namespace MonarchLogs.Core.Archive
         public DateTime? Last { get; private set; }
 
         /// <summary>The Id of the last entry written.</summary>
-        public string? LastId { get; private set; }
+        public string? LastId => _lastIdText ?? (_lastPartition is { } partition ? new LogEntryId(_lastPosition, partition.Service, partition.Level).ToString() : null);
 
         /// <summary>Writes <paramref name="header"/> as the first line; call it before any entry.</summary>
         public void WriteHeader(ArchiveHeader header)
@@ -83,7 +91,7 @@ namespace MonarchLogs.Core.Archive
             StartLine();
             try
             {
-                ArchiveFormat.WriteEntry(_json, entry);
+                ArchiveEntryLine.Write(_json, entry);
             }
             catch
             {
@@ -94,8 +102,64 @@ namespace MonarchLogs.Core.Archive
             EndLine();
             First ??= entry.Timestamp;
             Last = entry.Timestamp;
-            LastId = entry.Id;
+            _lastIdText = entry.Id;
+            _lastPartition = null;
             Interlocked.Increment(ref _entries);
+        }
+
+        /// <summary>Writes the line of an entry as a read of the store gave it: a payload line is copied into the archive's form without decoding it (the same bytes).</summary>
+        internal void Write(in StoredEntry stored)
+        {
+            if (stored.Entry is { } entry)
+            {
+                Write(entry);
+                return;
+            }
+
+            StartLine();
+            try
+            {
+                var idLength = FormatId(stored.Partition, stored.Position);
+                var idText = idLength < 0 ? new LogEntryId(stored.Position, stored.Partition.Service, stored.Partition.Level).ToString() : null;
+                ArchiveEntryLine.Write(_json, stored, new ReadOnlySpan<byte>(_id, 0, Math.Max(0, idLength)), idText);
+            }
+            catch
+            {
+                _json.Reset();
+                throw;
+            }
+
+            EndLine();
+            var time = BlockHeader.FromUnixTicks(stored.Lines!.TicksOf(stored.Line));
+            First ??= time;
+            Last = time;
+            _lastIdText = null;
+            _lastPartition = stored.Partition;
+            _lastPosition = stored.Position;
+            Interlocked.Increment(ref _entries);
+        }
+
+        /// <summary>The Id of an entry, &lt;ms&gt;-&lt;seq&gt;@&lt;service&gt;/&lt;level&gt;, as UTF-8 in the Id buffer; -1 for a service that is not plain ASCII.</summary>
+        private int FormatId(Partition partition, StreamId position)
+        {
+            if (!ReferenceEquals(partition, _idPartition))
+            {
+                var suffix = "@" + partition.Service + "/" + LogLevels.StorageName(partition.Level);
+                _idSuffix = null;
+                var ascii = true;
+                foreach (var c in suffix) ascii &= c >= 0x20 && c <= 0x7e;
+                if (ascii) _idSuffix = System.Text.Encoding.ASCII.GetBytes(suffix);
+                _idPartition = partition;
+            }
+
+            if (_idSuffix is not { } bytes) return -1;
+            if (_id.Length < bytes.Length + 48) _id = new byte[bytes.Length + 48];
+            System.Buffers.Text.Utf8Formatter.TryFormat(position.Milliseconds, _id, out var length);
+            _id[length++] = (byte)'-';
+            System.Buffers.Text.Utf8Formatter.TryFormat(position.Sequence, new Span<byte>(_id, length, _id.Length - length), out var written);
+            length += written;
+            Buffer.BlockCopy(bytes, 0, _id, length, bytes.Length);
+            return length + bytes.Length;
         }
 
         private void StartLine()
