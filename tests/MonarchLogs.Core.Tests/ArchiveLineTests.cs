@@ -86,9 +86,10 @@ namespace MonarchLogs.Core.Tests
             return output.ToArray();
         }
 
-        private static async Task<(byte[] Lines, ExportResult Result, List<PartitionError> Errors)> ExportAsync(LogStore store)
+        /// <summary>Exports the whole store; to a .jsonl.gz file when <paramref name="compress"/>, whose lines the compressor's thread makes.</summary>
+        private static async Task<(byte[] Lines, ExportResult Result, List<PartitionError> Errors)> ExportAsync(LogStore store, bool compress = false)
         {
-            var path = Path.Combine(Path.GetTempPath(), "monarch-line-export-" + Guid.NewGuid().ToString("N") + ".jsonl");
+            var path = Path.Combine(Path.GetTempPath(), "monarch-line-export-" + Guid.NewGuid().ToString("N") + (compress ? ".jsonl.gz" : ".jsonl"));
             try
             {
                 var errors = new List<PartitionError>();
@@ -98,7 +99,9 @@ namespace MonarchLogs.Core.Tests
                     result = await store.ExportAsync(new LogQuery(), writer, errors.Add);
                 }
 
-                var bytes = File.ReadAllBytes(path);
+                var file = new MemoryStream();
+                using (var stream = ArchiveFormat.OpenRead(path)) stream.CopyTo(file);
+                var bytes = file.ToArray();
                 var header = Array.IndexOf(bytes, (byte)'\n') + 1;
                 return (bytes.Skip(header).ToArray(), result, errors);
             }
@@ -156,6 +159,34 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(entries[0].Timestamp, result.From);
             Assert.Equal(entries[entries.Count - 1].Timestamp, result.To);
             Assert.Equal(Encoding.UTF8.GetString(entryLines), Encoding.UTF8.GetString(lines));
+            Assert.Equal(entryLines, lines);
+
+            var (compressed, compressedResult, _) = await ExportAsync(store, compress: true);
+            Assert.Equal(entryLines, compressed);
+            Assert.Equal(result.Entries, compressedResult.Entries);
+            Assert.Equal(result.LastId, compressedResult.LastId);
+        }
+
+        [Fact]
+        public async Task A_compressed_export_of_many_blocks_holds_every_line_in_order()
+        {
+            var store = _valkey.NewStore();
+            // More lines than the compressor's thread takes in one batch, over partitions whose blocks interleave.
+            foreach (var service in new[] { "orders", "billing" })
+            {
+                for (var b = 0; b < 12; b++)
+                {
+                    await BlockStoreSeeder.AppendAsync(Db, store.Format, Enumerable.Range(b * 100, 100).Select(i => Entry(service, MonarchLogLevel.Information, i)).ToList());
+                }
+            }
+
+            var (entryLines, entries) = await ReadEntriesAsync(store);
+            var (lines, result, errors) = await ExportAsync(store, compress: true);
+
+            Assert.Empty(errors);
+            Assert.Equal(2_400, entries.Count);
+            Assert.Equal(entries.Count, result.Entries);
+            Assert.Equal(entries[entries.Count - 1].Id, result.LastId);
             Assert.Equal(entryLines, lines);
         }
 

@@ -10,12 +10,18 @@ namespace MonarchLogs.Core.Archive
 {
     /// <summary>
     /// Writes an archive file (<see cref="ArchiveFormat"/>) one whole line at a time: each line is
-    /// made in memory and handed to the file in one write, so a file closed at any point (Ctrl+C,
-    /// a failure) ends at a whole line. Memory stays at one line whatever the file's size. The
-    /// counters may be read from another thread while one thread writes.
+    /// made in memory and handed on whole, so a file closed at any point (Ctrl+C, a failure) ends
+    /// at a whole line. For a .gz file, the compressor's thread makes the lines of payload lines
+    /// (an export's), a batch of <see cref="BatchSize"/> at a time, while the caller reads on; at
+    /// most a few batches wait, so memory stays flat whatever the file's size. The counters count
+    /// what is handed on and may be read from another thread while one thread writes; disposing
+    /// the writer writes everything handed on.
     /// </summary>
     public sealed class ArchiveWriter : IDisposable
     {
+        /// <summary>Payload lines handed to the compressor's thread at a time, which makes their archive lines.</summary>
+        private const int BatchSize = 512;
+
         private readonly CountingStream _file;
         private readonly Stream _output;
         private readonly MemoryStream _line = new MemoryStream();
@@ -25,9 +31,10 @@ namespace MonarchLogs.Core.Archive
         private string? _lastIdText;
         private Partition? _lastPartition;
         private StreamId _lastPosition;
-        private Partition? _idPartition;
-        private byte[]? _idSuffix;
-        private byte[] _id = new byte[256];
+        private readonly PayloadLineWriter _payloadLines = new PayloadLineWriter();
+        private readonly BackgroundWriteStream? _background;
+        private StoredEntry[] _batch = new StoredEntry[BatchSize];
+        private int _batchCount;
 
         /// <summary>Writes to <paramref name="destination"/>, gzip-compressed when <paramref name="compress"/>; disposing the writer disposes it.</summary>
         public ArchiveWriter(Stream destination, bool compress)
@@ -35,7 +42,8 @@ namespace MonarchLogs.Core.Archive
             if (destination is null) throw new ArgumentNullException(nameof(destination));
             _file = new CountingStream(destination);
             // The compressor runs on another thread, behind the lines this one makes.
-            _output = compress ? new BackgroundWriteStream(ArchiveCompression.Create(_file)) : (Stream)_file;
+            _background = compress ? new BackgroundWriteStream(ArchiveCompression.Create(_file)) : null;
+            _output = _background ?? (Stream)_file;
             _json = new Utf8JsonWriter(_line, ArchiveFormat.WriterOptions);
         }
 
@@ -116,20 +124,18 @@ namespace MonarchLogs.Core.Archive
                 return;
             }
 
-            StartLine();
-            try
+            if (_disposed) throw new ObjectDisposedException(nameof(ArchiveWriter));
+            if (_background is null)
             {
-                var idLength = FormatId(stored.Partition, stored.Position);
-                var idText = idLength < 0 ? new LogEntryId(stored.Position, stored.Partition.Service, stored.Partition.Level).ToString() : null;
-                ArchiveEntryLine.Write(_json, stored, new ReadOnlySpan<byte>(_id, 0, Math.Max(0, idLength)), idText);
+                _payloadLines.Write(in stored, _output);
             }
-            catch
+            else
             {
-                _json.Reset();
-                throw;
+                // The compressor's thread makes these lines: this one goes on reading.
+                _batch[_batchCount++] = stored;
+                if (_batchCount == _batch.Length) SendBatch();
             }
 
-            EndLine();
             var time = BlockHeader.FromUnixTicks(stored.Lines!.TicksOf(stored.Line));
             First ??= time;
             Last = time;
@@ -139,32 +145,21 @@ namespace MonarchLogs.Core.Archive
             Interlocked.Increment(ref _entries);
         }
 
-        /// <summary>The Id of an entry, &lt;ms&gt;-&lt;seq&gt;@&lt;service&gt;/&lt;level&gt;, as UTF-8 in the Id buffer; -1 for a service that is not plain ASCII.</summary>
-        private int FormatId(Partition partition, StreamId position)
+        /// <summary>Hands the payload lines gathered so far to the compressor's thread, behind everything written before them.</summary>
+        private void SendBatch()
         {
-            if (!ReferenceEquals(partition, _idPartition))
-            {
-                var suffix = "@" + partition.Service + "/" + LogLevels.StorageName(partition.Level);
-                _idSuffix = null;
-                var ascii = true;
-                foreach (var c in suffix) ascii &= c >= 0x20 && c <= 0x7e;
-                if (ascii) _idSuffix = System.Text.Encoding.ASCII.GetBytes(suffix);
-                _idPartition = partition;
-            }
-
-            if (_idSuffix is not { } bytes) return -1;
-            if (_id.Length < bytes.Length + 48) _id = new byte[bytes.Length + 48];
-            System.Buffers.Text.Utf8Formatter.TryFormat(position.Milliseconds, _id, out var length);
-            _id[length++] = (byte)'-';
-            System.Buffers.Text.Utf8Formatter.TryFormat(position.Sequence, new Span<byte>(_id, length, _id.Length - length), out var written);
-            length += written;
-            Buffer.BlockCopy(bytes, 0, _id, length, bytes.Length);
-            return length + bytes.Length;
+            if (_batchCount == 0) return;
+            var (batch, count) = (_batch, _batchCount);
+            _batch = new StoredEntry[BatchSize];
+            _batchCount = 0;
+            var lines = _payloadLines;
+            _background!.Post(inner => lines.Write(batch, count, inner));
         }
 
         private void StartLine()
         {
             if (_disposed) throw new ObjectDisposedException(nameof(ArchiveWriter));
+            SendBatch();
             _line.SetLength(0);
             _json.Reset(_line);
         }
@@ -190,6 +185,7 @@ namespace MonarchLogs.Core.Archive
             try
             {
                 _json.Dispose();
+                SendBatch();
                 if (!ReferenceEquals(_output, _file)) _output.Dispose();
                 _file.Flush();
             }
