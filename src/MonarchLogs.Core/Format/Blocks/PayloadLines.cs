@@ -19,14 +19,18 @@ namespace MonarchLogs.Core.Format.Blocks
         private readonly byte[] _payload;
         private readonly long[] _ticks;
         private readonly int[] _eventIds;
-        private readonly PayloadValue[] _values;
+
+        // Per line and field: where its bytes start and how many there are; the text of a value
+        // that is not plain ASCII (rare: the array is made for the first).
+        private readonly int[] _spans;
+        private string?[]? _texts;
 
         private PayloadLines(byte[] payload, int count)
         {
             _payload = payload;
             _ticks = new long[count];
             _eventIds = new int[count];
-            _values = new PayloadValue[count * FieldCount];
+            _spans = new int[count * FieldCount * 2];
         }
 
         /// <summary>The number of lines.</summary>
@@ -39,7 +43,26 @@ namespace MonarchLogs.Core.Format.Blocks
         public int EventIdOf(int line) => _eventIds[line];
 
         /// <summary>The value of field <paramref name="field"/> (a position in <see cref="JsonLinesPayload.FieldNames"/>) of line <paramref name="line"/>.</summary>
-        public PayloadValue ValueOf(int line, int field) => _values[line * FieldCount + field];
+        public PayloadValue ValueOf(int line, int field)
+        {
+            var slot = line * FieldCount + field;
+            return new PayloadValue(_spans[2 * slot], _spans[(2 * slot) + 1], _texts?[slot]);
+        }
+
+        private void SetSpan(int slot, int start, int length)
+        {
+            _spans[2 * slot] = start;
+            _spans[(2 * slot) + 1] = length;
+            if (_texts is not null) _texts[slot] = null;
+        }
+
+        private void SetText(int slot, string text)
+        {
+            _texts ??= new string?[_eventIds.Length * FieldCount];
+            _texts[slot] = text;
+            _spans[2 * slot] = 0;
+            _spans[(2 * slot) + 1] = 0;
+        }
 
         /// <summary>The bytes of a value that <see cref="PayloadValue.IsAscii"/>.</summary>
         public ReadOnlySpan<byte> BytesOf(PayloadValue value) => new ReadOnlySpan<byte>(_payload, value.Start, value.Length);
@@ -115,7 +138,7 @@ namespace MonarchLogs.Core.Format.Blocks
 
                 if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && IsPlainAscii(reader.ValueSpan))
                 {
-                    Lines._values[slot] = new PayloadValue((int)reader.TokenStartIndex + 1 + Offset, reader.ValueSpan.Length, null);
+                    Lines.SetSpan(slot, (int)reader.TokenStartIndex + 1 + Offset, reader.ValueSpan.Length);
                 }
                 else if (field == JsonLinesPayload.PropertiesIndex)
                 {
@@ -123,13 +146,12 @@ namespace MonarchLogs.Core.Format.Blocks
                     var text = JsonLinesPayload.PropertiesValue(ref reader, line);
                     var raw = line.Slice(start, (int)reader.BytesConsumed - start);
                     // An object of plain ASCII is copied as it is; its text is the same bytes.
-                    Lines._values[slot] = reader.TokenType == JsonTokenType.EndObject && IsPlainAscii(raw)
-                        ? new PayloadValue(start + Offset, raw.Length, null)
-                        : new PayloadValue(0, 0, text);
+                    if (reader.TokenType == JsonTokenType.EndObject && IsPlainAscii(raw)) Lines.SetSpan(slot, start + Offset, raw.Length);
+                    else Lines.SetText(slot, text);
                 }
                 else
                 {
-                    Lines._values[slot] = new PayloadValue(0, 0, JsonLinesPayload.String(ref reader, number, JsonLinesPayload.FieldNames[field]));
+                    Lines.SetText(slot, JsonLinesPayload.String(ref reader, number, JsonLinesPayload.FieldNames[field]));
                 }
             }
         }
