@@ -88,7 +88,7 @@ public static class ArchiveFigure
                 $"Each command runs in its own `dotnet pwsh -NoProfile -NonInteractive` process with $ProgressPreference SilentlyContinue; each command runs twice in its process and the rate is the second run's own time (Stopwatch around it; the first run, which also loads and compiles the code, is given as the reference), " +
                 $"the peak working set the process's VmHWM at its end, against {baseline.Peak / mb:0} MB for PowerShell with the module imported and nothing run. " +
                 $"The measured import goes into an empty prefix of the same server (its first run into another) (every entry at its event time; the duplicate check then reads nothing), {copied:N0} entries in its orders/information partition. " +
-                $"The day's memory is the settled used_memory before and after the fill; the file is gzip at the default level.");
+                $"The day's memory is the settled used_memory before and after the fill; the file is gzip at the level an export writes (zlib level 2 on .NET 9 and later).");
         }
         finally
         {

@@ -205,29 +205,6 @@ namespace MonarchLogs.Core.Archive
             json.WriteEndArray();
         }
 
-        /// <summary>One entry: its id, then the fifteen fields in the storage format's order, every one written even when empty.</summary>
-        internal static void WriteEntry(Utf8JsonWriter json, MonarchLogEntry entry)
-        {
-            json.WriteStartObject();
-            json.WriteString(IdField, entry.Id ?? string.Empty);
-            json.WriteString(StorageFormat.TimestampField, FormatTime(entry.Timestamp));
-            json.WriteString(StorageFormat.LevelField, LogLevels.StorageName(entry.Level));
-            json.WriteString(StorageFormat.ServiceField, entry.Service);
-            json.WriteString(StorageFormat.CategoryField, entry.Category);
-            json.WriteString(StorageFormat.MessageField, entry.Message);
-            json.WriteString(StorageFormat.TemplateField, entry.Template);
-            json.WriteNumber(StorageFormat.EventIdField, entry.EventId);
-            json.WriteString(StorageFormat.EventNameField, entry.EventName);
-            json.WriteString(StorageFormat.ExceptionTypeField, entry.ExceptionType);
-            json.WriteString(StorageFormat.ExceptionMessageField, entry.ExceptionMessage);
-            json.WriteString(StorageFormat.ExceptionField, entry.Exception);
-            json.WriteString(StorageFormat.TraceIdField, entry.TraceId);
-            json.WriteString(StorageFormat.SpanIdField, entry.SpanId);
-            json.WriteString(StorageFormat.HostField, entry.Host);
-            json.WriteString(StorageFormat.PropertiesField, entry.Properties);
-            json.WriteEndObject();
-        }
-
         /// <summary>Whether a parsed line is an archive header.</summary>
         internal static bool IsHeader(JsonElement root) =>
             root.ValueKind == JsonValueKind.Object && root.TryGetProperty(MarkerField, out var marker)

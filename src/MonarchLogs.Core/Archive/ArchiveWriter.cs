@@ -1,25 +1,40 @@
 using System;
 using System.IO;
-using System.IO.Compression;
 using System.Text.Json;
 using System.Threading;
+using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
+using MonarchLogs.Core.Query;
 
 namespace MonarchLogs.Core.Archive
 {
     /// <summary>
     /// Writes an archive file (<see cref="ArchiveFormat"/>) one whole line at a time: each line is
-    /// made in memory and handed to the file in one write, so a file closed at any point (Ctrl+C,
-    /// a failure) ends at a whole line. Memory stays at one line whatever the file's size. The
-    /// counters may be read from another thread while one thread writes.
+    /// made in memory and handed on whole, so a file closed at any point (Ctrl+C, a failure) ends
+    /// at a whole line. For a .gz file, the compressor's thread makes the lines of payload lines
+    /// (an export's), a batch of <see cref="BatchSize"/> at a time, while the caller reads on; at
+    /// most a few batches wait, so memory stays flat whatever the file's size. The counters count
+    /// what is handed on and may be read from another thread while one thread writes; disposing
+    /// the writer writes everything handed on.
     /// </summary>
     public sealed class ArchiveWriter : IDisposable
     {
+        /// <summary>Payload lines handed to the compressor's thread at a time, which makes their archive lines.</summary>
+        private const int BatchSize = 512;
+
         private readonly CountingStream _file;
         private readonly Stream _output;
         private readonly MemoryStream _line = new MemoryStream();
         private readonly Utf8JsonWriter _json;
         private long _entries;
         private bool _disposed;
+        private string? _lastIdText;
+        private Partition? _lastPartition;
+        private StreamId _lastPosition;
+        private readonly PayloadLineWriter _payloadLines = new PayloadLineWriter();
+        private readonly BackgroundWriteStream? _background;
+        private StoredEntry[] _batch = new StoredEntry[BatchSize];
+        private int _batchCount;
 
         /// <summary>Writes to <paramref name="destination"/>, gzip-compressed when <paramref name="compress"/>; disposing the writer disposes it.</summary>
         public ArchiveWriter(Stream destination, bool compress)
@@ -27,7 +42,8 @@ namespace MonarchLogs.Core.Archive
             if (destination is null) throw new ArgumentNullException(nameof(destination));
             _file = new CountingStream(destination);
             // The compressor runs on another thread, behind the lines this one makes.
-            _output = compress ? new BackgroundWriteStream(new GZipStream(_file, CompressionLevel.Optimal, leaveOpen: true)) : (Stream)_file;
+            _background = compress ? new BackgroundWriteStream(ArchiveCompression.Create(_file)) : null;
+            _output = _background ?? (Stream)_file;
             _json = new Utf8JsonWriter(_line, ArchiveFormat.WriterOptions);
         }
 
@@ -65,7 +81,7 @@ namespace MonarchLogs.Core.Archive
         public DateTime? Last { get; private set; }
 
         /// <summary>The Id of the last entry written.</summary>
-        public string? LastId { get; private set; }
+        public string? LastId => _lastIdText ?? (_lastPartition is { } partition ? new LogEntryId(_lastPosition, partition.Service, partition.Level).ToString() : null);
 
         /// <summary>Writes <paramref name="header"/> as the first line; call it before any entry.</summary>
         public void WriteHeader(ArchiveHeader header)
@@ -83,7 +99,7 @@ namespace MonarchLogs.Core.Archive
             StartLine();
             try
             {
-                ArchiveFormat.WriteEntry(_json, entry);
+                ArchiveEntryLine.Write(_json, entry);
             }
             catch
             {
@@ -94,13 +110,56 @@ namespace MonarchLogs.Core.Archive
             EndLine();
             First ??= entry.Timestamp;
             Last = entry.Timestamp;
-            LastId = entry.Id;
+            _lastIdText = entry.Id;
+            _lastPartition = null;
             Interlocked.Increment(ref _entries);
+        }
+
+        /// <summary>Writes the line of an entry as a read of the store gave it: a payload line is copied into the archive's form without decoding it (the same bytes).</summary>
+        internal void Write(in StoredEntry stored)
+        {
+            if (stored.Entry is { } entry)
+            {
+                Write(entry);
+                return;
+            }
+
+            if (_disposed) throw new ObjectDisposedException(nameof(ArchiveWriter));
+            if (_background is null)
+            {
+                _payloadLines.Write(in stored, _output);
+            }
+            else
+            {
+                // The compressor's thread makes these lines: this one goes on reading.
+                _batch[_batchCount++] = stored;
+                if (_batchCount == _batch.Length) SendBatch();
+            }
+
+            var time = BlockHeader.FromUnixTicks(stored.Lines!.TicksOf(stored.Line));
+            First ??= time;
+            Last = time;
+            _lastIdText = null;
+            _lastPartition = stored.Partition;
+            _lastPosition = stored.Position;
+            Interlocked.Increment(ref _entries);
+        }
+
+        /// <summary>Hands the payload lines gathered so far to the compressor's thread, behind everything written before them.</summary>
+        private void SendBatch()
+        {
+            if (_batchCount == 0) return;
+            var (batch, count) = (_batch, _batchCount);
+            _batch = new StoredEntry[BatchSize];
+            _batchCount = 0;
+            var lines = _payloadLines;
+            _background!.Post(inner => lines.Write(batch, count, inner));
         }
 
         private void StartLine()
         {
             if (_disposed) throw new ObjectDisposedException(nameof(ArchiveWriter));
+            SendBatch();
             _line.SetLength(0);
             _json.Reset(_line);
         }
@@ -126,6 +185,7 @@ namespace MonarchLogs.Core.Archive
             try
             {
                 _json.Dispose();
+                SendBatch();
                 if (!ReferenceEquals(_output, _file)) _output.Dispose();
                 _file.Flush();
             }

@@ -75,20 +75,38 @@ namespace MonarchLogs.Core.Archive
             base.Dispose(disposing);
         }
 
+        /// <summary>
+        /// Runs <paramref name="write"/> on the inner stream on the other thread, after everything
+        /// written before (it counts as a chunk in flight); its failure is thrown as a write's is.
+        /// </summary>
+        public void Post(Action<Stream> write)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(BackgroundWriteStream));
+            _failure?.Throw();
+            Send();
+            Enqueue(write, null);
+        }
+
         /// <summary>Queues the current chunk behind the ones before it, waiting for a slot when too many wait.</summary>
         private void Send()
         {
             if (_length == 0) return;
-            _slots.Wait();
             var (chunk, length) = (_chunk, _length);
             _chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
             _length = 0;
+            Enqueue(inner => inner.Write(chunk, 0, length), chunk);
+        }
+
+        /// <summary>Queues <paramref name="write"/> behind what is queued, waiting for a slot when too many wait; returns <paramref name="chunk"/> to the pool after it.</summary>
+        private void Enqueue(Action<Stream> write, byte[]? chunk)
+        {
+            _slots.Wait();
             _tail = _tail.ContinueWith(
                 _ =>
                 {
                     try
                     {
-                        if (_failure is null) _inner.Write(chunk, 0, length);
+                        if (_failure is null) write(_inner);
                     }
                     catch (Exception ex)
                     {
@@ -96,7 +114,7 @@ namespace MonarchLogs.Core.Archive
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(chunk);
+                        if (chunk is not null) ArrayPool<byte>.Shared.Return(chunk);
                         _slots.Release();
                     }
                 },

@@ -341,7 +341,19 @@ namespace MonarchLogs.Core.Format
         /// The form every writer of MonarchLogs stores, <c>2026-11-28T14:28:07.1234567Z</c>, read
         /// digit by digit; anything else (a hand-written entry, an offset) is left to the general parser.
         /// </summary>
-        internal static bool TryParseRoundTrip(string text, out DateTime value)
+        internal static bool TryParseRoundTrip(string text, out DateTime value) => TryParseRoundTrip(text.AsSpan(), out value);
+
+        /// <summary>The same form as UTF-8 bytes (a block's payload).</summary>
+        internal static bool TryParseRoundTrip(ReadOnlySpan<byte> utf8, out DateTime value)
+        {
+            value = default;
+            if (utf8.Length != 28) return false;
+            Span<char> text = stackalloc char[28];
+            for (var i = 0; i < 28; i++) text[i] = (char)utf8[i];
+            return TryParseRoundTrip(text, out value);
+        }
+
+        private static bool TryParseRoundTrip(ReadOnlySpan<char> text, out DateTime value)
         {
             value = default;
             if (text.Length != 28 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != '.' || text[27] != 'Z') return false;
@@ -357,7 +369,7 @@ namespace MonarchLogs.Core.Format
             return true;
         }
 
-        private static bool Digits(string text, int start, int count, out int value)
+        private static bool Digits(ReadOnlySpan<char> text, int start, int count, out int value)
         {
             value = 0;
             for (var i = start; i < start + count; i++)

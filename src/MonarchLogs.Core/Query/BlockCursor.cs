@@ -65,6 +65,13 @@ namespace MonarchLogs.Core.Query
         /// <summary>A writer (<c>w</c>) whose blocks this read leaves out: an import's own, so that what it stored is never taken for an entry that was there before.</summary>
         public string? SkipWriter { get; init; }
 
+        /// <summary>Blocks are given out as payload lines (<see cref="TakeStored"/>), not decoded into entries.</summary>
+        public bool ReadsLines
+        {
+            get => _queue.ReadsLines;
+            init => _queue.ReadsLines = value;
+        }
+
         public override void Start() => _start = ReadStartAsync();
 
         public override async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken)
@@ -95,6 +102,8 @@ namespace MonarchLogs.Core.Query
         }
 
         public override MonarchLogEntry Take() => _queue.Take();
+
+        public override StoredEntry TakeStored() => _queue.TakeStored();
 
         private async Task ReadStartAsync()
         {

@@ -48,6 +48,9 @@ namespace MonarchLogs.Core.Query
             _next = -1;
         }
 
+        /// <summary>Blocks are read as payload lines (<see cref="TakeStored"/>), not decoded into entries; format 1 entries stay entries.</summary>
+        public bool ReadsLines { get; set; }
+
         /// <summary>The stream has been read down (newest first) or up (oldest first) to the block with ID milliseconds <paramref name="blockMs"/>.</summary>
         public void ReadThrough(long blockMs)
         {
@@ -88,7 +91,10 @@ namespace MonarchLogs.Core.Query
         }
 
         /// <summary>The current entry; the queue moves past it.</summary>
-        public MonarchLogEntry Take() => _ready[_index++].Entry;
+        public MonarchLogEntry Take() => _ready[_index++].Stored.Entry ?? throw new InvalidOperationException("The queue reads payload lines: take them with TakeStored.");
+
+        /// <summary>The current entry as it was read, an entry or a payload line; the queue moves past it.</summary>
+        public StoredEntry TakeStored() => _ready[_index++].Stored;
 
         /// <summary>Newest first a block's latest time, oldest first its earliest: the first of its entries to come.</summary>
         /// Event times before 1970 all stand at position 0, as they do in entry positions.
@@ -122,10 +128,12 @@ namespace MonarchLogs.Core.Query
             // A retry that sent a block twice: the copy read second is dropped.
             var name = (block.Header.WriterId, block.Header.Sequence);
             if (block.HasWriter && _decoded.Contains(name)) return;
-            List<MonarchLogEntry> entries;
+            List<MonarchLogEntry>? entries = null;
+            PayloadLines? lines = null;
+            StreamId[]? positions = null;
             try
             {
-                entries = block.Decode(_partition, _decoder);
+                if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions)) entries = block.Decode(_partition, _decoder);
             }
             catch (MonarchLogsException ex) when (ex.ErrorId == BlockErrors.InvalidBlock || ex.ErrorId == BlockErrors.UnsupportedCodec)
             {
@@ -140,13 +148,19 @@ namespace MonarchLogs.Core.Query
                 _index = 0;
             }
 
-            foreach (var entry in entries)
+            var sorted = true;
+            var count = entries?.Count ?? positions!.Length;
+            for (var i = 0; i < count; i++)
             {
-                var position = LogEntryId.Parse(entry.Id!).Position;
-                if (_range.Contains(position)) _ready.Add(new Positioned(position, BlockPositions.TicksOf(position), entry));
+                var position = entries is null ? positions![i] : LogEntryId.Parse(entries[i].Id!).Position;
+                if (!_range.Contains(position)) continue;
+                var item = new Positioned(entries is null ? new StoredEntry(_partition, position, lines!, i) : new StoredEntry(_partition, position, entries[i]));
+                if (_ready.Count > 0 && _order.Compare(_ready[_ready.Count - 1], item) > 0) sorted = false;
+                _ready.Add(item);
             }
 
-            _ready.Sort(_order);
+            // A block's entries mostly come in order after those ready already: no sort then.
+            if (!sorted) _ready.Sort(_order);
         }
 
         private readonly struct Pending
@@ -164,18 +178,17 @@ namespace MonarchLogs.Core.Query
 
         private readonly struct Positioned
         {
-            public Positioned(StreamId position, long ticks, MonarchLogEntry entry)
+            public Positioned(StoredEntry stored)
             {
-                Position = position;
-                Ticks = ticks;
-                Entry = entry;
+                Stored = stored;
+                Ticks = BlockPositions.TicksOf(stored.Position);
             }
 
-            public StreamId Position { get; }
+            public StoredEntry Stored { get; }
+
+            public StreamId Position => Stored.Position;
 
             public long Ticks { get; }
-
-            public MonarchLogEntry Entry { get; }
         }
     }
 }

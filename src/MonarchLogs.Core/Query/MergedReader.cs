@@ -35,7 +35,19 @@ namespace MonarchLogs.Core.Query
             _version = version;
         }
 
-        public async IAsyncEnumerable<MonarchLogEntry> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        public IAsyncEnumerable<MonarchLogEntry> ReadAsync(CancellationToken cancellationToken) =>
+            MergeAsync(cursor => cursor.Take(), _filter.Matches, lines: false, cancellationToken);
+
+        /// <summary>
+        /// The entries as the store holds them, merged as <see cref="ReadAsync"/> merges them: the
+        /// blocks' payload lines, not decoded, when the filter needs no entry's content.
+        /// </summary>
+        public IAsyncEnumerable<StoredEntry> ReadStoredAsync(CancellationToken cancellationToken) =>
+            _filter.ReadsContent
+                ? MergeAsync(cursor => cursor.TakeStored(), stored => _filter.Matches(stored.Entry!), lines: false, cancellationToken)
+                : MergeAsync(cursor => cursor.TakeStored(), null, lines: true, cancellationToken);
+
+        private async IAsyncEnumerable<T> MergeAsync<T>(Func<PartitionCursor, T> take, Func<T, bool>? matches, bool lines, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var descending = !_filter.Query.OldestFirst;
             var firstPage = _filter.Query.Limit ?? FirstPageSize;
@@ -48,7 +60,7 @@ namespace MonarchLogs.Core.Query
                 var range = StreamRange.For(partition, _filter, exactToTick: blocks);
                 if (range.IsEmpty) continue;
                 cursors.Add(blocks
-                    ? new BlockCursor(_db, partition, range, descending, skip!, decoder!, _partitionError)
+                    ? new BlockCursor(_db, partition, range, descending, skip!, decoder!, _partitionError) { ReadsLines = lines }
                     : new StreamCursor(_db, partition, range, descending, firstPage));
             }
 
@@ -73,8 +85,8 @@ namespace MonarchLogs.Core.Query
                 }
 
                 var best = live[bestIndex];
-                var entry = best.Take();
-                if (_filter.Matches(entry)) yield return entry;
+                var entry = take(best);
+                if (matches is null || matches(entry)) yield return entry;
 
                 // After the caller has it: a caller that stops here never waits for the next page.
                 if (!await EnsureCurrentAsync(best, cancellationToken).ConfigureAwait(false)) live.RemoveAt(bestIndex);

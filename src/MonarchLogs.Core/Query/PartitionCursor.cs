@@ -26,5 +26,12 @@ namespace MonarchLogs.Core.Query
 
         /// <summary>The current entry; the cursor moves past it.</summary>
         public abstract MonarchLogEntry Take();
+
+        /// <summary>The current entry as it was read (a cursor of blocks that reads lines gives payload lines); the cursor moves past it.</summary>
+        public virtual StoredEntry TakeStored()
+        {
+            var position = CurrentPosition;
+            return new StoredEntry(Partition, position, Take());
+        }
     }
 }

@@ -129,13 +129,28 @@ namespace MonarchLogs.Core.Storage
         /// </summary>
         public async IAsyncEnumerable<MonarchLogEntry> QueryAsync(LogQuery query, Action<PartitionError>? partitionError, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            var filter = new LogFilter(query);
-            var partitions = (await GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
-            var reader = new MergedReader(Database, partitions, filter, partitionError, Reader.Version);
+            var reader = await OpenReaderAsync(query, partitionError, cancellationToken).ConfigureAwait(false);
             await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return entry;
             }
+        }
+
+        /// <summary>Reads as <see cref="QueryAsync(LogQuery, Action{PartitionError}?, CancellationToken)"/> does, handing on blocks' payload lines undecoded where the filter allows.</summary>
+        internal async IAsyncEnumerable<StoredEntry> ReadStoredAsync(LogQuery query, Action<PartitionError>? partitionError, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var reader = await OpenReaderAsync(query, partitionError, cancellationToken).ConfigureAwait(false);
+            await foreach (var entry in reader.ReadStoredAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return entry;
+            }
+        }
+
+        private async Task<MergedReader> OpenReaderAsync(LogQuery query, Action<PartitionError>? partitionError, CancellationToken cancellationToken)
+        {
+            var filter = new LogFilter(query);
+            var partitions = (await GetPartitionsAsync(partitionError, cancellationToken).ConfigureAwait(false)).Where(filter.Includes).ToList();
+            return new MergedReader(Database, partitions, filter, partitionError, Reader.Version);
         }
 
         /// <summary>Starts a live tail of the entries that match, written from now on; partitions that cannot be read are left out.</summary>
@@ -257,7 +272,7 @@ namespace MonarchLogs.Core.Storage
         {
             if (query is null) throw new ArgumentNullException(nameof(query));
             if (writer is null) throw new ArgumentNullException(nameof(writer));
-            return LogExporter.ExportAsync(q => QueryAsync(q, partitionError, cancellationToken), query, writer);
+            return LogExporter.ExportAsync(q => ReadStoredAsync(q, partitionError, cancellationToken), query, writer);
         }
 
         /// <summary>

@@ -22,19 +22,29 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c> for a payload that does not read or does not agree with its header.</exception>
         public List<MonarchLogEntry> Decode(EncodedBlock block, Partition partition)
         {
-            var header = block.Header;
-            var lines = header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.ToArray();
-            var entries = JsonLinesPayload.Read(lines, header.Count, partition);
-            foreach (var entry in entries)
-            {
-                var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
-                if (ticks < header.FirstTicks || ticks > header.LastTicks)
-                {
-                    throw BlockErrors.Invalid($"an entry's event time {ticks} lies outside the block's t0 = {header.FirstTicks} to t1 = {header.LastTicks}");
-                }
-            }
-
+            var entries = JsonLinesPayload.Read(Payload(block), block.Header.Count, partition);
+            foreach (var entry in entries) CheckTime(block.Header, BlockHeader.ToUnixTicks(entry.Timestamp));
             return entries;
+        }
+
+        /// <summary>The block's payload lines, checked as <see cref="Decode"/> checks its entries, without making entries of them.</summary>
+        /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>, as <see cref="Decode"/>.</exception>
+        public PayloadLines DecodeLines(EncodedBlock block)
+        {
+            var lines = PayloadLines.Read(Payload(block), block.Header.Count);
+            for (var i = 0; i < lines.Count; i++) CheckTime(block.Header, lines.TicksOf(i));
+            return lines;
+        }
+
+        private byte[] Payload(EncodedBlock block) =>
+            block.Header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.ToArray();
+
+        private static void CheckTime(BlockHeader header, long ticks)
+        {
+            if (ticks < header.FirstTicks || ticks > header.LastTicks)
+            {
+                throw BlockErrors.Invalid($"an entry's event time {ticks} lies outside the block's t0 = {header.FirstTicks} to t1 = {header.LastTicks}");
+            }
         }
 
         public void Dispose() => _zstd.Dispose();

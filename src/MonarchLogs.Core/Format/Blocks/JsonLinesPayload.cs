@@ -47,11 +47,15 @@ namespace MonarchLogs.Core.Format.Blocks
         private static readonly JsonEncodedText Host = JsonEncodedText.Encode(StorageFormat.HostField);
         private static readonly JsonEncodedText Properties = JsonEncodedText.Encode(StorageFormat.PropertiesField);
 
-        // The fields in the order a writer writes them; the reader's switch uses these positions.
-        private static readonly JsonEncodedText[] FieldNames =
+        /// <summary>The fields in the order a writer writes them (an archive line lists them in this order too); readers name them by their positions here.</summary>
+        internal static readonly JsonEncodedText[] FieldNames =
         {
             Ts, Category, Message, Template, EventId, EventName, ExceptionType, ExceptionMessage, Exception, TraceId, SpanId, Host, Properties,
         };
+
+        internal const int TsIndex = 0;
+        internal const int EventIdIndex = 4;
+        internal const int PropertiesIndex = 12;
 
         /// <summary>Writes the entries, one line each, to <paramref name="output"/>; an entry without a host gets <paramref name="defaultHost"/>.</summary>
         public static void Write(IReadOnlyList<MonarchLogEntry> entries, MemoryStream output, string defaultHost = "")
@@ -104,13 +108,14 @@ namespace MonarchLogs.Core.Format.Blocks
             return entries;
         }
 
-        private static MonarchLogEntry ReadLine(ReadOnlySpan<byte> line, int number, Partition partition)
+        /// <summary>
+        /// Checks one line as <see cref="Read"/> does, handing each known field to
+        /// <paramref name="fields"/> with the reader on its value (its position in <see cref="FieldNames"/>).
+        /// </summary>
+        /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>: no one whole JSON object, invalid JSON or UTF-8, a field of the wrong type.</exception>
+        internal static void Scan<T>(ReadOnlySpan<byte> line, int number, ref T fields)
+            where T : struct, IFieldReader
         {
-            string? ts = null;
-            string category = string.Empty, message = string.Empty, template = string.Empty, eventName = string.Empty;
-            string exType = string.Empty, exMessage = string.Empty, exStack = string.Empty, traceId = string.Empty;
-            string spanId = string.Empty, host = string.Empty, props = string.Empty;
-            var eventId = 0;
             try
             {
                 var reader = new Utf8JsonReader(line, ReaderOptions);
@@ -121,23 +126,8 @@ namespace MonarchLogs.Core.Format.Blocks
                     var field = FieldOf(ref reader, next);
                     next = field + 1;
                     if (!reader.Read()) break;
-                    switch (field)
-                    {
-                        case 0: ts = String(ref reader, number, StorageFormat.TimestampField); break;
-                        case 1: category = String(ref reader, number, StorageFormat.CategoryField); break;
-                        case 2: message = String(ref reader, number, StorageFormat.MessageField); break;
-                        case 3: template = String(ref reader, number, StorageFormat.TemplateField); break;
-                        case 4: eventId = Int(ref reader, number); break;
-                        case 5: eventName = String(ref reader, number, StorageFormat.EventNameField); break;
-                        case 6: exType = String(ref reader, number, StorageFormat.ExceptionTypeField); break;
-                        case 7: exMessage = String(ref reader, number, StorageFormat.ExceptionMessageField); break;
-                        case 8: exStack = String(ref reader, number, StorageFormat.ExceptionField); break;
-                        case 9: traceId = String(ref reader, number, StorageFormat.TraceIdField); break;
-                        case 10: spanId = String(ref reader, number, StorageFormat.SpanIdField); break;
-                        case 11: host = String(ref reader, number, StorageFormat.HostField); break;
-                        case 12: props = PropertiesValue(ref reader, line); break;
-                        default: reader.Skip(); break;
-                    }
+                    if (field < 0) reader.Skip();
+                    else fields.Read(field, ref reader, line, number);
                 }
 
                 if (reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0) throw BlockErrors.Invalid($"line {number} of its payload is not one whole JSON object");
@@ -152,26 +142,54 @@ namespace MonarchLogs.Core.Format.Blocks
                 // A string that is not valid UTF-8 fails only when it is read as text.
                 throw BlockErrors.Invalid($"line {number} of its payload holds text that is not valid UTF-8", ex);
             }
+        }
 
-            if (ts is null) throw BlockErrors.Invalid($"line {number} of its payload has no ts field");
+        /// <summary>What a reader of lines does with the value of each known field.</summary>
+        internal interface IFieldReader
+        {
+            /// <summary>The reader is on the value of field <paramref name="field"/> (its position in <see cref="FieldNames"/>) of line <paramref name="number"/>.</summary>
+            void Read(int field, ref Utf8JsonReader reader, ReadOnlySpan<byte> line, int number);
+        }
+
+        private static MonarchLogEntry ReadLine(ReadOnlySpan<byte> line, int number, Partition partition)
+        {
+            var fields = new EntryFields { Values = new string[FieldNames.Length] };
+            Scan(line, number, ref fields);
+            var values = fields.Values;
+            if (values[TsIndex] is not { } ts) throw BlockErrors.Invalid($"line {number} of its payload has no ts field");
+            string Text(int field) => values[field] ?? string.Empty;
             return new MonarchLogEntry
             {
                 Timestamp = ParseTime(ts, number),
                 Level = partition.Level,
                 Service = partition.Service,
-                Category = category,
-                Message = message,
-                Template = template,
-                EventId = eventId,
-                EventName = eventName,
-                ExceptionType = exType,
-                ExceptionMessage = exMessage,
-                Exception = exStack,
-                TraceId = traceId,
-                SpanId = spanId,
-                Host = host,
-                Properties = props,
+                Category = Text(1),
+                Message = Text(2),
+                Template = Text(3),
+                EventId = fields.EventId,
+                EventName = Text(5),
+                ExceptionType = Text(6),
+                ExceptionMessage = Text(7),
+                Exception = Text(8),
+                TraceId = Text(9),
+                SpanId = Text(10),
+                Host = Text(11),
+                Properties = Text(12),
             };
+        }
+
+        /// <summary>The fields of one line as text, for an entry.</summary>
+        private struct EntryFields : IFieldReader
+        {
+            public string?[] Values;
+            public int EventId;
+
+            public void Read(int field, ref Utf8JsonReader reader, ReadOnlySpan<byte> line, int number)
+            {
+                if (field == EventIdIndex) EventId = Int(ref reader, number);
+                else if (field == PropertiesIndex) Values[field] = PropertiesValue(ref reader, line);
+                else Values[field] = String(ref reader, number, FieldNames[field]);
+            }
         }
 
         /// <summary>
@@ -189,7 +207,7 @@ namespace MonarchLogs.Core.Format.Blocks
             return -1;
         }
 
-        private static bool IsBlank(ReadOnlySpan<byte> line)
+        internal static bool IsBlank(ReadOnlySpan<byte> line)
         {
             foreach (var b in line)
             {
@@ -199,14 +217,14 @@ namespace MonarchLogs.Core.Format.Blocks
             return true;
         }
 
-        private static string String(ref Utf8JsonReader reader, int line, string field)
+        internal static string String(ref Utf8JsonReader reader, int line, JsonEncodedText field)
         {
             if (reader.TokenType == JsonTokenType.Null) return string.Empty;
             if (reader.TokenType != JsonTokenType.String) throw BlockErrors.Invalid($"the {field} field on line {line} of its payload is not a JSON string");
             return reader.GetString() ?? string.Empty;
         }
 
-        private static int Int(ref Utf8JsonReader reader, int line)
+        internal static int Int(ref Utf8JsonReader reader, int line)
         {
             if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number)) return number;
             if (reader.TokenType == JsonTokenType.String && int.TryParse(reader.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number)) return number;
@@ -214,7 +232,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>A string's value; any other JSON value (the object the writer stores) as its exact text.</summary>
-        private static string PropertiesValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> line)
+        internal static string PropertiesValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> line)
         {
             if (reader.TokenType == JsonTokenType.String) return reader.GetString() ?? string.Empty;
             if (reader.TokenType == JsonTokenType.Null) return string.Empty;
@@ -224,7 +242,7 @@ namespace MonarchLogs.Core.Format.Blocks
             return Encoding.UTF8.GetString(line.Slice(start, end - start).ToArray());
         }
 
-        private static DateTime ParseTime(string text, int line)
+        internal static DateTime ParseTime(string text, int line)
         {
             if (StorageFormat.TryParseRoundTrip(text, out var exact)) return exact;
             if (text.Length > 0 && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed))

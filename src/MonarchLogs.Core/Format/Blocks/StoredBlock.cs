@@ -104,23 +104,63 @@ namespace MonarchLogs.Core.Format.Blocks
         public List<MonarchLogEntry> Decode(Partition partition, BlockDecoder decoder)
         {
             var decoded = _single is { } one ? new List<MonarchLogEntry>(1) { one } : decoder.Decode(_encoded!, partition);
+            var ticks = new long[decoded.Count];
+            for (var i = 0; i < ticks.Length; i++) ticks[i] = BlockHeader.ToUnixTicks(decoded[i].Timestamp);
+            var positions = PositionsOf(ticks);
             var result = new List<MonarchLogEntry>(decoded.Count);
-            var seen = decoded.Count > 1 ? new Dictionary<long, int>(decoded.Count) : null;
-            foreach (var entry in decoded)
-            {
-                var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
-                var ordinal = 0;
-                if (seen is not null)
-                {
-                    seen.TryGetValue(ticks, out ordinal);
-                    seen[ticks] = Math.Min(ordinal + 1, ushort.MaxValue);
-                }
+            for (var i = 0; i < positions.Length; i++) result.Add(WithId(decoded[i], new LogEntryId(positions[i], partition.Service, partition.Level).ToString()));
+            return result;
+        }
 
-                var position = BlockPositions.Of(ticks, ordinal);
-                result.Add(WithId(entry, new LogEntryId(position, partition.Service, partition.Level).ToString()));
+        /// <summary>
+        /// The block's payload lines, with their positions as <see cref="Decode"/> gives them;
+        /// false for an entry of format 1, which has no payload line (read it with <see cref="Decode"/>).
+        /// </summary>
+        public bool TryDecodeLines(BlockDecoder decoder, out PayloadLines lines, out StreamId[] positions)
+        {
+            if (_encoded is null)
+            {
+                lines = null!;
+                positions = Array.Empty<StreamId>();
+                return false;
             }
 
-            return result;
+            lines = decoder.DecodeLines(_encoded);
+            var ticks = new long[lines.Count];
+            for (var i = 0; i < ticks.Length; i++) ticks[i] = lines.TicksOf(i);
+            positions = PositionsOf(ticks);
+            return true;
+        }
+
+        /// <summary>Each entry's position: its tick and the number of earlier entries of the block with the same tick.</summary>
+        private static StreamId[] PositionsOf(long[] ticks)
+        {
+            var positions = new StreamId[ticks.Length];
+            Dictionary<long, int>? seen = null;
+            var ordinal = 0;
+            for (var i = 0; i < ticks.Length; i++)
+            {
+                // Entries in time order (as writers store them) count their ties as they go; others look them up.
+                if (i > 0 && ticks[i] < ticks[i - 1] && seen is null)
+                {
+                    seen = new Dictionary<long, int>(ticks.Length);
+                    for (var j = 0; j < i; j++) seen[ticks[j]] = Math.Min((seen.TryGetValue(ticks[j], out var n) ? n : 0) + 1, ushort.MaxValue);
+                }
+
+                if (seen is not null)
+                {
+                    seen.TryGetValue(ticks[i], out ordinal);
+                    seen[ticks[i]] = Math.Min(ordinal + 1, ushort.MaxValue);
+                }
+                else
+                {
+                    ordinal = i > 0 && ticks[i] == ticks[i - 1] ? Math.Min(ordinal + 1, ushort.MaxValue) : 0;
+                }
+
+                positions[i] = BlockPositions.Of(ticks[i], ordinal);
+            }
+
+            return positions;
         }
 
         private static MonarchLogEntry WithId(MonarchLogEntry entry, string id) => new MonarchLogEntry
