@@ -21,13 +21,15 @@ namespace MonarchLogs.Logging.Tests
         [Fact]
         public async Task A_provider_on_a_version_1_store_reports_the_refusal_once_keeps_its_entries_and_stores_each_once_after_the_upgrade()
         {
-            await using var harness = await ProviderHarness.StartAsync();
+            // A service of its own: the writer events of tests running beside this one are not its.
+            var service = "upgrade-wait-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            await using var harness = await ProviderHarness.StartAsync(service: service);
             using var events = new TransportTests.WriterEvents(harness.Provider.Writer.Service);
             using var connection = harness.Server.Connect();
             var format = new StorageFormat(harness.Prefix);
             await new Version1Writer(connection, format).AppendAllAsync(new[]
             {
-                new MonarchLogEntry { Service = "tests", Level = MonarchLogLevel.Information, Timestamp = DateTime.UtcNow.AddMinutes(-1), Category = "Older", Message = "by an older version" },
+                new MonarchLogEntry { Service = service, Level = MonarchLogLevel.Information, Timestamp = DateTime.UtcNow.AddMinutes(-1), Category = "Older", Message = "by an older version" },
             });
 
             // Several batches while the store refuses; the writer retries them well past its first refusal.
