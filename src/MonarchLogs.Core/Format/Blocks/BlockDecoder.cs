@@ -23,7 +23,7 @@ namespace MonarchLogs.Core.Format.Blocks
         public List<MonarchLogEntry> Decode(EncodedBlock block, Partition partition)
         {
             var header = block.Header;
-            var lines = header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.ToArray();
+            var lines = header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.Span;
             var entries = JsonLinesPayload.Read(lines, header.Count, partition);
             foreach (var entry in entries)
             {

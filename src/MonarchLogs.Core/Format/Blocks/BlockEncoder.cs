@@ -52,6 +52,7 @@ namespace MonarchLogs.Core.Format.Blocks
             long first = long.MaxValue, last = long.MinValue;
             var minutes = new SortedDictionary<long, int>();
             _tokens.Clear();
+            MonarchLogEntry? previous = null;
             foreach (var entry in entries)
             {
                 var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
@@ -59,7 +60,8 @@ namespace MonarchLogs.Core.Format.Blocks
                 last = Math.Max(last, ticks);
                 var minute = BlockHeader.MinuteOf(ticks);
                 minutes[minute] = minutes.TryGetValue(minute, out var count) ? count + 1 : 1;
-                if (_falsePositiveRate > 0) BlockTokens.Collect(entry, _hasher, _tokens);
+                if (_falsePositiveRate > 0) BlockTokens.Collect(entry, previous, _hasher, _tokens);
+                previous = entry;
             }
 
             BloomFilter? bloom = null;
