@@ -195,9 +195,14 @@ namespace MonarchLogs.Core.Append
             var groups = await HeadGroup.ReadAsync(db, partition, cancellationToken).ConfigureAwait(false);
             var added = 0;
             using var encoder = new BlockEncoder();
+            using var decoder = new BlockDecoder();
             foreach (var group in groups)
             {
-                var block = encoder.Encode(group.Entries, _identity.Id, _identity.Next());
+                // The head blocks' JSON lines as they are; decoded and encoded again only when they
+                // are not as this writer writes them (another writer's, or written by hand).
+                var sequence = _identity.Next();
+                var block = (group.Encoded is { } encoded ? encoder.TryConcatenate(encoded, _identity.Id, sequence) : null)
+                    ?? encoder.Encode(group.Decode(partition, decoder), _identity.Id, sequence);
                 var reply = await ServerScripts.EvaluateAsync(db, BlockScripts.Compact, BlockScripts.CompactDigest, BlockScripts.CompactKeys(partition),
                     BlockScripts.CompactArguments(block, group.First, group.Last, group.HeadBlocks)).WithCancellation(cancellationToken).ConfigureAwait(false);
                 if (reply.IsNull) break;

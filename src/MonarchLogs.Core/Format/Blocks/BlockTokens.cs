@@ -89,6 +89,9 @@ namespace MonarchLogs.Core.Format.Blocks
             if (entry.Properties.Length > 0 && entry.Properties[0] == '{') new PropertyWalk(hasher, hashes).Run(entry.Properties);
         }
 
+        /// <summary>The <c>prop:</c> tokens of a properties object given as its UTF-8 text (as a block's line holds it).</summary>
+        public static void CollectProperties(ReadOnlySpan<byte> utf8Object, TokenHasher hasher, ISet<ulong> hashes) => new PropertyWalk(hasher, hashes).Run(utf8Object);
+
         private static bool Same(string value, string? previous) => ReferenceEquals(value, previous) || string.Equals(value, previous, StringComparison.Ordinal);
 
         private const string TracePrefix = "trace:", SpanPrefix = "span:", EventPrefix = "event:", CategoryPrefix = "cat:", ExceptionPrefix = "exc:", PropertyPrefix = "prop:";
@@ -111,10 +114,12 @@ namespace MonarchLogs.Core.Format.Blocks
                 _hashes = hashes;
             }
 
-            public void Run(string properties)
+            // The stored text: lone surrogates, which JSON cannot carry, are U+FFFD there.
+            public void Run(string properties) => Run(_hasher.Utf8(PropertiesJson.WellFormed(properties)));
+
+            public void Run(ReadOnlySpan<byte> utf8)
             {
-                // The stored text: lone surrogates, which JSON cannot carry, are U+FFFD there.
-                var reader = new Utf8JsonReader(_hasher.Utf8(PropertiesJson.WellFormed(properties)), Options);
+                var reader = new Utf8JsonReader(utf8, Options);
                 try
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;

@@ -37,6 +37,20 @@ namespace MonarchLogs.Core.Format.Blocks
             return new ReadOnlySpan<byte>(_frame, 0, written).ToArray();
         }
 
+        /// <summary>The content size a frame's header records; null when it records none or does not read.</summary>
+        public static long? ContentSize(ReadOnlySpan<byte> frame)
+        {
+            try
+            {
+                var size = Decompressor.GetDecompressedSize(frame);
+                return size <= MaxContentBytes ? (long)size : null;
+            }
+            catch (ZstdException)
+            {
+                return null;
+            }
+        }
+
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>: not one whole zstd frame, no or a too large content size, or a corrupt frame.</exception>
         /// <returns>The content, in a buffer of this instance's that the next call reuses.</returns>
         public ReadOnlySpan<byte> Decompress(ReadOnlySpan<byte> frame)
