@@ -178,6 +178,7 @@ namespace MonarchLogs.Core.Tests
                 "{\"Amount\":-0.50,\"Big\":1e40,\"Exp\":4.711E3,\"Text\":\" 42 \",\"NotNumber\":\"10.20.3.4\",\"Flag\":false,\"Null\":null}",
                 "{\"Esc\\u0061ped\":\"caf\\u00e9 \\\"q\\\" \\n\",\"Ünïcode\":\"straße ǅ ß\",\"dup\":1,\"dup\":2,\"Emoji\":\"🦋\",\"Bool0\":\"\\u0000true\"}",
                 "{\"Long\":\"" + new string('x', BlockTokens.MaxValueLength) + "\",\"TooLong\":\"" + new string('y', BlockTokens.MaxValueLength + 1) + "\",\"Digits\":" + new string('9', 300) + "}",
+                "{\"Zero\":0,\"MinusZero\":-0,\"Neg\":-12,\"Long\":-123456789012345678,\"Huge\":123456789012345678901,\"Exp\":1E3,\"Frac\":12.0}",
                 "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":1}}}}}}}}}}",
                 "{\"Half\":\"v\uD800\"}",
                 "{\"Broken\":\"x\",",
@@ -186,14 +187,72 @@ namespace MonarchLogs.Core.Tests
                 "",
             };
             var hasher = new TokenHasher();
-            foreach (var props in properties)
+            var eventIds = new[] { -7, 0, 1003, int.MinValue, int.MaxValue };
+            for (var p = 0; p < properties.Length; p++)
             {
-                var entry = Entry(BaseTime, trace: "4bf92f3577B34DA6a3ce929d0e0e4736", exType: "System.Timeoutexception", eventId: -7, eventName: "Shipped", props: props);
+                var props = properties[p];
+                var entry = Entry(BaseTime, trace: "4bf92f3577B34DA6a3ce929d0e0e4736", exType: "System.Timeoutexception", eventId: eventIds[p % eventIds.Length], eventName: "Shipped", props: props);
                 var fast = new HashSet<ulong>();
                 BlockTokens.Collect(entry, hasher, fast);
                 var documented = ReferenceTokens(entry);
                 Assert.True(documented.Select(BloomFilter.HashOf).ToHashSet().SetEquals(fast), $"{DisplayText.Quote(props, 60)}: documented {string.Join(" ", documented.Select(t => DisplayText.Quote(t, 40)))}");
             }
+        }
+
+        [Fact]
+        public void A_block_holds_the_tokens_of_each_of_its_entries_also_where_neighbours_share_fields()
+        {
+            // Runs of alike entries (the encoder hashes a field shared with the entry before once)
+            // broken by entries that differ in each field, and back.
+            var entries = new List<MonarchLogEntry>();
+            for (var i = 0; i < 40; i++)
+            {
+                var odd = i % 7 == 3;
+                entries.Add(new MonarchLogEntry
+                {
+                    Service = "orders", Level = MonarchLogLevel.Error, Timestamp = BaseTime.AddTicks(i),
+                    Category = odd ? "Other.Category" : "Monarch.Orders", EventId = odd ? 0 : 1003, EventName = odd ? string.Empty : "Shipped",
+                    ExceptionType = i % 5 == 0 ? "System.TimeoutException" : string.Empty,
+                    TraceId = "4bf92f3577b34da6a3ce929d0e0e47" + (i / 4).ToString("00"), SpanId = i % 3 == 0 ? string.Empty : "00f067aa0ba902" + (i / 2).ToString("00"),
+                    Properties = "{\"OrderId\":" + (4700 + i % 9) + ",\"Customer\":\"c" + (i % 4) + "\"}",
+                });
+            }
+
+            using var encoder = new BlockEncoder();
+            var header = encoder.Encode(entries, "w", 1).Header;
+            var hasher = new TokenHasher();
+            var union = new HashSet<ulong>();
+            foreach (var entry in entries)
+            {
+                var alone = new HashSet<ulong>();
+                BlockTokens.Collect(entry, hasher, alone);
+                union.UnionWith(alone);
+                foreach (var token in ReferenceTokens(entry)) Assert.True(BlockDecoder.MayHold(header, token), token);
+            }
+
+            Assert.Equal(union.Count, encoder.LastTokenCount);
+        }
+
+        [Fact]
+        public void Compressing_and_decompressing_a_block_allocates_little_beyond_the_frame()
+        {
+            var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 1000).Select(i => "{\"ts\":\"2026-11-28T14:28:07." + i.ToString("0000000") + "Z\",\"message\":\"Order " + i * 7919 % 100_000 + " shipped\"}\n")));
+            using var zstd = new ZstdCompression();
+            var frame = zstd.Compress(content, BlockEncoder.DefaultZstdLevel);
+            Assert.Equal(content, zstd.Decompress(frame).ToArray());
+
+            // Warm: the instance's buffers are made. Now only the frame itself is new (a buffer of
+            // the content's size per block was most of what a writer allocated).
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var again = zstd.Compress(content, BlockEncoder.DefaultZstdLevel);
+            var compressing = GC.GetAllocatedBytesForCurrentThread() - before;
+            before = GC.GetAllocatedBytesForCurrentThread();
+            var length = zstd.Decompress(again).Length;
+            var decompressing = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(content.Length, length);
+            Assert.True(compressing < again.Length + 1024, $"compressing allocated {compressing} B for a frame of {again.Length} B ({content.Length} B of content)");
+            Assert.True(decompressing < 1024, $"decompressing allocated {decompressing} B ({content.Length} B of content)");
         }
 
         /// <summary>The tokens of docs/design/storage-format-2.md, "Skip data", written plainly with a JsonDocument.</summary>

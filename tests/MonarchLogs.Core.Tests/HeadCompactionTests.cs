@@ -77,6 +77,86 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task Head_blocks_are_joined_as_their_lines_are_and_a_field_no_reader_knows_stays()
+        {
+            var store = await BlockStoreAsync(_valkey);
+            var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
+            var now = DateTime.UtcNow;
+            using var encoder = new BlockEncoder(falsePositiveRate: 0);
+            var written = new[]
+            {
+                new MonarchLogEntry
+                {
+                    Service = "s", Level = MonarchLogLevel.Error, Timestamp = now, Category = "Monarch.Orders", Message = "Order 42 \"shipped\" to Zoë 🦋",
+                    EventId = 1003, EventName = "OrderShipped", ExceptionType = "System.TimeoutException", TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
+                    SpanId = "00f067aa0ba902b7", Host = "web-1", Properties = "{\"OrderId\":4711,\"Customer\":{\"Id\":\"acme\"},\"Tags\":[\"a\",true],\"Ok\":\"True\"}",
+                },
+                Entry("s", MonarchLogLevel.Error, now.AddTicks(1), "second"),
+            };
+            var fromWriter = encoder.Encode(written, "writer-a", 1);
+            // A newer writer's line, with a field this version does not know, and no newline at the end.
+            var ts = now.AddTicks(2).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            var byHand = new EncodedBlock(
+                new BlockHeader { Count = 1, FirstTicks = BlockHeader.ToUnixTicks(now.AddTicks(2)), LastTicks = BlockHeader.ToUnixTicks(now.AddTicks(2)), Codec = BlockCodec.JsonLines },
+                System.Text.Encoding.UTF8.GetBytes("{\"ts\":\"" + ts + "\",\"message\":\"third\",\"traceId\":\"ABC\",\"future\":{\"x\":1}}"));
+            foreach (var block in new[] { fromWriter, byHand })
+            {
+                await Db.ScriptEvaluateAsync(BlockScripts.Append, BlockScripts.AppendKeys(partition, toHead: true), BlockScripts.AppendArguments(block, toHead: true, count: true));
+            }
+
+            Assert.Equal(1, await store.CompactHeadAsync(partition));
+            var compacted = Assert.Single(await ReadBlocksAsync(Db, partition, partition.StreamKey));
+            using var zstd = new ZstdCompression();
+            var lines = System.Text.Encoding.UTF8.GetString(zstd.Decompress(compacted.Encoded!.Payload.Span).ToArray());
+            using var decoder = new BlockDecoder();
+            var fromWriterLines = System.Text.Encoding.UTF8.GetString(zstd.Decompress(fromWriter.Payload.Span).ToArray());
+            Assert.Equal(fromWriterLines + System.Text.Encoding.UTF8.GetString(byHand.Payload.ToArray()) + "\n", lines);
+
+            var entries = Decode(partition, new[] { compacted });
+            Assert.Equal(new[] { written[0].Message, "second", "third" }, entries.Select(e => e.Message));
+            Assert.Equal(written[0].Properties, entries[0].Properties);
+            var header = compacted.Header;
+            Assert.Equal(3, header.Count);
+            Assert.Equal(BlockHeader.ToUnixTicks(now), header.FirstTicks);
+            Assert.Equal(BlockHeader.ToUnixTicks(now.AddTicks(2)), header.LastTicks);
+            Assert.Equal(3, header.MinuteCounts.Sum(m => m.Count));
+            foreach (var token in new[]
+            {
+                BlockTokens.Trace("4BF92F3577B34DA6A3CE929D0E0E4736"), BlockTokens.Trace("abc"), BlockTokens.Span("00f067aa0ba902b7"),
+                BlockTokens.EventId(1003), BlockTokens.EventId(0), BlockTokens.EventName("ordershipped"), BlockTokens.Category("monarch.orders"),
+                BlockTokens.Category("cat"), BlockTokens.ExceptionType("system.timeoutexception"), BlockTokens.Property("OrderId", "4711"),
+                BlockTokens.Property("customer.id", "ACME"), BlockTokens.Property("Tags", "A"), BlockTokens.Property("Tags", "TRUE"), BlockTokens.Property("Ok", "TRUE"),
+            })
+            {
+                Assert.True(BlockDecoder.MayHold(header, token), token);
+            }
+        }
+
+        [Fact]
+        public async Task Head_blocks_in_forms_a_writer_does_not_write_are_decoded_and_encoded_again()
+        {
+            var store = await BlockStoreAsync(_valkey);
+            var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
+            var now = DateTime.UtcNow;
+            var time = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+            // Another form of the time, an event id as a string, properties as text of an object.
+            var byHand = new EncodedBlock(
+                new BlockHeader { Count = 2, FirstTicks = BlockHeader.ToUnixTicks(time), LastTicks = BlockHeader.ToUnixTicks(time), Codec = BlockCodec.JsonLines },
+                System.Text.Encoding.UTF8.GetBytes(
+                    "{\"ts\":\"" + time.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", System.Globalization.CultureInfo.InvariantCulture) + "\",\"message\":\"first\",\"eventId\":\"12\"}\n\n" +
+                    "{\"ts\":\"" + time.ToString("O", System.Globalization.CultureInfo.InvariantCulture) + "\",\"message\":\"second\",\"props\":\"{\\\"A\\\": 1}\"}\n"));
+            await Db.ScriptEvaluateAsync(BlockScripts.Append, BlockScripts.AppendKeys(partition, toHead: true), BlockScripts.AppendArguments(byHand, toHead: true, count: true));
+
+            Assert.Equal(1, await store.CompactHeadAsync(partition));
+            var compacted = Assert.Single(await ReadBlocksAsync(Db, partition, partition.StreamKey));
+            var entries = Decode(partition, new[] { compacted });
+            Assert.Equal(new[] { "first", "second" }, entries.Select(e => e.Message));
+            Assert.Equal(12, entries[0].EventId);
+            Assert.True(BlockDecoder.MayHold(compacted.Header, BlockTokens.EventId(12)));
+            Assert.True(BlockDecoder.MayHold(compacted.Header, BlockTokens.Property("A", "1")));
+        }
+
+        [Fact]
         public async Task The_compaction_script_changes_nothing_when_the_head_no_longer_starts_with_its_blocks()
         {
             var store = await BlockStoreAsync(_valkey);

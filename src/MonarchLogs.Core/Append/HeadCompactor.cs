@@ -28,6 +28,9 @@ namespace MonarchLogs.Core.Append
 
         private const int MostTracked = 10_000;
 
+        /// <summary>An encoder per thread (its zstd context and buffers made once), as the planner keeps them.</summary>
+        private static readonly ThreadLocal<BlockEncoder> Encoders = new ThreadLocal<BlockEncoder>(() => new BlockEncoder());
+
         private readonly IConnectionMultiplexer _connection;
         private readonly WriterIdentity _identity;
         private readonly Action<Partition, MonarchLogsException>? _failed;
@@ -194,10 +197,19 @@ namespace MonarchLogs.Core.Append
 
             var groups = await HeadGroup.ReadAsync(db, partition, cancellationToken).ConfigureAwait(false);
             var added = 0;
-            using var encoder = new BlockEncoder();
             foreach (var group in groups)
             {
-                var block = encoder.Encode(group.Entries, _identity.Id, _identity.Next());
+                // The head blocks' JSON lines as they are; decoded and encoded again only when they
+                // are not as this writer writes them (another writer's, or written by hand).
+                var encoder = Encoders.Value!;
+                var sequence = _identity.Next();
+                var block = group.Encoded is { } encoded ? encoder.TryConcatenate(encoded, _identity.Id, sequence) : null;
+                if (block is null)
+                {
+                    using var decoder = new BlockDecoder();
+                    block = encoder.Encode(group.Decode(partition, decoder), _identity.Id, sequence);
+                }
+
                 var reply = await ServerScripts.EvaluateAsync(db, BlockScripts.Compact, BlockScripts.CompactDigest, BlockScripts.CompactKeys(partition),
                     BlockScripts.CompactArguments(block, group.First, group.Last, group.HeadBlocks)).WithCancellation(cancellationToken).ConfigureAwait(false);
                 if (reply.IsNull) break;

@@ -42,6 +42,8 @@ namespace MonarchLogs.Logging.Writing
 
         private static void AddValuesUnchecked(IReadOnlyList<KeyValuePair<string, object?>> values, PendingLogEntry entry)
         {
+            // The scopes' properties came first: make room for the values at once, not by doubling.
+            if (entry.Properties is { } properties && properties.Capacity < properties.Count + values.Count) properties.Capacity = properties.Count + values.Count;
             for (var i = 0; i < values.Count; i++)
             {
                 var pair = values[i];

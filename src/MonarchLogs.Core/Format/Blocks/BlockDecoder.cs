@@ -22,8 +22,10 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c> for a payload that does not read or does not agree with its header.</exception>
         public List<MonarchLogEntry> Decode(EncodedBlock block, Partition partition)
         {
-            var entries = JsonLinesPayload.Read(Payload(block), block.Header.Count, partition);
-            foreach (var entry in entries) CheckTime(block.Header, BlockHeader.ToUnixTicks(entry.Timestamp));
+            var header = block.Header;
+            var lines = header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.Span;
+            var entries = JsonLinesPayload.Read(lines, header.Count, partition);
+            foreach (var entry in entries) CheckTime(header, BlockHeader.ToUnixTicks(entry.Timestamp));
             return entries;
         }
 
@@ -36,8 +38,9 @@ namespace MonarchLogs.Core.Format.Blocks
             return lines;
         }
 
+        /// <summary>The payload as an array of its own: the lines keep it after the next block is decoded (the decompressor's buffer is reused).</summary>
         private byte[] Payload(EncodedBlock block) =>
-            block.Header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.ToArray();
+            block.Header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span).ToArray() : block.Payload.ToArray();
 
         private static void CheckTime(BlockHeader header, long ticks)
         {

@@ -23,6 +23,7 @@ namespace MonarchLogs.Core.Format.Blocks
         private readonly double _falsePositiveRate;
         private readonly MemoryStream _lines = new MemoryStream(64 * 1024);
         private readonly HashSet<ulong> _tokens = new HashSet<ulong>();
+        private readonly List<long> _ticks = new List<long>();
         private readonly TokenHasher _hasher = new TokenHasher();
         private readonly ZstdCompression _zstd = new ZstdCompression();
 
@@ -49,17 +50,70 @@ namespace MonarchLogs.Core.Format.Blocks
             if (writerId is null || writerId.Length > BlockFields.MaxWriterIdLength) throw new ArgumentException($"A writer id is 0 to {BlockFields.MaxWriterIdLength} characters.", nameof(writerId));
             if (sequence < 0) throw new ArgumentOutOfRangeException(nameof(sequence), "A block sequence is not negative.");
 
-            long first = long.MaxValue, last = long.MinValue;
-            var minutes = new SortedDictionary<long, int>();
+            _ticks.Clear();
             _tokens.Clear();
+            MonarchLogEntry? previous = null;
             foreach (var entry in entries)
             {
-                var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
+                _ticks.Add(BlockHeader.ToUnixTicks(entry.Timestamp));
+                if (_falsePositiveRate > 0) BlockTokens.Collect(entry, previous, _hasher, _tokens);
+                previous = entry;
+            }
+
+            _lines.SetLength(0);
+            JsonLinesPayload.Write(entries, _lines, defaultHost ?? string.Empty);
+            return Finish(writerId, sequence);
+        }
+
+        /// <summary>
+        /// One block of the entries of <paramref name="blocks"/> (of one partition, in the order
+        /// given), made from their JSON lines as they are, without decoding them into entries: what a
+        /// head's compaction does with the head blocks a writer wrote. Null when a block's lines are
+        /// not as a writer writes them (<see cref="JsonLinesScan"/>): then decode them and
+        /// <see cref="Encode"/> the entries.
+        /// </summary>
+        /// <exception cref="MonarchLogsException"><c>InvalidBlock</c> for a zstd payload that does not read.</exception>
+        public EncodedBlock? TryConcatenate(IReadOnlyList<EncodedBlock> blocks, string writerId, long sequence)
+        {
+            if (blocks is null) throw new ArgumentNullException(nameof(blocks));
+            _ticks.Clear();
+            _tokens.Clear();
+            _lines.SetLength(0);
+            foreach (var block in blocks)
+            {
+                var header = block.Header;
+                var lines = header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.Span;
+                var start = _ticks.Count;
+                if (!JsonLinesScan.TryScan(lines, header.Count, _hasher, _falsePositiveRate > 0 ? _tokens : null, _ticks)) return null;
+                for (var i = start; i < _ticks.Count; i++)
+                {
+                    // The decoder refuses a block whose entries lie outside its header's times.
+                    if (_ticks[i] < header.FirstTicks || _ticks[i] > header.LastTicks) return null;
+                }
+
+#if NETSTANDARD2_0
+                _lines.Write(lines.ToArray(), 0, lines.Length);
+#else
+                _lines.Write(lines);
+#endif
+                if (lines.Length > 0 && lines[lines.Length - 1] != (byte)'\n') _lines.WriteByte((byte)'\n');
+            }
+
+            if (_ticks.Count < 1 || _ticks.Count > BlockHeader.MaxCount) return null;
+            return Finish(writerId, sequence);
+        }
+
+        /// <summary>The block of the event times in <see cref="_ticks"/>, the tokens in <see cref="_tokens"/> and the JSON lines in <see cref="_lines"/>.</summary>
+        private EncodedBlock Finish(string writerId, long sequence)
+        {
+            long first = long.MaxValue, last = long.MinValue;
+            var minutes = new SortedDictionary<long, int>();
+            foreach (var ticks in _ticks)
+            {
                 first = Math.Min(first, ticks);
                 last = Math.Max(last, ticks);
                 var minute = BlockHeader.MinuteOf(ticks);
                 minutes[minute] = minutes.TryGetValue(minute, out var count) ? count + 1 : 1;
-                if (_falsePositiveRate > 0) BlockTokens.Collect(entry, _hasher, _tokens);
             }
 
             BloomFilter? bloom = null;
@@ -69,8 +123,6 @@ namespace MonarchLogs.Core.Format.Blocks
                 foreach (var token in _tokens) bloom.AddHash(token);
             }
 
-            _lines.SetLength(0);
-            JsonLinesPayload.Write(entries, _lines, defaultHost ?? string.Empty);
             var lines = new ReadOnlySpan<byte>(_lines.GetBuffer(), 0, (int)_lines.Length);
             var payload = _codec == BlockCodec.Zstd ? _zstd.Compress(lines, _zstdLevel) : lines.ToArray();
 
@@ -79,7 +131,7 @@ namespace MonarchLogs.Core.Format.Blocks
             return new EncodedBlock(
                 new BlockHeader
                 {
-                    Count = entries.Count,
+                    Count = _ticks.Count,
                     FirstTicks = first,
                     LastTicks = last,
                     WriterId = writerId,

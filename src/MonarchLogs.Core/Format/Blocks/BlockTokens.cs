@@ -70,16 +70,29 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <paramref name="hashes"/>: the same tokens the string forms above make, built in
         /// <paramref name="hasher"/>'s buffer instead of as strings.
         /// </summary>
-        public static void Collect(MonarchLogEntry entry, TokenHasher hasher, ISet<ulong> hashes)
+        public static void Collect(MonarchLogEntry entry, TokenHasher hasher, ISet<ulong> hashes) => Collect(entry, null, hasher, hashes);
+
+        /// <summary>
+        /// As <see cref="Collect(MonarchLogEntry, TokenHasher, ISet{ulong})"/>, for an entry of a
+        /// block whose <paramref name="previous"/> entry's tokens are in <paramref name="hashes"/>
+        /// already: a field it shares with that entry (the category, the event, the exception type
+        /// of a run of alike entries) is not hashed again.
+        /// </summary>
+        public static void Collect(MonarchLogEntry entry, MonarchLogEntry? previous, TokenHasher hasher, ISet<ulong> hashes)
         {
-            if (entry.TraceId.Length > 0) hashes.Add(hasher.Start(TracePrefix).AppendUpper(entry.TraceId.AsSpan()).Hash());
-            if (entry.SpanId.Length > 0) hashes.Add(hasher.Start(SpanPrefix).AppendUpper(entry.SpanId.AsSpan()).Hash());
-            hashes.Add(hasher.Start(EventPrefix).Append(entry.EventId.ToString(CultureInfo.InvariantCulture).AsSpan()).Hash());
-            if (entry.EventName.Length > 0) hashes.Add(hasher.Start(EventPrefix).AppendUpper(entry.EventName.AsSpan()).Hash());
-            if (entry.Category.Length > 0) hashes.Add(hasher.Start(CategoryPrefix).AppendUpper(entry.Category.AsSpan()).Hash());
-            if (entry.ExceptionType.Length > 0) hashes.Add(hasher.Start(ExceptionPrefix).AppendUpper(entry.ExceptionType.AsSpan()).Hash());
+            if (entry.TraceId.Length > 0 && !Same(entry.TraceId, previous?.TraceId)) hashes.Add(hasher.Start(TracePrefix).AppendUpper(entry.TraceId.AsSpan()).Hash());
+            if (entry.SpanId.Length > 0 && !Same(entry.SpanId, previous?.SpanId)) hashes.Add(hasher.Start(SpanPrefix).AppendUpper(entry.SpanId.AsSpan()).Hash());
+            if (previous is null || previous.EventId != entry.EventId) hashes.Add(hasher.Start(EventPrefix).Append(entry.EventId).Hash());
+            if (entry.EventName.Length > 0 && !Same(entry.EventName, previous?.EventName)) hashes.Add(hasher.Start(EventPrefix).AppendUpper(entry.EventName.AsSpan()).Hash());
+            if (entry.Category.Length > 0 && !Same(entry.Category, previous?.Category)) hashes.Add(hasher.Start(CategoryPrefix).AppendUpper(entry.Category.AsSpan()).Hash());
+            if (entry.ExceptionType.Length > 0 && !Same(entry.ExceptionType, previous?.ExceptionType)) hashes.Add(hasher.Start(ExceptionPrefix).AppendUpper(entry.ExceptionType.AsSpan()).Hash());
             if (entry.Properties.Length > 0 && entry.Properties[0] == '{') new PropertyWalk(hasher, hashes).Run(entry.Properties);
         }
+
+        /// <summary>The <c>prop:</c> tokens of a properties object given as its UTF-8 text (as a block's line holds it).</summary>
+        public static void CollectProperties(ReadOnlySpan<byte> utf8Object, TokenHasher hasher, ISet<ulong> hashes) => new PropertyWalk(hasher, hashes).Run(utf8Object);
+
+        private static bool Same(string value, string? previous) => ReferenceEquals(value, previous) || string.Equals(value, previous, StringComparison.Ordinal);
 
         private const string TracePrefix = "trace:", SpanPrefix = "span:", EventPrefix = "event:", CategoryPrefix = "cat:", ExceptionPrefix = "exc:", PropertyPrefix = "prop:";
 
@@ -101,10 +114,11 @@ namespace MonarchLogs.Core.Format.Blocks
                 _hashes = hashes;
             }
 
-            public void Run(string properties)
+            // The stored text: lone surrogates, which JSON cannot carry, are U+FFFD there.
+            public void Run(string properties) => Run(_hasher.Utf8(PropertiesJson.WellFormed(properties)));
+
+            public void Run(ReadOnlySpan<byte> utf8)
             {
-                // The stored text: lone surrogates, which JSON cannot carry, are U+FFFD there.
-                var utf8 = Encoding.UTF8.GetBytes(PropertiesJson.WellFormed(properties));
                 var reader = new Utf8JsonReader(utf8, Options);
                 try
                 {
@@ -166,7 +180,7 @@ namespace MonarchLogs.Core.Format.Blocks
                         _hasher.Length = valueStart;
                         _hasher.AppendUpper(text);
                         _hashes.Add(_hasher.Hash());
-                        if (MayBeNumber(text) && decimal.TryParse(text.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)) Add(name, CanonicalNumber(number));
+                        if (MayBeNumber(text) && TryParseDecimal(text, out var number)) Add(name, CanonicalNumber(number));
                         if (IsBoolean(text, out var flag)) Add(name, flag ? "TRUE" : "FALSE");
                         break;
                     case JsonTokenType.Number:
@@ -177,7 +191,9 @@ namespace MonarchLogs.Core.Format.Blocks
                         for (var i = 0; i < written.Length; i++) digits[i] = Upper((char)written[i]);
                         _hasher.Length += written.Length;
                         _hashes.Add(_hasher.Hash());
-                        // A whole number's canonical form is its decimal digits; only fractions need the decimal.
+                        // A whole number's canonical form is its decimal digits (the token just
+                        // hashed, when it is written so); only fractions need the decimal.
+                        if (IsCanonicalWhole(written)) break;
                         if (reader.TryGetInt64(out var whole)) Add(name, whole.ToString(CultureInfo.InvariantCulture));
                         else if (reader.TryGetDecimal(out var value)) Add(name, CanonicalNumber(value));
                         break;
@@ -205,6 +221,26 @@ namespace MonarchLogs.Core.Format.Blocks
                 var length = reader.CopyString(room);
                 for (var i = 0; i < length; i++) room[i] = Upper(room[i]);
                 _hasher.Length = start + length;
+            }
+
+            private static bool TryParseDecimal(ReadOnlySpan<char> text, out decimal number) =>
+#if NETSTANDARD2_0
+                decimal.TryParse(text.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+#else
+                decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+#endif
+
+            /// <summary>Whether a JSON number is written as its canonical form: digits, no leading zero, an optional minus, not -0.</summary>
+            private static bool IsCanonicalWhole(ReadOnlySpan<byte> written)
+            {
+                var digits = written.Length > 0 && written[0] == (byte)'-' ? written.Slice(1) : written;
+                if (digits.Length == 0 || digits.Length > 18 || (digits[0] == (byte)'0' && (digits.Length > 1 || digits.Length != written.Length))) return false;
+                foreach (var b in digits)
+                {
+                    if (b < (byte)'0' || b > (byte)'9') return false;
+                }
+
+                return true;
             }
 
             /// <summary>Whether decimal.TryParse with NumberStyles.Float could read the text: its first non-white char is a sign, a digit or a point.</summary>

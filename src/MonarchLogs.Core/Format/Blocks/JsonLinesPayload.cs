@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -66,7 +67,7 @@ namespace MonarchLogs.Core.Format.Blocks
                 json.Reset(output);
                 json.WriteStartObject();
                 // "O" of a UTC time is the form of format 1's ts field, 2026-11-28T14:28:07.1234567Z.
-                json.WriteString(Ts, BlockHeader.AsUtc(entry.Timestamp).ToString("O", CultureInfo.InvariantCulture));
+                WriteTime(json, entry.Timestamp);
                 Text(json, Category, entry.Category);
                 Text(json, Message, entry.Message);
                 Text(json, Template, entry.Template);
@@ -253,6 +254,19 @@ namespace MonarchLogs.Core.Format.Blocks
             throw BlockErrors.Invalid($"the ts field '{DisplayText.Quote(text)}' on line {line} of its payload is not a time");
         }
 
+        /// <summary>"O" of a UTC time, the form of format 1's ts field: 2026-11-28T14:28:07.1234567Z.</summary>
+        private static void WriteTime(Utf8JsonWriter json, DateTime timestamp)
+        {
+            var utc = BlockHeader.AsUtc(timestamp);
+#if NETSTANDARD2_0
+            json.WriteString(Ts, utc.ToString("O", CultureInfo.InvariantCulture));
+#else
+            Span<char> text = stackalloc char[40];
+            if (utc.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture)) json.WriteString(Ts, text.Slice(0, written));
+            else json.WriteString(Ts, utc.ToString("O", CultureInfo.InvariantCulture));
+#endif
+        }
+
         private static void Text(Utf8JsonWriter json, JsonEncodedText name, string value)
         {
             if (value.Length > 0) json.WriteString(name, PropertiesJson.WellFormed(value));
@@ -265,19 +279,27 @@ namespace MonarchLogs.Core.Format.Blocks
             var text = PropertiesJson.WellFormed(properties);
             if (text[0] == '{' && text[text.Length - 1] == '}' && text.IndexOf('\n') < 0 && text.IndexOf('\r') < 0)
             {
-                var utf8 = Encoding.UTF8.GetBytes(text);
-                if (IsOneJsonValue(utf8))
+                var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+                try
                 {
-                    json.WritePropertyName(Properties);
-                    json.WriteRawValue(utf8, skipInputValidation: true);
-                    return;
+                    var utf8 = new ReadOnlySpan<byte>(buffer, 0, Encoding.UTF8.GetBytes(text, 0, text.Length, buffer, 0));
+                    if (IsOneJsonValue(utf8))
+                    {
+                        json.WritePropertyName(Properties);
+                        json.WriteRawValue(utf8, skipInputValidation: true);
+                        return;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
 
             json.WriteString(Properties, text);
         }
 
-        private static bool IsOneJsonValue(byte[] utf8)
+        private static bool IsOneJsonValue(ReadOnlySpan<byte> utf8)
         {
             try
             {

@@ -54,6 +54,14 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <summary>Whether a writer named it, so that a second copy (a retry of a lost reply) can be told apart.</summary>
         public bool HasWriter => Header.WriterId.Length > 0;
 
+        /// <summary>The block as stored, header and payload; null for a version 1 entry.</summary>
+        public EncodedBlock? Encoded => _encoded;
+
+        /// <summary>The bytes of its JSON lines, from the zstd frame's header without decompressing it (a frame that does not say: its own length).</summary>
+        public long ContentBytes => _encoded is null ? 0
+            : _encoded.Header.Codec == BlockCodec.Zstd ? ZstdCompression.ContentSize(_encoded.Payload.Span) ?? _encoded.Payload.Length
+            : _encoded.Payload.Length;
+
         /// <summary>Whether a stream entry is a block (it has <c>data</c> and no <c>ts</c>), not an entry of format 1.</summary>
         public static bool IsBlock(StreamEntry entry)
         {

@@ -12,6 +12,7 @@ namespace MonarchLogs.Core.Format.Blocks
     {
         private char[] _chars = new char[256];
         private byte[] _bytes = new byte[1024];
+        private byte[] _text = new byte[1024];
         private int _length;
 
         /// <summary>The token so far, for tests and messages.</summary>
@@ -57,6 +58,43 @@ namespace MonarchLogs.Core.Format.Blocks
         {
             if (_length + count > _chars.Length) Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _length + count));
             return new Span<char>(_chars, _length, count);
+        }
+
+        /// <summary>Appends a number in invariant decimal digits.</summary>
+        public TokenHasher Append(int number)
+        {
+            if (number < 0)
+            {
+                Append('-');
+                // Digits of the magnitude, taken as a long so that int.MinValue has one.
+                return AppendDigits(-(long)number);
+            }
+
+            return AppendDigits(number);
+        }
+
+        private TokenHasher AppendDigits(long magnitude)
+        {
+            var digits = 1;
+            for (var rest = magnitude / 10; rest > 0; rest /= 10) digits++;
+            var room = Room(digits);
+            for (var i = digits - 1; i >= 0; i--)
+            {
+                room[i] = (char)('0' + (int)(magnitude % 10));
+                magnitude /= 10;
+            }
+
+            _length += digits;
+            return this;
+        }
+
+        /// <summary>The UTF-8 bytes of <paramref name="text"/>, in a buffer of this hasher's that the next call reuses.</summary>
+        public ReadOnlySpan<byte> Utf8(string text)
+        {
+            var needed = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (needed > _text.Length) _text = new byte[Math.Max(_text.Length * 2, needed)];
+            var length = Encoding.UTF8.GetBytes(text, 0, text.Length, _text, 0);
+            return new ReadOnlySpan<byte>(_text, 0, length);
         }
 
         public ulong Hash()

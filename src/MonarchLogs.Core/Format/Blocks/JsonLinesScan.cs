@@ -1,0 +1,202 @@
+using System;
+using System.Buffers.Text;
+using System.Collections.Generic;
+using System.Text;
+using System.Text.Json;
+
+namespace MonarchLogs.Core.Format.Blocks
+{
+    /// <summary>
+    /// Reads a block's JSON lines for what a block made of them needs, without making an entry of
+    /// each line: every line's event time and the tokens (<see cref="BlockTokens"/>) its fields give.
+    /// It reads only lines as a writer writes them (<see cref="JsonLinesPayload"/>: <c>ts</c> in the
+    /// round-trip form, <c>eventId</c> a number, the properties an object or a plain string); on
+    /// anything else it answers false, and the caller decodes the block instead, which reads every
+    /// form a reader takes, or refuses the block with the same error it would give.
+    /// </summary>
+    internal static class JsonLinesScan
+    {
+        private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = 128 };
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+        private static readonly byte[] Ts = Encoding.UTF8.GetBytes(StorageFormat.TimestampField);
+        private static readonly byte[] TraceId = Encoding.UTF8.GetBytes(StorageFormat.TraceIdField);
+        private static readonly byte[] SpanId = Encoding.UTF8.GetBytes(StorageFormat.SpanIdField);
+        private static readonly byte[] EventId = Encoding.UTF8.GetBytes(StorageFormat.EventIdField);
+        private static readonly byte[] EventName = Encoding.UTF8.GetBytes(StorageFormat.EventNameField);
+        private static readonly byte[] Category = Encoding.UTF8.GetBytes(StorageFormat.CategoryField);
+        private static readonly byte[] ExceptionType = Encoding.UTF8.GetBytes(StorageFormat.ExceptionTypeField);
+        private static readonly byte[] Properties = Encoding.UTF8.GetBytes(StorageFormat.PropertiesField);
+
+        /// <summary>
+        /// Adds the event time (Unix ticks) of each of the <paramref name="expectedCount"/> lines of
+        /// <paramref name="payload"/> to <paramref name="ticks"/>, and their tokens to
+        /// <paramref name="hashes"/> (when not null); false when a line is not as a writer writes it,
+        /// or the lines are not <paramref name="expectedCount"/>.
+        /// </summary>
+        public static bool TryScan(ReadOnlySpan<byte> payload, int expectedCount, TokenHasher hasher, ISet<ulong>? hashes, List<long> ticks)
+        {
+            var count = 0;
+            while (payload.Length > 0)
+            {
+                var end = payload.IndexOf((byte)'\n');
+                var line = end < 0 ? payload : payload.Slice(0, end);
+                payload = end < 0 ? ReadOnlySpan<byte>.Empty : payload.Slice(end + 1);
+                if (IsBlank(line)) continue;
+                if (++count > expectedCount || !TryLine(line, hasher, hashes, out var time)) return false;
+                ticks.Add(time);
+            }
+
+            return count == expectedCount;
+        }
+
+        private static bool TryLine(ReadOnlySpan<byte> line, TokenHasher hasher, ISet<ulong>? hashes, out long ticks)
+        {
+            ticks = 0;
+            var hasTime = false;
+            var eventId = 0;
+            try
+            {
+                var reader = new Utf8JsonReader(line, Options);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    // An escaped name may be any field: only a writer's own lines are read here.
+                    if (reader.ValueIsEscaped) return false;
+                    var name = reader.ValueSpan;
+                    if (!reader.Read()) return false;
+                    if (name.SequenceEqual(Ts))
+                    {
+                        if (!TryTime(ref reader, out ticks)) return false;
+                        hasTime = true;
+                    }
+                    else if (name.SequenceEqual(EventId))
+                    {
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out eventId)) return false;
+                    }
+                    else if (name.SequenceEqual(Properties))
+                    {
+                        if (!TryProperties(ref reader, line, hasher, hashes)) return false;
+                    }
+                    else if (TokenPrefix(name) is { } prefix)
+                    {
+                        if (!TryText(ref reader, prefix, hasher, hashes)) return false;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                if (reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0 || reader.Read()) return false;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+            catch (InvalidOperationException)
+            {
+                // A string that is not valid UTF-8.
+                return false;
+            }
+
+            hashes?.Add(hasher.Start("event:").Append(eventId).Hash());
+            return hasTime;
+        }
+
+        private static string? TokenPrefix(ReadOnlySpan<byte> name) =>
+            name.SequenceEqual(TraceId) ? "trace:"
+            : name.SequenceEqual(SpanId) ? "span:"
+            : name.SequenceEqual(EventName) ? "event:"
+            : name.SequenceEqual(Category) ? "cat:"
+            : name.SequenceEqual(ExceptionType) ? "exc:"
+            : null;
+
+        /// <summary>The round-trip form a writer writes, in UTC; any other form is left to the decoder.</summary>
+        private static bool TryTime(ref Utf8JsonReader reader, out long ticks)
+        {
+            ticks = 0;
+            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped) return false;
+            var text = reader.ValueSpan;
+            if (!Utf8Parser.TryParse(text, out DateTime time, out var consumed, 'O') || consumed != text.Length || time.Kind != DateTimeKind.Utc) return false;
+            ticks = BlockHeader.ToUnixTicks(time);
+            return true;
+        }
+
+        /// <summary>A text field's token, upper-cased as <see cref="BlockTokens"/> makes it; nothing for an empty or null value.</summary>
+        private static bool TryText(ref Utf8JsonReader reader, string prefix, TokenHasher hasher, ISet<ulong>? hashes)
+        {
+            if (reader.TokenType == JsonTokenType.Null) return true;
+            if (reader.TokenType != JsonTokenType.String) return false;
+            if (hashes is null || reader.ValueSpan.Length == 0) return true;
+            hasher.Start(prefix);
+            var start = hasher.Length;
+            var room = hasher.Room(reader.ValueSpan.Length);
+            var length = reader.CopyString(room);
+            hasher.Length = start;
+            hasher.AppendUpper(room.Slice(0, length));
+            hashes.Add(hasher.Hash());
+            return true;
+        }
+
+        /// <summary>The properties: an object's tokens from its very text; a string only when it cannot be an object's text.</summary>
+        private static bool TryProperties(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, TokenHasher hasher, ISet<ulong>? hashes)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    var text = line.Slice(start, (int)reader.BytesConsumed - start);
+                    if (hashes is null) return true;
+                    // The decoder reads the object's text leniently: leave text that is not UTF-8 to it.
+                    if (!IsUtf8(text)) return false;
+
+                    BlockTokens.CollectProperties(text, hasher, hashes);
+                    return true;
+                case JsonTokenType.String:
+                    // Text that starts as an object would be walked: leave it to the decoder.
+                    return reader.ValueIsEscaped ? false : reader.ValueSpan.Length == 0 || reader.ValueSpan[0] != (byte)'{';
+                case JsonTokenType.StartArray:
+                    reader.Skip();
+                    return true;
+                default:
+                    return true;
+            }
+        }
+
+        private static bool IsUtf8(ReadOnlySpan<byte> text)
+        {
+            var ascii = true;
+            foreach (var b in text)
+            {
+                if (b >= 0x80)
+                {
+                    ascii = false;
+                    break;
+                }
+            }
+
+            if (ascii) return true;
+            try
+            {
+                StrictUtf8.GetCharCount(text.ToArray());
+                return true;
+            }
+            catch (DecoderFallbackException)
+            {
+                return false;
+            }
+        }
+
+        private static bool IsBlank(ReadOnlySpan<byte> line)
+        {
+            foreach (var b in line)
+            {
+                if (b != (byte)' ' && b != (byte)'\t' && b != (byte)'\r') return false;
+            }
+
+            return true;
+        }
+    }
+}
