@@ -86,7 +86,7 @@ namespace MonarchLogs.Core.Archive
 
                         break;
                     default:
-                        if (reader.TokenType == JsonTokenType.String) texts[field] = reader.GetString()!;
+                        if (reader.TokenType == JsonTokenType.String) texts[field] = Repeats(field) ? (t_repeated ??= new RepeatedTexts()).Read(ref reader) : reader.GetString()!;
                         else if (reader.TokenType != JsonTokenType.Null) return false;
                         break;
                 }
@@ -118,6 +118,39 @@ namespace MonarchLogs.Core.Archive
                 Properties = texts[Properties] ?? string.Empty,
             };
             return true;
+        }
+
+        /// <summary>Fields whose values repeat from entry to entry (a service's few categories and templates).</summary>
+        private static bool Repeats(int field) =>
+            field == Service || field == Category || field == Template || field == EventName || field == ExceptionType || field == Host;
+
+        [ThreadStatic]
+        private static RepeatedTexts? t_repeated;
+
+        /// <summary>
+        /// The texts of repeating fields read last on this thread, by their bytes: an entry whose
+        /// value has the same bytes shares the string, so a batch of entries holds each such text once.
+        /// </summary>
+        private sealed class RepeatedTexts
+        {
+            private const int Slots = 64;
+            private const int MostBytes = 256;
+            private readonly byte[]?[] _bytes = new byte[Slots][];
+            private readonly string[] _texts = new string[Slots];
+
+            public string Read(ref Utf8JsonReader reader)
+            {
+                var bytes = reader.ValueSpan;
+                if (reader.ValueIsEscaped || bytes.Length > MostBytes) return reader.GetString()!;
+                var hash = 2166136261u;
+                foreach (var b in bytes) hash = (hash ^ b) * 16777619u;
+                var slot = (int)(hash % Slots);
+                if (_bytes[slot] is { } known && bytes.SequenceEqual(known)) return _texts[slot];
+                var text = reader.GetString()!;
+                _bytes[slot] = bytes.ToArray();
+                _texts[slot] = text;
+                return text;
+            }
         }
 
         /// <summary>The time as the archive writes it (<see cref="ArchiveFormat.FormatTime"/>) read from the bytes; any other form through <see cref="ArchiveFormat.TryParseTime"/>.</summary>
