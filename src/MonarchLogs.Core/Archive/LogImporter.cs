@@ -259,13 +259,11 @@ namespace MonarchLogs.Core.Archive
 
             if (toAppend.Count == 0) return;
 
-            // One append stays in flight (encoding its blocks, then waiting for their replies) while
-            // the next batch is read and checked; the next one starts only when it is answered, so
-            // at most two batches are held.
+            // One append stays in flight while the next batch is read and checked; the next one
+            // starts only when it is answered, so at most two batches are held.
             await CompleteAppendAsync(progress).ConfigureAwait(false);
             var appendBatch = new AppendBatch(toAppend);
-            // The batch is encoded and sent on a thread of its own while this one reads the next.
-            _inFlight = (appendBatch, Task.Run(() => _appender.AppendAsync(appendBatch, cancellationToken)));
+            _inFlight = (appendBatch, _appender.AppendAsync(appendBatch, cancellationToken));
         }
 
         /// <summary>Waits for the append in flight, if any, and counts what it stored and what the store refused.</summary>
