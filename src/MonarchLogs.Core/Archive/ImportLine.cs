@@ -32,6 +32,12 @@ namespace MonarchLogs.Core.Archive
             header = null;
             problem = null;
             if (IsBlank(line.Span)) return ImportLineKind.Blank;
+            if (ArchiveEntryReader.TryRead(line.Span, defaults.Service, out var archived))
+            {
+                entry = archived;
+                return ImportLineKind.Entry;
+            }
+
             JsonDocument document;
             try
             {

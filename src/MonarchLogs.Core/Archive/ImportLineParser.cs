@@ -45,7 +45,10 @@ namespace MonarchLogs.Core.Archive
         private readonly ImportDefaults _defaults;
         private readonly int _maxLineBytes;
         private readonly List<ParsedLine> _chunk = new List<ParsedLine>();
-        private readonly List<byte[]?> _texts = new List<byte[]?>();
+        /// <summary>The chunk's lines, one after the other, in one buffer reused from chunk to chunk; a line that is not parsed has none.</summary>
+        private readonly List<(int Start, int Length)?> _texts = new List<(int, int)?>();
+        private byte[] _bytes = new byte[ChunkBytes];
+        private int _used;
         private int _index;
         private bool _ended;
 
@@ -75,6 +78,7 @@ namespace MonarchLogs.Core.Archive
         {
             _chunk.Clear();
             _texts.Clear();
+            _used = 0;
             _index = 0;
             long bytes = 0;
             while (_chunk.Count < ChunkLines && bytes < ChunkBytes)
@@ -108,10 +112,16 @@ namespace MonarchLogs.Core.Archive
                 }
 
                 _chunk.Add(line);
-                _texts.Add(tooLong ? null : text.ToArray());
+                _texts.Add(tooLong ? null : Keep(text.Span));
                 bytes += text.Length;
             }
 
+            ParseAll();
+            if (_bytes.Length > 2 * ChunkBytes) _bytes = new byte[ChunkBytes];
+        }
+
+        private void ParseAll()
+        {
             if (_chunk.Count < ParallelLines)
             {
                 for (var i = 0; i < _chunk.Count; i++) Parse(i);
@@ -122,13 +132,28 @@ namespace MonarchLogs.Core.Archive
             }
         }
 
+        /// <summary>Copies a line into the chunk's buffer (the reader's buffer moves on).</summary>
+        private (int, int) Keep(ReadOnlySpan<byte> text)
+        {
+            if (_used + text.Length > _bytes.Length)
+            {
+                // Only a chunk of long lines needs more than its usual size; the buffer shrinks back after it.
+                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + text.Length));
+            }
+
+            text.CopyTo(new Span<byte>(_bytes, _used, text.Length));
+            var kept = (_used, text.Length);
+            _used += text.Length;
+            return kept;
+        }
+
         private void Parse(int index)
         {
             if (_texts[index] is not { } text) return;
             var line = _chunk[index];
             try
             {
-                line.Kind = ImportLine.Parse(text, _defaults, out var entry, out var header, out var why);
+                line.Kind = ImportLine.Parse(new ReadOnlyMemory<byte>(_bytes, text.Start, text.Length), _defaults, out var entry, out var header, out var why);
                 (line.Entry, line.Header, line.Why) = (entry, header, why);
             }
             catch (Exception ex)

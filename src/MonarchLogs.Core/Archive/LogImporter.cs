@@ -55,7 +55,9 @@ namespace MonarchLogs.Core.Archive
 
         public async Task<ImportResult> ImportAsync(Stream stream, string source, ImportProgress progress, Action<ImportProblem>? problem, CancellationToken cancellationToken)
         {
-            var reader = new LineReader(stream, MaxLineBytes);
+            // The file is read (and decompressed) ahead on a thread of its own while lines are parsed.
+            using var ahead = new BackgroundReadStream(stream);
+            var reader = new LineReader(ahead, MaxLineBytes);
             var lines = new ImportLineParser(reader, _defaults, MaxLineBytes);
             var batch = new List<MonarchLogEntry>(_batchSize);
             ArchiveHeader? header = null;
