@@ -107,7 +107,7 @@ namespace MonarchLogs.Core.Tests
         private static byte[] Line(MonarchLogEntry entry)
         {
             using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer, ArchiveFormat.WriterOptions)) ArchiveFormat.WriteEntry(json, entry);
+            using (var json = new Utf8JsonWriter(buffer, ArchiveFormat.WriterOptions)) ArchiveEntryLine.Write(json, entry);
             return buffer.ToArray();
         }
 
