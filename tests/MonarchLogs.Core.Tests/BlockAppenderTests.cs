@@ -169,14 +169,16 @@ namespace MonarchLogs.Core.Tests
             var partition = store.Format.GetPartition("s", MonarchLogLevel.Error);
             var batch = new AppendBatch(new[] { Entry("s", MonarchLogLevel.Error, DateTime.UtcNow, "unanswered") });
             var admin = _valkey.Connection.GetServer(_valkey.Connection.GetEndPoints()[0]);
-            await admin.ExecuteAsync("CLIENT", "PAUSE", "1500", "ALL");
+            // Paused well beyond the reply timeout, so that a test host slow to send (threads busy with
+            // other tests) still sends while the server holds its replies.
+            await admin.ExecuteAsync("CLIENT", "PAUSE", "5000", "ALL");
             var result = await appender.AppendAsync(batch);
             Assert.Equal("ValkeyTimeout", Assert.Single(result.Failures).Error.ErrorId);
             Assert.False(batch.IsStored(0));
 
             // The server ran it once the pause ended; the retry stores it again, as the same block.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (await Db.StreamLengthAsync(partition.HeadKey) < 2 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+            while (await Db.StreamLengthAsync(partition.HeadKey) < 2 && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(50);
             Assert.Equal(1, (await appender.AppendAsync(batch)).Stored);
             var blocks = await BlocksAsync(partition, partition.HeadKey);
             Assert.Equal(3, blocks.Count);
