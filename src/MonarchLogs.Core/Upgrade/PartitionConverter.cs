@@ -137,10 +137,11 @@ namespace MonarchLogs.Core.Upgrade
             var written = _dryRun;
             if (!_dryRun)
             {
-                // The block is written whole or not at all, so a stop while it runs loses nothing.
+                // The block is written whole or not at all, so a stop while it runs loses nothing; its answer
+                // is awaited, so that what a stopped run reports is what it wrote.
                 var block = _encoder.Encode(_chunk.Entries, string.Empty, 0);
                 var id = await _db.ScriptEvaluateAsync(UpgradeScript.Convert, UpgradeScript.ConvertKeys(_partition), UpgradeScript.ConvertArguments(block, _expectedDeleted, _chunk.Sources, _runs))
-                    .WithCancellation(cancellationToken).ConfigureAwait(false);
+                    .ConfigureAwait(false);
                 written = !id.IsNull;
                 if (written)
                 {

@@ -90,7 +90,7 @@ namespace MonarchLogs.Core.Upgrade
                     return null;
                 }
 
-                var replaced = await EvalAsync(UpgradeScript.Replace, _keys, _after, MostCopiedAtReplace).WithCancellation(cancellationToken).ConfigureAwait(false);
+                var replaced = await EvalAsync(UpgradeScript.Replace, _keys, _after, MostCopiedAtReplace).ConfigureAwait(false);
                 if (replaced.IsNull)
                 {
                     _after = await ReadAfterAsync(cancellationToken).ConfigureAwait(false) ?? Done;
@@ -171,7 +171,8 @@ namespace MonarchLogs.Core.Upgrade
         private async Task StepAsync(RedisValue[] arguments, string last, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var id = await EvalAsync(UpgradeScript.Rebuild, _keys[0], _keys[1], _keys[2], arguments).WithCancellation(cancellationToken).ConfigureAwait(false);
+            // A step sent is awaited to its answer (a short script), so that what a stopped run reports is what it wrote.
+            var id = await EvalAsync(UpgradeScript.Rebuild, _keys[0], _keys[1], _keys[2], arguments).ConfigureAwait(false);
             if (id.IsNull)
             {
                 _chunk.Clear();
