@@ -92,7 +92,13 @@ namespace MonarchLogs.Logging.Tests
         [Fact]
         public async Task Entries_sent_but_unanswered_at_shutdown_are_counted_as_unconfirmed_not_lost()
         {
-            var harness = await ProviderHarness.StartAsync(o => o.FlushTimeout = TimeSpan.FromMilliseconds(500));
+            // A batch waits 200 ms to fill, so the 20 entries go as one batch even when a busy
+            // machine wakes the writer after the first of them.
+            var harness = await ProviderHarness.StartAsync(o =>
+            {
+                o.FlushTimeout = TimeSpan.FromMilliseconds(500);
+                o.BatchDelay = TimeSpan.FromMilliseconds(200);
+            });
             try
             {
                 var logger = harness.Loggers.CreateLogger("Paused");
@@ -103,7 +109,7 @@ namespace MonarchLogs.Logging.Tests
                 // The server takes the bytes into its socket buffer but never answers.
                 harness.Server.Pause();
                 for (var i = 0; i < 20; i++) logger.LogInformation("entry {Index}", i);
-                await Task.Delay(300);
+                await Task.Delay(1000);
                 var provider = harness.Provider;
                 await harness.Services.DisposeAsync();
 
