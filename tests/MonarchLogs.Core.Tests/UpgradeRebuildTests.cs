@@ -85,7 +85,7 @@ namespace MonarchLogs.Core.Tests
             var keys = UpgradeScript.RebuildKeys(store.Format, partition);
 
             // A rebuild under way (as a stopped run leaves it), then retention removes the oldest entry.
-            Assert.Equal(string.Empty, (string?)await Db.ScriptEvaluateAsync(UpgradeScript.BeginRebuild, new[] { keys[0], keys[1], keys[2] }));
+            Assert.Equal(string.Empty, (string?)await Db.ScriptEvaluateAsync(UpgradeScript.BeginRebuild, new[] { keys[0], keys[1], keys[2], keys[3] }));
             var oldest = (await Db.StreamRangeAsync(partition.StreamKey, "-", "+", 1)).Single();
             Assert.Equal(1, await Db.StreamDeleteAsync(partition.StreamKey, new[] { oldest.Id }));
             var expected = written.Where(e => !(e.Service == "orders" && e.Timestamp == BaseTime)).ToList();
@@ -101,6 +101,69 @@ namespace MonarchLogs.Core.Tests
             Assert.True(await Db.SortedSetLengthAsync(partition.LateKey) > 0);
             Assert.False(await Db.KeyExistsAsync(keys[1]));
             Assert.False(await Db.KeyExistsAsync(keys[2]));
+        }
+
+        [Fact]
+        public async Task Entries_added_between_the_last_pass_and_the_swap_beyond_what_the_swap_copies_are_taken_by_another_pass()
+        {
+            var store = _valkey.NewStore().AsVersion1();
+            var written = await FillAsync(store);
+            var partition = await PartitionAsync(store, "orders");
+            var keys = UpgradeScript.RebuildKeys(store.Format, partition);
+            var late = Enumerable.Range(0, 300)
+                .Select(i => WithHost(new MonarchLogEntry { Service = "orders", Level = MonarchLogLevel.Error, Timestamp = BaseTime.AddHours(1).AddMilliseconds(10 * i), Message = "late " + i }))
+                .ToList();
+            var replacing = 0;
+            using var encoder = new BlockEncoder();
+            var rebuilder = new PartitionRebuilder(Db, store.Format, partition, encoder, _ => { })
+            {
+                // A writer of an earlier release adds more than the swap copies, right before the first swap.
+                BeforeReplace = async () =>
+                {
+                    if (replacing++ == 0) await store.AppendAsync(late);
+                },
+            };
+
+            var after = await rebuilder.RunAsync(CancellationToken.None);
+
+            // The swap answered "more", a pass took the 300, and the second swap put the stream in place.
+            Assert.Equal(2, replacing);
+            Assert.NotNull(after);
+            Assert.Equal(2500 + 300, rebuilder.Converted);
+            var raw = await ReadRawAsync(Db, store);
+            AssertSameEntries(written.Concat(late), raw.Entries);
+            Assert.Equal(0, await Db.SortedSetLengthAsync(partition.LateKey));
+            Assert.All(await Db.StreamRangeAsync(partition.StreamKey), e => Assert.False(UpgradeScript.IsFormat1Entry(e)));
+            Assert.False(await Db.KeyExistsAsync(keys[1]));
+            Assert.Equal("done", (string?)await Db.HashGetAsync(keys[2], "after"));
+        }
+
+        [Fact]
+        public async Task A_rebuild_key_of_another_type_reports_its_partition_and_leaves_it_readable_while_the_others_upgrade()
+        {
+            var store = _valkey.NewStore().AsVersion1();
+            var written = await FillAsync(store);
+            var partition = await PartitionAsync(store, "orders");
+            var keys = UpgradeScript.RebuildKeys(store.Format, partition);
+            Assert.True(await Db.StringSetAsync(keys[2], "not a hash"));
+            var errors = new System.Collections.Generic.List<PartitionError>();
+
+            var result = await Upgrader(store).UpgradeAsync(progress: null, partitionError: errors.Add, CancellationToken.None);
+
+            var error = Assert.Single(errors);
+            Assert.Equal(partition.StreamKey, error.Partition!.StreamKey);
+            Assert.Equal(StoreErrors.WrongType, error.ErrorId);
+            Assert.Contains((string)keys[2]! + " is a string, where the upgrade keeps the progress of a rebuild (a hash)", error.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("\n", error.ToString(), StringComparison.Ordinal);
+            // The other partitions are blocks; this one is left as it was, and every entry still reads once.
+            var raw = await ReadRawAsync(Db, store);
+            AssertSameEntries(written, raw.Entries);
+            Assert.Equal(2500, raw.Format1Left);
+            Assert.Equal(written.Count - 2500, result.EntriesConverted);
+            Assert.Equal("not a hash", (string?)await Db.StringGetAsync(keys[2]));
+            var read = new System.Collections.Generic.List<MonarchLogEntry>();
+            await foreach (var entry in store.QueryAsync(new LogQuery { OldestFirst = true })) read.Add(entry);
+            AssertSameEntries(written, read);
         }
 
         [Fact]

@@ -60,6 +60,9 @@ namespace MonarchLogs.Core.Upgrade
         /// <summary>Whether the rebuild was dropped (an entry was removed meanwhile): what this run converted is gone with it.</summary>
         public bool Dropped { get; private set; }
 
+        /// <summary>Called before each replacing step: lets a test write to the stream at that moment.</summary>
+        internal Func<Task>? BeforeReplace { get; init; }
+
         /// <summary>
         /// Rebuilds the partition. Answers the last stream ID the rebuild took before it replaced the
         /// stream (what follows may still hold format 1 entries; empty when it took none), or null when
@@ -68,7 +71,7 @@ namespace MonarchLogs.Core.Upgrade
         /// </summary>
         public async Task<string?> RunAsync(CancellationToken cancellationToken)
         {
-            var begun = await EvalAsync(UpgradeScript.BeginRebuild, _keys[0], _keys[1], _keys[2]).WithCancellation(cancellationToken).ConfigureAwait(false);
+            var begun = await EvalAsync(UpgradeScript.BeginRebuild, new[] { _keys[0], _keys[1], _keys[2], _keys[3] }).WithCancellation(cancellationToken).ConfigureAwait(false);
             if (begun.IsNull) return null;
             _after = (string)begun!;
             while (true)
@@ -90,6 +93,7 @@ namespace MonarchLogs.Core.Upgrade
                     return null;
                 }
 
+                if (BeforeReplace is not null) await BeforeReplace().ConfigureAwait(false);
                 var replaced = await EvalAsync(UpgradeScript.Replace, _keys, _after, MostCopiedAtReplace).ConfigureAwait(false);
                 if (replaced.IsNull)
                 {

@@ -24,6 +24,16 @@ return was";
 
         // The entries ever removed from the stream KEYS[1] (XDEL, XTRIM): entries added minus its
         // length; -1 when the stream is missing or the server does not say how many were added (before Redis 7).
+        // A refusal naming a key that holds another type than the upgrade keeps there (nil when it is that type or missing),
+        // answered before the script writes anything.
+        private const string ExpectFunction = @"
+local function expect(key, kind, what)
+  local found = redis.call('TYPE', key)['ok']
+  if found == 'none' or found == kind then return nil end
+  return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. found .. ', where the upgrade keeps ' .. what .. ' (a ' .. kind .. '); delete or rename it, then run Update-MonarchLogStore again')
+end
+";
+
         private const string DeletedFunction = @"
 local function deleted()
   if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -72,14 +82,17 @@ return id";
 
         /// <summary>
         /// A rebuild (docs/storage-format.md, "Upgrade"): KEYS: the stream, the rebuild stream, the
-        /// rebuild's hash. Starts a partition's rebuild unless one is under way: records in the
+        /// rebuild's hash, the late set. Refuses (<c>WRONGTYPE</c>, naming the key) when one of the
+        /// last three holds another type. Starts a partition's rebuild unless one is under way: records in the
         /// hash the entries ever removed from the stream (<c>deleted</c>) and no entry taken yet
         /// (<c>after</c> empty). Answers what <c>after</c> holds: empty for a new rebuild, the last
         /// stream ID taken for one under way, or <c>done</c> when the partition was rebuilt less than
         /// a day ago (the hash then lives on a day). Answers nil when the server does not tell how
         /// many entries were removed (before Redis 7): the partition is then converted in place.
         /// </summary>
-        public static readonly string BeginRebuild = DeletedFunction + @"
+        public static readonly string BeginRebuild = DeletedFunction + ExpectFunction + @"
+local wrong = expect(KEYS[2], 'stream', 'the stream it rebuilds') or expect(KEYS[3], 'hash', 'the progress of a rebuild') or expect(KEYS[4], 'zset', 'the late set')
+if wrong then return wrong end
 local state = redis.call('HGET', KEYS[3], 'after')
 if state then return state end
 local removed = deleted()
@@ -128,8 +141,10 @@ return id";
         /// taken (a rebuild pass first), <c>changed</c> when an entry was removed meanwhile
         /// (retention: the rebuild is dropped), nil when <c>after</c> moved; each changes nothing.
         /// </summary>
-        public static readonly string Replace = DeletedFunction + @"
+        public static readonly string Replace = DeletedFunction + ExpectFunction + @"
 if redis.call('HGET', KEYS[3], 'after') ~= ARGV[1] then return false end
+local wrong = expect(KEYS[4], 'zset', 'the late set')
+if wrong then return wrong end
 if deleted() ~= tonumber(redis.call('HGET', KEYS[3], 'deleted')) then return 'changed' end
 local low = ARGV[1] == '' and '-' or '(' .. ARGV[1]
 local rest = redis.call('XRANGE', KEYS[1], low, '+', 'COUNT', tonumber(ARGV[2]) + 1)
