@@ -1,8 +1,5 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -158,7 +155,7 @@ namespace MonarchLogs.Core.Connection
         {
             // A refused or silent port is told at once by a plain TCP connect; StackExchange.Redis
             // sometimes waits out its whole connect timeout before it reports a refused connection.
-            if (!await AnyEndpointAcceptsAsync(options, cancellationToken).ConfigureAwait(false)) throw Unreachable(options);
+            if (!await EndpointProbe.AnyAcceptsAsync(options, cancellationToken).ConfigureAwait(false)) throw Unreachable(options);
 
             // The first connect aborts on failure, so that the exception says why (refused login or
             // no answer) as soon as it is known, instead of an unconnected multiplexer that retries
@@ -177,7 +174,7 @@ namespace MonarchLogs.Core.Connection
                 // A refused handshake is reported as an authentication failure too: ask the check first.
                 throw refused;
             }
-            catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthenticationError(ex.Message))
+            catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure || StoreErrors.IsAuthenticationError(ex.Message))
             {
                 throw new MonarchLogsException(StoreErrors.AuthenticationFailed, MonarchErrorKind.PermissionDenied,
                     $"Valkey at {DescribeEndpoints(options)} refused the user name or password.");
@@ -241,28 +238,20 @@ namespace MonarchLogs.Core.Connection
 
         /// <summary>
         /// Makes <see cref="EnsureVerifiedAsync"/> check the connection after the first connect and
-        /// after every reconnect. StackExchange.Redis sends AUTH without waiting for its answer: when
-        /// Valkey refuses the password and its <c>default</c> user is open (nopass), the connection
-        /// silently goes on as <c>default</c>; so with a user, the user is asked back with
-        /// <c>ACL WHOAMI</c>. A connection the certificate check refused keeps retrying in the
+        /// after every reconnect (<see cref="ConnectionGuard"/>). A connection the certificate check refused keeps retrying in the
         /// background, and its commands would only say "no connection": the check's reason is told instead.
         /// </summary>
         private static void Guard(ConnectionMultiplexer connection, ConfigurationOptions options)
         {
             CertificateChecks.TryGetValue(options, out var certificate);
             var hasCredentials = !string.IsNullOrEmpty(options.User) || options.Password is not null;
-            var guard = new ConnectionGuard(hasCredentials, string.IsNullOrEmpty(options.User) ? null : options.User, DescribeEndpoints(options), CloneOptions(options), certificate);
-            if (!ReferenceEquals(Guards.GetValue(connection, _ => guard), guard)) return;
-            connection.ConnectionRestored += (_, _) => guard.State = ConnectionGuard.Unverified;
+            ConnectionGuard.Attach(connection, new ConnectionGuard(hasCredentials, string.IsNullOrEmpty(options.User) ? null : options.User, DescribeEndpoints(options), CloneOptions(options), certificate));
         }
 
         /// <summary>The refusal of the certificate check of <paramref name="options"/> at its last handshake, or null.</summary>
         private static MonarchLogsException? CertificateRefusal(ConfigurationOptions options) =>
-            CertificateChecks.TryGetValue(options, out var check) && check.Rejection is { } reason ? CertificateRefusal(DescribeEndpoints(options), reason) : null;
+            CertificateChecks.TryGetValue(options, out var check) && check.Rejection is { } reason ? ConnectionGuard.CertificateRefusal(DescribeEndpoints(options), reason) : null;
 
-        private static MonarchLogsException CertificateRefusal(string endpoints, string reason) =>
-            new MonarchLogsException(StoreErrors.CertificateRejected, MonarchErrorKind.ConnectionError,
-                $"Valkey at {endpoints} presented a TLS certificate that {reason}.", transient: true);
 
         /// <summary>
         /// What a failed command on a connection made here really means. A connection that cannot
@@ -276,12 +265,12 @@ namespace MonarchLogs.Core.Connection
         public static async Task<Exception> ExplainFailureAsync(IConnectionMultiplexer connection, Exception failure, CancellationToken cancellationToken = default)
         {
             if (!(failure is RedisConnectionException || failure is RedisTimeoutException)) return failure;
-            if (!Guards.TryGetValue(connection, out var guard) || connection.IsConnected) return failure;
+            if (!ConnectionGuard.TryGet(connection, out var guard) || connection.IsConnected) return failure;
             if (guard.CertificateRefusal() is { } certificate) return certificate;
             if (!guard.HasCredentials) return failure;
 
             // Over plain TCP, one AUTH answers the question without a client's timing: WRONGPASS or not.
-            if (!guard.Options.Ssl && await ProbeLoginAsync(guard.Options, cancellationToken).ConfigureAwait(false) is { } refused)
+            if (!guard.Options.Ssl && await EndpointProbe.LoginRefusedAsync(guard.Options, cancellationToken).ConfigureAwait(false) is { } refused)
             {
                 return refused ? guard.Refusal() : failure;
             }
@@ -302,49 +291,6 @@ namespace MonarchLogs.Core.Connection
         }
 
         /// <summary>
-        /// Sends one AUTH to the first endpoint that answers: true when Valkey refuses the
-        /// credentials, false when it takes them, null when it cannot tell (no answer, another reply).
-        /// </summary>
-        private static async Task<bool?> ProbeLoginAsync(ConfigurationOptions options, CancellationToken cancellationToken)
-        {
-            if (options.Password is null) return null;
-            foreach (var endpoint in options.EndPoints)
-            {
-                var (host, port) = endpoint switch
-                {
-                    DnsEndPoint dns => (dns.Host, dns.Port),
-                    IPEndPoint ip => (ip.Address.ToString(), ip.Port),
-                    _ => (null, 0),
-                };
-                if (host is null) continue;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(Math.Max(options.ConnectTimeout, 1000));
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(host, port).WithCancellation(timeout.Token).ConfigureAwait(false);
-                    var stream = client.GetStream();
-                    var arguments = string.IsNullOrEmpty(options.User) ? new[] { "AUTH", options.Password } : new[] { "AUTH", options.User!, options.Password };
-                    var request = new System.Text.StringBuilder("*").Append(arguments.Length).Append("\r\n");
-                    foreach (var argument in arguments) request.Append('$').Append(System.Text.Encoding.UTF8.GetByteCount(argument)).Append("\r\n").Append(argument).Append("\r\n");
-                    var bytes = System.Text.Encoding.UTF8.GetBytes(request.ToString());
-                    await stream.WriteAsync(bytes, 0, bytes.Length, timeout.Token).ConfigureAwait(false);
-                    var reply = new byte[256];
-                    var read = await stream.ReadAsync(reply, 0, reply.Length, timeout.Token).WithCancellation(timeout.Token).ConfigureAwait(false);
-                    var line = System.Text.Encoding.ASCII.GetString(reply, 0, read);
-                    if (line.StartsWith("+OK", StringComparison.Ordinal)) return false;
-                    if (IsAuthenticationError(line) || line.StartsWith("-ERR invalid", StringComparison.Ordinal)) return true;
-                    return null;
-                }
-                catch (Exception ex) when (ex is SocketException || ex is IOException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                {
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary>
         /// Checks a connection made here before it is used, as every reader and the append do:
         /// throws <c>ValkeyAuthenticationFailed</c> when it runs as another user than it logged in
         /// as, and <c>ValkeyCertificateRejected</c> when it is down because the server's TLS
@@ -352,117 +298,8 @@ namespace MonarchLogs.Core.Connection
         /// read. A connection that is down for another reason is left to the command that follows,
         /// which reports it as it always has.
         /// </summary>
-        public static async Task EnsureVerifiedAsync(IConnectionMultiplexer connection, CancellationToken cancellationToken = default)
-        {
-            if (!Guards.TryGetValue(connection, out var guard)) return;
-            if (guard.Certificate is not null && !connection.IsConnected && guard.CertificateRefusal() is { } certificate) throw certificate;
-            var state = guard.State;
-            if (state == ConnectionGuard.Verified) return;
-            if (state == ConnectionGuard.Refused) throw guard.Refusal();
-            if (!connection.IsConnected) return;
-            if (guard.ExpectedUser is null)
-            {
-                guard.State = ConnectionGuard.Verified;
-                return;
-            }
-
-            var db = connection.GetDatabase();
-            string? actual;
-            try
-            {
-                actual = (string?)await db.ExecuteAsync("ACL", "WHOAMI").WithCancellation(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
-            {
-                // A user without ACL WHOAMI is still named by the refusal: "NOPERM User <name> has no permissions ...".
-                actual = UserOfRefusal(ex.Message);
-            }
-            catch (RedisServerException)
-            {
-                // A server without ACLs (ERR unknown command) has no other user to fall back to.
-                actual = null;
-            }
-
-            if (actual is null || guard.ExpectedUser is null || string.Equals(actual, guard.ExpectedUser, StringComparison.Ordinal))
-            {
-                guard.State = ConnectionGuard.Verified;
-                return;
-            }
-
-            guard.State = ConnectionGuard.Refused;
-            // Close the connection that fell back, so nothing more runs as the wrong user, and the
-            // client's next reconnect logs in again (and is checked again): a password put right
-            // on the server is picked up without a restart.
-            try
-            {
-                var id = await db.ExecuteAsync("CLIENT", "ID").ConfigureAwait(false);
-                await db.ExecuteAsync("CLIENT", "KILL", "ID", (long)id, "SKIPME", "no").ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RedisException || ex is InvalidCastException)
-            {
-                // The user it fell back to may not kill connections; reads stay refused meanwhile.
-            }
-
-            throw guard.Refusal();
-        }
-
-        private static string? UserOfRefusal(string message)
-        {
-            const string Start = "NOPERM User ";
-            if (!message.StartsWith(Start, StringComparison.Ordinal)) return null;
-            var end = message.IndexOf(' ', Start.Length);
-            return end < 0 ? null : message.Substring(Start.Length, end - Start.Length);
-        }
-
-        private static readonly ConditionalWeakTable<IConnectionMultiplexer, ConnectionGuard> Guards =
-            new ConditionalWeakTable<IConnectionMultiplexer, ConnectionGuard>();
-
-        private sealed class ConnectionGuard
-        {
-            public const int Unverified = 0;
-            public const int Verified = 1;
-            public const int Refused = 2;
-            private volatile int _state;
-
-            public ConnectionGuard(bool hasCredentials, string? expectedUser, string endpoints, ConfigurationOptions options, ServerCertificateCheck? certificate)
-            {
-                HasCredentials = hasCredentials;
-                ExpectedUser = expectedUser;
-                Endpoints = endpoints;
-                Options = options;
-                Certificate = certificate;
-            }
-
-            /// <summary>Whether the connection logs in (a user or only a password), so that a separate login can explain a failure.</summary>
-            public bool HasCredentials { get; }
-
-            /// <summary>The TLS certificate check of the connection; null without TLS.</summary>
-            public ServerCertificateCheck? Certificate { get; }
-
-            public MonarchLogsException? CertificateRefusal() =>
-                Certificate?.Rejection is { } reason ? StoreConnection.CertificateRefusal(Endpoints, reason) : null;
-
-            /// <summary>The ACL user logged in as; null when only a password or none is given (the default user).</summary>
-            public string? ExpectedUser { get; }
-
-            /// <summary>The options the connection was made with, for a separate login that explains a failure.</summary>
-            public ConfigurationOptions Options { get; }
-
-            public string Endpoints { get; }
-
-            public int State
-            {
-                get => _state;
-                set => _state = value;
-            }
-
-            // The password is never part of it: only the server and the user name.
-            public MonarchLogsException Refusal() =>
-                new MonarchLogsException(StoreErrors.AuthenticationFailed, MonarchErrorKind.PermissionDenied,
-                    ExpectedUser is null
-                        ? $"Valkey at {Endpoints} refused the password."
-                        : $"Valkey at {Endpoints} refused the user name or password (user '{ExpectedUser}').");
-        }
+        public static Task EnsureVerifiedAsync(IConnectionMultiplexer connection, CancellationToken cancellationToken = default) =>
+            ConnectionGuard.VerifyAsync(connection, cancellationToken);
 
         /// <summary>
         /// Waits, at most <paramref name="wait"/>, for a shared connection that is reconnecting
@@ -475,37 +312,6 @@ namespace MonarchLogs.Core.Connection
             {
                 if (DateTime.UtcNow >= deadline) throw Unreachable(options);
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        private static async Task<bool> AnyEndpointAcceptsAsync(ConfigurationOptions options, CancellationToken cancellationToken)
-        {
-            var probes = new List<Task<bool>>();
-            foreach (var endpoint in options.EndPoints)
-            {
-                if (endpoint is DnsEndPoint dns) probes.Add(ProbeAsync(dns.Host, dns.Port, options.ConnectTimeout, cancellationToken));
-                else if (endpoint is IPEndPoint ip) probes.Add(ProbeAsync(ip.Address.ToString(), ip.Port, options.ConnectTimeout, cancellationToken));
-                else return true; // a Unix socket or other endpoint: leave it to the client library
-            }
-
-            var results = await Task.WhenAll(probes).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            return Array.IndexOf(results, true) >= 0;
-        }
-
-        private static async Task<bool> ProbeAsync(string host, int port, int timeoutMilliseconds, CancellationToken cancellationToken)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(timeoutMilliseconds);
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(host, port).WithCancellation(timeout.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception ex) when (ex is SocketException || ex is OperationCanceledException || ex is IOException)
-            {
-                return false;
             }
         }
 
@@ -524,10 +330,5 @@ namespace MonarchLogs.Core.Connection
             new MonarchLogsException("ValkeyUnreachable", MonarchErrorKind.ConnectionError,
                 $"Cannot reach Valkey at {DescribeEndpoints(options)}: the connection was refused or got no answer within {options.ConnectTimeout / 1000.0:0.#} s. Check that it runs and that the connection string (or the {EnvironmentVariable} environment variable) is right.");
 
-        private static bool IsAuthenticationError(string? text) =>
-            text is not null
-            && (text.IndexOf("WRONGPASS", StringComparison.Ordinal) >= 0
-                || text.IndexOf("NOAUTH", StringComparison.Ordinal) >= 0
-                || text.IndexOf("AuthenticationFailure", StringComparison.Ordinal) >= 0);
     }
 }
