@@ -226,7 +226,8 @@ namespace MonarchLogs.Testing
         /// <summary>A dedicated connection for test assertions (not the one the code under test uses).</summary>
         public ConnectionMultiplexer Connect()
         {
-            var options = ConfigurationOptions.Parse(ConnectionString + ",abortConnect=false,allowAdmin=true");
+            // A test host busy with parallel tests may take seconds to read a reply it has: wait longer than the default 5 s.
+            var options = ConfigurationOptions.Parse(ConnectionString + ",abortConnect=false,allowAdmin=true,syncTimeout=20000,asyncTimeout=20000");
             if (CertificateAuthority is not null) options.TrustIssuer(CertificateAuthority.CertificatePath);
             return ConnectionMultiplexer.Connect(options);
         }

@@ -361,7 +361,7 @@ namespace MonarchLogs.Core.Archive
                 {
                     StreamId.TryParse(item.Id, out var id);
                     if (state.Consumed.Contains(id)) continue;
-                    var fingerprint = _fingerprints.Of(StorageFormat.Decode(state.Partition, item));
+                    var fingerprint = _fingerprints.Of(Version1Entry.Decode(state.Partition, item));
                     if (!wanted.Contains(fingerprint)) continue;
                     if (!stored.TryGetValue(fingerprint, out var ids)) stored[fingerprint] = ids = new Queue<StreamId>();
                     ids.Enqueue(id);

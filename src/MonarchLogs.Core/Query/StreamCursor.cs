@@ -58,7 +58,7 @@ namespace MonarchLogs.Core.Query
             return true;
         }
 
-        public override MonarchLogEntry Take() => StorageFormat.Decode(Partition, _page[_index++], CurrentPosition);
+        public override MonarchLogEntry Take() => Version1Entry.Decode(Partition, _page[_index++], CurrentPosition);
 
         private Task<StreamEntry[]> FetchNext() =>
             _db.StreamRangeAsync(Partition.StreamKey, _range.LowArgument, _range.HighArgument, _pageSize, _descending ? Order.Descending : Order.Ascending);

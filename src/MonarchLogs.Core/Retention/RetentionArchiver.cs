@@ -55,7 +55,7 @@ namespace MonarchLogs.Core.Retention
                         if (day is null && !Open(format, partition, cutoffUtc, folder, date, out day, ref failure)) break;
                         try
                         {
-                            var entry = StorageFormat.Decode(partition, item);
+                            var entry = Version1Entry.Decode(partition, item);
                             day!.Writer.Write(entry);
                             day.FirstEntryId ??= entry.Id;
                             day.LastId = id;

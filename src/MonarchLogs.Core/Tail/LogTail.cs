@@ -253,7 +253,7 @@ namespace MonarchLogs.Core.Tail
                     continue;
                 }
 
-                var entry = StorageFormat.Decode(position.Partition, streamEntry);
+                var entry = Version1Entry.Decode(position.Partition, streamEntry);
                 var id = LogEntryId.Parse(entry.Id!);
                 if (id.Position.CompareTo(position.Last) <= 0) continue; // delivered or passed over already
                 position.Last = id.Position;

@@ -152,7 +152,7 @@ namespace MonarchLogs.Core.Upgrade
                 return;
             }
 
-            var entry = StorageFormat.Decode(_partition, raw);
+            var entry = Version1Entry.Decode(_partition, raw);
             var ticks = BlockHeader.ToUnixTicks(entry.Timestamp);
             if (_chunk.IsFullFor(bytes, ticks)) await FlushAsync(cancellationToken).ConfigureAwait(false);
             _chunk.Add(entry, raw.Id, bytes, ticks);

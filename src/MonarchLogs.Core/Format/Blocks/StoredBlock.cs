@@ -94,7 +94,7 @@ namespace MonarchLogs.Core.Format.Blocks
 
             if (!hasData && hasTimestamp)
             {
-                var single = StorageFormat.Decode(partition, entry, id);
+                var single = Version1Entry.Decode(partition, entry, id);
                 var ticks = BlockHeader.ToUnixTicks(single.Timestamp);
                 var header = new BlockHeader { Count = 1, FirstTicks = ticks, LastTicks = ticks, Codec = BlockCodec.JsonLines };
                 return new StoredBlock(id, header, null, null, single);
