@@ -51,8 +51,19 @@ namespace MonarchLogs.Logging
         /// </summary>
         public int BufferCapacity { get; set; } = 100_000;
 
-        /// <summary>Most entries in one pipelined batch.</summary>
+        /// <summary>Most entries in one pipelined batch (see also <see cref="BacklogBatchSize"/>).</summary>
         public int MaxBatchSize { get; set; } = 2048;
+
+        /// <summary>
+        /// Most entries in one batch while the writer is behind: when more than
+        /// <see cref="MaxBatchSize"/> entries are queued as a batch starts, it takes up to this many.
+        /// A partition with at least 256 entries in a batch gets them as blocks of its stream, each
+        /// entry encoded once, rather than as a block of its head that a compaction encodes again;
+        /// under light load batches stay small and go out at once. The entries count against
+        /// <see cref="BufferCapacity"/> as before, so the buffer holds no more. At or below
+        /// <see cref="MaxBatchSize"/> it changes nothing.
+        /// </summary>
+        public int BacklogBatchSize { get; set; } = 16_384;
 
         /// <summary>
         /// How long a batch may wait to fill once its first entry is queued. Zero (the default)

@@ -25,6 +25,7 @@ namespace MonarchLogs.Logging
 
             if (options.BufferCapacity < 1) failures.Add($"Logging:MonarchValkey:BufferCapacity must be at least 1; got {options.BufferCapacity}.");
             if (options.MaxBatchSize < 1) failures.Add($"Logging:MonarchValkey:MaxBatchSize must be at least 1; got {options.MaxBatchSize}.");
+            if (options.BacklogBatchSize < 0) failures.Add($"Logging:MonarchValkey:BacklogBatchSize must not be negative; got {options.BacklogBatchSize}.");
             if (options.BatchDelay < TimeSpan.Zero) failures.Add("Logging:MonarchValkey:BatchDelay must not be negative.");
             if (options.MinRetryDelay <= TimeSpan.Zero) failures.Add("Logging:MonarchValkey:MinRetryDelay must be positive.");
             if (options.MaxRetryDelay < options.MinRetryDelay) failures.Add("Logging:MonarchValkey:MaxRetryDelay must not be less than MinRetryDelay.");

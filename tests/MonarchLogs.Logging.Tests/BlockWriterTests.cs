@@ -86,7 +86,11 @@ namespace MonarchLogs.Logging.Tests
         [Fact]
         public async Task A_head_compaction_that_fails_is_reported_and_the_writer_goes_on()
         {
-            await using var harness = await StartOnBlockStoreAsync(o => o.MaxBatchSize = 200);
+            await using var harness = await StartOnBlockStoreAsync(o =>
+            {
+                o.MaxBatchSize = 200;
+                o.BacklogBatchSize = 0;
+            });
             using var events = new TransportTests.WriterEvents(harness.Provider.Writer.Service);
             using var admin = harness.Server.Connect();
             var partition = new StorageFormat(harness.Prefix).GetPartition("tests", MonarchLogLevel.Information);

@@ -98,7 +98,11 @@ namespace MonarchLogs.Logging.Tests
         [Fact]
         public async Task Entries_of_each_thread_are_stored_in_the_order_they_were_logged()
         {
-            await using var harness = await ProviderHarness.StartAsync(o => o.MaxBatchSize = 64);
+            await using var harness = await ProviderHarness.StartAsync(o =>
+            {
+                o.MaxBatchSize = 64;
+                o.BacklogBatchSize = 0;
+            });
             var logger = harness.Loggers.CreateLogger("Threads");
             const int threads = 4, each = 5000;
             await Task.WhenAll(Enumerable.Range(0, threads).Select(t => Task.Run(() =>

@@ -432,6 +432,7 @@ namespace MonarchLogs.Logging.Tests
         {
             { "BufferCapacity", "-5", "Logging:MonarchValkey:BufferCapacity must be at least 1; got -5." },
             { "MaxBatchSize", "0", "Logging:MonarchValkey:MaxBatchSize must be at least 1; got 0." },
+            { "BacklogBatchSize", "-1", "Logging:MonarchValkey:BacklogBatchSize must not be negative; got -1." },
             { "ConnectionString", "localhost:6379,abortConnect=maybe", "Logging:MonarchValkey:ConnectionString: The connection string is not valid: " },
             { "Prefix", " ", "Logging:MonarchValkey:Prefix: The key prefix must not be empty. [InvalidPrefix]" },
             { "MinRetryDelay", "-00:00:01", "Logging:MonarchValkey:MinRetryDelay must be positive." },

@@ -54,6 +54,8 @@ public static class IngestFigure
         var benchmarksOneClient = new List<double>();
         var drains = new List<double>();
         var drainCpuPerEntry = new List<double>();
+        var drainClientCpuPerEntry = new List<double>();
+        var drainAllocations = new List<string>();
         var benchmarkCpuPerEntry = new List<double>();
         var originals = new List<double>();
         var originalBytesPerEntry = 0.0;
@@ -72,9 +74,11 @@ public static class IngestFigure
             benchmarkCpuPerEntry.Add((await stats.CpuSecondsAsync() - benchmarkCpu) * 1e6 / settings.ValkeyBenchmarkRequests);
             await admin.GetDatabase().KeyDeleteAsync(ValkeyBenchmarkKey);
             await admin.GetDatabase().ExecuteAsync("FLUSHALL", "SYNC");
-            var (drainRate, drainCpu) = await DrainAsync(server.ConnectionString, admin.GetDatabase(), stats, workload, settings.IngestEntries, settings.FormatVersion);
+            var (drainRate, drainCpu, drainClientCpu) = await DrainAsync(server.ConnectionString, admin.GetDatabase(), stats, workload, settings.IngestEntries, settings.FormatVersion);
             drains.Add(drainRate);
             drainCpuPerEntry.Add(drainCpu);
+            drainClientCpuPerEntry.Add(drainClientCpu);
+            drainAllocations.Add($"{LastDrainAllocation.BytesPerEntry:0} B, {LastDrainAllocation.FullCollections}");
 
             // The original design, on the emptied server (synchronously: Valkey 8 frees lazily
             // by default, and memory still being freed would shrink the delta).
@@ -90,6 +94,7 @@ public static class IngestFigure
         var drain = Measure.Median(drains);
 
         var original = Measure.Median(originals);
+        var clientCpu = Measure.Median(ingests.Select(i => i.ClientCpuMicrosecondsPerEntry));
 
         // The reference is the better of the two valkey-benchmark runs: what it achieves.
         var reference = Math.Max(valkeyBenchmark, valkeyBenchmarkOneClient);
@@ -114,6 +119,18 @@ public static class IngestFigure
             $"valkey-benchmark XADD -P {ValkeyBenchmarkPipeline} -c 1: {Format.Number(benchmarkServerCpu, "0.0")} µs",
             Format.Ratio(serverCpu / benchmarkServerCpu),
             serverCpu <= 1.0 ? Verdict.Pass : Verdict.Miss));
+        table.Add(new FigureRow("2", "Client CPU per entry, sustained (process CPU time / entries: the producer's Log calls, the writer, compactions done by the end)",
+            "(none)",
+            Format.Number(clientCpu, "0.0") + " µs",
+            "(none)",
+            string.Empty,
+            Verdict.Info));
+        table.Add(new FigureRow("2", "Client CPU per entry, writer alone (process CPU time while it drained / entries)",
+            "(none)",
+            Format.Number(Measure.Median(drainClientCpuPerEntry), "0.0") + " µs",
+            "allocated per entry, full collections, by round: " + string.Join("; ", drainAllocations),
+            string.Empty,
+            Verdict.Info));
         var ratioToOriginal = ingestRate / original;
         table.Add(new FigureRow("2", "Sustained ingest vs the original design",
             "≥ 20× the original",
@@ -140,7 +157,7 @@ public static class IngestFigure
             $"One producer thread calls ILogger.Log {Format.Count(settings.IngestEntries)} times as fast as it can; the rate is entries / time from the first Log call until provider.EntriesWritten counts them all. " +
             $"Rounds, interleaved on the same server (emptied between them), each as ingest / valkey-benchmark -c {ValkeyBenchmarkClients} / -c 1 / writer alone / original design: " +
             string.Join("; ", Enumerable.Range(0, ingests.Count).Select(r => $"{Format.Rate(ingests[r].EntriesPerSecond)} (producer done in {Format.Ms(ingests[r].ProduceMs)}, all stored in {Format.Ms(ingests[r].TotalMs)}) / {Format.Rate(benchmarks[r])} / {Format.Rate(benchmarksOneClient[r])} / {Format.Rate(drains[r])} / {Format.Rate(originals[r])}")) +
-            $"; the table gives the medians. Stores of format {settings.FormatVersion}. Stored entries of the first round counted by reading them back: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BatchDelay 0, one append script per partition run), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
+            $"; the table gives the medians. Stores of format {settings.FormatVersion}. Stored entries of the first round counted by reading them back: {Format.Count(stored - 1)} + 1 warm-up. Provider defaults (MaxBatchSize 2048, BacklogBatchSize 16,384, BatchDelay 0, one append script per partition run), BufferCapacity {Format.Count(settings.IngestEntries * 2)}; dropped {ingests.Sum(i => i.Dropped)}.");
         table.Note("2.", "Writer alone: a second provider on the emptied server; the server holds writes (CLIENT PAUSE WRITE) while the same entries are logged into the buffer, then the rate is entries / time from CLIENT UNPAUSE until provider.EntriesWritten counts them all: the writer and the server with the producer idle. The sustained figure above also pays for the producer thread, which takes one of the machine's cores while it runs.");
         table.Note("2.", $"valkey-benchmark reference, same server, same run, {Format.Count(settings.ValkeyBenchmarkRequests)} requests of the median sample entry with its 15 fields: `{Shorten(ValkeyBenchmarkTool.Describe(server.Port, settings.ValkeyBenchmarkRequests, ValkeyBenchmarkPipeline, ValkeyBenchmarkClients, command))}` " +
             "and the same with -c 1 (one connection, as the provider has); the ratio is to the better of the two. valkey-benchmark is a C client with nothing to encode, pipelining 64 commands per connection.");
@@ -151,7 +168,17 @@ public static class IngestFigure
             $"The original design's figure: used_memory delta over its {Format.Count(settings.OriginalDesignEntries)} entries (daily stream with one JSON field, three sorted-set indexes, metadata hash).");
     }
 
-    private sealed record IngestResult(double EntriesPerSecond, double ProduceMs, double TotalMs, long Dropped);
+    /// <summary>The last drain's bytes allocated per entry (every thread) and full collections.</summary>
+    private static (double BytesPerEntry, int FullCollections) LastDrainAllocation;
+
+    private sealed record IngestResult(double EntriesPerSecond, double ProduceMs, double TotalMs, long Dropped, double ClientCpuMicrosecondsPerEntry);
+
+    /// <summary>This process's CPU time (every thread: the producer, the writer, its compactions, the runtime's own), in µs.</summary>
+    private static double ProcessCpuMicroseconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.Ticks / 10.0;
+    }
 
     private static async Task<IngestResult> ProviderIngestAsync(string connectionString, LogWorkload workload, int entries, int formatVersion)
     {
@@ -162,6 +189,7 @@ public static class IngestFigure
         var target = provider.EntriesWritten + entries;
 
         var started = Stopwatch.GetTimestamp();
+        var cpuStarted = ProcessCpuMicroseconds();
         var producer = Task.Factory.StartNew(() =>
         {
             Activity? activity = null;
@@ -187,8 +215,9 @@ public static class IngestFigure
         }
 
         var finished = Stopwatch.GetTimestamp();
+        var cpu = (ProcessCpuMicroseconds() - cpuStarted) / entries;
         var totalMs = Measure.ElapsedMs(started, finished);
-        return new IngestResult(entries / (totalMs / 1000), Measure.ElapsedMs(started, produced), totalMs, provider.EntriesDropped);
+        return new IngestResult(entries / (totalMs / 1000), Measure.ElapsedMs(started, produced), totalMs, provider.EntriesDropped, cpu);
     }
 
     /// <summary>
@@ -197,7 +226,7 @@ public static class IngestFigure
     /// stored, with the producer idle: what the writer and the server do alone.
     /// </summary>
     /// <summary>The writer alone: entries per second, and the server's CPU µs per entry while it drained.</summary>
-    private static async Task<(double Rate, double ServerMicrosecondsPerEntry)> DrainAsync(string connectionString, IDatabase admin, ServerStats stats, LogWorkload workload, int entries, int formatVersion)
+    private static async Task<(double Rate, double ServerMicrosecondsPerEntry, double ClientMicrosecondsPerEntry)> DrainAsync(string connectionString, IDatabase admin, ServerStats stats, LogWorkload workload, int entries, int formatVersion)
     {
         using var host = ProviderHost.Start(connectionString, "drain", bufferCapacity: entries * 2, formatVersion);
         await host.WarmUpAsync();
@@ -222,13 +251,18 @@ public static class IngestFigure
         }
 
         var started = Stopwatch.GetTimestamp();
+        var clientCpuBefore = ProcessCpuMicroseconds();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var fullCollectionsBefore = GC.CollectionCount(2);
         if (!await Measure.WaitUntilAsync(() => provider.EntriesWritten >= target, TimeSpan.FromMinutes(5)))
         {
             throw new TimeoutException("The provider did not drain its buffer in 5 minutes.");
         }
 
         var rate = entries / (Measure.ElapsedMs(started) / 1000);
-        return (rate, (await stats.CpuSecondsAsync() - cpuBefore) * 1e6 / entries);
+        var clientCpu = (ProcessCpuMicroseconds() - clientCpuBefore) / entries;
+        LastDrainAllocation = ((GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)entries, GC.CollectionCount(2) - fullCollectionsBefore);
+        return (rate, (await stats.CpuSecondsAsync() - cpuBefore) * 1e6 / entries, clientCpu);
     }
 
     private sealed record OriginalResult(double EntriesPerSecond);

@@ -10,7 +10,9 @@ namespace MonarchLogs.Logging.Writing
     /// <summary>
     /// The one background loop of a provider, as Serilog's BatchingSink: it takes what is queued,
     /// up to <see cref="MonarchValkeyLoggerOptions.MaxBatchSize"/> (after
-    /// <see cref="MonarchValkeyLoggerOptions.BatchDelay"/>, if set), and hands each batch to the
+    /// <see cref="MonarchValkeyLoggerOptions.BatchDelay"/>, if set), or up to
+    /// <see cref="MonarchValkeyLoggerOptions.BacklogBatchSize"/> when more than a batch is queued,
+    /// and hands each batch to the
     /// <see cref="BatchSender"/>. While Valkey answers, two batches are in flight; while it fails,
     /// one, so that retries keep the order. Between batches, and when idle, the
     /// <see cref="DropReporter"/> reports drops. At shutdown it writes what is queued. It never
@@ -113,6 +115,16 @@ namespace MonarchLogs.Logging.Writing
             }
         }
 
+        /// <summary>
+        /// <see cref="MonarchValkeyLoggerOptions.MaxBatchSize"/>, or while more than that is queued
+        /// (the writer is behind), <see cref="MonarchValkeyLoggerOptions.BacklogBatchSize"/>: then a
+        /// busy partition's share of the batch is a block of its stream, not of its head.
+        /// </summary>
+        private int BatchLimit() =>
+            _options.BacklogBatchSize > _options.MaxBatchSize && _account.Queued > _options.MaxBatchSize
+                ? _options.BacklogBatchSize
+                : _options.MaxBatchSize;
+
         private async Task RunAsync()
         {
             var reader = _queue.Reader;
@@ -149,7 +161,8 @@ namespace MonarchLogs.Logging.Writing
                     }
 
                     var now = DateTime.UtcNow;
-                    while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                    var limit = BatchLimit();
+                    while (batch.Count < limit && reader.TryRead(out var pending))
                     {
                         _account.Take();
                         var entry = _preparer.Prepare(pending, now);

@@ -41,6 +41,9 @@ namespace MonarchLogs.Logging.Writing
         /// <summary>Entries queued or in flight.</summary>
         public long Buffered => Interlocked.Read(ref _buffered);
 
+        /// <summary>Entries queued that the loop has not taken yet (a moment's reading).</summary>
+        public long Queued => Interlocked.Read(ref _buffered) - Interlocked.Read(ref _held);
+
         /// <summary>Entries written to Valkey since start, drop notices included.</summary>
         public long Written => EntriesWritten + NoticesWritten;
 

@@ -22,7 +22,7 @@ namespace MonarchLogs.Core.Format.Blocks
         private readonly int _zstdLevel;
         private readonly double _falsePositiveRate;
         private readonly MemoryStream _lines = new MemoryStream(64 * 1024);
-        private readonly HashSet<ulong> _tokens = new HashSet<ulong>();
+        private readonly TokenSet _tokens = new TokenSet();
         private readonly List<long> _ticks = new List<long>();
         private readonly TokenHasher _hasher = new TokenHasher();
         private readonly ZstdCompression _zstd = new ZstdCompression();
@@ -120,7 +120,7 @@ namespace MonarchLogs.Core.Format.Blocks
             if (_falsePositiveRate > 0)
             {
                 bloom = BloomFilter.ForTokens(_tokens.Count, _falsePositiveRate);
-                foreach (var token in _tokens) bloom.AddHash(token);
+                foreach (var token in _tokens.Items) bloom.AddHash(token);
             }
 
             var lines = new ReadOnlySpan<byte>(_lines.GetBuffer(), 0, (int)_lines.Length);

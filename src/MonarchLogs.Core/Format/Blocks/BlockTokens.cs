@@ -70,15 +70,15 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <paramref name="hashes"/>: the same tokens the string forms above make, built in
         /// <paramref name="hasher"/>'s buffer instead of as strings.
         /// </summary>
-        public static void Collect(MonarchLogEntry entry, TokenHasher hasher, ISet<ulong> hashes) => Collect(entry, null, hasher, hashes);
+        public static void Collect(MonarchLogEntry entry, TokenHasher hasher, TokenSet hashes) => Collect(entry, null, hasher, hashes);
 
         /// <summary>
-        /// As <see cref="Collect(MonarchLogEntry, TokenHasher, ISet{ulong})"/>, for an entry of a
+        /// As <see cref="Collect(MonarchLogEntry, TokenHasher, TokenSet)"/>, for an entry of a
         /// block whose <paramref name="previous"/> entry's tokens are in <paramref name="hashes"/>
         /// already: a field it shares with that entry (the category, the event, the exception type
         /// of a run of alike entries) is not hashed again.
         /// </summary>
-        public static void Collect(MonarchLogEntry entry, MonarchLogEntry? previous, TokenHasher hasher, ISet<ulong> hashes)
+        public static void Collect(MonarchLogEntry entry, MonarchLogEntry? previous, TokenHasher hasher, TokenSet hashes)
         {
             if (entry.TraceId.Length > 0 && !Same(entry.TraceId, previous?.TraceId)) hashes.Add(hasher.Start(TracePrefix).AppendUpper(entry.TraceId.AsSpan()).Hash());
             if (entry.SpanId.Length > 0 && !Same(entry.SpanId, previous?.SpanId)) hashes.Add(hasher.Start(SpanPrefix).AppendUpper(entry.SpanId.AsSpan()).Hash());
@@ -90,7 +90,19 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>The <c>prop:</c> tokens of a properties object given as its UTF-8 text (as a block's line holds it).</summary>
-        public static void CollectProperties(ReadOnlySpan<byte> utf8Object, TokenHasher hasher, ISet<ulong> hashes) => new PropertyWalk(hasher, hashes).Run(utf8Object);
+        public static void CollectProperties(ReadOnlySpan<byte> utf8Object, TokenHasher hasher, TokenSet hashes) => new PropertyWalk(hasher, hashes).Run(utf8Object);
+
+        /// <summary>
+        /// The <c>prop:</c> tokens of the properties object a reader of a whole line is on (its
+        /// start), read in place: the reader ends on the object's end. The reader must refuse
+        /// nesting past <see cref="PropertiesMaxDepth"/> levels inside the object, as the walk of
+        /// the object alone does. Throws what the reader throws (<see cref="JsonException"/>, and
+        /// <see cref="InvalidOperationException"/> for a string that is not valid UTF-8 or UTF-16).
+        /// </summary>
+        public static void CollectProperties(ref Utf8JsonReader reader, TokenHasher hasher, TokenSet hashes) => new PropertyWalk(hasher, hashes).RunInPlace(ref reader);
+
+        /// <summary>The nesting a properties object may have: deeper, its walk stops where it gets there.</summary>
+        public const int PropertiesMaxDepth = 64;
 
         private static bool Same(string value, string? previous) => ReferenceEquals(value, previous) || string.Equals(value, previous, StringComparison.Ordinal);
 
@@ -104,18 +116,18 @@ namespace MonarchLogs.Core.Format.Blocks
         /// </summary>
         private readonly struct PropertyWalk
         {
-            private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = 64 };
+            private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = PropertiesMaxDepth };
             private readonly TokenHasher _hasher;
-            private readonly ISet<ulong> _hashes;
+            private readonly TokenSet _hashes;
 
-            public PropertyWalk(TokenHasher hasher, ISet<ulong> hashes)
+            public PropertyWalk(TokenHasher hasher, TokenSet hashes)
             {
                 _hasher = hasher;
                 _hashes = hashes;
             }
 
             // The stored text: lone surrogates, which JSON cannot carry, are U+FFFD there.
-            public void Run(string properties) => Run(_hasher.Utf8(PropertiesJson.WellFormed(properties)));
+            public void Run(string properties) => Run(_hasher.Utf8Of(PropertiesJson.WellFormed(properties)));
 
             public void Run(ReadOnlySpan<byte> utf8)
             {
@@ -134,6 +146,12 @@ namespace MonarchLogs.Core.Format.Blocks
                 {
                     // Text that is not valid UTF-8 (a string a reader could not read either).
                 }
+            }
+
+            public void RunInPlace(ref Utf8JsonReader reader)
+            {
+                _hasher.Start(PropertyPrefix);
+                Object(ref reader, 0);
             }
 
             /// <summary>The members of the object the reader is on; the buffer holds <c>prop:</c> and the path so far.</summary>
@@ -170,26 +188,35 @@ namespace MonarchLogs.Core.Format.Blocks
                         break;
                     case JsonTokenType.String:
                         // A value longer than MaxValueLength chars is not indexed; "\uXXXX" is the longest escape.
-                        if (reader.ValueSpan.Length > MaxValueLength * 6) break;
+                        var raw = reader.ValueSpan;
+                        if (raw.Length > MaxValueLength * 6) break;
                         _hasher.Append('=');
-                        var valueStart = _hasher.Length;
-                        var room = _hasher.Room(reader.ValueSpan.Length);
-                        var length = reader.CopyString(room);
+                        if (!reader.ValueIsEscaped && TokenHasher.IsAscii(raw))
+                        {
+                            // The common case: the bytes are the chars.
+                            if (raw.Length > MaxValueLength) break;
+                            _hasher.AppendUpperAscii(raw);
+                            _hashes.Add(_hasher.Hash());
+                            if (!MayBeNumberOrBoolean(raw)) break;
+                            Span<char> ascii = stackalloc char[raw.Length];
+                            for (var i = 0; i < raw.Length; i++) ascii[i] = (char)raw[i];
+                            AddTextForms(name, ascii);
+                            break;
+                        }
+
+                        var chars = _hasher.Chars(raw.Length);
+                        var length = reader.CopyString(chars);
                         if (length > MaxValueLength) break;
-                        var text = room.Slice(0, length);
-                        _hasher.Length = valueStart;
+                        var text = chars.Slice(0, length);
                         _hasher.AppendUpper(text);
                         _hashes.Add(_hasher.Hash());
-                        if (MayBeNumber(text) && TryParseDecimal(text, out var number)) Add(name, CanonicalNumber(number));
-                        if (IsBoolean(text, out var flag)) Add(name, flag ? "TRUE" : "FALSE");
+                        AddTextForms(name, text);
                         break;
                     case JsonTokenType.Number:
                         var written = reader.ValueSpan;
                         if (written.Length > MaxValueLength) break;
                         _hasher.Append('=');
-                        var digits = _hasher.Room(written.Length);
-                        for (var i = 0; i < written.Length; i++) digits[i] = Upper((char)written[i]);
-                        _hasher.Length += written.Length;
+                        _hasher.AppendUpperAscii(written);
                         _hashes.Add(_hasher.Hash());
                         // A whole number's canonical form is its decimal digits (the token just
                         // hashed, when it is written so); only fractions need the decimal.
@@ -214,13 +241,29 @@ namespace MonarchLogs.Core.Format.Blocks
                 _hashes.Add(_hasher.Append('=').Append(value.AsSpan()).Hash());
             }
 
-            private void AppendUpperString(ref Utf8JsonReader reader)
+            private void AppendUpperString(ref Utf8JsonReader reader) => _hasher.AppendUpperString(ref reader, int.MaxValue);
+
+            /// <summary>The number and boolean tokens a text value also gives (its text as the reader gave it, not upper-cased).</summary>
+            private void AddTextForms(int name, ReadOnlySpan<char> text)
             {
-                var start = _hasher.Length;
-                var room = _hasher.Room(reader.ValueSpan.Length);
-                var length = reader.CopyString(room);
-                for (var i = 0; i < length; i++) room[i] = Upper(room[i]);
-                _hasher.Length = start + length;
+                if (MayBeNumber(text) && TryParseDecimal(text, out var number)) Add(name, CanonicalNumber(number));
+                if (IsBoolean(text, out var flag)) Add(name, flag ? "TRUE" : "FALSE");
+            }
+
+            /// <summary>
+            /// Whether an unescaped ASCII text value may read as a number or a boolean: its first
+            /// char that is neither white space nor a null is a sign, a point, a digit, t or f.
+            /// </summary>
+            private static bool MayBeNumberOrBoolean(ReadOnlySpan<byte> ascii)
+            {
+                foreach (var b in ascii)
+                {
+                    if (b == (byte)' ' || (b >= 0x09 && b <= 0x0D) || b == 0) continue;
+                    return b == (byte)'-' || b == (byte)'+' || b == (byte)'.' || (b >= (byte)'0' && b <= (byte)'9')
+                        || b == (byte)'t' || b == (byte)'T' || b == (byte)'f' || b == (byte)'F';
+                }
+
+                return false;
             }
 
             private static bool TryParseDecimal(ReadOnlySpan<char> text, out decimal number) =>

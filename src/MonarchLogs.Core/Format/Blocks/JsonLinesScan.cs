@@ -16,8 +16,11 @@ namespace MonarchLogs.Core.Format.Blocks
     /// </summary>
     internal static class JsonLinesScan
     {
-        private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = 128 };
+        // The properties object (at depth 1) may nest as deep as its walk alone reads.
+        private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = BlockTokens.PropertiesMaxDepth + 1 };
+#if NETSTANDARD2_0
         private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+#endif
 
         private static readonly byte[] Ts = Encoding.UTF8.GetBytes(StorageFormat.TimestampField);
         private static readonly byte[] TraceId = Encoding.UTF8.GetBytes(StorageFormat.TraceIdField);
@@ -34,7 +37,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <paramref name="hashes"/> (when not null); false when a line is not as a writer writes it,
         /// or the lines are not <paramref name="expectedCount"/>.
         /// </summary>
-        public static bool TryScan(ReadOnlySpan<byte> payload, int expectedCount, TokenHasher hasher, ISet<ulong>? hashes, List<long> ticks)
+        public static bool TryScan(ReadOnlySpan<byte> payload, int expectedCount, TokenHasher hasher, TokenSet? hashes, List<long> ticks)
         {
             var count = 0;
             while (payload.Length > 0)
@@ -50,7 +53,7 @@ namespace MonarchLogs.Core.Format.Blocks
             return count == expectedCount;
         }
 
-        private static bool TryLine(ReadOnlySpan<byte> line, TokenHasher hasher, ISet<ulong>? hashes, out long ticks)
+        private static bool TryLine(ReadOnlySpan<byte> line, TokenHasher hasher, TokenSet? hashes, out long ticks)
         {
             ticks = 0;
             var hasTime = false;
@@ -124,36 +127,34 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>A text field's token, upper-cased as <see cref="BlockTokens"/> makes it; nothing for an empty or null value.</summary>
-        private static bool TryText(ref Utf8JsonReader reader, string prefix, TokenHasher hasher, ISet<ulong>? hashes)
+        private static bool TryText(ref Utf8JsonReader reader, string prefix, TokenHasher hasher, TokenSet? hashes)
         {
             if (reader.TokenType == JsonTokenType.Null) return true;
             if (reader.TokenType != JsonTokenType.String) return false;
             if (hashes is null || reader.ValueSpan.Length == 0) return true;
-            hasher.Start(prefix);
-            var start = hasher.Length;
-            var room = hasher.Room(reader.ValueSpan.Length);
-            var length = reader.CopyString(room);
-            hasher.Length = start;
-            hasher.AppendUpper(room.Slice(0, length));
+            hasher.Start(prefix).AppendUpperString(ref reader, int.MaxValue);
             hashes.Add(hasher.Hash());
             return true;
         }
 
         /// <summary>The properties: an object's tokens from its very text; a string only when it cannot be an object's text.</summary>
-        private static bool TryProperties(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, TokenHasher hasher, ISet<ulong>? hashes)
+        private static bool TryProperties(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, TokenHasher hasher, TokenSet? hashes)
         {
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
                     var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    var text = line.Slice(start, (int)reader.BytesConsumed - start);
-                    if (hashes is null) return true;
-                    // The decoder reads the object's text leniently: leave text that is not UTF-8 to it.
-                    if (!IsUtf8(text)) return false;
+                    if (hashes is null)
+                    {
+                        reader.Skip();
+                        return true;
+                    }
 
-                    BlockTokens.CollectProperties(text, hasher, hashes);
-                    return true;
+                    // Walked in place, not skipped and read again.
+                    BlockTokens.CollectProperties(ref reader, hasher, hashes);
+
+                    // The decoder reads the object's text leniently: leave text that is not UTF-8 to it.
+                    return IsUtf8(line.Slice(start, (int)reader.BytesConsumed - start));
                 case JsonTokenType.String:
                     // Text that starts as an object would be walked: leave it to the decoder.
                     return reader.ValueIsEscaped ? false : reader.ValueSpan.Length == 0 || reader.ValueSpan[0] != (byte)'{';
@@ -167,17 +168,8 @@ namespace MonarchLogs.Core.Format.Blocks
 
         private static bool IsUtf8(ReadOnlySpan<byte> text)
         {
-            var ascii = true;
-            foreach (var b in text)
-            {
-                if (b >= 0x80)
-                {
-                    ascii = false;
-                    break;
-                }
-            }
-
-            if (ascii) return true;
+            if (TokenHasher.IsAscii(text)) return true;
+#if NETSTANDARD2_0
             try
             {
                 StrictUtf8.GetCharCount(text.ToArray());
@@ -187,6 +179,9 @@ namespace MonarchLogs.Core.Format.Blocks
             {
                 return false;
             }
+#else
+            return System.Text.Unicode.Utf8.IsValid(text);
+#endif
         }
 
         private static bool IsBlank(ReadOnlySpan<byte> line)

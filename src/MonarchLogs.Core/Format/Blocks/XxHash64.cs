@@ -1,5 +1,7 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MonarchLogs.Core.Format.Blocks
 {
@@ -86,9 +88,18 @@ namespace MonarchLogs.Core.Format.Blocks
 
         private static ulong RotateLeft(ulong value, int bits) => (value << bits) | (value >> (64 - bits));
 
-        // Little-endian, whatever the machine: the hash is part of the stored format.
-        private static ulong Read64(ReadOnlySpan<byte> data, int at) => BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(at));
+        // Little-endian, whatever the machine: the hash is part of the stored format. Read without
+        // a bounds check: the loops above read only whole words inside the data.
+        private static ulong Read64(ReadOnlySpan<byte> data, int at)
+        {
+            var value = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at));
+            return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+        }
 
-        private static ulong Read32(ReadOnlySpan<byte> data, int at) => BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(at));
+        private static ulong Read32(ReadOnlySpan<byte> data, int at)
+        {
+            var value = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at));
+            return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+        }
     }
 }
