@@ -75,6 +75,7 @@ namespace MonarchLogs.Core.Format.Blocks
             var start = 0;
             var read = 0;
             var number = 0;
+            Span<int> spans = stackalloc int[2 * FieldCount];
             while (start < payload.Length)
             {
                 var end = Array.IndexOf(payload, (byte)'\n', start);
@@ -85,6 +86,24 @@ namespace MonarchLogs.Core.Format.Blocks
                 number++;
                 if (JsonLinesPayload.IsBlank(text)) continue;
                 if (read == expectedCount) throw BlockErrors.Invalid($"its payload holds more entries than its n field says ({expectedCount})");
+
+                // A line as a writer writes it reads without the JSON reader, to the same values.
+                spans.Clear();
+                if (WriterLine.TryRead(text, spans, out var ticks, out var eventId))
+                {
+                    var first = read * FieldCount * 2;
+                    for (var i = 0; i < spans.Length; i += 2)
+                    {
+                        lines._spans[first + i] = spans[i] + offset;
+                        lines._spans[first + i + 1] = spans[i + 1];
+                    }
+
+                    lines._ticks[read] = ticks;
+                    lines._eventIds[read] = eventId;
+                    read++;
+                    continue;
+                }
+
                 var fields = new LineFields { Lines = lines, Index = read, Offset = offset };
                 JsonLinesPayload.Scan(text, number, ref fields);
                 if (!fields.HasTs) throw BlockErrors.Invalid($"line {number} of its payload has no ts field");
