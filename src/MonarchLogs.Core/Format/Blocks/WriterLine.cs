@@ -108,6 +108,12 @@ namespace MonarchLogs.Core.Format.Blocks
         private static int SkipString(ReadOnlySpan<byte> line, int position)
         {
             if (position >= line.Length || line[position] != (byte)'"') return -1;
+#if NET8_0_OR_GREATER
+            var content = line.Slice(position + 1);
+            var end = content.IndexOfAny((byte)'"', (byte)'\\');
+            if (end < 0 || content[end] != (byte)'"' || content.Slice(0, end).IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0) return -1;
+            return position + end + 2;
+#else
             for (var i = position + 1; i < line.Length; i++)
             {
                 var b = line[i];
@@ -116,6 +122,7 @@ namespace MonarchLogs.Core.Format.Blocks
             }
 
             return -1;
+#endif
         }
 
         /// <summary>A whole number as a writer writes one (no sign but minus, no leading zero), of 32 bits.</summary>
