@@ -5,6 +5,7 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 using MonarchLogs.Core.Format;
+using MonarchLogs.Core.Format.Blocks;
 using MonarchLogs.Core.Query;
 
 namespace MonarchLogs.Core.Archive
@@ -49,7 +50,14 @@ namespace MonarchLogs.Core.Archive
             Flush(output);
         }
 
+        /// <summary>Adds the line of <paramref name="stored"/>, whose payload line is then released (<see cref="PayloadLines.Release"/>).</summary>
         private void Append(in StoredEntry stored)
+        {
+            AppendLine(in stored);
+            stored.Lines!.Release();
+        }
+
+        private void AppendLine(in StoredEntry stored)
         {
             // A line of plain ASCII values (as writers store them) is made byte by byte; others by the writer of JSON.
             if (!ReferenceEquals(stored.Partition, _idPartition)) UsePartition(stored.Partition);

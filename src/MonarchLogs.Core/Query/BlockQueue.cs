@@ -150,6 +150,7 @@ namespace MonarchLogs.Core.Query
 
             var sorted = true;
             var count = entries?.Count ?? positions!.Length;
+            var given = 0;
             for (var i = 0; i < count; i++)
             {
                 var position = entries is null ? positions![i] : LogEntryId.Parse(entries[i].Id!).Position;
@@ -157,7 +158,11 @@ namespace MonarchLogs.Core.Query
                 var item = new Positioned(entries is null ? new StoredEntry(_partition, position, lines!, i) : new StoredEntry(_partition, position, entries[i]));
                 if (_ready.Count > 0 && _order.Compare(_ready[_ready.Count - 1], item) > 0) sorted = false;
                 _ready.Add(item);
+                given++;
             }
+
+            // Payload lines keep their block's payload until the last one handed on is written (PayloadLines.Hold).
+            lines?.Hold(given);
 
             // A block's entries mostly come in order after those ready already: no sort then.
             if (!sorted) _ready.Sort(_order);
