@@ -29,6 +29,9 @@ namespace MonarchLogs.Core.Query
         private long _watermark;
         private bool _released;
 
+        // Pending blocks being decoded ahead: one at most.
+        private int _ahead;
+
         /// <summary>A queue of the entries in <paramref name="range"/>; <paramref name="invalid"/> is told of a block that does not decode (its key, its ID, the error).</summary>
         public BlockQueue(Partition partition, StreamRange range, bool descending, BlockDecoder decoder, Action<string, StreamId, MonarchLogsException> invalid)
         {
@@ -50,6 +53,13 @@ namespace MonarchLogs.Core.Query
 
         /// <summary>Blocks are read as payload lines (<see cref="TakeStored"/>), not decoded into entries; format 1 entries stay entries.</summary>
         public bool ReadsLines { get; set; }
+
+        /// <summary>
+        /// When blocks are read as payload lines: decoders for the block due next after the one
+        /// being given out, which is decoded ahead on the thread pool (<see cref="LinesAhead"/>), one
+        /// block ahead at most; null: every block is decoded when it is due, on the caller's thread.
+        /// </summary>
+        public BlockDecoderPool? AheadDecoders { get; set; }
 
         /// <summary>The stream has been read down (newest first) or up (oldest first) to the block with ID milliseconds <paramref name="blockMs"/>.</summary>
         public void ReadThrough(long blockMs)
@@ -121,9 +131,11 @@ namespace MonarchLogs.Core.Query
 
         private void Decode(int pendingIndex)
         {
-            var (key, block) = (_pending[pendingIndex].Key, _pending[pendingIndex].Block);
+            var (key, block, ahead) = (_pending[pendingIndex].Key, _pending[pendingIndex].Block, _pending[pendingIndex].Ahead);
             _pending.RemoveAt(pendingIndex);
             _next = -1;
+            if (ahead is not null) _ahead--;
+            StartAhead();
 
             // A retry that sent a block twice: the copy read second is dropped.
             var name = (block.Header.WriterId, block.Header.Sequence);
@@ -133,7 +145,8 @@ namespace MonarchLogs.Core.Query
             StreamId[]? positions = null;
             try
             {
-                if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions)) entries = block.Decode(_partition, _decoder);
+                if (ahead is not null) ahead.Take(out lines, out positions);
+                else if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions)) entries = block.Decode(_partition, _decoder);
             }
             catch (MonarchLogsException ex) when (ex.ErrorId == BlockErrors.InvalidBlock || ex.ErrorId == BlockErrors.UnsupportedCodec)
             {
@@ -168,17 +181,32 @@ namespace MonarchLogs.Core.Query
             if (!sorted) _ready.Sort(_order);
         }
 
+        /// <summary>Starts decoding the block due next (a block, not a format 1 entry) ahead, when blocks are read as lines with <see cref="AheadDecoders"/>.</summary>
+        private void StartAhead()
+        {
+            if (!ReadsLines || AheadDecoders is not { } decoders || _ahead > 0) return;
+            var next = NextPending();
+            if (next < 0 || _pending[next].Block.Encoded is null) return;
+            var pending = _pending[next];
+            _pending[next] = new Pending(pending.Key, pending.Block, LinesAhead.Start(pending.Block, decoders));
+            _ahead++;
+        }
+
         private readonly struct Pending
         {
-            public Pending(string key, StoredBlock block)
+            public Pending(string key, StoredBlock block, LinesAhead? ahead = null)
             {
                 Key = key;
                 Block = block;
+                Ahead = ahead;
             }
 
             public string Key { get; }
 
             public StoredBlock Block { get; }
+
+            /// <summary>Its lines being decoded ahead; null when they are not.</summary>
+            public LinesAhead? Ahead { get; }
         }
 
         private readonly struct Positioned

@@ -53,6 +53,8 @@ namespace MonarchLogs.Core.Query
             var firstPage = _filter.Query.Limit ?? FirstPageSize;
             var blocks = _version >= 2;
             using var decoder = blocks ? new BlockDecoder() : null;
+            // Payload lines: each partition's next block is decoded ahead on another thread while the merge goes on.
+            using var aheadDecoders = blocks && lines ? new BlockDecoderPool() : null;
             var skip = blocks ? BlockSkip.For(_filter.Query) : null;
             var cursors = new List<PartitionCursor>(_partitions.Count);
             foreach (var partition in _partitions)
@@ -60,7 +62,7 @@ namespace MonarchLogs.Core.Query
                 var range = StreamRange.For(partition, _filter, exactToTick: blocks);
                 if (range.IsEmpty) continue;
                 cursors.Add(blocks
-                    ? new BlockCursor(_db, partition, range, descending, skip!, decoder!, _partitionError) { ReadsLines = lines }
+                    ? new BlockCursor(_db, partition, range, descending, skip!, decoder!, _partitionError) { ReadsLines = lines, AheadDecoders = aheadDecoders }
                     : new StreamCursor(_db, partition, range, descending, firstPage));
             }
 
