@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO;
@@ -148,6 +149,7 @@ namespace MonarchLogs.Core.Archive
         private static readonly byte[][] FieldStarts = JsonLinesPayload.FieldNames.Select(name => Encoding.UTF8.GetBytes(",\"").Concat(name.EncodedUtf8Bytes.ToArray()).Concat(Encoding.UTF8.GetBytes("\":")).ToArray()).ToArray();
 
         /// <summary>The most bytes <see cref="TryWrite"/> writes for a line of <paramref name="stored"/>'s.</summary>
+        [MethodImpl(HotPath.Options)]
         public static int MaxLength(in StoredEntry stored, PartitionBytes partition)
         {
             var lines = stored.Lines!;
@@ -162,6 +164,7 @@ namespace MonarchLogs.Core.Archive
         /// <see cref="MaxLength"/> bytes), the same bytes as <see cref="Write(Utf8JsonWriter, in StoredEntry, ReadOnlySpan{byte}, string?)"/>
         /// and a line feed: the number of bytes; -1 (nothing written that counts) for a line with another value.
         /// </summary>
+        [MethodImpl(HotPath.Options)]
         public static int TryWrite(Span<byte> destination, in StoredEntry stored, PartitionBytes partition)
         {
             var lines = stored.Lines!;
@@ -205,6 +208,7 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>Plain ASCII as a JSON string holds it: a quote and a backslash escaped, as the archive's writer escapes them.</summary>
+        [MethodImpl(HotPath.Options)]
         private static int CopyEscaped(ReadOnlySpan<byte> source, Span<byte> destination, int at)
         {
             while (true)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 using System.Collections.Generic;
 using System.IO;
@@ -32,6 +33,7 @@ namespace MonarchLogs.Core.Archive
         public PayloadLineWriter() => _json = new Utf8JsonWriter(_line, ArchiveFormat.WriterOptions);
 
         /// <summary>Writes the lines of <paramref name="count"/> payload lines to <paramref name="output"/>, in order, in writes of whole lines.</summary>
+        [MethodImpl(HotPath.Options)]
         public void Write(StoredEntry[] entries, int count, Stream output)
         {
             for (var i = 0; i < count; i++)
@@ -57,6 +59,7 @@ namespace MonarchLogs.Core.Archive
             stored.Lines!.Release();
         }
 
+        [MethodImpl(HotPath.Options)]
         private void AppendLine(in StoredEntry stored)
         {
             // A line of plain ASCII values (as writers store them) is made byte by byte; others by the writer of JSON.

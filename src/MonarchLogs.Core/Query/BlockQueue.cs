@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
@@ -75,6 +76,7 @@ namespace MonarchLogs.Core.Query
         public void ReleaseAll() => _released = true;
 
         /// <summary>Brings the queue to its next entry; false when it has none, or (before <see cref="ReleaseAll"/>) needs more of the stream first.</summary>
+        [MethodImpl(HotPath.Options)]
         public bool TryNext(out StreamId position)
         {
             position = default;
@@ -129,6 +131,7 @@ namespace MonarchLogs.Core.Query
             return best;
         }
 
+        [MethodImpl(HotPath.Options)]
         private void Decode(int pendingIndex)
         {
             var (key, block, ahead) = (_pending[pendingIndex].Key, _pending[pendingIndex].Block, _pending[pendingIndex].Ahead);

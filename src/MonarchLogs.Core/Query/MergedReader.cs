@@ -98,6 +98,7 @@ namespace MonarchLogs.Core.Query
         }
 
         /// <summary>Moves the cursor at <paramref name="index"/> down the heap until none below it comes first.</summary>
+        [MethodImpl(HotPath.Options)]
         private static void SiftDown(List<PartitionCursor> heap, int index, bool descending)
         {
             while (true)

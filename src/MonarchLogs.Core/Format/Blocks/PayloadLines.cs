@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
@@ -102,6 +103,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <paramref name="pooled"/> (see <see cref="Hold"/>).
         /// </summary>
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>, as <see cref="JsonLinesPayload.Read"/>.</exception>
+        [MethodImpl(HotPath.Options)]
         public static PayloadLines Read(byte[] payload, int length, bool pooled, int expectedCount)
         {
             var lines = new PayloadLines(payload, pooled, expectedCount);

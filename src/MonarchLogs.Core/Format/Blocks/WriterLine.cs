@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MonarchLogs.Core.Format.Blocks
@@ -49,6 +50,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// line) and length of each field's value, as <see cref="PayloadLines"/> keeps them (a
         /// string's content; the properties object whole); a field the line lacks is left as it was.
         /// </summary>
+        [MethodImpl(HotPath.Options)]
         public static bool TryRead(ReadOnlySpan<byte> line, Span<int> spans, out long ticks, out int eventId)
         {
             ticks = 0;
@@ -93,6 +95,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>The field (at or after <paramref name="first"/>) whose <c>"name":</c> starts at <paramref name="position"/>; -1 for none.</summary>
+        [MethodImpl(HotPath.Options)]
         private static int FieldAt(ReadOnlySpan<byte> line, int position, int first)
         {
             var rest = line.Slice(position);
@@ -105,6 +108,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>A JSON string of printable ASCII without escapes, from its opening quote: the position after its closing quote; -1 for any other.</summary>
+        [MethodImpl(HotPath.Options)]
         private static int SkipString(ReadOnlySpan<byte> line, int position)
         {
             if (position >= line.Length || line[position] != (byte)'"') return -1;
@@ -126,6 +130,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>A whole number as a writer writes one (no sign but minus, no leading zero), of 32 bits.</summary>
+        [MethodImpl(HotPath.Options)]
         private static bool TryNumber(ReadOnlySpan<byte> line, ref int position, out int value)
         {
             value = 0;
@@ -153,6 +158,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// A JSON value of printable ASCII, strings without escapes, spaces as its only white space,
         /// from its first byte: the position after it; -1 for anything else (which the JSON reader then judges).
         /// </summary>
+        [MethodImpl(HotPath.Options)]
         private static int SkipValue(ReadOnlySpan<byte> line, int position, int depth)
         {
             if (position >= line.Length) return -1;
@@ -175,6 +181,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>An object or an array, from its opening bracket.</summary>
+        [MethodImpl(HotPath.Options)]
         private static int SkipContainer(ReadOnlySpan<byte> line, int position, int depth)
         {
             var isObject = line[position] == (byte)'{';
@@ -220,6 +227,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?</summary>
+        [MethodImpl(HotPath.Options)]
         private static int SkipNumber(ReadOnlySpan<byte> line, int position)
         {
             var i = position;
