@@ -109,6 +109,30 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task Many_partitions_whose_entries_share_ticks_merge_in_position_then_partition_order()
+        {
+            var store = _valkey.NewStore();
+            var random = new Random(11);
+            var all = new List<MonarchLogEntry>();
+            var levels = new[] { MonarchLogLevel.Debug, MonarchLogLevel.Information, MonarchLogLevel.Warning, MonarchLogLevel.Error };
+            foreach (var service in new[] { "a", "b", "c", "d", "e", "f" })
+            {
+                foreach (var level in levels)
+                {
+                    // Distinct ticks within a partition, the same ticks across partitions: ties broken by partition.
+                    var ticks = Enumerable.Range(0, 60).OrderBy(_ => random.Next()).Take(random.Next(1, 30)).OrderBy(t => t).ToList();
+                    var block = ticks.Select(t => At(service, level, t * 1_000)).ToList();
+                    await AddBlockAsync(store, block);
+                    all.AddRange(block);
+                }
+            }
+
+            Assert.Equal(InOrder(all, newestFirst: true), Ids(await store.ToListAsync(new LogQuery())));
+            Assert.Equal(InOrder(all, newestFirst: false), Ids(await store.ToListAsync(new LogQuery { OldestFirst = true })));
+            Assert.Equal(InOrder(all, newestFirst: false).Take(25), Ids(await store.TakeAsync(new LogQuery { Limit = 25, OldestFirst = true }, 25)));
+        }
+
+        [Fact]
         public async Task Blocks_of_overlapping_times_over_many_pages_read_in_order()
         {
             var store = _valkey.NewStore();

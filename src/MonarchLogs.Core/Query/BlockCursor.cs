@@ -72,6 +72,13 @@ namespace MonarchLogs.Core.Query
             init => _queue.ReadsLines = value;
         }
 
+        /// <summary>With <see cref="ReadsLines"/>: decoders for the next block, decoded ahead on the thread pool (<see cref="BlockQueue.AheadDecoders"/>).</summary>
+        public BlockDecoderPool? AheadDecoders
+        {
+            get => _queue.AheadDecoders;
+            init => _queue.AheadDecoders = value;
+        }
+
         public override void Start() => _start = ReadStartAsync();
 
         public override async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken)

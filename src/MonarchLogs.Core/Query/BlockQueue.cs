@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
@@ -29,6 +30,9 @@ namespace MonarchLogs.Core.Query
         private long _watermark;
         private bool _released;
 
+        // Pending blocks being decoded ahead: one at most.
+        private int _ahead;
+
         /// <summary>A queue of the entries in <paramref name="range"/>; <paramref name="invalid"/> is told of a block that does not decode (its key, its ID, the error).</summary>
         public BlockQueue(Partition partition, StreamRange range, bool descending, BlockDecoder decoder, Action<string, StreamId, MonarchLogsException> invalid)
         {
@@ -51,6 +55,13 @@ namespace MonarchLogs.Core.Query
         /// <summary>Blocks are read as payload lines (<see cref="TakeStored"/>), not decoded into entries; format 1 entries stay entries.</summary>
         public bool ReadsLines { get; set; }
 
+        /// <summary>
+        /// When blocks are read as payload lines: decoders for the block due next after the one
+        /// being given out, which is decoded ahead on the thread pool (<see cref="LinesAhead"/>), one
+        /// block ahead at most; null: every block is decoded when it is due, on the caller's thread.
+        /// </summary>
+        public BlockDecoderPool? AheadDecoders { get; set; }
+
         /// <summary>The stream has been read down (newest first) or up (oldest first) to the block with ID milliseconds <paramref name="blockMs"/>.</summary>
         public void ReadThrough(long blockMs)
         {
@@ -65,6 +76,7 @@ namespace MonarchLogs.Core.Query
         public void ReleaseAll() => _released = true;
 
         /// <summary>Brings the queue to its next entry; false when it has none, or (before <see cref="ReleaseAll"/>) needs more of the stream first.</summary>
+        [MethodImpl(HotPath.Options)]
         public bool TryNext(out StreamId position)
         {
             position = default;
@@ -119,11 +131,14 @@ namespace MonarchLogs.Core.Query
             return best;
         }
 
+        [MethodImpl(HotPath.Options)]
         private void Decode(int pendingIndex)
         {
-            var (key, block) = (_pending[pendingIndex].Key, _pending[pendingIndex].Block);
+            var (key, block, ahead) = (_pending[pendingIndex].Key, _pending[pendingIndex].Block, _pending[pendingIndex].Ahead);
             _pending.RemoveAt(pendingIndex);
             _next = -1;
+            if (ahead is not null) _ahead--;
+            StartAhead();
 
             // A retry that sent a block twice: the copy read second is dropped.
             var name = (block.Header.WriterId, block.Header.Sequence);
@@ -133,7 +148,8 @@ namespace MonarchLogs.Core.Query
             StreamId[]? positions = null;
             try
             {
-                if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions)) entries = block.Decode(_partition, _decoder);
+                if (ahead is not null) ahead.Take(out lines, out positions);
+                else if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions)) entries = block.Decode(_partition, _decoder);
             }
             catch (MonarchLogsException ex) when (ex.ErrorId == BlockErrors.InvalidBlock || ex.ErrorId == BlockErrors.UnsupportedCodec)
             {
@@ -150,6 +166,7 @@ namespace MonarchLogs.Core.Query
 
             var sorted = true;
             var count = entries?.Count ?? positions!.Length;
+            var given = 0;
             for (var i = 0; i < count; i++)
             {
                 var position = entries is null ? positions![i] : LogEntryId.Parse(entries[i].Id!).Position;
@@ -157,23 +174,42 @@ namespace MonarchLogs.Core.Query
                 var item = new Positioned(entries is null ? new StoredEntry(_partition, position, lines!, i) : new StoredEntry(_partition, position, entries[i]));
                 if (_ready.Count > 0 && _order.Compare(_ready[_ready.Count - 1], item) > 0) sorted = false;
                 _ready.Add(item);
+                given++;
             }
+
+            // Payload lines keep their block's payload until the last one handed on is written (PayloadLines.Hold).
+            lines?.Hold(given);
 
             // A block's entries mostly come in order after those ready already: no sort then.
             if (!sorted) _ready.Sort(_order);
         }
 
+        /// <summary>Starts decoding the block due next (a block, not a format 1 entry) ahead, when blocks are read as lines with <see cref="AheadDecoders"/>.</summary>
+        private void StartAhead()
+        {
+            if (!ReadsLines || AheadDecoders is not { } decoders || _ahead > 0) return;
+            var next = NextPending();
+            if (next < 0 || _pending[next].Block.Encoded is null) return;
+            var pending = _pending[next];
+            _pending[next] = new Pending(pending.Key, pending.Block, LinesAhead.Start(pending.Block, decoders));
+            _ahead++;
+        }
+
         private readonly struct Pending
         {
-            public Pending(string key, StoredBlock block)
+            public Pending(string key, StoredBlock block, LinesAhead? ahead = null)
             {
                 Key = key;
                 Block = block;
+                Ahead = ahead;
             }
 
             public string Key { get; }
 
             public StoredBlock Block { get; }
+
+            /// <summary>Its lines being decoded ahead; null when they are not.</summary>
+            public LinesAhead? Ahead { get; }
         }
 
         private readonly struct Positioned

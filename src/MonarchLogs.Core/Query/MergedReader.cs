@@ -53,6 +53,8 @@ namespace MonarchLogs.Core.Query
             var firstPage = _filter.Query.Limit ?? FirstPageSize;
             var blocks = _version >= 2;
             using var decoder = blocks ? new BlockDecoder() : null;
+            // Payload lines: each partition's next block is decoded ahead on another thread while the merge goes on.
+            using var aheadDecoders = blocks && lines ? new BlockDecoderPool() : null;
             var skip = blocks ? BlockSkip.For(_filter.Query) : null;
             var cursors = new List<PartitionCursor>(_partitions.Count);
             foreach (var partition in _partitions)
@@ -60,7 +62,7 @@ namespace MonarchLogs.Core.Query
                 var range = StreamRange.For(partition, _filter, exactToTick: blocks);
                 if (range.IsEmpty) continue;
                 cursors.Add(blocks
-                    ? new BlockCursor(_db, partition, range, descending, skip!, decoder!, _partitionError) { ReadsLines = lines }
+                    ? new BlockCursor(_db, partition, range, descending, skip!, decoder!, _partitionError) { ReadsLines = lines, AheadDecoders = aheadDecoders }
                     : new StreamCursor(_db, partition, range, descending, firstPage));
             }
 
@@ -68,28 +70,46 @@ namespace MonarchLogs.Core.Query
             foreach (var cursor in cursors) cursor.Start();
 
             // Each cursor is brought to its current entry once; after that only the cursor an
-            // entry was taken from moves, so an entry costs one look at each partition's current
-            // position (no await, no parsing), whatever the number of partitions.
+            // entry was taken from moves, so an entry costs a look at partitions' current
+            // position (no await, no parsing). The cursors are kept as a binary heap whose top comes
+            // first: an entry costs a few comparisons, whatever the number of partitions.
             var live = new List<PartitionCursor>(cursors.Count);
             foreach (var cursor in cursors)
             {
                 if (await EnsureCurrentAsync(cursor, cancellationToken).ConfigureAwait(false)) live.Add(cursor);
             }
 
+            for (var i = (live.Count / 2) - 1; i >= 0; i--) SiftDown(live, i, descending);
             while (live.Count > 0)
             {
-                var bestIndex = 0;
-                for (var i = 1; i < live.Count; i++)
-                {
-                    if (Precedes(live[i], live[bestIndex], descending)) bestIndex = i;
-                }
-
-                var best = live[bestIndex];
+                var best = live[0];
                 var entry = take(best);
                 if (matches is null || matches(entry)) yield return entry;
 
                 // After the caller has it: a caller that stops here never waits for the next page.
-                if (!await EnsureCurrentAsync(best, cancellationToken).ConfigureAwait(false)) live.RemoveAt(bestIndex);
+                if (!await EnsureCurrentAsync(best, cancellationToken).ConfigureAwait(false))
+                {
+                    live[0] = live[live.Count - 1];
+                    live.RemoveAt(live.Count - 1);
+                }
+
+                SiftDown(live, 0, descending);
+            }
+        }
+
+        /// <summary>Moves the cursor at <paramref name="index"/> down the heap until none below it comes first.</summary>
+        [MethodImpl(HotPath.Options)]
+        private static void SiftDown(List<PartitionCursor> heap, int index, bool descending)
+        {
+            while (true)
+            {
+                var first = index;
+                var left = (2 * index) + 1;
+                if (left < heap.Count && Precedes(heap[left], heap[first], descending)) first = left;
+                if (left + 1 < heap.Count && Precedes(heap[left + 1], heap[first], descending)) first = left + 1;
+                if (first == index) return;
+                (heap[index], heap[first]) = (heap[first], heap[index]);
+                index = first;
             }
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 
 namespace MonarchLogs.Core.Format.Blocks
@@ -31,16 +32,29 @@ namespace MonarchLogs.Core.Format.Blocks
 
         /// <summary>The block's payload lines, checked as <see cref="Decode"/> checks its entries, without making entries of them.</summary>
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c>, as <see cref="Decode"/>.</exception>
+        /// <remarks>
+        /// The lines keep the payload after the next block is decoded (the decompressor's buffer is
+        /// reused), in a buffer rented from the shared pool: see <see cref="PayloadLines.Hold"/>.
+        /// </remarks>
         public PayloadLines DecodeLines(EncodedBlock block)
         {
-            var lines = PayloadLines.Read(Payload(block), block.Header.Count);
-            for (var i = 0; i < lines.Count; i++) CheckTime(block.Header, lines.TicksOf(i));
+            var content = block.Header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span) : block.Payload.Span;
+            var payload = ArrayPool<byte>.Shared.Rent(Math.Max(1, content.Length));
+            content.CopyTo(payload);
+            PayloadLines lines;
+            try
+            {
+                lines = PayloadLines.Read(payload, content.Length, pooled: true, block.Header.Count);
+                for (var i = 0; i < lines.Count; i++) CheckTime(block.Header, lines.TicksOf(i));
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(payload);
+                throw;
+            }
+
             return lines;
         }
-
-        /// <summary>The payload as an array of its own: the lines keep it after the next block is decoded (the decompressor's buffer is reused).</summary>
-        private byte[] Payload(EncodedBlock block) =>
-            block.Header.Codec == BlockCodec.Zstd ? _zstd.Decompress(block.Payload.Span).ToArray() : block.Payload.ToArray();
 
         private static void CheckTime(BlockHeader header, long ticks)
         {
