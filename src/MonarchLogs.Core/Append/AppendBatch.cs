@@ -14,6 +14,7 @@ namespace MonarchLogs.Core.Append
         private readonly bool[] _settled;
         private readonly bool[] _stored;
         private int _sent;
+        private int _late;
 
         /// <summary>A batch of <paramref name="entries"/>, none of them settled yet.</summary>
         public AppendBatch(IReadOnlyList<MonarchLogEntry> entries)
@@ -59,6 +60,19 @@ namespace MonarchLogs.Core.Append
                 return count;
             }
         }
+
+        /// <summary>
+        /// Whether the blocks go into their partitions' streams at their entries' event time
+        /// where the stream allows it (its top ID is not later, nor the server's clock earlier):
+        /// an import of past entries, which then stands where a live writer would have put it.
+        /// A live writer's blocks go in at the server's time.
+        /// </summary>
+        internal bool AtEventTime { get; set; }
+
+        /// <summary>Entries of this batch stored in blocks that went in late (not at their event time: their stream held later IDs); only counted when <see cref="AtEventTime"/>.</summary>
+        internal int Late => Volatile.Read(ref _late);
+
+        internal void AddLate(int entries) => Interlocked.Add(ref _late, entries);
 
         /// <summary>The blocks a format 2 appender made of this batch on its first attempt, sent again as they are by a retry.</summary>
         internal List<PlannedBlock>? Blocks { get; set; }

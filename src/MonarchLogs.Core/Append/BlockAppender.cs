@@ -16,7 +16,8 @@ namespace MonarchLogs.Core.Append
     /// the registry and one notification: an entry is marked once its block is stored (and, with replica
     /// acknowledgements, replicated), a refused partition costs that partition only, the format
     /// is checked after every reconnect. Heads it wrote to are compacted in the background
-    /// (<see cref="HeadCompactor"/>).
+    /// (<see cref="HeadCompactor"/>). A batch marked <see cref="AppendBatch.AtEventTime"/> (an
+    /// import's) has its blocks placed at their entries' time where the stream allows it.
     /// </summary>
     internal sealed class BlockAppender : ILogAppender
     {
@@ -85,8 +86,9 @@ namespace MonarchLogs.Core.Append
                     // EVALSHA, and EVAL after a NOSCRIPT: the blocks carry their own order (event
                     // time), so a block sent again may come after later ones.
                     var block = blocks[b];
+                    var toHead = ToHead(batch, block);
                     appends[b] = ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest,
-                        BlockScripts.AppendKeys(block.Partition, block.ToHead, keepsCounts), BlockScripts.AppendArguments(block.Block, block.ToHead, keepsCounts));
+                        BlockScripts.AppendKeys(block.Partition, toHead, keepsCounts), BlockScripts.AppendArguments(block.Block, toHead, keepsCounts, batch.AtEventTime));
                 }
 
                 if (_connection.IsConnected) batch.MarkSent();
@@ -112,7 +114,9 @@ namespace MonarchLogs.Core.Append
                 if (append.Status == TaskStatus.RanToCompletion)
                 {
                     counts[b] = block.Indexes.Count;
-                    if (StreamId.TryParse((string?)append.Result, out var id)) latestId = Math.Max(latestId, id.Milliseconds);
+                    if (!StreamId.TryParse((string?)append.Result, out var id)) continue;
+                    if (!batch.AtEventTime) latestId = Math.Max(latestId, id.Milliseconds);
+                    else if (!BlockPositions.IsOnTime(id.Milliseconds, block.Block.Header.FirstTicks, block.Block.Header.LastTicks)) batch.AddLate(counts[b]);
                 }
                 else if (!failures.Any(failure => failure.Partition.StreamKey == block.Partition.StreamKey))
                 {
@@ -132,7 +136,7 @@ namespace MonarchLogs.Core.Append
                 if (counts[b] == 0) continue;
                 foreach (var index in blocks[b].Indexes) batch.MarkStored(index);
                 stored += counts[b];
-                if (blocks[b].ToHead) _compactor.Wrote(blocks[b].Partition, counts[b]);
+                if (ToHead(batch, blocks[b])) _compactor.Wrote(blocks[b].Partition, counts[b]);
             }
 
             var registryFailure = await _registry.AfterBatchAsync(db, partitions, items.Where((_, b) => counts[b] > 0), stored, registered, cancellationToken).ConfigureAwait(false);
@@ -140,5 +144,13 @@ namespace MonarchLogs.Core.Append
             _compactor.CompactDue();
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
         }
+
+        /// <summary>
+        /// Whether a block goes to the head: a small one of a live writer's batch. A batch placed
+        /// at its event time (an import's) puts every block into the stream, where it can stand at
+        /// its entries' time: a head block would be read by every query until its compaction
+        /// moved it to the stream at the server's time, late.
+        /// </summary>
+        private static bool ToHead(AppendBatch batch, PlannedBlock block) => block.ToHead && !batch.AtEventTime;
     }
 }
