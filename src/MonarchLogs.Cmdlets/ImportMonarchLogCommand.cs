@@ -138,7 +138,8 @@ namespace MonarchLogs.Cmdlets
                     var import = store.ImportAsync(stream, path, defaults, counts, _problems.Enqueue, StopToken, damage: check);
                     WaitWithTicks(import, ProgressInterval, () =>
                     {
-                        WriteProblems();
+                        // Until the check passes, what was read may come from damaged data: its problems wait.
+                        if (check.Status == TaskStatus.RanToCompletion && check.Result is null) WriteProblems();
                         status = $"{System.IO.Path.GetFileName(path)}: {counts.Read.ToString("N0", CultureInfo.InvariantCulture)} entries read, "
                             + $"{counts.Imported.ToString("N0", CultureInfo.InvariantCulture)} imported, {counts.Skipped.ToString("N0", CultureInfo.InvariantCulture)} already there, "
                             + $"{counts.Failed.ToString("N0", CultureInfo.InvariantCulture)} failed ({Sizes.Bytes(counts.BytesRead)} read)";
@@ -147,7 +148,11 @@ namespace MonarchLogs.Cmdlets
                     });
                     if (import.Exception?.InnerException is MonarchLogsException { ErrorId: "InvalidImportFile" } damaged)
                     {
-                        WriteProblems();
+                        // The lines read from damaged data are no lines of the file: their problems are not told.
+                        while (_problems.TryDequeue(out _))
+                        {
+                        }
+
                         WriteError(new ErrorRecord(new InvalidDataException($"'{path}' is damaged, so none of it was imported: {damaged.Message}", damaged), "InvalidImportFile", ErrorCategory.InvalidData, path));
                         return;
                     }

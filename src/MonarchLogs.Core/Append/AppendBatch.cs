@@ -24,11 +24,24 @@ namespace MonarchLogs.Core.Append
             _stored = new bool[entries.Count];
         }
 
+        /// <summary>
+        /// A batch of <paramref name="count"/> entries already made into <paramref name="blocks"/>
+        /// (an import's, made from its payload lines): <see cref="Entries"/> is empty, and the
+        /// blocks' indexes refer to the entries' places in the caller's own list.
+        /// </summary>
+        internal AppendBatch(int count, List<PlannedBlock> blocks)
+        {
+            Entries = Array.Empty<MonarchLogEntry>();
+            _settled = new bool[count];
+            _stored = new bool[count];
+            Blocks = blocks;
+        }
+
         /// <summary>The entries, in the order the caller gave them; the indexes of the other members refer to it.</summary>
         public IReadOnlyList<MonarchLogEntry> Entries { get; }
 
         /// <summary>The number of entries.</summary>
-        public int Count => Entries.Count;
+        public int Count => _settled.Length;
 
         /// <summary>Whether any attempt put this batch's commands on the wire (so an unanswered entry is "unconfirmed", not "never sent").</summary>
         public bool Sent => Volatile.Read(ref _sent) == 1;

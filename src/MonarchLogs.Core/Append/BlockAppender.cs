@@ -41,6 +41,7 @@ namespace MonarchLogs.Core.Append
             _turns = turns;
             _registry = new PartitionRegistry(format);
             var identity = new WriterIdentity();
+            Identity = identity;
             WriterId = identity.Id;
             _planner = new BlockPlanner(format, identity, host);
             _compactor = new HeadCompactor(connection, identity, compactionFailed) 
@@ -49,6 +50,9 @@ namespace MonarchLogs.Core.Append
                 CheckEvery = checkEvery ?? HeadCompactor.DefaultCheckEvery,
             };
         }
+
+        /// <summary>The writer of this appender's blocks: a caller that makes blocks itself (an import) numbers them with it.</summary>
+        internal WriterIdentity Identity { get; }
 
         /// <summary>The <c>w</c> of every block this appender writes, compaction blocks included.</summary>
         public string WriterId { get; }

@@ -39,13 +39,13 @@ namespace MonarchLogs.Core.Archive
         public IEnumerable<ImportPartition> Partitions => _partitions.Values;
 
         /// <summary>The entries of <paramref name="batch"/> to store: those the store did not hold, of partitions it did not refuse; counts the others in <paramref name="progress"/>.</summary>
-        public async Task<List<MonarchLogEntry>> NewEntriesAsync(IDatabase db, List<MonarchLogEntry> batch, ImportProgress progress, CancellationToken cancellationToken)
+        public async Task<List<ParsedLine>> NewEntriesAsync(IDatabase db, List<ParsedLine> batch, ImportProgress progress, CancellationToken cancellationToken)
         {
             var runs = new Dictionary<string, Run>(StringComparer.Ordinal);
             var order = new List<Run>();
             foreach (var entry in batch)
             {
-                var partition = _format.GetPartition(entry.Service, entry.Level);
+                var partition = entry.PartitionIn(_format);
                 if (!runs.TryGetValue(partition.StreamKey, out var run))
                 {
                     run = new Run(StateOf(partition));
@@ -60,7 +60,7 @@ namespace MonarchLogs.Core.Archive
 
             // Every lookup's first read goes out at once; the entries are then matched one partition
             // after the other (the fingerprint maker serves one thread).
-            var fresh = new List<MonarchLogEntry>(batch.Count);
+            var fresh = new List<ParsedLine>(batch.Count);
             using var decoder = new BlockDecoder();
             var lookups = order.Select(run => run.State.Failure is null ? StartLookup(db, run, decoder) : null).ToArray();
             for (var r = 0; r < order.Count; r++)
@@ -147,7 +147,7 @@ namespace MonarchLogs.Core.Archive
         {
             var fingerprints = new EntryFingerprint[run.Entries.Count];
             var wanted = new HashSet<EntryFingerprint>();
-            for (var i = 0; i < fingerprints.Length; i++) wanted.Add(fingerprints[i] = _fingerprints.Of(run.Entries[i]));
+            for (var i = 0; i < fingerprints.Length; i++) wanted.Add(fingerprints[i] = _fingerprints.Of(run.Entries[i].EntryIn(run.State.Partition)));
             run.Fingerprints = fingerprints;
             return wanted;
         }
@@ -170,7 +170,7 @@ namespace MonarchLogs.Core.Archive
 
             public ImportPartition State { get; }
 
-            public List<MonarchLogEntry> Entries { get; } = new List<MonarchLogEntry>();
+            public List<ParsedLine> Entries { get; } = new List<ParsedLine>();
 
             /// <summary>The fingerprint of each entry, once a lookup made them.</summary>
             public EntryFingerprint[]? Fingerprints { get; set; }

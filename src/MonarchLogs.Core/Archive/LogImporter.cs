@@ -64,7 +64,7 @@ namespace MonarchLogs.Core.Archive
             using var ahead = new BackgroundReadStream(stream);
             var reader = new LineReader(ahead, MaxLineBytes);
             var lines = new ImportLineParser(reader, _defaults, MaxLineBytes);
-            var batch = new List<MonarchLogEntry>(_batchSize);
+            var batch = new List<ParsedLine>(_batchSize);
             ArchiveHeader? header = null;
             var sawContent = false;
             DateTime? from = null, to = null;
@@ -87,7 +87,7 @@ namespace MonarchLogs.Core.Archive
                         progress.SetBytesRead(line.BytesRead);
                     }
 
-                    var (kind, entry, lineHeader, why) = (line.Kind, line.Entry, line.Header, line.Why);
+                    var (kind, lineHeader, why) = (line.Kind, line.Header, line.Why);
                     switch (kind)
                     {
                         case ImportLineKind.Blank:
@@ -113,9 +113,10 @@ namespace MonarchLogs.Core.Archive
                         continue;
                     }
 
-                    if (from is null || entry!.Timestamp < from) from = entry!.Timestamp;
-                    if (to is null || entry.Timestamp > to) to = entry.Timestamp;
-                    batch.Add(entry);
+                    var time = line.Timestamp;
+                    if (from is null || time < from) from = time;
+                    if (to is null || time > to) to = time;
+                    batch.Add(line);
                     if (batch.Count >= _batchSize)
                     {
                         await ImportBatchAsync(batch, progress, cancellationToken).ConfigureAwait(false);
@@ -127,6 +128,12 @@ namespace MonarchLogs.Core.Archive
                 await CompleteAppendAsync(progress).ConfigureAwait(false);
                 await PassDamageCheckAsync(cancellationToken).ConfigureAwait(false);
                 progress.SetBytesRead(reader.BytesRead);
+            }
+            catch (Exception ex) when (_damage is not null && !(ex is OperationCanceledException) && !(ex is MonarchLogsException { ErrorId: DamagedFile }))
+            {
+                // What ended the import may stem from damaged data (a header read from it): the damage is what the caller hears of.
+                await PassDamageCheckAsync(cancellationToken).ConfigureAwait(false);
+                throw;
             }
             finally
             {
@@ -167,7 +174,7 @@ namespace MonarchLogs.Core.Archive
             };
         }
 
-        private async Task ImportBatchAsync(List<MonarchLogEntry> batch, ImportProgress progress, CancellationToken cancellationToken)
+        private async Task ImportBatchAsync(List<ParsedLine> batch, ImportProgress progress, CancellationToken cancellationToken)
         {
             await _ensureFormat(cancellationToken).ConfigureAwait(false);
             var fresh = await _duplicates.NewEntriesAsync(_connection.GetDatabase(), batch, progress, cancellationToken).ConfigureAwait(false);
@@ -175,9 +182,10 @@ namespace MonarchLogs.Core.Archive
 
             // One append stays in flight while the next batch is read and checked; the next one
             // starts only when it is answered, so at most two batches are held.
+            // The blocks are made while the append before is in flight.
+            var appendBatch = ImportBlocks.Make(fresh, _format, _appender.BlockWriter);
             await CompleteAppendAsync(progress).ConfigureAwait(false);
             await PassDamageCheckAsync(cancellationToken).ConfigureAwait(false);
-            var appendBatch = new AppendBatch(fresh) { AtEventTime = true };
             _inFlight = (appendBatch, _appender.AppendAsync(appendBatch, cancellationToken));
         }
 
@@ -208,10 +216,10 @@ namespace MonarchLogs.Core.Archive
             {
                 var state = _duplicates.StateOf(failure.Partition);
                 var notStored = 0;
-                for (var i = 0; i < appendBatch.Count; i++)
+                foreach (var block in appendBatch.Blocks!)
                 {
-                    var entry = appendBatch.Entries[i];
-                    if (!appendBatch.IsStored(i) && _format.GetPartition(entry.Service, entry.Level).StreamKey == failure.Partition.StreamKey) notStored++;
+                    if (block.Partition.StreamKey != failure.Partition.StreamKey) continue;
+                    foreach (var index in block.Indexes) notStored += appendBatch.IsStored(index) ? 0 : 1;
                 }
 
                 state.Failure ??= failure.Error;
