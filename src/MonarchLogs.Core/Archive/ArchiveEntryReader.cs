@@ -167,22 +167,23 @@ namespace MonarchLogs.Core.Archive
             return ArchiveFormat.TryParseTime(reader.GetString(), out utc);
         }
 
-        private static bool TryReadLevel(ref Utf8JsonReader reader, out MonarchLogLevel level)
+        private static bool TryReadLevel(ref Utf8JsonReader reader, out MonarchLogLevel level) =>
+            (!reader.ValueIsEscaped && TryLevel(reader.ValueSpan, out level)) || LogLevels.TryParse(reader.GetString(), out level);
+
+        /// <summary>The level whose storage name <paramref name="bytes"/> are, exactly.</summary>
+        internal static bool TryLevel(ReadOnlySpan<byte> bytes, out MonarchLogLevel level)
         {
-            var bytes = reader.ValueSpan;
-            if (!reader.ValueIsEscaped)
+            foreach (var candidate in LogLevels.All)
             {
-                foreach (var candidate in LogLevels.All)
+                if (bytes.SequenceEqual(StorageNames[(int)candidate]))
                 {
-                    if (bytes.SequenceEqual(StorageNames[(int)candidate]))
-                    {
-                        level = candidate;
-                        return true;
-                    }
+                    level = candidate;
+                    return true;
                 }
             }
 
-            return LogLevels.TryParse(reader.GetString(), out level);
+            level = default;
+            return false;
         }
 
         private static readonly byte[][] StorageNames = BuildStorageNames();
@@ -195,7 +196,7 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>The field <paramref name="name"/> names; <paramref name="expected"/> (the one after the last, as an export writes them) is tried first.</summary>
-        private static int FieldOf(ReadOnlySpan<byte> name, int expected)
+        internal static int FieldOf(ReadOnlySpan<byte> name, int expected)
         {
             if (expected < FieldNames.Length && name.SequenceEqual(FieldNames[expected])) return expected;
             for (var field = 0; field < FieldNames.Length; field++)
@@ -207,7 +208,7 @@ namespace MonarchLogs.Core.Archive
             return name.SequenceEqual(MarkerName) ? Refused : Unknown;
         }
 
-        private static readonly byte[][] FieldNames = new[]
+        internal static readonly byte[][] FieldNames = new[]
         {
             ArchiveFormat.IdField, StorageFormat.TimestampField, StorageFormat.LevelField, StorageFormat.ServiceField, StorageFormat.CategoryField,
             StorageFormat.MessageField, StorageFormat.TemplateField, StorageFormat.EventIdField, StorageFormat.EventNameField, StorageFormat.ExceptionTypeField,

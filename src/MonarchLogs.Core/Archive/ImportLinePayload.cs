@@ -27,16 +27,8 @@ namespace MonarchLogs.Core.Archive
         // The fields in the order an export writes them; a field's position is its bit in the set of fields seen.
         private const int Id = 0, Ts = 1, Level = 2, Service = 3, EventId = 7, Properties = 15;
 
-        private static readonly byte[][] FieldNames = new[]
-        {
-            ArchiveFormat.IdField, StorageFormat.TimestampField, StorageFormat.LevelField, StorageFormat.ServiceField, StorageFormat.CategoryField,
-            StorageFormat.MessageField, StorageFormat.TemplateField, StorageFormat.EventIdField, StorageFormat.EventNameField, StorageFormat.ExceptionTypeField,
-            StorageFormat.ExceptionMessageField, StorageFormat.ExceptionField, StorageFormat.TraceIdField, StorageFormat.SpanIdField, StorageFormat.HostField,
-            StorageFormat.PropertiesField,
-        }.Select(Encoding.UTF8.GetBytes).ToArray();
-
         // Each field's name as the payload line writes it: "name":
-        private static readonly byte[][] Keys = FieldNames.Select(name => Encoding.UTF8.GetBytes("\"" + Encoding.UTF8.GetString(name) + "\":")).ToArray();
+        private static readonly byte[][] Keys = ArchiveEntryReader.FieldNames.Select(name => Encoding.UTF8.GetBytes("\"" + Encoding.UTF8.GetString(name) + "\":")).ToArray();
 
         [ThreadStatic]
         private static byte[]? t_properties;
@@ -79,7 +71,7 @@ namespace MonarchLogs.Core.Archive
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueIsEscaped) return false;
-                var field = FieldOf(reader.ValueSpan, expected);
+                var field = ArchiveEntryReader.FieldOf(reader.ValueSpan, expected);
                 if (field < 0) return false;
                 expected = field + 1;
                 if ((seen & (1 << field)) != 0) return false;
@@ -110,7 +102,7 @@ namespace MonarchLogs.Core.Archive
                     case Id:
                         continue;
                     case Level:
-                        if (!TryLevel(value, out level)) return false;
+                        if (!ArchiveEntryReader.TryLevel(value, out level)) return false;
                         continue;
                     case Service:
                         service = value.Length == 0 ? string.Empty : Encoding.UTF8.GetString(value.ToArray());
@@ -167,41 +159,6 @@ namespace MonarchLogs.Core.Archive
 #else
             return System.Text.Unicode.Utf8.IsValid(text);
 #endif
-        }
-
-        private static bool TryLevel(ReadOnlySpan<byte> value, out MonarchLogLevel level)
-        {
-            foreach (var candidate in LogLevels.All)
-            {
-                if (value.SequenceEqual(LevelNames[(int)candidate]))
-                {
-                    level = candidate;
-                    return true;
-                }
-            }
-
-            level = default;
-            return false;
-        }
-
-        private static readonly byte[][] LevelNames = BuildLevelNames();
-
-        private static byte[][] BuildLevelNames()
-        {
-            var names = new byte[8][];
-            foreach (var level in LogLevels.All) names[(int)level] = Encoding.UTF8.GetBytes(LogLevels.StorageName(level));
-            return names;
-        }
-
-        private static int FieldOf(ReadOnlySpan<byte> name, int expected)
-        {
-            if (expected < FieldNames.Length && name.SequenceEqual(FieldNames[expected])) return expected;
-            for (var field = 0; field < FieldNames.Length; field++)
-            {
-                if (name.SequenceEqual(FieldNames[field])) return field;
-            }
-
-            return -1;
         }
 
         private static void Key(MemoryStream output, int field, ref bool first)
