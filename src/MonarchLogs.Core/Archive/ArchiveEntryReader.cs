@@ -86,7 +86,7 @@ namespace MonarchLogs.Core.Archive
 
                         break;
                     default:
-                        if (reader.TokenType == JsonTokenType.String) texts[field] = Repeats(field) ? (t_repeated ??= new RepeatedTexts()).Read(ref reader) : reader.GetString()!;
+                        if (reader.TokenType == JsonTokenType.String) texts[field] = Repeats(field) ? RepeatedText(ref reader) : reader.GetString()!;
                         else if (reader.TokenType != JsonTokenType.Null) return false;
                         break;
                 }
@@ -126,6 +126,9 @@ namespace MonarchLogs.Core.Archive
 
         [ThreadStatic]
         private static RepeatedTexts? t_repeated;
+
+        /// <summary>The text of a repeating field's value (a service, a category), shared with the entries read before it on this thread.</summary>
+        internal static string RepeatedText(ref Utf8JsonReader reader) => (t_repeated ??= new RepeatedTexts()).Read(ref reader);
 
         /// <summary>
         /// The texts of repeating fields read last on this thread, by their bytes: an entry whose

@@ -105,7 +105,7 @@ namespace MonarchLogs.Core.Archive
                         if (!ArchiveEntryReader.TryLevel(value, out level)) return false;
                         continue;
                     case Service:
-                        service = value.Length == 0 ? string.Empty : Encoding.UTF8.GetString(value.ToArray());
+                        service = ArchiveEntryReader.RepeatedText(ref reader);
                         continue;
                     case Ts:
                         if (value.Length != 28 || value[27] != (byte)'Z' || !Utf8Parser.TryParse(value, out DateTime time, out var used, 'O') || used != 28 || time.Kind != DateTimeKind.Utc) return false;

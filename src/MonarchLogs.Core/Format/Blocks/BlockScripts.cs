@@ -25,8 +25,9 @@ namespace MonarchLogs.Core.Format.Blocks
         /// stored block's answer (a retry would store it again), as in format 1.
         /// A block for the stream at its event time (an import's) goes in at
         /// max(t1, the stream's top ID) when that is on time and not after the server's clock,
-        /// with <c>XADD &lt;ms&gt;-*</c>; else (the stream holds later IDs, the server refuses the ID)
-        /// at <c>*</c>, as every other block, and then into the late set unless on time there.
+        /// with <c>XADD &lt;ms&gt;-*</c> (at t1 first; the top is read only when the server refuses
+        /// that); else (the stream holds later IDs, the server refuses the ID) at <c>*</c>, as every
+        /// other block, and then into the late set unless on time there.
         /// </summary>
         public static readonly string Append = @"
 local t0, t1, target, k = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
@@ -39,13 +40,21 @@ if stream then
 end
 local id
 if target == '" + ToStreamAtEventTime + @"' then
-  local ms = math.max(t1, 0)
-  local top = redis.pcall('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-  if top.err == nil and #top > 0 then ms = math.max(ms, tonumber(string.match(top[1][1], '^(%d+)'))) end
   local now = redis.call('TIME')
-  if ms <= tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) and t0 >= ms - " + LagMs + @" and t1 <= ms + " + LeadMs + @" then
+  now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  local function place(ms)
+    if ms > now or t0 < ms - " + LagMs + @" or t1 > ms + " + LeadMs + @" then return nil end
     local placed = redis.pcall('XADD', KEYS[1], string.format('%d', ms) .. '-*', unpack(ARGV, first))
-    if type(placed) == 'string' then id = placed end
+    if type(placed) == 'string' then return placed end
+    return nil
+  end
+  id = place(math.max(t1, 0))
+  if not id then
+    local top = redis.pcall('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+    if top.err == nil and #top > 0 then
+      local topms = tonumber(string.match(top[1][1], '^(%d+)'))
+      if topms > t1 then id = place(topms) end
+    end
   end
 end
 if not id then id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, first)) end
