@@ -91,8 +91,14 @@ namespace MonarchLogs.Core.Append
                     // time), so a block sent again may come after later ones.
                     var block = blocks[b];
                     var toHead = ToHead(batch, block);
-                    appends[b] = ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest,
-                        BlockScripts.AppendKeys(block.Partition, toHead, keepsCounts), BlockScripts.AppendArguments(block.Block, toHead, keepsCounts, batch.AtEventTime));
+                    var keys = BlockScripts.AppendKeys(block.Partition, toHead, keepsCounts);
+                    var arguments = BlockScripts.AppendArguments(block.Block, toHead, keepsCounts, batch.AtEventTime);
+                    // Blocks placed at their event time must arrive in order (each goes after the
+                    // stream's top): EVAL, since EVALSHAs refused for a lost script cache would be sent
+                    // again as EVALs in the order their refusals come back.
+                    appends[b] = batch.AtEventTime
+                        ? db.ScriptEvaluateAsync(BlockScripts.Append, keys, arguments, CommandFlags.NoScriptCache)
+                        : ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest, keys, arguments);
                 }
 
                 if (_connection.IsConnected) batch.MarkSent();

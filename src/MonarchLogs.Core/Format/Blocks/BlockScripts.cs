@@ -27,7 +27,8 @@ namespace MonarchLogs.Core.Format.Blocks
         /// max(t1, the stream's top ID) when that is on time and not after the server's clock,
         /// with <c>XADD &lt;ms&gt;-*</c> (at t1 first; the top is read only when the server refuses
         /// that); else (the stream holds later IDs, the server refuses the ID) at <c>*</c>, as every
-        /// other block, and then into the late set unless on time there.
+        /// other block, and then into the late set unless on time there. A user who may not ask
+        /// the server's clock (<c>TIME</c>) gets every block at <c>*</c>.
         /// </summary>
         public static readonly string Append = @"
 local t0, t1, target, k = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
@@ -40,8 +41,8 @@ if stream then
 end
 local id
 if target == '" + ToStreamAtEventTime + @"' then
-  local now = redis.call('TIME')
-  now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  local now = redis.pcall('TIME')
+  if now.err == nil then now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) else now = -1 end
   local function place(ms)
     if ms > now or t0 < ms - " + LagMs + @" or t1 > ms + " + LeadMs + @" then return nil end
     local placed = redis.pcall('XADD', KEYS[1], string.format('%d', ms) .. '-*', unpack(ARGV, first))
