@@ -116,32 +116,10 @@ namespace MonarchLogs.Cmdlets
                 return;
             }
 
-            // Damaged gzip data can decompress to plausible lines before the damage shows: a file is
-            // checked whole first, and a damaged one imports nothing.
-            var check = Task.Run(() => ArchiveFormat.FindCompressionDamage(path, StopToken));
-            string? damage;
-            try
-            {
-                WaitWithTicks(check, ProgressInterval, () => WriteProgress(new ProgressRecord(ProgressId, "Import-MonarchLog", $"{System.IO.Path.GetFileName(path)}: checking the compressed data") { PercentComplete = -1 }));
-                damage = check.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                stream.Dispose();
-                throw new PipelineStoppedException();
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                damage = ex.Message;
-            }
-
-            if (damage is not null)
-            {
-                stream.Dispose();
-                WriteError(new ErrorRecord(new InvalidDataException($"'{path}' is damaged, so none of it was imported: {damage}"), "InvalidImportFile", ErrorCategory.InvalidData, path));
-                return;
-            }
-
+            // Damaged gzip data can decompress to plausible lines before the damage shows: the whole
+            // file is checked on a thread of its own while the import reads it, the import writes
+            // nothing before the check passes, and a damaged file imports nothing.
+            var check = Task.Run(() => FindDamage(path));
             var store = OpenStore();
             var defaults = new ImportDefaults
             {
@@ -157,16 +135,28 @@ namespace MonarchLogs.Cmdlets
             {
                 using (stream)
                 {
-                    var import = store.ImportAsync(stream, path, defaults, counts, _problems.Enqueue, StopToken);
+                    var import = store.ImportAsync(stream, path, defaults, counts, _problems.Enqueue, StopToken, damage: check);
                     WaitWithTicks(import, ProgressInterval, () =>
                     {
-                        WriteProblems();
+                        // Until the check passes, what was read may come from damaged data: its problems wait.
+                        if (check.Status == TaskStatus.RanToCompletion && check.Result is null) WriteProblems();
                         status = $"{System.IO.Path.GetFileName(path)}: {counts.Read.ToString("N0", CultureInfo.InvariantCulture)} entries read, "
                             + $"{counts.Imported.ToString("N0", CultureInfo.InvariantCulture)} imported, {counts.Skipped.ToString("N0", CultureInfo.InvariantCulture)} already there, "
                             + $"{counts.Failed.ToString("N0", CultureInfo.InvariantCulture)} failed ({Sizes.Bytes(counts.BytesRead)} read)";
                         var percent = length > 0 && !ArchiveFormat.IsCompressedName(path) ? (int)Math.Min(100, 100 * counts.BytesRead / length) : -1;
                         WriteProgress(new ProgressRecord(ProgressId, "Import-MonarchLog", status) { PercentComplete = percent });
                     });
+                    if (import.Exception?.InnerException is MonarchLogsException { ErrorId: "InvalidImportFile" } damaged)
+                    {
+                        // The lines read from damaged data are no lines of the file: their problems are not told.
+                        while (_problems.TryDequeue(out _))
+                        {
+                        }
+
+                        WriteError(new ErrorRecord(new InvalidDataException($"'{path}' is damaged, so none of it was imported: {damaged.Message}", damaged), "InvalidImportFile", ErrorCategory.InvalidData, path));
+                        return;
+                    }
+
                     if (import.Exception?.InnerException is MonarchLogsException { ErrorId: "UnsupportedArchive" } unsupported)
                     {
                         // Another file may well be readable: this one is an error, not the end.
@@ -195,8 +185,8 @@ namespace MonarchLogs.Cmdlets
             WriteProblems();
             if (result.Displaced > 0)
             {
-                WriteWarning($"{result.Displaced} entries of '{path}' are older than the newest entry their partition held, so the store put them after it, not at their event time: "
-                    + "they keep their time in Timestamp, but a time range (-Since, -Until) finds them at the time of this import, and importing the file again does not recognize them as already there.");
+                WriteWarning($"{result.Displaced} entries of '{path}' went in at the time of this import, not at their event time, because their partition already held later entries: "
+                    + "they keep their Timestamp and time ranges (-Since, -Until) find them at it, but a query of a time range that holds this moment reads their blocks too, until retention removes them.");
             }
 
             WriteObject(new ImportSummary
@@ -210,6 +200,19 @@ namespace MonarchLogs.Cmdlets
                 From = result.From,
                 To = result.To,
             });
+        }
+
+        /// <summary>What is wrong with the file's compressed data, or null when nothing is.</summary>
+        private string? FindDamage(string path)
+        {
+            try
+            {
+                return ArchiveFormat.FindCompressionDamage(path, StopToken);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return ex.Message;
+            }
         }
 
         private void WriteProblems()

@@ -105,6 +105,37 @@ Describe 'Import-MonarchLog' {
             @(Get-MonarchLog @c -Prefix $target).Count | Should -Be $lines.Count
         }
 
+        It 'puts a restore at its entries'' time, and says how many entries went in late into a partition that holds later ones (Displaced)' {
+            $day = $now.Date.AddDays(-3)
+            $lines = foreach ($i in 0..299) {
+                $ts = $day.AddMinutes($i).ToString('yyyy-MM-ddTHH:mm:ss.fffffffZ', [Globalization.CultureInfo]::InvariantCulture)
+                "{`"ts`":`"$ts`",`"level`":`"information`",`"service`":`"restore`",`"message`":`"m$i`"}"
+            }
+            $path = New-FilePath
+            Set-Content -LiteralPath $path -Value $lines
+            $prefix = New-Prefix
+            $stream = "${prefix}:stream:restore:information"
+            $summary = Import-MonarchLog @c -Prefix $prefix -Path $path -WarningVariable warned
+            ($summary.Imported, $summary.Displaced) | Should -Be @(300, 0)
+            $warned | Should -BeNullOrEmpty
+            Invoke-MonarchTestCli -Server $server ZCARD "${prefix}:late:{$stream}" | Should -Be 0
+            $top = Invoke-MonarchTestCli -Server $server XREVRANGE $stream + - COUNT 1
+            [long]($top[0] -split '-')[0] | Should -BeLessThan ([DateTimeOffset]$day.AddDays(1)).ToUnixTimeMilliseconds()
+
+            # A partition whose stream holds a block of now: the restore's blocks go in late.
+            $later = New-Prefix
+            $laterStream = "${later}:stream:restore:information"
+            $ms = ([DateTimeOffset]$now).ToUnixTimeMilliseconds()
+            $t = $ms * 10000
+            Invoke-MonarchTestCli -Server $server XADD $laterStream "$ms-*" n 1 t0 $t t1 ($t + 9999) codec jsonl data "{`"ts`":`"$($now.ToString('o'))`",`"message`":`"now`"}" | Out-Null
+            Invoke-MonarchTestCli -Server $server HSET "${later}:partitions" $laterStream 'information:restore' | Out-Null
+            $summary = Import-MonarchLog @c -Prefix $later -Path $path -WarningVariable warned -WarningAction SilentlyContinue
+            ($summary.Imported, $summary.Displaced) | Should -Be @(300, 300)
+            $warned | Should -Match '^300 entries of .* went in at the time of this import'
+            Invoke-MonarchTestCli -Server $server ZCARD "${later}:late:{$laterStream}" | Should -BeGreaterThan 0
+            @(Get-MonarchLog @c -Prefix $later -Since $day -Until $day.AddDays(1) -Oldest).Message | Should -Be @(0..299 | ForEach-Object { "m$_" })
+        }
+
         It 'imports the rest of a file whose first part is there, skipping that part' {
             $prefix = New-RichStore
             $all = New-FilePath

@@ -14,6 +14,7 @@ namespace MonarchLogs.Core.Append
         private readonly bool[] _settled;
         private readonly bool[] _stored;
         private int _sent;
+        private int _late;
 
         /// <summary>A batch of <paramref name="entries"/>, none of them settled yet.</summary>
         public AppendBatch(IReadOnlyList<MonarchLogEntry> entries)
@@ -23,11 +24,24 @@ namespace MonarchLogs.Core.Append
             _stored = new bool[entries.Count];
         }
 
+        /// <summary>
+        /// A batch of <paramref name="count"/> entries already made into <paramref name="blocks"/>
+        /// (an import's, made from its payload lines): <see cref="Entries"/> is empty, and the
+        /// blocks' indexes refer to the entries' places in the caller's own list.
+        /// </summary>
+        internal AppendBatch(int count, List<PlannedBlock> blocks)
+        {
+            Entries = Array.Empty<MonarchLogEntry>();
+            _settled = new bool[count];
+            _stored = new bool[count];
+            Blocks = blocks;
+        }
+
         /// <summary>The entries, in the order the caller gave them; the indexes of the other members refer to it.</summary>
         public IReadOnlyList<MonarchLogEntry> Entries { get; }
 
         /// <summary>The number of entries.</summary>
-        public int Count => Entries.Count;
+        public int Count => _settled.Length;
 
         /// <summary>Whether any attempt put this batch's commands on the wire (so an unanswered entry is "unconfirmed", not "never sent").</summary>
         public bool Sent => Volatile.Read(ref _sent) == 1;
@@ -59,6 +73,19 @@ namespace MonarchLogs.Core.Append
                 return count;
             }
         }
+
+        /// <summary>
+        /// Whether the blocks go into their partitions' streams at their entries' event time
+        /// where the stream allows it (its top ID is not later, nor the server's clock earlier):
+        /// an import of past entries, which then stands where a live writer would have put it.
+        /// A live writer's blocks go in at the server's time.
+        /// </summary>
+        internal bool AtEventTime { get; set; }
+
+        /// <summary>Entries of this batch stored in blocks that went in late (not at their event time: their stream held later IDs); only counted when <see cref="AtEventTime"/>.</summary>
+        internal int Late => Volatile.Read(ref _late);
+
+        internal void AddLate(int entries) => Interlocked.Add(ref _late, entries);
 
         /// <summary>The blocks a format 2 appender made of this batch on its first attempt, sent again as they are by a retry.</summary>
         internal List<PlannedBlock>? Blocks { get; set; }

@@ -16,7 +16,8 @@ namespace MonarchLogs.Core.Append
     /// the registry and one notification: an entry is marked once its block is stored (and, with replica
     /// acknowledgements, replicated), a refused partition costs that partition only, the format
     /// is checked after every reconnect. Heads it wrote to are compacted in the background
-    /// (<see cref="HeadCompactor"/>).
+    /// (<see cref="HeadCompactor"/>). A batch marked <see cref="AppendBatch.AtEventTime"/> (an
+    /// import's) has its blocks placed at their entries' time where the stream allows it.
     /// </summary>
     internal sealed class BlockAppender : ILogAppender
     {
@@ -40,6 +41,7 @@ namespace MonarchLogs.Core.Append
             _turns = turns;
             _registry = new PartitionRegistry(format);
             var identity = new WriterIdentity();
+            Identity = identity;
             WriterId = identity.Id;
             _planner = new BlockPlanner(format, identity, host);
             _compactor = new HeadCompactor(connection, identity, compactionFailed) 
@@ -48,6 +50,9 @@ namespace MonarchLogs.Core.Append
                 CheckEvery = checkEvery ?? HeadCompactor.DefaultCheckEvery,
             };
         }
+
+        /// <summary>The writer of this appender's blocks: a caller that makes blocks itself (an import) numbers them with it.</summary>
+        internal WriterIdentity Identity { get; }
 
         /// <summary>The <c>w</c> of every block this appender writes, compaction blocks included.</summary>
         public string WriterId { get; }
@@ -85,8 +90,15 @@ namespace MonarchLogs.Core.Append
                     // EVALSHA, and EVAL after a NOSCRIPT: the blocks carry their own order (event
                     // time), so a block sent again may come after later ones.
                     var block = blocks[b];
-                    appends[b] = ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest,
-                        BlockScripts.AppendKeys(block.Partition, block.ToHead, keepsCounts), BlockScripts.AppendArguments(block.Block, block.ToHead, keepsCounts));
+                    var toHead = ToHead(batch, block);
+                    var keys = BlockScripts.AppendKeys(block.Partition, toHead, keepsCounts);
+                    var arguments = BlockScripts.AppendArguments(block.Block, toHead, keepsCounts, batch.AtEventTime);
+                    // Blocks placed at their event time must arrive in order (each goes after the
+                    // stream's top): EVAL, since EVALSHAs refused for a lost script cache would be sent
+                    // again as EVALs in the order their refusals come back.
+                    appends[b] = batch.AtEventTime
+                        ? db.ScriptEvaluateAsync(BlockScripts.Append, keys, arguments, CommandFlags.NoScriptCache)
+                        : ServerScripts.EvaluateAsync(db, BlockScripts.Append, BlockScripts.AppendDigest, keys, arguments);
                 }
 
                 if (_connection.IsConnected) batch.MarkSent();
@@ -112,7 +124,9 @@ namespace MonarchLogs.Core.Append
                 if (append.Status == TaskStatus.RanToCompletion)
                 {
                     counts[b] = block.Indexes.Count;
-                    if (StreamId.TryParse((string?)append.Result, out var id)) latestId = Math.Max(latestId, id.Milliseconds);
+                    if (!StreamId.TryParse((string?)append.Result, out var id)) continue;
+                    if (!batch.AtEventTime) latestId = Math.Max(latestId, id.Milliseconds);
+                    else if (!BlockPositions.IsOnTime(id.Milliseconds, block.Block.Header.FirstTicks, block.Block.Header.LastTicks)) batch.AddLate(counts[b]);
                 }
                 else if (!failures.Any(failure => failure.Partition.StreamKey == block.Partition.StreamKey))
                 {
@@ -132,7 +146,7 @@ namespace MonarchLogs.Core.Append
                 if (counts[b] == 0) continue;
                 foreach (var index in blocks[b].Indexes) batch.MarkStored(index);
                 stored += counts[b];
-                if (blocks[b].ToHead) _compactor.Wrote(blocks[b].Partition, counts[b]);
+                if (ToHead(batch, blocks[b])) _compactor.Wrote(blocks[b].Partition, counts[b]);
             }
 
             var registryFailure = await _registry.AfterBatchAsync(db, partitions, items.Where((_, b) => counts[b] > 0), stored, registered, cancellationToken).ConfigureAwait(false);
@@ -140,5 +154,13 @@ namespace MonarchLogs.Core.Append
             _compactor.CompactDue();
             return new AppendResult(stored, failures) { RegistryFailure = registryFailure };
         }
+
+        /// <summary>
+        /// Whether a block goes to the head: a small one of a live writer's batch. A batch placed
+        /// at its event time (an import's) puts every block into the stream, where it can stand at
+        /// its entries' time: a head block would be read by every query until its compaction
+        /// moved it to the stream at the server's time, late.
+        /// </summary>
+        private static bool ToHead(AppendBatch batch, PlannedBlock block) => block.ToHead && !batch.AtEventTime;
     }
 }

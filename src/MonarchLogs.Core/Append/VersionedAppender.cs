@@ -58,6 +58,9 @@ namespace MonarchLogs.Core.Append
         /// <summary>The <c>w</c> of the format 2 blocks this appender writes (an import leaves them out of its duplicate check).</summary>
         internal string BlockWriterId => _blocks.Value.WriterId;
 
+        /// <summary>The writer of the format 2 blocks this appender writes, for a caller that makes a batch's blocks itself (<see cref="AppendBatch"/> with blocks).</summary>
+        internal WriterIdentity BlockWriter => _blocks.Value.Identity;
+
         /// <inheritdoc />
         /// <exception cref="MonarchLogsException"><c>StoreNeedsUpgrade</c>: the store is version 1; nothing was written.</exception>
         public Task<AppendResult> AppendAsync(AppendBatch batch, CancellationToken cancellationToken = default) =>

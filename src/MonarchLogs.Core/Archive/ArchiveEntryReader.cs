@@ -86,7 +86,7 @@ namespace MonarchLogs.Core.Archive
 
                         break;
                     default:
-                        if (reader.TokenType == JsonTokenType.String) texts[field] = Repeats(field) ? (t_repeated ??= new RepeatedTexts()).Read(ref reader) : reader.GetString()!;
+                        if (reader.TokenType == JsonTokenType.String) texts[field] = Repeats(field) ? RepeatedText(ref reader) : reader.GetString()!;
                         else if (reader.TokenType != JsonTokenType.Null) return false;
                         break;
                 }
@@ -126,6 +126,9 @@ namespace MonarchLogs.Core.Archive
 
         [ThreadStatic]
         private static RepeatedTexts? t_repeated;
+
+        /// <summary>The text of a repeating field's value (a service, a category), shared with the entries read before it on this thread.</summary>
+        internal static string RepeatedText(ref Utf8JsonReader reader) => (t_repeated ??= new RepeatedTexts()).Read(ref reader);
 
         /// <summary>
         /// The texts of repeating fields read last on this thread, by their bytes: an entry whose
@@ -167,22 +170,23 @@ namespace MonarchLogs.Core.Archive
             return ArchiveFormat.TryParseTime(reader.GetString(), out utc);
         }
 
-        private static bool TryReadLevel(ref Utf8JsonReader reader, out MonarchLogLevel level)
+        private static bool TryReadLevel(ref Utf8JsonReader reader, out MonarchLogLevel level) =>
+            (!reader.ValueIsEscaped && TryLevel(reader.ValueSpan, out level)) || LogLevels.TryParse(reader.GetString(), out level);
+
+        /// <summary>The level whose storage name <paramref name="bytes"/> are, exactly.</summary>
+        internal static bool TryLevel(ReadOnlySpan<byte> bytes, out MonarchLogLevel level)
         {
-            var bytes = reader.ValueSpan;
-            if (!reader.ValueIsEscaped)
+            foreach (var candidate in LogLevels.All)
             {
-                foreach (var candidate in LogLevels.All)
+                if (bytes.SequenceEqual(StorageNames[(int)candidate]))
                 {
-                    if (bytes.SequenceEqual(StorageNames[(int)candidate]))
-                    {
-                        level = candidate;
-                        return true;
-                    }
+                    level = candidate;
+                    return true;
                 }
             }
 
-            return LogLevels.TryParse(reader.GetString(), out level);
+            level = default;
+            return false;
         }
 
         private static readonly byte[][] StorageNames = BuildStorageNames();
@@ -195,7 +199,7 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>The field <paramref name="name"/> names; <paramref name="expected"/> (the one after the last, as an export writes them) is tried first.</summary>
-        private static int FieldOf(ReadOnlySpan<byte> name, int expected)
+        internal static int FieldOf(ReadOnlySpan<byte> name, int expected)
         {
             if (expected < FieldNames.Length && name.SequenceEqual(FieldNames[expected])) return expected;
             for (var field = 0; field < FieldNames.Length; field++)
@@ -207,7 +211,7 @@ namespace MonarchLogs.Core.Archive
             return name.SequenceEqual(MarkerName) ? Refused : Unknown;
         }
 
-        private static readonly byte[][] FieldNames = new[]
+        internal static readonly byte[][] FieldNames = new[]
         {
             ArchiveFormat.IdField, StorageFormat.TimestampField, StorageFormat.LevelField, StorageFormat.ServiceField, StorageFormat.CategoryField,
             StorageFormat.MessageField, StorageFormat.TemplateField, StorageFormat.EventIdField, StorageFormat.EventNameField, StorageFormat.ExceptionTypeField,

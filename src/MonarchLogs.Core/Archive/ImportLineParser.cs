@@ -28,6 +28,29 @@ namespace MonarchLogs.Core.Archive
 
         /// <summary>The parse failed unexpectedly: thrown when the line's turn comes.</summary>
         public ExceptionDispatchInfo? ParseFailure { get; set; }
+
+        /// <summary>An entry read the fast way (<see cref="ImportLinePayload"/>): its payload line, without <see cref="Entry"/>.</summary>
+        public byte[]? Payload { get; set; }
+
+        /// <summary>With <see cref="Payload"/>: the entry's service, level and event time (Unix ticks).</summary>
+        public string Service { get; set; } = string.Empty;
+
+        public MonarchLogLevel Level { get; set; }
+
+        public long Ticks { get; set; }
+
+        /// <summary>The entry's event time, whichever way it was read.</summary>
+        public DateTime Timestamp => Entry?.Timestamp ?? Format.Blocks.BlockHeader.FromUnixTicks(Ticks);
+
+        /// <summary>The entry's event time in Unix ticks, whichever way it was read.</summary>
+        public long UnixTicks => Entry is { } entry ? Format.Blocks.BlockHeader.ToUnixTicks(entry.Timestamp) : Ticks;
+
+        /// <summary>The entry, made from its payload line when it was read the fast way (for the duplicate check, which compares entries).</summary>
+        public MonarchLogEntry EntryIn(Format.Partition partition) =>
+            Entry ??= Format.Blocks.JsonLinesPayload.Read(Payload, 1, partition)[0];
+
+        /// <summary>The entry's partition, whichever way it was read.</summary>
+        public Format.Partition PartitionIn(Format.StorageFormat format) => Entry is { } entry ? format.GetPartition(entry.Service, entry.Level) : format.GetPartition(Service, Level);
     }
 
     /// <summary>
@@ -42,6 +65,9 @@ namespace MonarchLogs.Core.Archive
         private const int ParallelLines = 64;
 
         private readonly LineReader _reader;
+        [ThreadStatic]
+        private static MemoryStream? t_payload;
+
         private readonly ImportDefaults _defaults;
         private readonly int _maxLineBytes;
         private readonly List<ParsedLine> _chunk = new List<ParsedLine>();
@@ -153,6 +179,15 @@ namespace MonarchLogs.Core.Archive
             var line = _chunk[index];
             try
             {
+                var memory = new ReadOnlyMemory<byte>(_bytes, text.Start, text.Length);
+                var payload = t_payload ??= new MemoryStream(1024);
+                payload.SetLength(0);
+                if (ImportLinePayload.TryConvert(memory.Span, _defaults.Service, payload, out var service, out var level, out var ticks))
+                {
+                    (line.Kind, line.Payload, line.Service, line.Level, line.Ticks) = (ImportLineKind.Entry, payload.ToArray(), service, level, ticks);
+                    return;
+                }
+
                 line.Kind = ImportLine.Parse(new ReadOnlyMemory<byte>(_bytes, text.Start, text.Length), _defaults, out var entry, out var header, out var why);
                 (line.Entry, line.Header, line.Why) = (entry, header, why);
             }

@@ -18,8 +18,9 @@ namespace MonarchLogs.Core.Archive
         public long Failed { get; init; }
 
         /// <summary>
-        /// Entries older than the newest entry their partition held before the import: the store
-        /// put them right after that entry instead of at their event time (docs/storage-format.md).
+        /// Entries stored in blocks at the time of the import instead of at their event time,
+        /// because their partition's stream already held later IDs: late blocks, which a query of
+        /// a time range holding the moment of the import reads too (docs/storage-format.md, "Importing").
         /// </summary>
         public long Displaced { get; init; }
 

@@ -283,10 +283,13 @@ namespace MonarchLogs.Core.Storage
         /// the store already holds at their event time are skipped. A line that is no entry and a
         /// partition the store refuses are each reported to <paramref name="problem"/>, and the
         /// import goes on. A store of version 1 is refused before anything is read or written
-        /// (<c>StoreNeedsUpgrade</c>).
+        /// (<c>StoreNeedsUpgrade</c>). <paramref name="damage"/>, when given, is a check of the file's
+        /// compressed data running meanwhile (<see cref="ArchiveFormat.FindCompressionDamage"/>): nothing is
+        /// written until it answers, and when it finds damage the import ends with <c>InvalidImportFile</c>
+        /// (kind <c>InvalidData</c>, its message what the check found) having written nothing.
         /// </summary>
         public async Task<ImportResult> ImportAsync(System.IO.Stream stream, string source, ImportDefaults defaults, ImportProgress progress,
-            Action<ImportProblem>? problem, CancellationToken cancellationToken = default, int batchSize = 0)
+            Action<ImportProblem>? problem, CancellationToken cancellationToken = default, int batchSize = 0, Task<string?>? damage = null)
         {
             if (stream is null) throw new ArgumentNullException(nameof(stream));
             if (batchSize < 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
@@ -294,12 +297,8 @@ namespace MonarchLogs.Core.Storage
             await EnsureFormatAsync(cancellationToken).ConfigureAwait(false);
             if (batchSize == 0) batchSize = 16_384;
 
-            var importer = new LogImporter(Connection, Format, async token =>
-            {
-                await EnsureFormatAsync(token).ConfigureAwait(false);
-                return Reader.Version;
-            }, defaults ?? new ImportDefaults(), batchSize);
-            return await importer.ImportAsync(stream, source, progress ?? new ImportProgress(), problem, cancellationToken).ConfigureAwait(false);
+            var importer = new LogImporter(Connection, Format, EnsureFormatAsync, defaults ?? new ImportDefaults(), batchSize);
+            return await importer.ImportAsync(stream, source, progress ?? new ImportProgress(), problem, damage, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>

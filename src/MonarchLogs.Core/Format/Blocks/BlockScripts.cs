@@ -17,22 +17,48 @@ namespace MonarchLogs.Core.Format.Blocks
 
         /// <summary>
         /// KEYS: the target (the stream or the head), the late set, then, when the writer counts,
-        /// the counts and the hour counts. ARGV: t0 ms, t1 ms, whether to count (1/0), whether the
-        /// target is the stream (1/0), k, then k minute/count pairs, then the block's field/value
-        /// pairs. Answers the block's ID. A late set of another type refuses the block before
-        /// anything is written (a block of the stream that readers of a time range could miss);
-        /// a counts key that refuses costs the count, never the stored block's answer (a retry
-        /// would store it again), as in format 1.
+        /// the counts and the hour counts. ARGV: t0 ms, t1 ms, whether to count (1/0), the target
+        /// (<see cref="ToHead"/>, <see cref="ToStream"/> or <see cref="ToStreamAtEventTime"/>), k, then k
+        /// minute/count pairs, then the block's field/value pairs. Answers the block's ID. A late set
+        /// of another type refuses the block before anything is written (a block of the stream that
+        /// readers of a time range could miss); a counts key that refuses costs the count, never the
+        /// stored block's answer (a retry would store it again), as in format 1.
+        /// A block for the stream at its event time (an import's) goes in at
+        /// max(t1, the stream's top ID) when that is on time and not after the server's clock,
+        /// with <c>XADD &lt;ms&gt;-*</c> (at t1 first; the top is read only when the server refuses
+        /// that); else (the stream holds later IDs, the server refuses the ID) at <c>*</c>, as every
+        /// other block, and then into the late set unless on time there. A user who may not ask
+        /// the server's clock (<c>TIME</c>) gets every block at <c>*</c>.
         /// </summary>
         public static readonly string Append = @"
-local t0, t1, stream, k = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4] == '1', tonumber(ARGV[5])
+local t0, t1, target, k = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
+local stream = target ~= '" + ToHead + @"'
 local count = ARGV[3] == '1' and #KEYS >= 4
 local first = 6 + 2 * k
 if stream then
   local t = redis.call('TYPE', KEYS[2]).ok
   if t ~= 'none' and t ~= 'zset' then return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value') end
 end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, first))
+local id
+if target == '" + ToStreamAtEventTime + @"' then
+  local now = redis.pcall('TIME')
+  if now.err == nil then now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) else now = -1 end
+  local function place(ms)
+    if ms > now or t0 < ms - " + LagMs + @" or t1 > ms + " + LeadMs + @" then return nil end
+    local placed = redis.pcall('XADD', KEYS[1], string.format('%d', ms) .. '-*', unpack(ARGV, first))
+    if type(placed) == 'string' then return placed end
+    return nil
+  end
+  id = place(math.max(t1, 0))
+  if not id then
+    local top = redis.pcall('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+    if top.err == nil and #top > 0 then
+      local topms = tonumber(string.match(top[1][1], '^(%d+)'))
+      if topms > t1 then id = place(topms) end
+    end
+  end
+end
+if not id then id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, first)) end
 if count then
   local hours = {}
   for i = 6, first - 1, 2 do
@@ -70,6 +96,15 @@ for i = 1, n do ids[i] = present[i][1] end
 redis.call('XDEL', KEYS[2], unpack(ids))
 return id";
 
+        /// <summary>The append script's target argument: the partition's head.</summary>
+        public const string ToHead = "0";
+
+        /// <summary>The append script's target argument: the stream, at the server's time (<c>*</c>).</summary>
+        public const string ToStream = "1";
+
+        /// <summary>The append script's target argument: the stream, at the block's event time where the stream lets it stand there on time (an import's blocks).</summary>
+        public const string ToStreamAtEventTime = "2";
+
         /// <summary>The SHA-1 digest of <see cref="Append"/>, for EVALSHA.</summary>
         public static readonly byte[] AppendDigest = Digest(Append);
 
@@ -81,14 +116,15 @@ return id";
             ? new RedisKey[] { toHead ? partition.HeadKey : partition.StreamKey, partition.LateKey, partition.CountsKey, partition.HourCountsKey }
             : new RedisKey[] { toHead ? partition.HeadKey : partition.StreamKey, partition.LateKey };
 
-        /// <summary>The append script's arguments for a block.</summary>
-        public static RedisValue[] AppendArguments(EncodedBlock block, bool toHead, bool count)
+        /// <summary>The append script's arguments for a block; <paramref name="atEventTime"/>: a block of the stream placed at its event time where it fits (<see cref="ToStreamAtEventTime"/>).</summary>
+        public static RedisValue[] AppendArguments(EncodedBlock block, bool toHead, bool count, bool atEventTime = false)
         {
             var fields = BlockFields.ToStreamFields(block);
             var minutes = block.Header.MinuteCounts;
+            var target = toHead ? ToHead : atEventTime ? ToStreamAtEventTime : ToStream;
             var args = new List<RedisValue>(5 + 2 * minutes.Count + 2 * fields.Length)
             {
-                Milliseconds(block.Header.FirstTicks), Milliseconds(block.Header.LastTicks), count ? 1 : 0, toHead ? 0 : 1, minutes.Count,
+                Milliseconds(block.Header.FirstTicks), Milliseconds(block.Header.LastTicks), count ? 1 : 0, target, minutes.Count,
             };
             foreach (var minute in minutes)
             {

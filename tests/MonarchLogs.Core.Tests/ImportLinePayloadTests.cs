@@ -1,0 +1,94 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using MonarchLogs.Core.Archive;
+using MonarchLogs.Core.Format.Blocks;
+
+namespace MonarchLogs.Core.Tests
+{
+    /// <summary>
+    /// The import's fast way from an archive entry line to a block's payload line: it gives exactly
+    /// the bytes a writer writes for the entry the line reads to, or leaves the line to the entry's way.
+    /// </summary>
+    public sealed class ImportLinePayloadTests
+    {
+        private static readonly DateTime Time = new DateTime(2026, 11, 28, 14, 28, 7, DateTimeKind.Utc).AddTicks(1234567);
+
+        [Theory]
+        [InlineData("Order 42 shipped", "{\"OrderId\":42,\"Nested\":{\"A\":[1,2]}}", 7, "")]
+        [InlineData("é ü 日本語 in UTF-8", "{\"Text\":\"é 🦋\"}", 0, "web-1")]
+        [InlineData("", "", -42, "")]
+        [InlineData("m", "{\"Escaped\":\"a\\\"b\\\\c\\u0001\"}", int.MaxValue, "h")]
+        public void A_plain_exported_line_becomes_the_payload_line_a_writer_writes_for_its_entry(string message, string properties, int eventId, string host)
+        {
+            var entry = Entry(message, properties, eventId, host);
+            var output = new MemoryStream();
+            Assert.True(ImportLinePayload.TryConvert(ArchiveLine(entry), null, output, out var service, out var level, out var ticks));
+            Assert.Equal((entry.Service, entry.Level, BlockHeader.ToUnixTicks(entry.Timestamp)), (service, level, ticks));
+            Assert.Equal(Encoding.UTF8.GetString(PayloadLine(entry)), Encoding.UTF8.GetString(output.ToArray()));
+        }
+
+        [Theory]
+        [InlineData("a \"quoted\" message", "{\"I\":1}")]
+        [InlineData("line\nbreak", "{\"I\":1}")]
+        [InlineData("🦋, which the archive writes escaped", "{\"I\":1}")]
+        [InlineData("m", "not an object")]
+        [InlineData("m", "{\"I\":1} {\"J\":2}")]
+        [InlineData("m", "{\"I\":\n1}")]
+        [InlineData("m", "[1,2]")]
+        public void A_line_whose_payload_line_would_differ_is_left_to_the_entry_s_way(string message, string properties)
+        {
+            var output = new MemoryStream();
+            output.WriteByte((byte)'x');
+            Assert.False(ImportLinePayload.TryConvert(ArchiveLine(Entry(message, properties, 1, "")), null, output, out _, out _, out _));
+            Assert.Equal(1, output.Length);
+        }
+
+        [Theory]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07Z\",\"level\":\"error\",\"service\":\"s\"}")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07.1234567Z\",\"level\":\"Error\",\"service\":\"s\"}")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07.1234567Z\",\"level\":\"error\",\"service\":\"s\",\"eventId\":\"5\"}")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07.1234567Z\",\"level\":\"error\",\"service\":\"s\",\"x\":1}")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07.1234567Z\",\"level\":\"error\",\"service\":\"s\",\"message\":\"a\",\"message\":\"b\"}")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07.1234567Z\",\"level\":\"error\"}")]
+        [InlineData("{\"archive\":\"MonarchLogs\",\"version\":1}")]
+        [InlineData("")]
+        public void Lines_in_other_forms_are_left_to_the_entry_s_way(string line)
+        {
+            Assert.False(ImportLinePayload.TryConvert(Encoding.UTF8.GetBytes(line), null, new MemoryStream(), out _, out _, out _));
+        }
+
+        private static MonarchLogEntry Entry(string message, string properties, int eventId, string host) => new MonarchLogEntry
+        {
+            Id = "1764340087123-0@orders/error",
+            Timestamp = Time,
+            Level = MonarchLogLevel.Error,
+            Service = "orders",
+            Category = "Monarch.Orders",
+            Message = message,
+            Template = message.Length > 0 ? "{A} {B}" : string.Empty,
+            EventId = eventId,
+            EventName = eventId != 0 ? "Shipped" : string.Empty,
+            ExceptionType = host.Length > 0 ? "System.IO.IOException" : string.Empty,
+            TraceId = "b1ab61cd87c227fd03f8bf5ec2cf295c",
+            Host = host,
+            Properties = properties,
+        };
+
+        private static byte[] ArchiveLine(MonarchLogEntry entry)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer, ArchiveFormat.WriterOptions)) ArchiveEntryLine.Write(json, entry);
+            return buffer.ToArray();
+        }
+
+        private static byte[] PayloadLine(MonarchLogEntry entry)
+        {
+            using var buffer = new MemoryStream();
+            JsonLinesPayload.Write(new[] { entry }, buffer);
+            return buffer.ToArray().Where((_, i) => i < buffer.Length - 1 || buffer.ToArray()[i] != (byte)'\n').ToArray();
+        }
+    }
+}
