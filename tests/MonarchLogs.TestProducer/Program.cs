@@ -148,7 +148,13 @@ namespace MonarchLogs.TestProducer
             provider.Prefix = options.KeyPrefix;
             provider.Service = options.Service;
             if (options.BufferCapacity is { } buffer) provider.BufferCapacity = buffer;
-            if (options.MaxBatchSize is { } batch) provider.MaxBatchSize = batch;
+            // "--batch N" means batches of N, also when the writer is behind (no larger backlog batches).
+            if (options.MaxBatchSize is { } batch)
+            {
+                provider.MaxBatchSize = batch;
+                provider.BacklogBatchSize = 0;
+            }
+
             if (options.BatchDelay is { } delay) provider.BatchDelay = delay;
             if (options.FlushTimeout is { } flush) provider.FlushTimeout = flush;
             if (options.ProcessExitFlushTimeout is { } exitFlush) provider.ProcessExitFlushTimeout = exitFlush;
