@@ -168,6 +168,28 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task An_export_of_a_line_over_a_megabyte_that_a_writer_escapes_goes_on_with_the_lines_after_it()
+        {
+            var store = _valkey.NewStore();
+            var block = Enumerable.Range(0, 6).Select(i => Entry("orders", MonarchLogLevel.Error, i)).ToList();
+            // Control characters and non-ASCII text: the line takes the JSON reader's way, and is longer than a line buffer is kept.
+            block[2] = new MonarchLogEntry
+            {
+                Service = block[2].Service, Level = block[2].Level, Timestamp = block[2].Timestamp, Host = block[2].Host,
+                Message = new string('y', 1_100_000) + "\u0001 é \"",
+            };
+            await BlockStoreSeeder.AppendAsync(Db, store.Format, block);
+
+            var (entryLines, entries) = await ReadEntriesAsync(store);
+            var (lines, result, errors) = await ExportAsync(store, compress: true);
+
+            Assert.Empty(errors);
+            Assert.Equal(6, result.Entries);
+            Assert.Equal(6, entries.Count);
+            Assert.Equal(entryLines, lines);
+        }
+
+        [Fact]
         public async Task A_compressed_export_of_many_blocks_holds_every_line_in_order()
         {
             var store = _valkey.NewStore();

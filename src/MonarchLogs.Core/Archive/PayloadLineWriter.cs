@@ -86,7 +86,11 @@ namespace MonarchLogs.Core.Archive
             Buffer.BlockCopy(_line.GetBuffer(), 0, _lines, _length, (int)_line.Length);
             _length += (int)_line.Length;
             // A long line should not keep its buffer for the rest of the file.
-            if (_line.Capacity > 1 << 20) _line.Capacity = FlushBytes;
+            if (_line.Capacity > 1 << 20)
+            {
+                _line.SetLength(0);
+                _line.Capacity = FlushBytes;
+            }
         }
 
         private void Reserve(int bytes)
