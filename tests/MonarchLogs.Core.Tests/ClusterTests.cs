@@ -96,7 +96,8 @@ namespace MonarchLogs.Core.Tests
             var db = _cluster.Connection.GetDatabase();
             var partitions = await store.GetPartitionsAsync();
             Assert.Equal(13, partitions.Count);
-            Assert.Equal(3, partitions.Select(p => Owner(p.StreamKey)).Distinct().Count());
+            // Spread over the masters (13 random slots miss one of 3 about 1.5% of the time: not "all 3").
+            Assert.True(partitions.Select(p => Owner(p.StreamKey)).Distinct().Count() >= 2);
             foreach (var partition in partitions.Where(p => p.Service != "bulk")) Assert.Equal(1, await store.CompactHeadAsync(partition));
             var stored = 0L;
             foreach (var partition in partitions)
@@ -120,10 +121,12 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(Enumerable.Range(0, 600).Select(i => "n" + i), read.Select(e => e.Message));
             Assert.Equal(services.OrderBy(s => s, StringComparer.OrdinalIgnoreCase), await store.GetServicesAsync());
 
-            // The streams are on every master, not on one node.
+            // The streams spread over the masters, not all on one node: each partition's keys have
+            // a slot of their own. (12 slots drawn at random miss one of 3 masters about 2% of the
+            // time, so "all 3" would be a coin; all 12 on one master, 1 in 177,000.)
             var partitions = await store.GetPartitionsAsync();
             var owners = partitions.Select(p => Owner(p.StreamKey)).Distinct().Count();
-            Assert.Equal(3, owners);
+            Assert.True(owners >= 2, $"all {partitions.Count} partitions on one master");
         }
 
         // Format 1: retention by ID (format 2: the version 2 tests here and BlockRetentionTests).
