@@ -146,14 +146,14 @@ namespace MonarchLogs.Cmdlets
                         var percent = length > 0 && !ArchiveFormat.IsCompressedName(path) ? (int)Math.Min(100, 100 * counts.BytesRead / length) : -1;
                         WriteProgress(new ProgressRecord(ProgressId, "Import-MonarchLog", status) { PercentComplete = percent });
                     });
-                    if (import.Exception?.InnerException is MonarchLogsException { ErrorId: "InvalidImportFile" } damaged)
+                    if (import.Exception?.InnerException is MonarchLogsException { ErrorId: ArchiveFormat.DamagedFileErrorId } damaged)
                     {
                         // The lines read from damaged data are no lines of the file: their problems are not told.
                         while (_problems.TryDequeue(out _))
                         {
                         }
 
-                        WriteError(new ErrorRecord(new InvalidDataException($"'{path}' is damaged, so none of it was imported: {damaged.Message}", damaged), "InvalidImportFile", ErrorCategory.InvalidData, path));
+                        WriteError(new ErrorRecord(new InvalidDataException($"'{path}' is damaged, so none of it was imported: {damaged.Message}", damaged), ArchiveFormat.DamagedFileErrorId, ErrorCategory.InvalidData, path));
                         return;
                     }
 
@@ -172,7 +172,7 @@ namespace MonarchLogs.Cmdlets
                 // A damaged gzip stream, a read error: what came before it is imported.
                 WriteProblems();
                 WriteError(new ErrorRecord(new IOException($"Reading '{path}' failed after {counts.Read} entries: {ex.Message}", ex),
-                    "InvalidImportFile", ErrorCategory.InvalidData, path));
+                    ArchiveFormat.DamagedFileErrorId, ErrorCategory.InvalidData, path));
                 return;
             }
             catch (PipelineStoppedException)

@@ -39,6 +39,9 @@ namespace MonarchLogs.Core.Archive
         /// <summary>The extension of the daily files of a retention archive.</summary>
         public const string DailyFileExtension = ".jsonl.gz";
 
+        /// <summary>The error id of a file whose compressed data is damaged (<see cref="FindCompressionDamage"/>): none of it is imported.</summary>
+        public const string DamagedFileErrorId = "InvalidImportFile";
+
         internal const string MarkerField = "archive";
         internal const string VersionField = "version";
         internal const string StorageFormatField = "storageFormat";

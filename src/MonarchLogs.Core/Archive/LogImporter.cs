@@ -25,7 +25,7 @@ namespace MonarchLogs.Core.Archive
         public const int MaxLineBytes = 64 << 20;
 
         /// <summary>The error of a file whose compressed data is damaged: none of it is imported.</summary>
-        public const string DamagedFile = "InvalidImportFile";
+        public const string DamagedFile = ArchiveFormat.DamagedFileErrorId;
 
         private readonly IConnectionMultiplexer _connection;
         private readonly StorageFormat _format;

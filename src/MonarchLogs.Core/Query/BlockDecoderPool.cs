@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Threading;
 using MonarchLogs.Core.Format.Blocks;
 
 namespace MonarchLogs.Core.Query
@@ -12,19 +13,26 @@ namespace MonarchLogs.Core.Query
     internal sealed class BlockDecoderPool : IDisposable
     {
         private readonly ConcurrentBag<BlockDecoder> _decoders = new ConcurrentBag<BlockDecoder>();
-        private bool _disposed;
+        private int _disposed;
 
         public BlockDecoder Rent() => _decoders.TryTake(out var decoder) ? decoder : new BlockDecoder();
 
         public void Return(BlockDecoder decoder)
         {
-            if (_disposed) decoder.Dispose();
-            else _decoders.Add(decoder);
+            _decoders.Add(decoder);
+            // A decoder that comes back after the pool was disposed (a block decoded ahead of a read
+            // that ended meanwhile) is disposed here; either this or Dispose takes it, never both.
+            if (Volatile.Read(ref _disposed) == 1) DisposeHeld();
         }
 
         public void Dispose()
         {
-            _disposed = true;
+            Volatile.Write(ref _disposed, 1);
+            DisposeHeld();
+        }
+
+        private void DisposeHeld()
+        {
             while (_decoders.TryTake(out var decoder)) decoder.Dispose();
         }
     }
