@@ -108,6 +108,13 @@ namespace MonarchLogs.Core.Query
             }
         }
 
+        public override bool TryMoveNext()
+        {
+            if (_start is not null || !_queue.TryNext(out var position)) return false;
+            CurrentPosition = position;
+            return true;
+        }
+
         public override MonarchLogEntry Take() => _queue.Take();
 
         public override StoredEntry TakeStored() => _queue.TakeStored();

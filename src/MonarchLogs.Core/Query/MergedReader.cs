@@ -113,8 +113,26 @@ namespace MonarchLogs.Core.Query
             }
         }
 
-        /// <summary>Brings a cursor to its next entry; false when it has none, or its read was refused (reported).</summary>
-        private async Task<bool> EnsureCurrentAsync(PartitionCursor cursor, CancellationToken cancellationToken)
+        /// <summary>
+        /// Brings a cursor to its next entry; false when it has none, or its read was refused
+        /// (reported). An entry of a page already read is taken without an await.
+        /// </summary>
+        private ValueTask<bool> EnsureCurrentAsync(PartitionCursor cursor, CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (cursor.TryMoveNext()) return new ValueTask<bool>(true);
+            }
+            catch (Exception ex) when (PartitionError.FromReadFailure(cursor.Partition, ex) is { } failure)
+            {
+                _partitionError?.Invoke(failure);
+                return new ValueTask<bool>(false);
+            }
+
+            return new ValueTask<bool>(ReadCurrentAsync(cursor, cancellationToken));
+        }
+
+        private async Task<bool> ReadCurrentAsync(PartitionCursor cursor, CancellationToken cancellationToken)
         {
             try
             {

@@ -24,6 +24,13 @@ namespace MonarchLogs.Core.Query
         /// <summary>Brings the cursor to its next entry; false when it has none.</summary>
         public abstract Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Brings the cursor to its next entry when that needs no read from the server (the entry is
+        /// in a page already read); false when it does not know without one: then
+        /// <see cref="EnsureCurrentAsync"/> says.
+        /// </summary>
+        public virtual bool TryMoveNext() => false;
+
         /// <summary>The current entry; the cursor moves past it.</summary>
         public abstract MonarchLogEntry Take();
 
