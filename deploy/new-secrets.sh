@@ -20,7 +20,7 @@ new_secret() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 
 cp "$here/valkey/users.acl" "$folder/users.acl.new"
 : > "$folder/compose.env.new"
-for user in monarch-admin monarch-writer monarch-reader monarch-maintainer; do
+for user in monarch-admin monarch-writer monarch-reader monarch-maintainer monarch-importer; do
   password=$(new_secret)
   hash=$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)
   # Only the hash on this user's line changes; the rules stay exactly as shipped.

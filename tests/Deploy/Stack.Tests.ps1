@@ -104,20 +104,20 @@ Describe 'The shipped users file' {
             # valkey-cli needs a selector quoted, as one word; the users file takes it bare.
             ($_ -replace '^ACL SETUSER ', 'user ' -replace ' >PASSWORD ', ' #HASH ' -replace '~P:', '~monarch:logs:' -replace '&P:', '&monarch:logs:' -replace '"', '')
         }
-        $documented | Should -HaveCount 3
+        $documented | Should -HaveCount 4
         $roles = $shipped -replace '#[0-9a-f]{64}', '#HASH'
         foreach ($line in $documented) { $roles | Should -Contain $line }
         # Off, so nobody logs in as it; its rights kept, since Valkey replays the append-only
         # file's transactions (every scripted append) as the default user when it starts.
         $roles | Should -Contain 'user default off resetpass ~* &* +@all'
         $roles | Should -Contain 'user monarch-admin on #HASH ~* &* +@all'
-        $shipped | Should -HaveCount 5
+        $shipped | Should -HaveCount 6
     }
 
     It 'is what new-secrets.sh writes, but for the password hashes, in an owner-only folder' {
         $generated = Get-Content (Join-Path $secrets 'users.acl')
         ($generated -replace '#[0-9a-f]{64}', '#HASH') | Should -Be ((Get-Content (Join-Path $deploy 'valkey' 'users.acl')) -replace '#[0-9a-f]{64}', '#HASH')
-        ((Compare-Object $generated (Get-Content (Join-Path $deploy 'valkey' 'users.acl'))) | Measure-Object).Count | Should -Be 8
+        ((Compare-Object $generated (Get-Content (Join-Path $deploy 'valkey' 'users.acl'))) | Measure-Object).Count | Should -Be 10
         (Get-Item $secrets).UnixFileMode | Should -Be ([System.IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         foreach ($file in Get-ChildItem $secrets) { $file.UnixFileMode | Should -Be ([System.IO.UnixFileMode]'UserRead, UserWrite') -Because $file.Name }
         & bash (Join-Path $deploy 'new-secrets.sh') $secrets 2>&1 | Out-Null

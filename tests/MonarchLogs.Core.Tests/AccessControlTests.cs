@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Archive;
 using MonarchLogs.Core.Connection;
 using MonarchLogs.Core.Query;
 using MonarchLogs.Core.Format;
@@ -237,6 +238,86 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(1, await new LogStore(connection, new StorageFormat(prefix)).AppendAsync(new[] { Entry("acl", MonarchLogLevel.Error, DateTime.UtcNow, "written") }));
         }
 
+        [Fact]
+        public async Task The_importer_restores_an_archive_into_a_new_store_skips_what_it_holds_and_removes_nothing()
+        {
+            var archive = await ExportedArchiveAsync();
+
+            // Restored into a store nobody wrote to yet: the importer marks it, places the blocks at their time, and a second run skips them all.
+            var prefix = _valkey.NewStore().Format.Prefix;
+            using var connection = await ConnectAsRoleAsync("monarch-importer", prefix);
+            var importer = new LogStore(connection, new StorageFormat(prefix));
+            var problems = new List<ImportProblem>();
+            var first = await importer.ImportAsync(new MemoryStream(archive), "backup", new ImportDefaults(), new ImportProgress(), problems.Add);
+            Assert.True(problems.Count == 0, string.Join("; ", problems.Select(p => p.Error.Message)));
+            Assert.Equal((300L, 0L, 0L, 0L), (first.Imported, first.Skipped, first.Failed, first.Displaced));
+            var again = await importer.ImportAsync(new MemoryStream(archive), "backup", new ImportDefaults(), new ImportProgress(), problems.Add);
+            Assert.Equal((0L, 300L, 0L), (again.Imported, again.Skipped, again.Failed));
+            Assert.Empty(problems);
+
+            var admin = _valkey.Connection.GetDatabase();
+            var partition = new StorageFormat(prefix).GetPartition("acl", MonarchLogLevel.Error);
+            Assert.Equal("2", (string?)await admin.StringGetAsync(prefix + ":format"));
+            Assert.Equal(0, await admin.SortedSetLengthAsync(partition.LateKey));
+            Assert.Equal(300, (await new LogStore(_valkey.Connection, new StorageFormat(prefix)).ToListAsync(new LogQuery())).Count);
+            Assert.Equal(300, (await importer.CountAsync(new LogQuery(), interval: null)).Partitions.Sum(p => p.Total));
+
+            var db = connection.GetDatabase();
+            var stream = partition.StreamKey;
+            foreach (var command in new[]
+                     {
+                         new object[] { "DEL", stream },
+                         new object[] { "UNLINK", stream },
+                         new object[] { "XTRIM", stream, "MAXLEN", "0" },
+                         new object[] { "XDEL", stream, "1-0" },
+                         new object[] { "SET", stream, "x" },
+                         new object[] { "RENAME", stream, prefix + ":stream:moved:error" },
+                         new object[] { "XADD", partition.HeadKey, "*", "message", "forged" },
+                         new object[] { "DEL", prefix + ":format" },
+                         new object[] { "SCAN", "0" },
+                         new object[] { "KEYS", "*" },
+                         new object[] { "FLUSHALL" },
+                         new object[] { "GET", "other:key" },
+                     })
+            {
+                await AssertRefusedAsync(db, command);
+            }
+
+            await AssertRefusedAsync(db, "EVAL", "return redis.call('DEL', KEYS[1])", "1", stream);
+            await AssertRefusedAsync(db, "EVAL", "return redis.call('XTRIM', KEYS[1], 'MAXLEN', '0')", "1", stream);
+            Assert.Equal(300, (await new LogStore(_valkey.Connection, new StorageFormat(prefix)).ToListAsync(new LogQuery())).Count);
+        }
+
+        [Fact]
+        public async Task An_import_whose_registry_write_is_refused_stores_the_entries_and_says_queries_will_not_list_them()
+        {
+            var archive = await ExportedArchiveAsync();
+            var prefix = _valkey.NewStore().Format.Prefix;
+            using var connection = await ConnectAsRoleAsync("monarch-importer", prefix, without: "+hmset");
+            var problems = new List<ImportProblem>();
+            var result = await new LogStore(connection, new StorageFormat(prefix)).ImportAsync(new MemoryStream(archive), "backup", new ImportDefaults(), new ImportProgress(), problems.Add);
+
+            Assert.Equal((300L, 0L), (result.Imported, result.Failed));
+            var problem = Assert.Single(problems);
+            Assert.Equal((prefix + ":partitions", StoreErrors.PermissionDenied), (problem.Target, problem.ErrorId));
+            Assert.StartsWith($"The entries of backup were imported, but the partition registry {prefix}:partitions could not be updated, so queries do not list a partition new to the store until a write registers it: ", problem.Error.Message, StringComparison.Ordinal);
+            Assert.Contains("hmset", problem.Error.Message, StringComparison.Ordinal);
+        }
+
+        /// <summary>An archive (JSON lines) of 300 entries of one partition of a version 2 store, exported by the administrator.</summary>
+        private async Task<byte[]> ExportedArchiveAsync()
+        {
+            var source = _valkey.NewStore();
+            await source.AppendAsync(Enumerable.Range(0, 300).Select(i => Entry("acl", MonarchLogLevel.Error, BaseTime.AddSeconds(i), "restored " + i)).ToList());
+            var archive = new MemoryStream();
+            using (var writer = new ArchiveWriter(archive, compress: false))
+            {
+                Assert.Equal(300, (await source.ExportAsync(new LogQuery(), writer, null)).Entries);
+            }
+
+            return archive.ToArray();
+        }
+
         /// <summary>A store under a prefix of its own with two entries in one partition, one of them old.</summary>
         private async Task<(LogStore Store, string Prefix)> SeededStoreAsync()
         {
@@ -276,11 +357,11 @@ namespace MonarchLogs.Core.Tests
             Assert.Empty(errors);
         }
 
-        /// <summary>Creates the role's user from its line in docs/operations.md and connects as it (ACL WHOAMI checked).</summary>
-        private async Task<ConnectionMultiplexer> ConnectAsRoleAsync(string role, string prefix)
+        /// <summary>Creates the role's user from its line in docs/operations.md (less the right <paramref name="without"/>) and connects as it (ACL WHOAMI checked).</summary>
+        private async Task<ConnectionMultiplexer> ConnectAsRoleAsync(string role, string prefix, string? without = null)
         {
             var user = role + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            var words = DocumentedLine(role).Words().Skip(2).Select(word =>
+            var words = DocumentedLine(role).Words().Skip(2).Where(word => word != without).Select(word =>
                 word == role ? user
                 : word == ">PASSWORD" ? ">role-secret"
                 : word.Replace("~P:", "~" + prefix + ":", StringComparison.Ordinal).Replace("&P:", "&" + prefix + ":", StringComparison.Ordinal));

@@ -37,6 +37,7 @@ namespace MonarchLogs.Core.Archive
         private Task<string?>? _damage;
         private long _displaced;
         private (AppendBatch Batch, Task<AppendResult> Result)? _inFlight;
+        private MonarchLogsException? _registryFailure;
 
         /// <summary>An importer into <paramref name="format"/>'s store; <paramref name="ensureFormat"/> checks, before each batch, that the store is still of a version it writes.</summary>
         public LogImporter(IConnectionMultiplexer connection, StorageFormat format, Func<CancellationToken, Task> ensureFormat, ImportDefaults defaults, int batchSize)
@@ -158,6 +159,13 @@ namespace MonarchLogs.Core.Archive
                         $"{state.FailedEntries} entries of {source} for {state.Partition} were not imported: {failure.Message}", failure, failure.IsTransient)));
                 }
 
+                // Stored but not listed: no query finds a partition new to the store until it is registered.
+                if (_registryFailure is { } registry)
+                {
+                    problem?.Invoke(new ImportProblem(_format.PartitionsKey.ToString(), new MonarchLogsException(registry.ErrorId, registry.Kind,
+                        $"The entries of {source} were imported, but the partition registry {_format.PartitionsKey} could not be updated, so queries do not list a partition new to the store until a write registers it: {registry.Message}", registry, registry.IsTransient)));
+                }
+
                 _duplicates.Dispose();
             }
 
@@ -212,6 +220,7 @@ namespace MonarchLogs.Core.Archive
             var result = await inFlight.Result.ConfigureAwait(false);
             progress.AddImported(result.Stored);
             _displaced += appendBatch.Late;
+            _registryFailure ??= result.RegistryFailure;
             foreach (var failure in result.Failures)
             {
                 var state = _duplicates.StateOf(failure.Partition);
