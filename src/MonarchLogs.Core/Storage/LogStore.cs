@@ -64,7 +64,9 @@ namespace MonarchLogs.Core.Storage
         /// <summary>
         /// Appends entries (for scripts, tools and tests; the logging provider drives an
         /// <see cref="ILogAppender"/> itself). Returns the number stored; throws the first
-        /// partition's failure, after the other partitions were written.
+        /// partition's failure, after the other partitions were written. A registry that could not
+        /// be written is not an error here (the entries are stored, and the next append registers
+        /// the partition again): <see cref="Appender"/>'s result says so (<c>RegistryFailure</c>).
         /// </summary>
         public async Task<int> AppendAsync(IReadOnlyList<MonarchLogEntry> entries, CancellationToken cancellationToken = default)
         {
