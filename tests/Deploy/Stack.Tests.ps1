@@ -18,7 +18,7 @@ BeforeAll {
     if ($LASTEXITCODE -ne 0) { throw 'deploy/new-secrets.sh failed.' }
     function script:Get-Secret([string] $Name) { Get-Content -LiteralPath (Join-Path $secrets $Name) -Raw }
     $script:passwords = @{}
-    foreach ($role in 'admin', 'writer', 'reader', 'maintainer') { $passwords[$role] = Get-Secret "monarch-$role.password" }
+    foreach ($role in 'admin', 'writer', 'reader', 'maintainer', 'importer') { $passwords[$role] = Get-Secret "monarch-$role.password" }
     $script:token = Get-Secret 'viewer.token'
 
     $script:server = Start-MonarchTestServer -ConfigFile (Join-Path $deploy 'valkey' 'valkey.conf') `
@@ -273,6 +273,32 @@ Describe 'The retention job as its container runs it (maintainer user, password 
         Invoke-AsRole maintainer @('XADD', 'monarch:logs:stream:orders:error', '*', 'message', 'forged') | Should -Match 'NOPERM'
         Invoke-AsRole maintainer @('DEL', 'monarch:logs:stream:orders:error') | Should -Match 'NOPERM'
         Invoke-AsRole maintainer @('SET', 'monarch:logs:format', '2') | Should -Match 'NOPERM'
+    }
+}
+
+Describe 'A restore as the importer user of the shipped users file' {
+    It 'puts a partition lost from the store back from its export, found by queries, and may delete nothing' {
+        $admin = [pscredential]::new('monarch-admin', (ConvertTo-SecureString $passwords.admin -AsPlainText -Force))
+        $importer = [pscredential]::new('monarch-importer', (ConvertTo-SecureString $passwords.importer -AsPlainText -Force))
+        $at = [datetime]::UtcNow.AddHours(-2)
+        0..2 | ForEach-Object { [pscustomobject]@{ Message = "restored $_"; Level = 'Error'; Service = 'restore'; Timestamp = $at.AddSeconds($_) } } |
+            Write-MonarchLog -ConnectionString $server.ConnectionString -Credential $admin
+        $file = Join-Path $work 'restore.jsonl.gz'
+        (Export-MonarchLog -ConnectionString $server.ConnectionString -Credential $admin -Service restore -Path $file).Entries | Should -Be 3
+
+        # The bad day: the partition and its registry entry are gone.
+        $stream = 'monarch:logs:stream:restore:error'
+        foreach ($key in $stream, 'monarch:logs:head:{monarch:logs:stream:restore:error}', 'monarch:logs:late:{monarch:logs:stream:restore:error}') { Invoke-MonarchTestCli -Server $server DEL $key | Out-Null }
+        Invoke-MonarchTestCli -Server $server HDEL 'monarch:logs:partitions' $stream | Out-Null
+        @(Get-MonarchLog -ConnectionString $server.ConnectionString -Credential $admin -Service restore).Count | Should -Be 0
+
+        $result = Import-MonarchLog -ConnectionString $server.ConnectionString -Credential $importer -Path $file -ErrorVariable problems
+        $problems | Should -BeNullOrEmpty
+        ($result.Imported, $result.Failed, $result.Displaced) | Should -Be @(3, 0, 0)
+        (Get-MonarchLog -ConnectionString $server.ConnectionString -Credential $admin -Service restore -Oldest).Message | Should -Be @('restored 0', 'restored 1', 'restored 2')
+        Invoke-AsRole importer @('DEL', $stream) | Should -Match 'NOPERM'
+        Invoke-AsRole importer @('XTRIM', $stream, 'MAXLEN', '0') | Should -Match 'NOPERM'
+        Invoke-AsRole importer @('SCAN', '0') | Should -Match 'NOPERM'
     }
 }
 
