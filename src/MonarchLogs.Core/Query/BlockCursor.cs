@@ -55,7 +55,7 @@ namespace MonarchLogs.Core.Query
             _descending = descending;
             _skip = skip;
             _partitionError = partitionError;
-            _queue = new BlockQueue(partition, range, descending, decoder, Report);
+            _queue = new BlockQueue(partition, range, descending, decoder, Report) { Lines = skip.Lines };
             _firstTicks = range.Low is { } low ? BlockPositions.TicksOf(low) : long.MinValue;
             _lastTicks = range.High is { } high ? BlockPositions.TicksOf(high) : long.MaxValue;
             _low = range.Low is { } from ? new StreamId(Math.Max(0, from.Milliseconds - LeadMs), 0).ToString() : "-";

@@ -55,6 +55,9 @@ namespace MonarchLogs.Core.Query
         /// <summary>Blocks are read as payload lines (<see cref="TakeStored"/>), not decoded into entries; format 1 entries stay entries.</summary>
         public bool ReadsLines { get; set; }
 
+        /// <summary>Which lines of a block can hold a match (<see cref="BlockSkip.Lines"/>): only those are made entries; null for all.</summary>
+        public Func<PayloadLines, int, bool>? Lines { get; set; }
+
         /// <summary>
         /// When blocks are read as payload lines: decoders for the block due next after the one
         /// being given out, which is decoded ahead on the thread pool (<see cref="LinesAhead"/>), one
@@ -149,7 +152,10 @@ namespace MonarchLogs.Core.Query
             try
             {
                 if (ahead is not null) ahead.Take(out lines, out positions);
-                else if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions)) entries = block.Decode(_partition, _decoder);
+                else if (!ReadsLines || !block.TryDecodeLines(_decoder, out lines, out positions))
+                {
+                    entries = (Lines is { } mayMatch ? block.DecodeWhere(_partition, _decoder, mayMatch) : null) ?? block.Decode(_partition, _decoder);
+                }
             }
             catch (MonarchLogsException ex) when (ex.ErrorId == BlockErrors.InvalidBlock || ex.ErrorId == BlockErrors.UnsupportedCodec)
             {

@@ -56,6 +56,8 @@ namespace MonarchLogs.Core.Format.Blocks
 
         internal const int TsIndex = 0;
         internal const int EventIdIndex = 4;
+        internal const int TraceIdIndex = 9;
+        internal const int SpanIdIndex = 10;
         internal const int PropertiesIndex = 12;
 
         /// <summary>Writes the entries, one line each, to <paramref name="output"/>; an entry without a host gets <paramref name="defaultHost"/>.</summary>
@@ -152,7 +154,8 @@ namespace MonarchLogs.Core.Format.Blocks
             void Read(int field, ref Utf8JsonReader reader, ReadOnlySpan<byte> line, int number);
         }
 
-        private static MonarchLogEntry ReadLine(ReadOnlySpan<byte> line, int number, Partition partition)
+        /// <summary>The entry of one line of a payload (its number, from 1, for errors), as <see cref="Read"/> reads it.</summary>
+        internal static MonarchLogEntry ReadLine(ReadOnlySpan<byte> line, int number, Partition partition)
         {
             var fields = new EntryFields { Values = new string[FieldNames.Length] };
             Scan(line, number, ref fields);

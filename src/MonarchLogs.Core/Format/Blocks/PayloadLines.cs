@@ -25,6 +25,9 @@ namespace MonarchLogs.Core.Format.Blocks
         private readonly long[] _ticks;
         private readonly int[] _eventIds;
 
+        // Per line: where it starts in the payload, its length, and its number among the payload's lines (blank ones counted).
+        private readonly int[] _lines;
+
         // Per line and field: where its bytes start and how many there are; the text of a value
         // that is not plain ASCII (rare: the array is made for the first).
         private readonly int[] _spans;
@@ -36,6 +39,7 @@ namespace MonarchLogs.Core.Format.Blocks
             _pooled = pooled;
             _ticks = new long[count];
             _eventIds = new int[count];
+            _lines = new int[count * 3];
             _spans = new int[count * FieldCount * 2];
         }
 
@@ -47,6 +51,13 @@ namespace MonarchLogs.Core.Format.Blocks
 
         /// <summary>The event id of line <paramref name="line"/> (0 when it has none).</summary>
         public int EventIdOf(int line) => _eventIds[line];
+
+        /// <summary>The bytes of line <paramref name="line"/>, without its line end.</summary>
+        public ReadOnlySpan<byte> LineOf(int line) =>
+            new ReadOnlySpan<byte>(_payload ?? throw new ObjectDisposedException(nameof(PayloadLines)), _lines[3 * line], _lines[(3 * line) + 1]);
+
+        /// <summary>The number of line <paramref name="line"/> among the payload's lines, from 1, blank lines counted (as errors name lines).</summary>
+        public int NumberOf(int line) => _lines[(3 * line) + 2];
 
         /// <summary>The value of field <paramref name="field"/> (a position in <see cref="JsonLinesPayload.FieldNames"/>) of line <paramref name="line"/>.</summary>
         public PayloadValue ValueOf(int line, int field)
@@ -121,6 +132,9 @@ namespace MonarchLogs.Core.Format.Blocks
                 number++;
                 if (JsonLinesPayload.IsBlank(text)) continue;
                 if (read == expectedCount) throw BlockErrors.Invalid($"its payload holds more entries than its n field says ({expectedCount})");
+                lines._lines[3 * read] = offset;
+                lines._lines[(3 * read) + 1] = text.Length;
+                lines._lines[(3 * read) + 2] = number;
 
                 // A line as a writer writes it reads without the JSON reader, to the same values.
                 spans.Clear();

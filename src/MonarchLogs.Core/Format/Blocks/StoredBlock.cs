@@ -121,6 +121,33 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>
+        /// The entries of the block's lines that <paramref name="mayMatch"/> lets through (given the
+        /// lines and a line's index), as <see cref="Decode"/> gives them, Ids included; the other
+        /// lines are checked as <see cref="Decode"/> checks them but make no entry. Null for an
+        /// entry of format 1 (read it with <see cref="Decode"/>).
+        /// </summary>
+        public List<MonarchLogEntry>? DecodeWhere(Partition partition, BlockDecoder decoder, Func<PayloadLines, int, bool> mayMatch)
+        {
+            if (!TryDecodeLines(decoder, out var lines, out var positions)) return null;
+            try
+            {
+                var result = new List<MonarchLogEntry>();
+                for (var i = 0; i < positions.Length; i++)
+                {
+                    if (!mayMatch(lines, i)) continue;
+                    var entry = JsonLinesPayload.ReadLine(lines.LineOf(i), lines.NumberOf(i), partition);
+                    result.Add(WithId(entry, new LogEntryId(positions[i], partition.Service, partition.Level).ToString()));
+                }
+
+                return result;
+            }
+            finally
+            {
+                lines.Hold(0);
+            }
+        }
+
+        /// <summary>
         /// The block's payload lines, with their positions as <see cref="Decode"/> gives them;
         /// false for an entry of format 1, which has no payload line (read it with <see cref="Decode"/>).
         /// </summary>
