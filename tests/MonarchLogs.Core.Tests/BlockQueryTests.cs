@@ -370,6 +370,50 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task Lookups_in_blocks_of_many_lines_find_exactly_what_reading_every_entry_finds_whatever_a_line_looks_like()
+        {
+            var store = _valkey.NewStore();
+            var partition = store.Format.GetPartition("orders", MonarchLogLevel.Error);
+            const string wanted = "4bf92f3577b34da6a3ce929d0e0e4736";
+            var entries = Enumerable.Range(0, 600).Select(i => At("orders", MonarchLogLevel.Error, 100 + i, "e" + i,
+                i % 50 == 7 ? (i % 100 == 7 ? wanted : wanted.ToUpperInvariant()) : "0af7651916cd43dd8448eb211c80319c",
+                i % 40 == 3 ? "{\"RequestId\":\"REQ-9\",\"N\":" + i + "}" : "{\"RequestId\":\"req-" + i + "\"}")).ToList();
+            await AddBlockAsync(store, entries.Take(300).ToList());
+            await AddBlockAsync(store, entries.Skip(300).ToList());
+
+            // A block of JSON lines as a script writes them by hand: escapes, and properties as a string.
+            var lines = new[]
+            {
+                "{\"ts\":\"" + BaseTime.AddTicks(5000).ToString("o") + "\",\"message\":\"by hand 1\",\"traceId\":\"\\u0034BF92F3577B34DA6A3CE929D0E0E4736\",\"props\":\"{\\\"RequestId\\\":\\\"req\\\\u002d9\\\"}\"}",
+                "{\"message\":\"by hand 2\",\"ts\":\"" + BaseTime.AddTicks(5001).ToString("o") + "\",\"props\":{\"RequestId\":\"r\\u0065q-9\"},\"traceId\":\"" + wanted + "\"}",
+                "{\"ts\":\"" + BaseTime.AddTicks(5002).ToString("o") + "\",\"message\":\"by hand 3\",\"traceId\":\"other\",\"props\":{\"RequestId\":\"req-8\"}}",
+            };
+            var handWritten = new EncodedBlock(new BlockHeader { Count = lines.Length, FirstTicks = BlockHeader.ToUnixTicks(BaseTime.AddTicks(5000)), LastTicks = BlockHeader.ToUnixTicks(BaseTime.AddTicks(5002)), Codec = BlockCodec.JsonLines },
+                System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines)));
+            await BlockStoreSeeder.AddAtAsync(Db, store.Format, partition, handWritten, BlockStoreSeeder.OnTimeId(handWritten));
+
+            var (all, _) = await ReadAsync(store, new LogQuery());
+            Assert.Equal(603, all.Count);
+            foreach (var query in new[]
+            {
+                new LogQuery { TraceIds = new[] { " " + wanted.ToUpperInvariant() + " " } },
+                new LogQuery { Properties = new[] { PropertyCondition.Text("requestid", "req-9") } },
+                new LogQuery { Properties = new[] { PropertyCondition.Text("RequestId", "REQ-9") }, TraceIds = new[] { wanted } },
+                new LogQuery { Properties = new[] { PropertyCondition.Text("RequestId", "req-9"), PropertyCondition.Number("N", 43) } },
+                new LogQuery { Properties = new[] { PropertyCondition.Text("RequestId", "req-8") } },
+            })
+            {
+                var (found, errors) = await ReadAsync(store, query);
+                Assert.Empty(errors);
+                var filter = new LogFilter(query);
+                var expected = all.Where(filter.Matches).Select(e => e.Id).ToList();
+                Assert.NotEmpty(expected);
+                Assert.Equal(expected, found.Select(e => e.Id).ToList());
+                Assert.Equal(all.Where(filter.Matches).Select(e => e.Message), found.Select(e => e.Message));
+            }
+        }
+
+        [Fact]
         public async Task Context_by_an_entry_id_reaches_across_blocks_and_partitions()
         {
             var store = _valkey.NewStore();
