@@ -13,7 +13,6 @@ namespace MonarchLogs.Logging
     {
         private readonly TState _state;
         private readonly Func<TState, Exception?, string> _formatter;
-        private bool _read;
 
         public DeferredLogEntry(TState state, Func<TState, Exception?, string> formatter)
         {
@@ -21,19 +20,17 @@ namespace MonarchLogs.Logging
             _formatter = formatter;
         }
 
-        public override void ReadDeferredState()
+        public override void ReadDeferredState(EntryView view)
         {
-            if (_read) return;
-            _read = true;
             try
             {
-                Message = MessageState.Render(_formatter, _state, Exception);
-                MessageState.AddValues(_state, this);
+                view.Message = MessageState.Render(_formatter, _state, Exception);
+                MessageState.AddValues(_state, view);
             }
             catch (Exception ex)
             {
                 // Both read what throws safely already; this is for what even that cannot survive.
-                Message = $"[The log entry could not be captured: {SafeText.Describe(ex)}]";
+                view.Message = $"[The log entry could not be captured: {SafeText.Describe(ex)}]";
             }
         }
     }

@@ -114,27 +114,32 @@ namespace MonarchLogs.Logging
 
         private static void AddScope(object? scope, PendingLogEntry entry)
         {
-            if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
+            if (scope is IReadOnlyList<KeyValuePair<string, object?>> list)
             {
-                entry.Properties ??= new List<KeyValuePair<string, object?>>();
-                foreach (var pair in pairs)
-                {
-                    // The framework's activity-tracking scope repeats what traceId and spanId hold.
-                    if (pair.Key == MessageState.OriginalFormatKey || pair.Key == "TraceId" || pair.Key == "SpanId" || pair.Key == "ParentId") continue;
-                    entry.Properties.Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
-                    entry.ScopePropertyCount = entry.Properties.Count;
-                }
+                // Read by index, into room made once: no enumerator, no list.
+                entry.ReserveProperties(list.Count);
+                for (var i = 0; i < list.Count; i++) AddScopeProperty(list[i], entry);
 
                 // A message-template scope ("Order {Id}") also reads as text.
-                if (scope is IReadOnlyList<KeyValuePair<string, object?>> list && HasTemplate(list))
-                {
-                    (entry.Scopes ??= new List<string>()).Add(SafeText.ToStringOf(scope));
-                }
+                if (HasTemplate(list)) (entry.Scopes ??= new List<string>()).Add(SafeText.ToStringOf(scope));
+            }
+            else if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
+            {
+                entry.ReserveProperties(0);
+                foreach (var pair in pairs) AddScopeProperty(pair, entry);
             }
             else if (scope is not null)
             {
                 (entry.Scopes ??= new List<string>()).Add(SafeText.ToStringOf(scope));
             }
+        }
+
+        private static void AddScopeProperty(KeyValuePair<string, object?> pair, PendingLogEntry entry)
+        {
+            // The framework's activity-tracking scope repeats what traceId and spanId hold.
+            if (pair.Key == MessageState.OriginalFormatKey || pair.Key == "TraceId" || pair.Key == "SpanId" || pair.Key == "ParentId") return;
+            entry.AddProperty(pair.Key, PropertySnapshot.Capture(pair.Value));
+            entry.ScopePropertyCount = entry.PropertyCount;
         }
 
         private static bool HasTemplate(IReadOnlyList<KeyValuePair<string, object?>> list)
@@ -150,10 +155,10 @@ namespace MonarchLogs.Logging
         /// <summary>The innermost scope property of that name with a valid service name routes the entry.</summary>
         private static void ApplyServiceOverride(PendingLogEntry entry, string propertyName)
         {
-            if (entry.Properties is null) return;
             for (var i = entry.ScopePropertyCount - 1; i >= 0; i--)
             {
-                if (entry.Properties[i].Key == propertyName && entry.Properties[i].Value is string service && StorageFormat.IsValidServiceName(service))
+                var property = entry.PropertyAt(i);
+                if (property.Key == propertyName && property.Value is string service && StorageFormat.IsValidServiceName(service))
                 {
                     entry.Service = service;
                     return;

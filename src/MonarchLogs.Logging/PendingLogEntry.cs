@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using MonarchLogs.Core;
+using MonarchLogs.Logging.Writing;
 
 namespace MonarchLogs.Logging
 {
@@ -10,7 +11,7 @@ namespace MonarchLogs.Logging
     /// <see cref="DeferredLogEntry{TState}"/>, the state to read them from later. Encoding to the
     /// storage format happens later, on the writer's thread.
     /// </summary>
-    internal class PendingLogEntry
+    internal class PendingLogEntry : IEntryValues
     {
         public DateTime Timestamp { get; set; }
 
@@ -34,17 +35,45 @@ namespace MonarchLogs.Logging
 
         public string? SpanId { get; set; }
 
-        /// <summary>State and scope properties; values are scalars, strings or arrays of those.</summary>
-        public List<KeyValuePair<string, object?>>? Properties { get; set; }
+        /// <summary>
+        /// State and scope properties, the first <see cref="PropertyCount"/> of them; values are
+        /// scalars, strings or arrays of those. One array, grown to the size known before adding
+        /// (no list): a queued entry is one object fewer for every collection to move.
+        /// </summary>
+        private KeyValuePair<string, object?>[]? _properties;
 
-        /// <summary>How many of <see cref="Properties"/>, from the start, came from scopes (the rest from the message's state).</summary>
+        /// <summary>How many state and scope properties there are.</summary>
+        public int PropertyCount { get; private set; }
+
+        /// <summary>How many of the properties, from the start, came from scopes (the rest from the message's state).</summary>
         public int ScopePropertyCount { get; set; }
+
+        public KeyValuePair<string, object?> PropertyAt(int index) => _properties![index];
+
+        /// <summary>Makes room for <paramref name="more"/> properties at once (exactly that many; not by doubling).</summary>
+        public void ReserveProperties(int more)
+        {
+            var needed = PropertyCount + Math.Max(0, more);
+            if (_properties is null) _properties = new KeyValuePair<string, object?>[needed];
+            else if (_properties.Length < needed) Array.Resize(ref _properties, needed);
+        }
+
+        public void AddProperty(string key, object? value)
+        {
+            if (_properties is null || PropertyCount == _properties.Length) ReserveProperties(Math.Max(1, PropertyCount));
+            _properties![PropertyCount++] = new KeyValuePair<string, object?>(key, value);
+        }
 
         /// <summary>Scopes that are not key/value pairs, as text, outermost first.</summary>
         public List<string>? Scopes { get; set; }
 
-        /// <summary>Fills in the message, the template and the state's properties when they were left to the writer's thread; never throws.</summary>
-        public virtual void ReadDeferredState()
+        /// <summary>
+        /// Puts the message, the template and the state's properties into <paramref name="view"/>
+        /// when they were left to the writer's thread; never throws. Nothing is written back to
+        /// this entry: by then it is usually an old object, and what it pointed to would live on
+        /// with it until a full collection.
+        /// </summary>
+        public virtual void ReadDeferredState(EntryView view)
         {
         }
     }

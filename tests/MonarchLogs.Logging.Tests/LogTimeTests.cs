@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using MonarchLogs.Core;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Logging.Writing;
 
 namespace MonarchLogs.Logging.Tests
@@ -89,6 +90,34 @@ namespace MonarchLogs.Logging.Tests
             Assert.False(probe.Allowed, "a formatter of the application's");
         }
 
+        [Fact]
+        public void The_writer_reads_a_deferred_entry_without_writing_to_the_queued_entry()
+        {
+            // A queued entry has usually outlived a collection or two when the writer takes it:
+            // what the writer hung on it (the message, the values) would live on with it until a
+            // full collection. The writer reads it into a view of its own instead.
+            var probe = new QueuedEntryProbe();
+            Immutable(probe, "ORD-1", 37, null);
+            var queued = probe.Entry!;
+            queued.Timestamp = DateTime.UtcNow;
+            queued.Service = "orders";
+            queued.Category = "LogTime";
+            queued.AddProperty("RequestId", "req-1");
+            queued.ScopePropertyCount = 1;
+            var setAside = new SetAside(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+            using var preparer = new EntryPreparer(new MonarchValkeyLoggerOptions(), "test", new StorageFormat("test"), new BufferAccount("test", 10), setAside);
+
+            var stored = preparer.Prepare(queued, DateTime.UtcNow)!;
+
+            Assert.Equal("Order ORD-1 shipped in 37 ms", stored.Message);
+            Assert.Equal("Order {OrderId} shipped in {ElapsedMs} ms", stored.Template);
+            Assert.Equal("req-1", Property(stored, "RequestId").GetString());
+            Assert.Equal(37, Property(stored, "ElapsedMs").GetInt32());
+            Assert.Equal(string.Empty, queued.Message);
+            Assert.Null(queued.Template);
+            Assert.Equal(1, queued.PropertyCount);
+        }
+
         [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Order {OrderId} took {ElapsedMs} ms")]
         private static partial void LogGenerated(ILogger logger, string orderId, int elapsedMs);
 
@@ -114,6 +143,19 @@ namespace MonarchLogs.Logging.Tests
                 _gate.Wait(TimeSpan.FromSeconds(30));
                 return base.ToString();
             }
+        }
+
+        /// <summary>Makes the entry the provider queues for a call whose state is left to the writer.</summary>
+        private sealed class QueuedEntryProbe : ILogger
+        {
+            public PendingLogEntry? Entry { get; private set; }
+
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                Entry = new DeferredLogEntry<TState>(state, formatter) { Level = (MonarchLogLevel)logLevel, EventId = eventId.Id, EventName = eventId.Name };
         }
 
         /// <summary>Says whether the provider would leave the last call's state to the writer.</summary>

@@ -25,13 +25,14 @@ namespace MonarchLogs.Logging.Writing
             _json = new Utf8JsonWriter(_jsonBuffer);
         }
 
-        public MonarchLogEntry Encode(PendingLogEntry pending, out bool truncated)
+        public MonarchLogEntry Encode(EntryView view, out bool truncated)
         {
             truncated = false;
+            var pending = view.Pending;
             var exception = pending.Exception;
-            var message = SafeText.Truncate(pending.Message, _options.MaxMessageLength, ref truncated);
+            var message = SafeText.Truncate(view.Message, _options.MaxMessageLength, ref truncated);
             var exceptionText = exception is null ? string.Empty : SafeText.Truncate(SafeText.TextOf(exception), _options.MaxExceptionLength, ref truncated);
-            var properties = PropertiesOf(pending);
+            var properties = PropertiesOf(view);
             if (properties.Length > _options.MaxPropertiesLength)
             {
                 truncated = true;
@@ -42,10 +43,10 @@ namespace MonarchLogs.Logging.Writing
             {
                 Timestamp = pending.Timestamp,
                 Level = pending.Level,
-                Service = pending.Service,
+                Service = view.Service,
                 Category = SafeText.Truncate(pending.Category, MaxShortField, ref truncated),
                 Message = message,
-                Template = SafeText.Truncate(pending.Template ?? string.Empty, _options.MaxMessageLength, ref truncated),
+                Template = SafeText.Truncate(view.Template ?? string.Empty, _options.MaxMessageLength, ref truncated),
                 EventId = pending.EventId,
                 EventName = SafeText.Truncate(pending.EventName ?? string.Empty, MaxShortField, ref truncated),
                 ExceptionType = exception?.GetType().FullName ?? string.Empty,
@@ -59,11 +60,11 @@ namespace MonarchLogs.Logging.Writing
             return FitsWhole(entry) ? entry : Shrink(entry, ref truncated);
         }
 
-        private string PropertiesOf(PendingLogEntry pending)
+        private string PropertiesOf(EntryView view)
         {
             try
             {
-                return PropertiesJson.Write(pending.Properties, pending.Scopes, _jsonBuffer, _json);
+                return PropertiesJson.Write(view.Properties, view.Pending.Scopes, _jsonBuffer, _json);
             }
             catch (Exception ex)
             {

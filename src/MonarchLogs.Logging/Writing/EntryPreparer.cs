@@ -20,6 +20,7 @@ namespace MonarchLogs.Logging.Writing
         private readonly DropLedger _ledger;
         private readonly SetAside _setAside;
         private readonly EntryEncoder _encoder;
+        private readonly EntryView _view = new EntryView();
         private readonly HashSet<string> _services = new HashSet<string>(StringComparer.Ordinal);
 
         public EntryPreparer(MonarchValkeyLoggerOptions options, string service, StorageFormat format, BufferAccount account, SetAside setAside)
@@ -47,10 +48,23 @@ namespace MonarchLogs.Logging.Writing
                 return null;
             }
 
-            pending.ReadDeferredState();
-            if (!StorageFormat.IsValidServiceName(pending.Service)) pending.Service = _service;
-            LimitServices(pending);
-            var partition = _format.GetPartition(pending.Service, LevelOf(pending.Level));
+            try
+            {
+                _view.Load(pending);
+                return Prepare(_view, now);
+            }
+            finally
+            {
+                _view.Clear();
+            }
+        }
+
+        private MonarchLogEntry? Prepare(EntryView view, DateTime now)
+        {
+            var pending = view.Pending;
+            if (!StorageFormat.IsValidServiceName(view.Service)) view.Service = _service;
+            LimitServices(view);
+            var partition = _format.GetPartition(view.Service, LevelOf(pending.Level));
             if (_setAside.IsBlocked(partition.StreamKey, now, out var partitionError))
             {
                 _account.Drop(DropReason.PartitionRefused, 1, partition.StreamKey + ": " + partitionError!.ErrorId);
@@ -59,7 +73,7 @@ namespace MonarchLogs.Logging.Writing
 
             try
             {
-                var entry = _encoder.Encode(pending, out var truncated);
+                var entry = _encoder.Encode(view, out var truncated);
                 if (truncated) _ledger.AddTruncated();
                 return entry;
             }
@@ -71,7 +85,7 @@ namespace MonarchLogs.Logging.Writing
                     {
                         Timestamp = pending.Timestamp,
                         Level = LevelOf(pending.Level),
-                        Service = pending.Service,
+                        Service = view.Service,
                         Category = pending.Category ?? string.Empty,
                         Message = $"[The log entry could not be encoded: {SafeText.Describe(ex)}]",
                         EventId = pending.EventId,
@@ -91,17 +105,17 @@ namespace MonarchLogs.Logging.Writing
             level < MonarchLogLevel.Trace ? MonarchLogLevel.Trace : level > MonarchLogLevel.Critical ? MonarchLogLevel.Critical : level;
 
         /// <summary>Past the limit of distinct services, an entry stays with this host's service and says which it asked for.</summary>
-        private void LimitServices(PendingLogEntry pending)
+        private void LimitServices(EntryView view)
         {
-            if (_services.Contains(pending.Service)) return;
+            if (_services.Contains(view.Service)) return;
             if (_services.Count < _options.MaxServices)
             {
-                _services.Add(pending.Service);
+                _services.Add(view.Service);
                 return;
             }
 
-            (pending.Properties ??= new List<KeyValuePair<string, object?>>()).Add(new KeyValuePair<string, object?>("RequestedService", pending.Service));
-            pending.Service = _service;
+            view.AddProperty("RequestedService", view.Service);
+            view.Service = _service;
             _ledger.AddRerouted();
         }
 

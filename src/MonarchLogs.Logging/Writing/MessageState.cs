@@ -26,7 +26,7 @@ namespace MonarchLogs.Logging.Writing
         }
 
         /// <summary>The template and the values of a key/value state, after the properties already in <paramref name="entry"/> (those of its scopes).</summary>
-        public static void AddValues<TState>(TState state, PendingLogEntry entry)
+        public static void AddValues<TState>(TState state, IEntryValues entry)
         {
             if (state is not IReadOnlyList<KeyValuePair<string, object?>> values) return;
             try
@@ -35,15 +35,16 @@ namespace MonarchLogs.Logging.Writing
             }
             catch (Exception ex)
             {
-                (entry.Properties ??= new List<KeyValuePair<string, object?>>())
-                    .Add(new KeyValuePair<string, object?>("StateError", $"[The message's values could not be read: {SafeText.Describe(ex)}]"));
+                entry.AddProperty("StateError", $"[The message's values could not be read: {SafeText.Describe(ex)}]");
             }
         }
 
-        private static void AddValuesUnchecked(IReadOnlyList<KeyValuePair<string, object?>> values, PendingLogEntry entry)
+        private static void AddValuesUnchecked(IReadOnlyList<KeyValuePair<string, object?>> values, IEntryValues entry)
         {
-            // The scopes' properties came first: make room for the values at once, not by doubling.
-            if (entry.Properties is { } properties && properties.Capacity < properties.Count + values.Count) properties.Capacity = properties.Count + values.Count;
+            // The scopes' properties came first: make room for the values at once, not by doubling
+            // (the template, last in the framework's states, is no property).
+            var count = values.Count;
+            entry.ReserveProperties(count > 0 && values[count - 1].Key == OriginalFormatKey ? count - 1 : count);
             for (var i = 0; i < values.Count; i++)
             {
                 var pair = values[i];
@@ -53,8 +54,7 @@ namespace MonarchLogs.Logging.Writing
                     continue;
                 }
 
-                (entry.Properties ??= new List<KeyValuePair<string, object?>>(values.Count))
-                    .Add(new KeyValuePair<string, object?>(pair.Key, PropertySnapshot.Capture(pair.Value)));
+                entry.AddProperty(pair.Key, PropertySnapshot.Capture(pair.Value));
             }
         }
     }
