@@ -19,7 +19,9 @@ namespace MonarchLogs.Core.Tests
 
         private const string Ts = "{\"ts\":\"2026-11-28T14:28:07.1234567Z\"";
 
-        private static string Nested(int depth) => string.Concat(Enumerable.Repeat("{\"n\":", depth)) + "1" + new string('}', depth);
+        private static string Nested(int depth) => Wrapped(depth - 1, "{\"n\":1}");
+
+        private static string Wrapped(int depth, string value) => string.Concat(Enumerable.Repeat("{\"n\":", depth)) + value + new string('}', depth);
 
         /// <summary>Lines as a writer writes them in printable ASCII: the one pass reads them.</summary>
         private static readonly string[] OnePassLines =
@@ -31,6 +33,8 @@ namespace MonarchLogs.Core.Tests
             Ts + ",\"props\":{\"Tags\":[\"a\",1.50,true,null,[\"nested\"],{\"x\":1}],\"e\":[],\"o\":{},\"\":\"\",\"dup\":1,\"dup\":2}}",
             Ts + ",\"props\":{ \"Spaced\" : [ 1 , \"two\" ] , \"n\" : 0E5 }}",
             Ts + ",\"props\":\"not an object\"}",
+            Ts + ",\"props\":{\"Deep\":" + Wrapped(9, "{\"s\":\"]}[{\",\"x\":[1,{\"y\":\"}\"}],\"t\":true}") + ",\"k\":[[\"]\"],{\"z\":\"[\"},\"q\",-0.0,1E+2,true,null],"
+                + "\"S\":\" +4.5e1 \",\"F\":\"  fAlSe \",\"N\":\"-.5\",\"W\":\"1e3\",\"I\":-7,\"Z\":0.000,\"e\":1e-2,\"l\":1234567890123456789012}}",
             Ts + ",\"props\":{\"Long\":\"" + new string('x', BlockTokens.MaxValueLength) + "\",\"TooLong\":\"" + new string('y', BlockTokens.MaxValueLength + 1) + "\",\"Digits\":" + new string('9', 300) + "}}",
             Ts + ",\"category\":\"" + new string('c', 5000) + "\",\"props\":{\"Zero\":0,\"MinusZero\":-0,\"Neg\":-12,\"Huge\":123456789012345678901,\"Frac\":12.0}}",
             Ts + ",\"props\":" + Nested(10) + "}",
@@ -125,7 +129,7 @@ namespace MonarchLogs.Core.Tests
         public void No_change_of_a_byte_makes_the_one_pass_read_a_line_otherwise_than_the_JSON_reader()
         {
             var replacements = Encoding.ASCII.GetBytes("\"\\{}[],:. -+0123456789eEtfnulrsaAzZ\t");
-            var forms = Lines(BenchmarkEntries(6)).Concat(OnePassLines.Take(7).Select(Encoding.UTF8.GetBytes)).ToList();
+            var forms = Lines(BenchmarkEntries(6)).Concat(OnePassLines.Take(8).Select(Encoding.UTF8.GetBytes)).ToList();
             var random = new Random(11);
             var taken = 0;
             foreach (var original in forms)

@@ -14,9 +14,9 @@ namespace MonarchLogs.Core.Format.Blocks
     /// round-trip form, <c>eventId</c> a number, the properties an object or a plain string); on
     /// anything else it answers false, and the caller decodes the block instead, which reads every
     /// form a reader takes, or refuses the block with the same error it would give. A line exactly as
-    /// a writer writes it in printable ASCII is read in one pass (<see cref="WriterLine"/>), only its
-    /// properties object with a JSON reader; any other line with a JSON reader, to the same time and
-    /// tokens.
+    /// a writer writes it in printable ASCII is read in one pass (<see cref="WriterLine"/>, its properties object
+    /// then by <see cref="AsciiPropertyWalk"/>); any other line with a JSON reader, to the same time
+    /// and tokens.
     /// </summary>
     internal static class JsonLinesScan
     {
@@ -94,7 +94,7 @@ namespace MonarchLogs.Core.Format.Blocks
                 if (length == 0) continue;
                 var value = line.Slice(spans[2 * field], length);
                 if (Prefixes[field] is { } prefix) hashes.Add(hasher.Start(prefix).AppendUpperAscii(value).Hash());
-                else if (field == JsonLinesPayload.PropertiesIndex && value[0] == (byte)'{') BlockTokens.CollectProperties(value, hasher, hashes);
+                else if (field == JsonLinesPayload.PropertiesIndex && value[0] == (byte)'{') AsciiPropertyWalk.Collect(value, hasher, hashes);
             }
 
             hashes.Add(hasher.Start("event:").Append(eventId).Hash());
