@@ -22,22 +22,6 @@ namespace MonarchLogs.Core.Format.Blocks
         // The property objects nested deeper are left to the JSON reader.
         private const int MaxDepth = 32;
 
-#if NET8_0_OR_GREATER
-        // The bytes a string holds as they are: printable ASCII but the quote and the backslash.
-        private static readonly System.Buffers.SearchValues<byte> PlainText = System.Buffers.SearchValues.Create(MakePlainText());
-
-        private static byte[] MakePlainText()
-        {
-            var bytes = new System.Collections.Generic.List<byte>();
-            for (var b = 0x20; b <= 0x7e; b++)
-            {
-                if (b != '"' && b != '\\') bytes.Add((byte)b);
-            }
-
-            return bytes.ToArray();
-        }
-#endif
-
         private static readonly byte[] TsStart = Encoding.ASCII.GetBytes("{\"" + StorageFormat.TimestampField + "\":\"");
 
         // Each field's name as it comes after a comma: "name":
@@ -129,9 +113,9 @@ namespace MonarchLogs.Core.Format.Blocks
         {
             if (position >= line.Length || line[position] != (byte)'"') return -1;
 #if NET8_0_OR_GREATER
-            // One pass to the first byte that is not plain text: the string ends there when it is its quote.
-            var end = line.Slice(position + 1).IndexOfAnyExcept(PlainText);
-            if (end < 0 || line[position + 1 + end] != (byte)'"') return -1;
+            var content = line.Slice(position + 1);
+            var end = content.IndexOfAny((byte)'"', (byte)'\\');
+            if (end < 0 || content[end] != (byte)'"' || content.Slice(0, end).IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0) return -1;
             return position + end + 2;
 #else
             for (var i = position + 1; i < line.Length; i++)
