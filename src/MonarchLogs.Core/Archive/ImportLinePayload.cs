@@ -150,6 +150,13 @@ namespace MonarchLogs.Core.Archive
         [MethodImpl(HotPath.Options)]
         private static bool IsPlainUtf8(ReadOnlySpan<byte> text)
         {
+#if NET8_0_OR_GREATER
+            // Printable ASCII, the common case, in one search; text from the first other byte on then in full.
+            var other = text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e);
+            if (other < 0) return true;
+            var rest = text.Slice(other);
+            return rest.IndexOfAnyInRange((byte)0, (byte)0x1f) < 0 && rest.IndexOf((byte)0x7f) < 0 && System.Text.Unicode.Utf8.IsValid(rest);
+#else
             var ascii = true;
             foreach (var b in text)
             {
@@ -157,11 +164,8 @@ namespace MonarchLogs.Core.Archive
                 if (b >= 0x80) ascii = false;
             }
 
-            if (ascii) return true;
-#if NETSTANDARD2_0
-            return false;
-#else
-            return System.Text.Unicode.Utf8.IsValid(text);
+            // Other text is left to the entry's way.
+            return ascii;
 #endif
         }
 
