@@ -60,6 +60,26 @@ namespace MonarchLogs.Core.Tests
             Assert.False(ImportLinePayload.TryConvert(Encoding.UTF8.GetBytes(line), null, new MemoryStream(), out _, out _, out _));
         }
 
+        [Theory]
+        [InlineData("70 7F 71")]
+        [InlineData("63 C3 A9 FF")]
+        [InlineData("61 C3")]
+        [InlineData("78 ED A0 BD")]
+        public void A_value_that_is_not_plain_UTF_8_is_left_to_the_entry_s_way(string hex)
+        {
+            // Raw bytes in a value: DEL, a byte no UTF-8 holds, a sequence cut short, a lone surrogate's bytes.
+            Assert.False(ImportLinePayload.TryConvert(WithMessage(hex.Split(' ').Select(b => Convert.ToByte(b, 16)).ToArray()), null, new MemoryStream(), out _, out _, out _));
+            Assert.True(ImportLinePayload.TryConvert(WithMessage(Encoding.UTF8.GetBytes("caf\u00e9 \U0001F98B")), null, new MemoryStream(), out _, out _, out _));
+        }
+
+        /// <summary>An archive line whose message is <paramref name="raw"/>, as it is.</summary>
+        private static byte[] WithMessage(byte[] raw)
+        {
+            var line = ArchiveLine(Entry("MESSAGE", "{\"I\":1}", 1, ""));
+            var at = Encoding.UTF8.GetString(line).IndexOf("MESSAGE", StringComparison.Ordinal);
+            return line.Take(at).Concat(raw).Concat(line.Skip(at + "MESSAGE".Length)).ToArray();
+        }
+
         private static MonarchLogEntry Entry(string message, string properties, int eventId, string host) => new MonarchLogEntry
         {
             Id = "1764340087123-0@orders/error",

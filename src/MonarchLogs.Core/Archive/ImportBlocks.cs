@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using MonarchLogs.Core.Append;
@@ -21,6 +22,7 @@ namespace MonarchLogs.Core.Archive
         private static readonly ThreadLocal<BlockEncoder> Encoders = new ThreadLocal<BlockEncoder>(() => new BlockEncoder());
 
         /// <summary>The blocks of <paramref name="lines"/> (entries of the file), as a batch the appender sends as they are.</summary>
+        [MethodImpl(HotPath.Options)]
         public static AppendBatch Make(IReadOnlyList<ParsedLine> lines, StorageFormat format, WriterIdentity writer)
         {
             var byPartition = new Dictionary<string, (Partition Partition, List<int> Indexes)>(StringComparer.Ordinal);
@@ -88,6 +90,7 @@ namespace MonarchLogs.Core.Archive
             return new AppendBatch(lines.Count, new List<PlannedBlock>(blocks)) { AtEventTime = true };
         }
 
+        [MethodImpl(HotPath.Options)]
         private static PlannedBlock Encode(Partition partition, List<int> indexes, byte[][] payloads, IReadOnlyList<ParsedLine> lines, string writerId, long sequence)
         {
             var size = 0;

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
+using MonarchLogs.Core.Format;
 
 namespace MonarchLogs.Core.Archive
 {
@@ -100,6 +102,7 @@ namespace MonarchLogs.Core.Archive
             return true;
         }
 
+        [MethodImpl(HotPath.Options)]
         private void Fill()
         {
             _chunk.Clear();
@@ -173,6 +176,7 @@ namespace MonarchLogs.Core.Archive
             return kept;
         }
 
+        [MethodImpl(HotPath.Options)]
         private void Parse(int index)
         {
             if (_texts[index] is not { } text) return;

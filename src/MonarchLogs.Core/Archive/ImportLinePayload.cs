@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Text;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using MonarchLogs.Core.Format;
@@ -58,6 +59,7 @@ namespace MonarchLogs.Core.Archive
             return false;
         }
 
+        [MethodImpl(HotPath.Options)]
         private static bool TryWrite(ReadOnlySpan<byte> line, string? defaultService, MemoryStream output, out string service, out MonarchLogLevel level, out long ticks)
         {
             (service, level, ticks) = (string.Empty, default, 0);
@@ -129,6 +131,7 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>The properties' text, when it is one JSON object on one line of plain UTF-8, as the object itself; false for any other text.</summary>
+        [MethodImpl(HotPath.Options)]
         private static bool TryWriteProperties(ref Utf8JsonReader reader, MemoryStream output, ref bool first)
         {
             var buffer = t_properties;
@@ -144,8 +147,16 @@ namespace MonarchLogs.Core.Archive
         }
 
         /// <summary>Valid UTF-8 without control characters (which a writer escapes), so its bytes stand in a JSON string as they are.</summary>
+        [MethodImpl(HotPath.Options)]
         private static bool IsPlainUtf8(ReadOnlySpan<byte> text)
         {
+#if NET8_0_OR_GREATER
+            // Printable ASCII, the common case, in one search; text from the first other byte on then in full.
+            var other = text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e);
+            if (other < 0) return true;
+            var rest = text.Slice(other);
+            return rest.IndexOfAnyInRange((byte)0, (byte)0x1f) < 0 && rest.IndexOf((byte)0x7f) < 0 && System.Text.Unicode.Utf8.IsValid(rest);
+#else
             var ascii = true;
             foreach (var b in text)
             {
@@ -153,11 +164,8 @@ namespace MonarchLogs.Core.Archive
                 if (b >= 0x80) ascii = false;
             }
 
-            if (ascii) return true;
-#if NETSTANDARD2_0
-            return false;
-#else
-            return System.Text.Unicode.Utf8.IsValid(text);
+            // Other text is left to the entry's way.
+            return ascii;
 #endif
         }
 

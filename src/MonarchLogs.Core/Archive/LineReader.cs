@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
+using MonarchLogs.Core.Format;
 
 namespace MonarchLogs.Core.Archive
 {
@@ -34,6 +36,7 @@ namespace MonarchLogs.Core.Archive
         /// The next line, valid until the next call; false at the end. <paramref name="tooLong"/>
         /// says the line was longer than the limit: it was skipped and <paramref name="line"/> is empty.
         /// </summary>
+        [MethodImpl(HotPath.Options)]
         public bool TryReadLine(out ReadOnlyMemory<byte> line, out bool tooLong)
         {
             tooLong = false;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 
 namespace MonarchLogs.Core.Format.Blocks
 {
@@ -73,6 +74,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// <see cref="Encode"/> the entries.
         /// </summary>
         /// <exception cref="MonarchLogsException"><c>InvalidBlock</c> for a zstd payload that does not read.</exception>
+        [MethodImpl(HotPath.Options)]
         public EncodedBlock? TryConcatenate(IReadOnlyList<EncodedBlock> blocks, string writerId, long sequence)
         {
             if (blocks is null) throw new ArgumentNullException(nameof(blocks));
@@ -104,6 +106,7 @@ namespace MonarchLogs.Core.Format.Blocks
         }
 
         /// <summary>The block of the event times in <see cref="_ticks"/>, the tokens in <see cref="_tokens"/> and the JSON lines in <see cref="_lines"/>.</summary>
+        [MethodImpl(HotPath.Options)]
         private EncodedBlock Finish(string writerId, long sequence)
         {
             long first = long.MaxValue, last = long.MinValue;

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Text;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -12,7 +13,10 @@ namespace MonarchLogs.Core.Format.Blocks
     /// It reads only lines as a writer writes them (<see cref="JsonLinesPayload"/>: <c>ts</c> in the
     /// round-trip form, <c>eventId</c> a number, the properties an object or a plain string); on
     /// anything else it answers false, and the caller decodes the block instead, which reads every
-    /// form a reader takes, or refuses the block with the same error it would give.
+    /// form a reader takes, or refuses the block with the same error it would give. A line exactly as
+    /// a writer writes it in printable ASCII is read in one pass (<see cref="WriterLine"/>, its properties object
+    /// then by <see cref="AsciiPropertyWalk"/>); any other line with a JSON reader, to the same time
+    /// and tokens.
     /// </summary>
     internal static class JsonLinesScan
     {
@@ -31,14 +35,26 @@ namespace MonarchLogs.Core.Format.Blocks
         private static readonly byte[] ExceptionType = Encoding.UTF8.GetBytes(StorageFormat.ExceptionTypeField);
         private static readonly byte[] Properties = Encoding.UTF8.GetBytes(StorageFormat.PropertiesField);
 
+        // Each field's token prefix by its position in JsonLinesPayload.FieldNames (null: no token of its text).
+        private static readonly string?[] Prefixes = MakePrefixes();
+
+        private static string?[] MakePrefixes()
+        {
+            var prefixes = new string?[WriterLine.FieldCount];
+            for (var field = 0; field < prefixes.Length; field++) prefixes[field] = TokenPrefix(JsonLinesPayload.FieldNames[field].EncodedUtf8Bytes);
+            return prefixes;
+        }
+
         /// <summary>
         /// Adds the event time (Unix ticks) of each of the <paramref name="expectedCount"/> lines of
         /// <paramref name="payload"/> to <paramref name="ticks"/>, and their tokens to
         /// <paramref name="hashes"/> (when not null); false when a line is not as a writer writes it,
         /// or the lines are not <paramref name="expectedCount"/>.
         /// </summary>
+        [MethodImpl(HotPath.Options)]
         public static bool TryScan(ReadOnlySpan<byte> payload, int expectedCount, TokenHasher hasher, TokenSet? hashes, List<long> ticks)
         {
+            Span<int> spans = stackalloc int[2 * WriterLine.FieldCount];
             var count = 0;
             while (payload.Length > 0)
             {
@@ -46,14 +62,47 @@ namespace MonarchLogs.Core.Format.Blocks
                 var line = end < 0 ? payload : payload.Slice(0, end);
                 payload = end < 0 ? ReadOnlySpan<byte>.Empty : payload.Slice(end + 1);
                 if (IsBlank(line)) continue;
-                if (++count > expectedCount || !TryLine(line, hasher, hashes, out var time)) return false;
+                if (++count > expectedCount) return false;
+                if (!TryWriterLine(line, spans, hasher, hashes, out var time) && !TryLine(line, hasher, hashes, out time)) return false;
                 ticks.Add(time);
             }
 
             return count == expectedCount;
         }
 
-        private static bool TryLine(ReadOnlySpan<byte> line, TokenHasher hasher, TokenSet? hashes, out long ticks)
+        /// <summary>
+        /// A line as a writer writes it (<see cref="WriterLine"/>), read in one pass to the time and
+        /// the tokens, in the same order, that <see cref="TryLine"/> gives it; false (having added
+        /// nothing) leaves the line to <see cref="TryLine"/>. <paramref name="spans"/> is scratch
+        /// room of twice <see cref="WriterLine.FieldCount"/>.
+        /// </summary>
+        [MethodImpl(HotPath.Options)]
+        internal static bool TryWriterLine(ReadOnlySpan<byte> line, Span<int> spans, TokenHasher hasher, TokenSet? hashes, out long ticks)
+        {
+            spans.Clear();
+            if (!WriterLine.TryRead(line, spans, out ticks, out var eventId)) return false;
+
+            // Properties text that starts as an object (a string, after its quote): TryLine leaves it to the decoder.
+            var properties = spans[2 * JsonLinesPayload.PropertiesIndex];
+            if (spans[(2 * JsonLinesPayload.PropertiesIndex) + 1] > 0 && line[properties] == (byte)'{' && line[properties - 1] == (byte)'"') return false;
+            if (hashes is null) return true;
+
+            // In the order of the line, as TryLine adds them; the event id's last.
+            for (var field = 1; field < WriterLine.FieldCount; field++)
+            {
+                var length = spans[(2 * field) + 1];
+                if (length == 0) continue;
+                var value = line.Slice(spans[2 * field], length);
+                if (Prefixes[field] is { } prefix) hashes.Add(hasher.Start(prefix).AppendUpperAscii(value).Hash());
+                else if (field == JsonLinesPayload.PropertiesIndex && value[0] == (byte)'{') AsciiPropertyWalk.Collect(value, hasher, hashes);
+            }
+
+            hashes.Add(hasher.Start("event:").Append(eventId).Hash());
+            return true;
+        }
+
+        /// <summary>A line read with a JSON reader: every form <see cref="TryScan"/> takes.</summary>
+        internal static bool TryLine(ReadOnlySpan<byte> line, TokenHasher hasher, TokenSet? hashes, out long ticks)
         {
             ticks = 0;
             var hasTime = false;

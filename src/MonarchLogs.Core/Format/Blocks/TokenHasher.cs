@@ -82,11 +82,16 @@ namespace MonarchLogs.Core.Format.Blocks
         public TokenHasher AppendUpperAscii(ReadOnlySpan<byte> ascii)
         {
             var room = Room(ascii.Length);
+#if NET8_0_OR_GREATER
+            // Vectorized; the same mapping (a to z only) for ASCII.
+            Ascii.ToUpper(ascii, room, out _);
+#else
             for (var i = 0; i < ascii.Length; i++)
             {
                 var b = ascii[i];
                 room[i] = (byte)(b >= 'a' && b <= 'z' ? b - 32 : b);
             }
+#endif
 
             _length += ascii.Length;
             return this;
