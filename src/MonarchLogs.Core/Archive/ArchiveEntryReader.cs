@@ -130,6 +130,9 @@ namespace MonarchLogs.Core.Archive
         /// <summary>The text of a repeating field's value (a service, a category), shared with the entries read before it on this thread.</summary>
         internal static string RepeatedText(ref Utf8JsonReader reader) => (t_repeated ??= new RepeatedTexts()).Read(ref reader);
 
+        /// <summary>The same for a value's bytes, valid UTF-8 without escapes.</summary>
+        internal static string RepeatedText(ReadOnlySpan<byte> bytes) => (t_repeated ??= new RepeatedTexts()).Read(bytes);
+
         /// <summary>
         /// The texts of repeating fields read last on this thread, by their bytes: an entry whose
         /// value has the same bytes shares the string, so a batch of entries holds each such text once.
@@ -144,13 +147,19 @@ namespace MonarchLogs.Core.Archive
             public string Read(ref Utf8JsonReader reader)
             {
                 var bytes = reader.ValueSpan;
-                if (reader.ValueIsEscaped || bytes.Length > MostBytes) return reader.GetString()!;
+                return reader.ValueIsEscaped || bytes.Length > MostBytes ? reader.GetString()! : Read(bytes);
+            }
+
+            public string Read(ReadOnlySpan<byte> bytes)
+            {
+                if (bytes.Length > MostBytes) return Encoding.UTF8.GetString(bytes.ToArray());
                 var hash = 2166136261u;
                 foreach (var b in bytes) hash = (hash ^ b) * 16777619u;
                 var slot = (int)(hash % Slots);
                 if (_bytes[slot] is { } known && bytes.SequenceEqual(known)) return _texts[slot];
-                var text = reader.GetString()!;
-                _bytes[slot] = bytes.ToArray();
+                var copy = bytes.ToArray();
+                var text = Encoding.UTF8.GetString(copy);
+                _bytes[slot] = copy;
                 _texts[slot] = text;
                 return text;
             }
