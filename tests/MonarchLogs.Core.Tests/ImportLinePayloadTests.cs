@@ -116,15 +116,35 @@ namespace MonarchLogs.Core.Tests
                     }
 
                     taken++;
-                    var output = new MemoryStream();
-                    var text = Encoding.UTF8.GetString(bytes);
-                    Assert.True(ImportLinePayload.TryConvertWithReader(bytes, "fallback", output, out var readService, out var readLevel, out var readTicks), $"copied a line the reader's way leaves: {text}");
-                    Assert.Equal((readService, readLevel, readTicks), (service, level, ticks));
-                    Assert.Equal(Encoding.UTF8.GetString(output.ToArray()), Encoding.UTF8.GetString(copy, 0, length));
+                    AssertReaderAgrees(bytes, copy.AsSpan(0, length).ToArray(), service, level, ticks);
                 }
             }
 
             Assert.True(taken > 100 && declined > 100, $"{taken} changed lines copied, {declined} declined");
+        }
+
+        [Theory]
+        [InlineData("", "x")]
+        [InlineData("", "}")]
+        [InlineData("", "{}")]
+        [InlineData("", " ")]
+        [InlineData(" ", "")]
+        public void A_line_with_more_around_it_is_copied_only_as_the_JSON_reader_s_way_converts_it(string before, string after)
+        {
+            var line = Encoding.UTF8.GetBytes(before).Concat(ArchiveLine(Entry("m", "{\"I\":1}", 1, ""))).Concat(Encoding.UTF8.GetBytes(after)).ToArray();
+            var copy = new byte[line.Length];
+            var length = ArchiveLineCopy.TryCopy(line, copy, null, out var service, out var level, out var ticks);
+            if (length >= 0) AssertReaderAgrees(line, copy.AsSpan(0, length).ToArray(), service, level, ticks);
+            Assert.True(length < 0 || (before + after).Trim().Length == 0);
+        }
+
+        /// <summary>The JSON reader's way converts <paramref name="line"/> to the same payload line, service, level and time.</summary>
+        private static void AssertReaderAgrees(byte[] line, byte[] copied, string service, MonarchLogLevel level, long ticks)
+        {
+            var output = new MemoryStream();
+            Assert.True(ImportLinePayload.TryConvertWithReader(line, "fallback", output, out var readService, out var readLevel, out var readTicks), $"copied a line the reader's way leaves: {Encoding.UTF8.GetString(line)}");
+            Assert.Equal((readService, readLevel, readTicks), (service, level, ticks));
+            Assert.Equal(Encoding.UTF8.GetString(output.ToArray()), Encoding.UTF8.GetString(copied));
         }
 
         /// <summary>An archive line whose message is <paramref name="raw"/>, as it is.</summary>

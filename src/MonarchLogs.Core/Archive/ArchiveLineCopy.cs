@@ -113,7 +113,8 @@ namespace MonarchLogs.Core.Archive
             {
                 var rest = line.Slice(position);
                 var special = rest.IndexOfAny((byte)'"', (byte)'\\');
-                if (special < 0 || !IsPrintableAscii(rest.Slice(0, special))) return -1;
+                // Its bytes need no check here: the object's check below takes printable ASCII only.
+                if (special < 0) return -1;
                 rest.Slice(0, special).CopyTo(destination.Slice(at));
                 at += special;
                 position += special;
@@ -130,19 +131,5 @@ namespace MonarchLogs.Core.Archive
 
         private static bool At(ReadOnlySpan<byte> line, int position, byte[] expected) =>
             line.Length - position >= expected.Length && line.Slice(position, expected.Length).SequenceEqual(expected);
-
-        private static bool IsPrintableAscii(ReadOnlySpan<byte> text)
-        {
-#if NET8_0_OR_GREATER
-            return text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) < 0;
-#else
-            foreach (var b in text)
-            {
-                if (b < 0x20 || b > 0x7e) return false;
-            }
-
-            return true;
-#endif
-        }
     }
 }
