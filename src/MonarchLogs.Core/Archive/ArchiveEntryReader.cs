@@ -147,19 +147,30 @@ namespace MonarchLogs.Core.Archive
             public string Read(ref Utf8JsonReader reader)
             {
                 var bytes = reader.ValueSpan;
-                return reader.ValueIsEscaped || bytes.Length > MostBytes ? reader.GetString()! : Read(bytes);
+                if (reader.ValueIsEscaped || bytes.Length > MostBytes) return reader.GetString()!;
+                var slot = Slot(bytes);
+                // A miss reads the text as the JSON reader reads it (which refuses bytes that are not UTF-8).
+                return _bytes[slot] is { } known && bytes.SequenceEqual(known) ? _texts[slot] : Keep(slot, bytes, reader.GetString()!);
             }
 
+            /// <summary>The same for bytes that are valid UTF-8.</summary>
             public string Read(ReadOnlySpan<byte> bytes)
             {
                 if (bytes.Length > MostBytes) return Encoding.UTF8.GetString(bytes.ToArray());
+                var slot = Slot(bytes);
+                return _bytes[slot] is { } known && bytes.SequenceEqual(known) ? _texts[slot] : Keep(slot, bytes, Encoding.UTF8.GetString(bytes.ToArray()));
+            }
+
+            private static int Slot(ReadOnlySpan<byte> bytes)
+            {
                 var hash = 2166136261u;
                 foreach (var b in bytes) hash = (hash ^ b) * 16777619u;
-                var slot = (int)(hash % Slots);
-                if (_bytes[slot] is { } known && bytes.SequenceEqual(known)) return _texts[slot];
-                var copy = bytes.ToArray();
-                var text = Encoding.UTF8.GetString(copy);
-                _bytes[slot] = copy;
+                return (int)(hash % Slots);
+            }
+
+            private string Keep(int slot, ReadOnlySpan<byte> bytes, string text)
+            {
+                _bytes[slot] = bytes.ToArray();
                 _texts[slot] = text;
                 return text;
             }
