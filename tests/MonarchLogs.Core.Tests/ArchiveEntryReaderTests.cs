@@ -95,10 +95,13 @@ namespace MonarchLogs.Core.Tests
             Assert.False(ArchiveEntryReader.TryRead(Encoding.UTF8.GetBytes(text), null, out _));
         }
 
-        [Fact]
-        public void Text_that_is_not_UTF8_is_left_to_the_general_reader()
+        [Theory]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07Z\",\"level\":\"error\",\"service\":\"s\",\"message\":\"")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07Z\",\"level\":\"error\",\"service\":\"s\",\"category\":\"")]
+        [InlineData("{\"ts\":\"2026-11-28T14:28:07Z\",\"level\":\"error\",\"service\":\"")]
+        public void Text_that_is_not_UTF8_is_left_to_the_general_reader(string before)
         {
-            var line = new List<byte>(Encoding.UTF8.GetBytes("{\"ts\":\"2026-11-28T14:28:07Z\",\"level\":\"error\",\"service\":\"s\",\"message\":\""));
+            var line = new List<byte>(Encoding.UTF8.GetBytes(before));
             line.AddRange(new byte[] { 0xC3, 0x28, 0xFF });
             line.AddRange(Encoding.UTF8.GetBytes("\"}"));
             Assert.False(ArchiveEntryReader.TryRead(line.ToArray(), null, out _));

@@ -72,6 +72,81 @@ namespace MonarchLogs.Core.Tests
             Assert.True(ImportLinePayload.TryConvert(WithMessage(Encoding.UTF8.GetBytes("caf\u00e9 \U0001F98B")), null, new MemoryStream(), out _, out _, out _));
         }
 
+        [Theory]
+        [InlineData("Order 42 shipped", "{\"OrderId\":42,\"Nested\":{\"A\":[1,2.5e3,true,null]}}", 7, "")]
+        [InlineData("", "", 0, "web-1")]
+        [InlineData("m", "{}", -42, "h")]
+        public void A_line_exactly_as_an_export_writes_it_is_copied_to_the_bytes_a_writer_writes(string message, string properties, int eventId, string host)
+        {
+            var entry = Entry(message, properties, eventId, host);
+            var line = ArchiveLine(entry);
+            var copy = new byte[line.Length];
+            var length = ArchiveLineCopy.TryCopy(line, copy, null, out var service, out var level, out var ticks);
+            Assert.True(length >= 0);
+            Assert.Equal((entry.Service, entry.Level, BlockHeader.ToUnixTicks(entry.Timestamp)), (service, level, ticks));
+            Assert.Equal(Encoding.UTF8.GetString(PayloadLine(entry)), Encoding.UTF8.GetString(copy, 0, length));
+        }
+
+        [Fact]
+        public void No_change_of_a_byte_makes_the_copy_give_other_bytes_than_the_JSON_reader_s_way()
+        {
+            var replacements = Encoding.ASCII.GetBytes("\"\\{}[],:. -+0123456789eEtfnulrsaZT\t\n\u007f").Concat(new byte[] { 0xc3, 0xa9, 0xff }).ToArray();
+            var forms = new[]
+            {
+                Entry("Invoice INV-1 issued to hooli for 12 cents", "{\"Service\":\"billing\",\"AmountCents\":128279,\"N\":{\"A\":[1,-2.5e+3,true,false,null]}}", 2002, "vm"),
+                Entry("", "", 0, ""),
+                Entry("m", "{\"Q\": \"a b\", \"E\":[]}", -7, "h"),
+            };
+            var random = new Random(11);
+            var (taken, declined) = (0, 0);
+            foreach (var form in forms)
+            {
+                var original = ArchiveLine(form);
+                for (var round = 0; round < 4_000; round++)
+                {
+                    var bytes = (byte[])original.Clone();
+                    var changes = 1 + random.Next(2);
+                    for (var c = 0; c < changes; c++) bytes[random.Next(bytes.Length)] = replacements[random.Next(replacements.Length)];
+                    var copy = new byte[bytes.Length];
+                    var length = ArchiveLineCopy.TryCopy(bytes, copy, "fallback", out var service, out var level, out var ticks);
+                    if (length < 0)
+                    {
+                        declined++;
+                        continue;
+                    }
+
+                    taken++;
+                    AssertReaderAgrees(bytes, copy.AsSpan(0, length).ToArray(), service, level, ticks);
+                }
+            }
+
+            Assert.True(taken > 100 && declined > 100, $"{taken} changed lines copied, {declined} declined");
+        }
+
+        [Theory]
+        [InlineData("", "x")]
+        [InlineData("", "}")]
+        [InlineData("", "{}")]
+        [InlineData("", " ")]
+        [InlineData(" ", "")]
+        public void A_line_with_more_around_it_is_copied_only_as_the_JSON_reader_s_way_converts_it(string before, string after)
+        {
+            var line = Encoding.UTF8.GetBytes(before).Concat(ArchiveLine(Entry("m", "{\"I\":1}", 1, ""))).Concat(Encoding.UTF8.GetBytes(after)).ToArray();
+            var copy = new byte[line.Length];
+            var length = ArchiveLineCopy.TryCopy(line, copy, null, out var service, out var level, out var ticks);
+            if (length >= 0) AssertReaderAgrees(line, copy.AsSpan(0, length).ToArray(), service, level, ticks);
+            Assert.True(length < 0 || (before + after).Trim().Length == 0);
+        }
+
+        /// <summary>The JSON reader's way converts <paramref name="line"/> to the same payload line, service, level and time.</summary>
+        private static void AssertReaderAgrees(byte[] line, byte[] copied, string service, MonarchLogLevel level, long ticks)
+        {
+            var output = new MemoryStream();
+            Assert.True(ImportLinePayload.TryConvertWithReader(line, "fallback", output, out var readService, out var readLevel, out var readTicks), $"copied a line the reader's way leaves: {Encoding.UTF8.GetString(line)}");
+            Assert.Equal((readService, readLevel, readTicks), (service, level, ticks));
+            Assert.Equal(Encoding.UTF8.GetString(output.ToArray()), Encoding.UTF8.GetString(copied));
+        }
+
         /// <summary>An archive line whose message is <paramref name="raw"/>, as it is.</summary>
         private static byte[] WithMessage(byte[] raw)
         {

@@ -130,6 +130,9 @@ namespace MonarchLogs.Core.Archive
         /// <summary>The text of a repeating field's value (a service, a category), shared with the entries read before it on this thread.</summary>
         internal static string RepeatedText(ref Utf8JsonReader reader) => (t_repeated ??= new RepeatedTexts()).Read(ref reader);
 
+        /// <summary>The same for a value's bytes, valid UTF-8 without escapes.</summary>
+        internal static string RepeatedText(ReadOnlySpan<byte> bytes) => (t_repeated ??= new RepeatedTexts()).Read(bytes);
+
         /// <summary>
         /// The texts of repeating fields read last on this thread, by their bytes: an entry whose
         /// value has the same bytes shares the string, so a batch of entries holds each such text once.
@@ -145,11 +148,28 @@ namespace MonarchLogs.Core.Archive
             {
                 var bytes = reader.ValueSpan;
                 if (reader.ValueIsEscaped || bytes.Length > MostBytes) return reader.GetString()!;
+                var slot = Slot(bytes);
+                // A miss reads the text as the JSON reader reads it (which refuses bytes that are not UTF-8).
+                return _bytes[slot] is { } known && bytes.SequenceEqual(known) ? _texts[slot] : Keep(slot, bytes, reader.GetString()!);
+            }
+
+            /// <summary>The same for bytes that are valid UTF-8.</summary>
+            public string Read(ReadOnlySpan<byte> bytes)
+            {
+                if (bytes.Length > MostBytes) return Encoding.UTF8.GetString(bytes.ToArray());
+                var slot = Slot(bytes);
+                return _bytes[slot] is { } known && bytes.SequenceEqual(known) ? _texts[slot] : Keep(slot, bytes, Encoding.UTF8.GetString(bytes.ToArray()));
+            }
+
+            private static int Slot(ReadOnlySpan<byte> bytes)
+            {
                 var hash = 2166136261u;
                 foreach (var b in bytes) hash = (hash ^ b) * 16777619u;
-                var slot = (int)(hash % Slots);
-                if (_bytes[slot] is { } known && bytes.SequenceEqual(known)) return _texts[slot];
-                var text = reader.GetString()!;
+                return (int)(hash % Slots);
+            }
+
+            private string Keep(int slot, ReadOnlySpan<byte> bytes, string text)
+            {
                 _bytes[slot] = bytes.ToArray();
                 _texts[slot] = text;
                 return text;

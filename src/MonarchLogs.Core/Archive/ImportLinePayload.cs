@@ -40,7 +40,25 @@ namespace MonarchLogs.Core.Archive
         /// when the line names none), level and event time in Unix ticks; false leaves the line to
         /// the entry's way (<paramref name="output"/> then holds nothing of it).
         /// </summary>
-        public static bool TryConvert(ReadOnlySpan<byte> line, string? defaultService, MemoryStream output, out string service, out MonarchLogLevel level, out long ticks)
+        public static bool TryConvert(ReadOnlySpan<byte> line, string? defaultService, MemoryStream output, out string service, out MonarchLogLevel level, out long ticks) =>
+            TryCopy(line, defaultService, output, out service, out level, out ticks) || TryConvertWithReader(line, defaultService, output, out service, out level, out ticks);
+
+        /// <summary>A line exactly as an export writes it, through <see cref="ArchiveLineCopy"/>; false leaves <paramref name="output"/> as it was.</summary>
+        private static bool TryCopy(ReadOnlySpan<byte> line, string? defaultService, MemoryStream output, out string service, out MonarchLogLevel level, out long ticks)
+        {
+            (service, level, ticks) = (string.Empty, default, 0);
+            var start = (int)output.Length;
+            output.SetLength(start + line.Length + 1);
+            var length = output.TryGetBuffer(out var buffer)
+                ? ArchiveLineCopy.TryCopy(line, new Span<byte>(buffer.Array, buffer.Offset + start, line.Length + 1), defaultService, out service, out level, out ticks)
+                : -1;
+            output.SetLength(start + Math.Max(length, 0));
+            output.Position = output.Length;
+            return length >= 0;
+        }
+
+        /// <summary>The same through a JSON reader, for any line; the way of a line <see cref="ArchiveLineCopy"/> declines.</summary>
+        internal static bool TryConvertWithReader(ReadOnlySpan<byte> line, string? defaultService, MemoryStream output, out string service, out MonarchLogLevel level, out long ticks)
         {
             var start = output.Length;
             try

@@ -109,7 +109,7 @@ namespace MonarchLogs.Core.Format.Blocks
 
         /// <summary>A JSON string of printable ASCII without escapes, from its opening quote: the position after its closing quote; -1 for any other.</summary>
         [MethodImpl(HotPath.Options)]
-        private static int SkipString(ReadOnlySpan<byte> line, int position)
+        internal static int SkipString(ReadOnlySpan<byte> line, int position)
         {
             if (position >= line.Length || line[position] != (byte)'"') return -1;
 #if NET8_0_OR_GREATER
@@ -131,7 +131,7 @@ namespace MonarchLogs.Core.Format.Blocks
 
         /// <summary>A whole number as a writer writes one (no sign but minus, no leading zero), of 32 bits.</summary>
         [MethodImpl(HotPath.Options)]
-        private static bool TryNumber(ReadOnlySpan<byte> line, ref int position, out int value)
+        internal static bool TryNumber(ReadOnlySpan<byte> line, ref int position, out int value)
         {
             value = 0;
             var negative = position < line.Length && line[position] == (byte)'-';
@@ -159,7 +159,7 @@ namespace MonarchLogs.Core.Format.Blocks
         /// from its first byte: the position after it; -1 for anything else (which the JSON reader then judges).
         /// </summary>
         [MethodImpl(HotPath.Options)]
-        private static int SkipValue(ReadOnlySpan<byte> line, int position, int depth)
+        internal static int SkipValue(ReadOnlySpan<byte> line, int position, int depth)
         {
             if (position >= line.Length) return -1;
             switch (line[position])
