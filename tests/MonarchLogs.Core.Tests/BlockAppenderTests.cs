@@ -158,6 +158,32 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task A_batch_that_lets_go_of_its_entries_once_encoded_is_retried_and_given_up_by_its_blocks()
+        {
+            var store = await BlockStoreAsync();
+            var broken = store.Format.GetPartition("broken", MonarchLogLevel.Error);
+            var refused = store.Format.GetPartition("refused", MonarchLogLevel.Error);
+            await Db.StringSetAsync(broken.HeadKey, "not a stream");
+            await Db.StringSetAsync(refused.HeadKey, "not a stream");
+            var now = DateTime.UtcNow;
+            var entries = new List<MonarchLogEntry> { Entry("broken", MonarchLogLevel.Error, now, "b"), Entry("refused", MonarchLogLevel.Error, now, "r"), Entry("fine", MonarchLogLevel.Error, now, "f") };
+            var batch = new AppendBatch(entries) { Encoded = entries.Clear };
+
+            var result = await store.Appender.AppendAsync(batch);
+            Assert.Empty(entries);
+            Assert.Equal(1, result.Stored);
+            Assert.Equal(new[] { broken.StreamKey, refused.StreamKey }, result.Failures.Select(f => f.Partition.StreamKey).OrderBy(k => k, StringComparer.Ordinal));
+
+            // Given up and retried from the blocks alone: the entries are gone.
+            Assert.Equal(1, batch.GiveUp(refused, store.Format));
+            await Db.KeyDeleteAsync(broken.HeadKey);
+            Assert.Equal(1, (await store.Appender.AppendAsync(batch)).Stored);
+            Assert.Equal(new[] { true, false, true }, Enumerable.Range(0, 3).Select(batch.IsStored));
+            Assert.Equal(0, batch.Unsettled);
+            Assert.Equal(new[] { "b" }, Decode(broken, await BlocksAsync(broken, broken.HeadKey)).Select(e => e.Message));
+        }
+
+        [Fact]
         public async Task A_block_sent_again_after_a_lost_reply_is_stored_twice_with_the_same_writer_and_sequence()
         {
             var store = await BlockStoreAsync();

@@ -90,6 +90,13 @@ namespace MonarchLogs.Core.Append
         /// <summary>The blocks a format 2 appender made of this batch on its first attempt, sent again as they are by a retry.</summary>
         internal List<PlannedBlock>? Blocks { get; set; }
 
+        /// <summary>
+        /// Called once, as soon as <see cref="Blocks"/> are made: a caller that needs the entries no
+        /// more (a retry sends the blocks) lets go of them here, so that they do not outlive the
+        /// collections that come while the batch is in flight. <see cref="Entries"/> may be empty after.
+        /// </summary>
+        internal Action? Encoded { get; set; }
+
         internal void MarkSent() => Volatile.Write(ref _sent, 1);
 
         internal void MarkStored(int index)
@@ -101,6 +108,7 @@ namespace MonarchLogs.Core.Append
         /// <summary>Gives up the unsettled entries of one partition; returns how many.</summary>
         public int GiveUp(Partition partition, StorageFormat format)
         {
+            if (Blocks is not null) return GiveUp(partition.StreamKey);
             var count = 0;
             for (var i = 0; i < _settled.Length; i++)
             {
@@ -108,6 +116,24 @@ namespace MonarchLogs.Core.Append
                 if (format.GetPartition(Entries[i].Service, Entries[i].Level).StreamKey != partition.StreamKey) continue;
                 _settled[i] = true;
                 count++;
+            }
+
+            return count;
+        }
+
+        /// <summary>Gives up the unsettled entries of the blocks of one stream: every entry unsettled when the blocks were made is in one.</summary>
+        private int GiveUp(string streamKey)
+        {
+            var count = 0;
+            foreach (var block in Blocks!)
+            {
+                if (block.Partition.StreamKey != streamKey) continue;
+                foreach (var i in block.Indexes)
+                {
+                    if (_settled[i]) continue;
+                    _settled[i] = true;
+                    count++;
+                }
             }
 
             return count;

@@ -65,7 +65,13 @@ namespace MonarchLogs.Core.Append
         /// <summary>The blocks of <paramref name="batch"/> not yet settled; called by one append at a time.</summary>
         public List<PlannedBlock> Plan(AppendBatch batch)
         {
-            var planned = batch.Blocks ??= Cut(batch);
+            var planned = batch.Blocks;
+            if (planned is null)
+            {
+                batch.Blocks = planned = Cut(batch);
+                batch.Encoded?.Invoke();
+            }
+
             var pending = new List<PlannedBlock>(planned.Count);
             foreach (var block in planned)
             {

@@ -67,6 +67,11 @@ namespace MonarchLogs.Logging.Writing
         {
             var batch = new AppendBatch(entries);
 
+            // A retry sends the blocks: the entries go as soon as they are encoded, rather than
+            // outlive, with every string they hold, the collections that come while the batch is
+            // in flight. Only what the blocks tell is read of the batch after that.
+            if (counted) batch.Encoded = entries.Clear;
+
             // Only batches of buffered entries are listed: a drop notice is no entry of the buffer.
             if (counted) _account.Sending(batch);
             try
@@ -202,6 +207,17 @@ namespace MonarchLogs.Logging.Writing
         /// <summary>Partitions set aside that took an entry of this batch are healthy again.</summary>
         private void Healed(AppendBatch batch)
         {
+            if (batch.Blocks is { } blocks)
+            {
+                // A block is stored whole.
+                foreach (var block in blocks)
+                {
+                    if (batch.IsStored(block.Indexes[0]) && _setAside.Healed(block.Partition.StreamKey)) MonarchLogsEventSource.Log.WriteResumed(_service);
+                }
+
+                return;
+            }
+
             for (var i = 0; i < batch.Count; i++)
             {
                 if (!batch.IsStored(i)) continue;
