@@ -31,7 +31,7 @@ $ErrorActionPreference = 'Stop'
 # that removing a test or two on purpose, or a test skipped on some machine, does not fail the
 # run, while a file or a block whose tests are no longer discovered does. It must be raised as
 # tests are added, or it stops catching lost tests.
-$FullSuiteFloor = 860
+$FullSuiteFloor = 865
 $fullSuite = -not $PSBoundParameters.ContainsKey('Path') -and $FullNameFilter.Count -eq 0
 if (-not $PSBoundParameters.ContainsKey('MinimumTestCount')) {
     $MinimumTestCount = if ($fullSuite) { $FullSuiteFloor } else { 1 }
