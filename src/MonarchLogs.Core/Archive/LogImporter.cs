@@ -39,6 +39,9 @@ namespace MonarchLogs.Core.Archive
         private (AppendBatch Batch, Task<AppendResult> Result)? _inFlight;
         private MonarchLogsException? _registryFailure;
 
+        // The partitions stored into whose registry entry a batch could not write, until a later batch of the same partition does.
+        private readonly HashSet<string> _unregistered = new HashSet<string>(StringComparer.Ordinal);
+
         /// <summary>An importer into <paramref name="format"/>'s store; <paramref name="ensureFormat"/> checks, before each batch, that the store is still of a version it writes.</summary>
         public LogImporter(IConnectionMultiplexer connection, StorageFormat format, Func<CancellationToken, Task> ensureFormat, ImportDefaults defaults, int batchSize)
         {
@@ -160,7 +163,7 @@ namespace MonarchLogs.Core.Archive
                 }
 
                 // Stored but not listed: no query finds a partition new to the store until it is registered.
-                if (_registryFailure is { } registry)
+                if (_registryFailure is { } registry && _unregistered.Count > 0)
                 {
                     problem?.Invoke(new ImportProblem(_format.PartitionsKey.ToString(), new MonarchLogsException(registry.ErrorId, registry.Kind,
                         $"The entries of {source} were imported, but the partition registry {_format.PartitionsKey} could not be updated, so queries do not list a partition new to the store until a write registers it: {registry.Message}", registry, registry.IsTransient)));
@@ -220,7 +223,15 @@ namespace MonarchLogs.Core.Archive
             var result = await inFlight.Result.ConfigureAwait(false);
             progress.AddImported(result.Stored);
             _displaced += appendBatch.Late;
-            _registryFailure ??= result.RegistryFailure;
+            // A batch whose registry write went through has listed every partition it stored into.
+            foreach (var block in appendBatch.Blocks!)
+            {
+                if (!appendBatch.IsStored(block.Indexes[0])) continue;
+                if (result.RegistryFailure is null) _unregistered.Remove(block.Partition.StreamKey);
+                else _unregistered.Add(block.Partition.StreamKey);
+            }
+
+            _registryFailure = result.RegistryFailure ?? _registryFailure;
             foreach (var failure in result.Failures)
             {
                 var state = _duplicates.StateOf(failure.Partition);
