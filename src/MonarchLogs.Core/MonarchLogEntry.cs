@@ -53,8 +53,36 @@ namespace MonarchLogs.Core
         /// <summary>The name of the machine that wrote the entry.</summary>
         public string Host { get; init; } = string.Empty;
 
+        private string _properties = string.Empty;
+        private string? _plainText;
+
         /// <summary>Structured properties as a JSON object; empty when there are none.</summary>
-        public string Properties { get; init; } = string.Empty;
+        public string Properties
+        {
+            get => PlainProperties.IsEmpty ? _properties : _plainText ??= PlainPropertiesText();
+            init => _properties = value ?? string.Empty;
+        }
+
+        /// <summary>
+        /// The properties as the logging provider's encoder wrote them, when they are a plain
+        /// object (<see cref="Format.PropertiesJson.IsPlainObject"/>): the block encoder writes and
+        /// indexes these bytes as they are, and <see cref="Properties"/> is made of them only when
+        /// something reads it (a text given to <see cref="Properties"/> as well is not read). Empty
+        /// otherwise: then <see cref="Properties"/> holds the text.
+        /// </summary>
+        internal ReadOnlyMemory<byte> PlainProperties { get; init; }
+
+        /// <summary>The length of the properties' text, without making it (a plain object is ASCII: a byte per character).</summary>
+        internal int PropertiesLength => PlainProperties.IsEmpty ? _properties.Length : PlainProperties.Length;
+
+        private string PlainPropertiesText()
+        {
+#if NETSTANDARD2_0
+            return System.Text.Encoding.ASCII.GetString(PlainProperties.ToArray());
+#else
+            return System.Text.Encoding.ASCII.GetString(PlainProperties.Span);
+#endif
+        }
 
         /// <summary><c>timestamp [level] service: message</c>, for a quick look.</summary>
         public override string ToString() => $"{Timestamp:O} [{Level}] {Service}: {Message}";

@@ -28,6 +28,22 @@ namespace MonarchLogs.Core.Tests
             _valkey = valkey;
         }
 
+        [Fact]
+        public void A_block_counts_its_entries_per_minute_in_whatever_order_their_times_come()
+        {
+            // An outage's entries and writers whose clocks differ come out of order: a minute met
+            // again later in the block is counted once, with all of its entries.
+            int[] minutes = { 5, 5, 7, 5, 7, 7, 6, 5, 9, 6 };
+            var entries = minutes.Select((m, i) => new MonarchLogEntry { Service = "orders", Level = MonarchLogLevel.Error, Timestamp = BaseTime.AddMinutes(m).AddTicks(i) }).ToList();
+            using var encoder = new BlockEncoder();
+            var header = encoder.Encode(entries, "w", 1).Header;
+            var first = BlockHeader.MinuteOf(BlockHeader.ToUnixTicks(BaseTime.AddMinutes(5)));
+            var minute = BlockHeader.MinuteOf(BlockHeader.ToUnixTicks(BaseTime.AddMinutes(6))) - first;
+            Assert.Equal(
+                new[] { new MinuteCount(first, 4), new MinuteCount(first + minute, 2), new MinuteCount(first + 2 * minute, 3), new MinuteCount(first + 4 * minute, 1) },
+                header.MinuteCounts);
+        }
+
         [Theory]
         [InlineData(BlockCodecs.ZstdName)]
         [InlineData(BlockCodecs.JsonLinesName)]

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MonarchLogs.Core.Format;
 using MonarchLogs.Core.Format.Blocks;
 
 namespace MonarchLogs.Core.Tests
@@ -51,6 +52,52 @@ namespace MonarchLogs.Core.Tests
             Assert.Equal(documented.Count, encoder.LastTokenCount);
             Assert.Equal(expected.ToBytes(), fromEntries.ToBytes());
             Assert.Equal(expected.ToBytes(), fromLines!.ToBytes());
+        }
+
+        [Fact]
+        public void Properties_handed_over_as_plain_bytes_make_the_block_their_text_makes()
+        {
+            // The provider hands a plain properties object over as its bytes: the block must be the
+            // one its text gives, byte for byte, Bloom filter included.
+            var candidates = BlockCodecTests.TokenProperties.Concat(new[]
+            {
+                "{\"A\":1,\"B\":{\"C\":[true,false,null,-2.50e3,\"x y\"]},\"D\":\"\"}",
+                "{\"Deep\":" + new string('[', 40) + new string(']', 40) + "}",
+                "{\"Escaped\":\"a\\\"b\"}",
+                "{\"Accent\":\"Caf\u00e9\"}",
+                "{\"Line\":\"a\\nb\"}",
+                "{ \"Spaced\" : 1 }",
+                "[1,2]",
+            }).ToArray();
+            var plain = candidates.Where(p => PropertiesJson.IsPlainObject(System.Text.Encoding.UTF8.GetBytes(p))).ToArray();
+            Assert.Contains("{\"A\":1,\"B\":{\"C\":[true,false,null,-2.50e3,\"x y\"]},\"D\":\"\"}", plain);
+            Assert.Contains("{ \"Spaced\" : 1 }", plain);
+            foreach (var refused in new[] { "{\"Escaped\":\"a\\\"b\"}", "{\"Accent\":\"Caf\u00e9\"}", "{\"Line\":\"a\\nb\"}", "[1,2]", "{\"Deep\":" + new string('[', 40) + new string(']', 40) + "}" })
+            {
+                Assert.DoesNotContain(refused, plain);
+            }
+
+            MonarchLogEntry Entry(int i, string properties, bool asBytes) => new MonarchLogEntry
+            {
+                Service = "orders", Level = MonarchLogLevel.Information, Timestamp = BaseTime.AddSeconds(i), Message = "m" + i,
+                Category = "Monarch.Orders", TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
+                Properties = asBytes ? string.Empty : properties,
+                PlainProperties = asBytes ? System.Text.Encoding.ASCII.GetBytes(properties) : default,
+            };
+
+            var asText = plain.Select((p, i) => Entry(i, p, asBytes: false)).ToList();
+            var asBytes = plain.Select((p, i) => Entry(i, p, asBytes: true)).ToList();
+            for (var i = 0; i < plain.Length; i++)
+            {
+                Assert.Equal(plain[i], asBytes[i].Properties);
+                Assert.Equal(plain[i].Length, asBytes[i].PropertiesLength);
+            }
+
+            using var encoder = new BlockEncoder();
+            var fromText = encoder.Encode(asText, "w", 1);
+            var fromBytes = encoder.Encode(asBytes, "w", 1);
+            Assert.Equal(fromText.Payload.ToArray(), fromBytes.Payload.ToArray());
+            Assert.Equal(fromText.Header.Bloom!.ToBytes(), fromBytes.Header.Bloom!.ToBytes());
         }
 
         [Fact]

@@ -44,7 +44,7 @@ namespace MonarchLogs.Core.Append
         public static long SizeOf(MonarchLogEntry entry) =>
             120L + Length(entry.Category) + Length(entry.Message) + Length(entry.Template) + Length(entry.EventName)
             + Length(entry.ExceptionType) + Length(entry.ExceptionMessage) + Length(entry.Exception) + Length(entry.TraceId)
-            + Length(entry.SpanId) + Length(entry.Host) + Length(entry.Properties);
+            + Length(entry.SpanId) + Length(entry.Host) + entry.PropertiesLength;
 
         private static int Length(string? text) => text?.Length ?? 0;
     }

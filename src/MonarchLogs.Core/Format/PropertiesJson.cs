@@ -34,7 +34,17 @@ namespace MonarchLogs.Core.Format
         {
             if (buffer is null) throw new ArgumentNullException(nameof(buffer));
             if (json is null) throw new ArgumentNullException(nameof(json));
-            if ((properties is null || properties.Count == 0) && (scopes is null || scopes.Count == 0)) return string.Empty;
+            var length = WriteUtf8(properties, scopes, buffer, json);
+            return length == 0 ? string.Empty : Encoding.UTF8.GetString(buffer.GetBuffer(), 0, length);
+        }
+
+        /// <summary>
+        /// As <see cref="Write(IReadOnlyList{KeyValuePair{string, object}}, IReadOnlyList{string}, MemoryStream, Utf8JsonWriter)"/>,
+        /// leaving the object's UTF-8 bytes at the start of <paramref name="buffer"/>: their length, 0 when there is nothing.
+        /// </summary>
+        internal static int WriteUtf8(IReadOnlyList<KeyValuePair<string, object?>>? properties, IReadOnlyList<string>? scopes, MemoryStream buffer, Utf8JsonWriter json)
+        {
+            if ((properties is null || properties.Count == 0) && (scopes is null || scopes.Count == 0)) return 0;
             buffer.SetLength(0);
             json.Reset(buffer);
             json.WriteStartObject();
@@ -56,8 +66,17 @@ namespace MonarchLogs.Core.Format
 
             json.WriteEndObject();
             json.Flush();
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            return (int)buffer.Length;
         }
+
+        /// <summary>
+        /// Whether <paramref name="utf8"/> is a plain properties object: one JSON object of printable
+        /// ASCII whose strings hold no escapes, as the block format's one-pass line reader takes it
+        /// (<see cref="Blocks.WriterLine"/>). What a JSON writer with the default encoder writes
+        /// usually is. A block holds such an object as it is, and finds its tokens without a JSON reader.
+        /// </summary>
+        internal static bool IsPlainObject(ReadOnlySpan<byte> utf8) =>
+            utf8.Length > 1 && utf8[0] == (byte)'{' && Blocks.WriterLine.SkipValue(utf8, 0, 0) == utf8.Length;
 
         /// <summary>As above, with a buffer and a writer of its own (for callers that write a few entries).</summary>
         public static string Write(IReadOnlyList<KeyValuePair<string, object?>>? properties, IReadOnlyList<string>? scopes = null)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using System.Text.Json;
 using MonarchLogs.Core;
 using MonarchLogs.Core.Format;
@@ -18,6 +19,7 @@ namespace MonarchLogs.Logging.Writing
         private readonly MonarchValkeyLoggerOptions _options;
         private readonly MemoryStream _jsonBuffer = new MemoryStream();
         private readonly Utf8JsonWriter _json;
+        private readonly ByteArena _arena = new ByteArena();
 
         public EntryEncoder(MonarchValkeyLoggerOptions options)
         {
@@ -32,11 +34,12 @@ namespace MonarchLogs.Logging.Writing
             var exception = pending.Exception;
             var message = SafeText.Truncate(view.Message, _options.MaxMessageLength, ref truncated);
             var exceptionText = exception is null ? string.Empty : SafeText.Truncate(SafeText.TextOf(exception), _options.MaxExceptionLength, ref truncated);
-            var properties = PropertiesOf(view);
-            if (properties.Length > _options.MaxPropertiesLength)
+            var properties = PropertiesOf(view, out var plain);
+            if (properties.Length + plain.Length > _options.MaxPropertiesLength)
             {
                 truncated = true;
-                properties = TruncatedProperties(properties.Length);
+                properties = TruncatedProperties(properties.Length + plain.Length);
+                plain = default;
             }
 
             var entry = new MonarchLogEntry
@@ -55,16 +58,28 @@ namespace MonarchLogs.Logging.Writing
                 TraceId = pending.TraceId ?? string.Empty,
                 SpanId = pending.SpanId ?? string.Empty,
                 Properties = properties,
+                PlainProperties = plain,
             };
 
             return FitsWhole(entry) ? entry : Shrink(entry, ref truncated);
         }
 
-        private string PropertiesOf(EntryView view)
+        /// <summary>
+        /// The properties object: as <paramref name="plain"/> bytes when it is a plain object
+        /// (<see cref="PropertiesJson.IsPlainObject"/>, the usual case), which a block takes as
+        /// they are, and the empty text; else as its text.
+        /// </summary>
+        private string PropertiesOf(EntryView view, out ReadOnlyMemory<byte> plain)
         {
+            plain = default;
             try
             {
-                return PropertiesJson.Write(view.Properties, view.Pending.Scopes, _jsonBuffer, _json);
+                var length = PropertiesJson.WriteUtf8(view.Properties, view.Pending.Scopes, _jsonBuffer, _json);
+                if (length == 0) return string.Empty;
+                var bytes = new ReadOnlySpan<byte>(_jsonBuffer.GetBuffer(), 0, length);
+                if (!PropertiesJson.IsPlainObject(bytes)) return Encoding.UTF8.GetString(_jsonBuffer.GetBuffer(), 0, length);
+                plain = _arena.Copy(bytes);
+                return string.Empty;
             }
             catch (Exception ex)
             {
@@ -82,7 +97,7 @@ namespace MonarchLogs.Logging.Writing
         private static int Length(MonarchLogEntry entry) =>
             entry.Service.Length + entry.Category.Length + entry.Message.Length + entry.Template.Length + entry.EventName.Length
             + entry.ExceptionType.Length + entry.ExceptionMessage.Length + entry.Exception.Length + entry.TraceId.Length
-            + entry.SpanId.Length + entry.Properties.Length + 64;
+            + entry.SpanId.Length + entry.PropertiesLength + 64;
 
         /// <summary>Over the whole-entry limit: the exception, then the properties, then the template and message give way.</summary>
         private MonarchLogEntry Shrink(MonarchLogEntry entry, ref bool truncated)
@@ -96,12 +111,14 @@ namespace MonarchLogs.Logging.Writing
                 over -= entry.Exception.Length - exception.Length;
             }
 
-            var properties = entry.Properties;
-            if (over > 0 && properties.Length > 64)
+            var plain = entry.PlainProperties;
+            var properties = plain.IsEmpty ? entry.Properties : string.Empty;
+            if (over > 0 && entry.PropertiesLength > 64)
             {
-                var marker = TruncatedProperties(properties.Length);
-                over -= properties.Length - marker.Length;
+                var marker = TruncatedProperties(entry.PropertiesLength);
+                over -= entry.PropertiesLength - marker.Length;
                 properties = marker;
+                plain = default;
             }
 
             var template = entry.Template;
@@ -133,6 +150,7 @@ namespace MonarchLogs.Logging.Writing
                 TraceId = entry.TraceId,
                 SpanId = entry.SpanId,
                 Properties = properties,
+                PlainProperties = plain,
             };
         }
 

@@ -111,13 +111,26 @@ namespace MonarchLogs.Core.Format.Blocks
         {
             long first = long.MaxValue, last = long.MinValue;
             var minutes = new SortedDictionary<long, int>();
+            long runMinute = 0;
+            var run = 0;
             foreach (var ticks in _ticks)
             {
                 first = Math.Min(first, ticks);
                 last = Math.Max(last, ticks);
+
+                // Entries come mostly in time order: a run of one minute is counted, then added once.
                 var minute = BlockHeader.MinuteOf(ticks);
-                minutes[minute] = minutes.TryGetValue(minute, out var count) ? count + 1 : 1;
+                if (run > 0 && minute != runMinute)
+                {
+                    minutes[runMinute] = minutes.TryGetValue(runMinute, out var counted) ? counted + run : run;
+                    run = 0;
+                }
+
+                runMinute = minute;
+                run++;
             }
+
+            if (run > 0) minutes[runMinute] = minutes.TryGetValue(runMinute, out var total) ? total + run : run;
 
             BloomFilter? bloom = null;
             if (_falsePositiveRate > 0)

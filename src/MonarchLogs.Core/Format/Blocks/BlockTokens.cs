@@ -86,7 +86,8 @@ namespace MonarchLogs.Core.Format.Blocks
             if (entry.EventName.Length > 0 && !Same(entry.EventName, previous?.EventName)) hashes.Add(hasher.Start(EventPrefix).AppendUpper(entry.EventName.AsSpan()).Hash());
             if (entry.Category.Length > 0 && !Same(entry.Category, previous?.Category)) hashes.Add(hasher.Start(CategoryPrefix).AppendUpper(entry.Category.AsSpan()).Hash());
             if (entry.ExceptionType.Length > 0 && !Same(entry.ExceptionType, previous?.ExceptionType)) hashes.Add(hasher.Start(ExceptionPrefix).AppendUpper(entry.ExceptionType.AsSpan()).Hash());
-            if (entry.Properties.Length > 0 && entry.Properties[0] == '{') new PropertyWalk(hasher, hashes).Run(entry.Properties);
+            if (!entry.PlainProperties.IsEmpty) AsciiPropertyWalk.Collect(entry.PlainProperties.Span, hasher, hashes);
+            else if (entry.Properties.Length > 0 && entry.Properties[0] == '{') new PropertyWalk(hasher, hashes).Run(entry.Properties);
         }
 
         /// <summary>The <c>prop:</c> tokens of a properties object given as its UTF-8 text (as a block's line holds it).</summary>

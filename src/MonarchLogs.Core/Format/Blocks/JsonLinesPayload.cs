@@ -81,7 +81,17 @@ namespace MonarchLogs.Core.Format.Blocks
                 Text(json, TraceId, entry.TraceId);
                 Text(json, SpanId, entry.SpanId);
                 Text(json, Host, string.IsNullOrEmpty(entry.Host) ? defaultHost : entry.Host);
-                WriteProperties(json, entry.Properties);
+                if (entry.PlainProperties.IsEmpty)
+                {
+                    WriteProperties(json, entry.Properties);
+                }
+                else
+                {
+                    // A plain object (PropertiesJson.IsPlainObject) goes in as it is.
+                    json.WritePropertyName(Properties);
+                    json.WriteRawValue(entry.PlainProperties.Span, skipInputValidation: true);
+                }
+
                 json.WriteEndObject();
                 json.Flush();
                 output.WriteByte((byte)'\n');
