@@ -79,7 +79,11 @@ namespace MonarchLogs.Core.Append
             {
                 await previous.ConfigureAwait(false);
                 await _check.EnsureWritesAsync(_connection, db, cancellationToken).ConfigureAwait(false);
-                blocks = _planner.Plan(batch);
+                // A large batch is encoded on the thread pool: its caller (the writer's loop) goes
+                // on to gather the next batch meanwhile, which waits for this one's turn to send.
+                blocks = BlockPlanner.EncodesAside(batch)
+                    ? await Task.Run(() => _planner.Plan(batch), cancellationToken).ConfigureAwait(false)
+                    : _planner.Plan(batch);
                 if (blocks.Count == 0) return new AppendResult(0, Array.Empty<PartitionFailure>());
                 partitions = blocks.Select(block => block.Partition).Distinct().ToList();
                 registered = _registry.RegisterKnown(db, partitions);

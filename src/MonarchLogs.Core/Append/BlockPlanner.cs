@@ -44,7 +44,13 @@ namespace MonarchLogs.Core.Append
         private readonly WriterIdentity _identity;
         private readonly string _host;
         /// <summary>Below this many entries a batch's blocks are encoded on the caller's thread.</summary>
-        private const int ParallelEntries = 2048;
+        internal const int ParallelEntries = 2048;
+
+        /// <summary>
+        /// Whether making the blocks of <paramref name="batch"/> is worth a thread of its own: a large
+        /// batch not yet made into blocks. Its caller (a writer) then gathers its next batch meanwhile.
+        /// </summary>
+        public static bool EncodesAside(AppendBatch batch) => batch.Blocks is null && batch.Count >= ParallelEntries;
 
         private static readonly ThreadLocal<BlockEncoder> Encoders = new ThreadLocal<BlockEncoder>(() => new BlockEncoder());
 
