@@ -118,6 +118,33 @@ namespace MonarchLogs.Logging.Tests
             Assert.Equal(1, queued.PropertyCount);
         }
 
+        [Fact]
+        public void Properties_handed_to_blocks_as_bytes_stay_each_entry_own_across_many_entries()
+        {
+            // The writer copies a plain properties object into chunks it shares between entries:
+            // every entry must keep its own bytes, past chunk ends and beside a large object, and
+            // an object that is not plain (escaped, non-ASCII text) goes as text.
+            var setAside = new SetAside(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+            using var preparer = new EntryPreparer(new MonarchValkeyLoggerOptions(), "test", new StorageFormat("test"), new BufferAccount("test", 10), setAside);
+            var stored = new System.Collections.Generic.List<MonarchLogEntry>();
+            for (var i = 0; i < 3000; i++)
+            {
+                var queued = new PendingLogEntry { Timestamp = DateTime.UtcNow, Service = "orders", Category = "LogTime", Message = "m" + i };
+                queued.AddProperty("Index", i);
+                queued.AddProperty("Text", i % 500 == 7 ? new string('x', 20_000 + i) : i % 3 == 0 ? "Caf\u00e9 \"" + i + "\"" : "plain " + i);
+                stored.Add(preparer.Prepare(queued, DateTime.UtcNow)!);
+            }
+
+            for (var i = 0; i < stored.Count; i++)
+            {
+                Assert.Equal(i, Property(stored[i], "Index").GetInt32());
+                var text = Property(stored[i], "Text").GetString();
+                Assert.Equal(i % 500 == 7 ? new string('x', 20_000 + i) : i % 3 == 0 ? "Caf\u00e9 \"" + i + "\"" : "plain " + i, text);
+                var escaped = i % 500 != 7 && i % 3 == 0;
+                Assert.Equal(!escaped, !stored[i].PlainProperties.IsEmpty);
+            }
+        }
+
         [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Order {OrderId} took {ElapsedMs} ms")]
         private static partial void LogGenerated(ILogger logger, string orderId, int elapsedMs);
 

@@ -50,8 +50,11 @@ namespace MonarchLogs.Core.Format
             json.WriteStartObject();
             if (properties is not null)
             {
-                foreach (var property in HasRepeatedNames(properties) ? Deduplicate(properties) : properties)
+                // By index: an enumerator through the interface would be one more object per entry.
+                var named = HasRepeatedNames(properties) ? Deduplicate(properties) : properties;
+                for (var i = 0; i < named.Count; i++)
                 {
+                    var property = named[i];
                     json.WritePropertyName(WellFormed(property.Key ?? string.Empty));
                     WriteValue(json, property.Value, 0);
                 }
@@ -107,9 +110,9 @@ namespace MonarchLogs.Core.Format
             if (properties.Count > 8)
             {
                 var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var property in properties)
+                for (var i = 0; i < properties.Count; i++)
                 {
-                    if (!names.Add(property.Key ?? string.Empty)) return true;
+                    if (!names.Add(properties[i].Key ?? string.Empty)) return true;
                 }
 
                 return false;

@@ -21,7 +21,12 @@ namespace MonarchLogs.Logging.Writing
             if (bytes.Length > ChunkSize / 4) return bytes.ToArray();
             if (_chunk.Length - _used < bytes.Length)
             {
+#if NET5_0_OR_GREATER
+                // Every byte of a chunk is written before it is read: no need to clear it first.
+                _chunk = GC.AllocateUninitializedArray<byte>(ChunkSize);
+#else
                 _chunk = new byte[ChunkSize];
+#endif
                 _used = 0;
             }
 

@@ -28,8 +28,10 @@ namespace MonarchLogs.Logging.Writing
 
         public string? Template { get; set; }
 
-        /// <summary>The scope properties, then the state's, in order.</summary>
-        public IReadOnlyList<KeyValuePair<string, object?>> Properties => new ArraySegment<KeyValuePair<string, object?>>(_properties, 0, _count);
+        /// <summary>The scope properties, then the state's, in order: a view of this buffer, made once.</summary>
+        public IReadOnlyList<KeyValuePair<string, object?>> Properties { get; }
+
+        public EntryView() => Properties = new PropertyList(this);
 
         /// <summary>Reads <paramref name="pending"/>, its deferred state included; never throws.</summary>
         public void Load(PendingLogEntry pending)
@@ -65,6 +67,26 @@ namespace MonarchLogs.Logging.Writing
         {
             if (_count == _properties.Length) ReserveProperties(1);
             _properties[_count++] = new KeyValuePair<string, object?>(key, value);
+        }
+
+        /// <summary>The properties of the entry the view holds, read in place (no segment boxed per entry).</summary>
+        private sealed class PropertyList : IReadOnlyList<KeyValuePair<string, object?>>
+        {
+            private readonly EntryView _view;
+
+            public PropertyList(EntryView view) => _view = view;
+
+            public int Count => _view._count;
+
+            public KeyValuePair<string, object?> this[int index] =>
+                (uint)index < (uint)_view._count ? _view._properties[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+            public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+            {
+                for (var i = 0; i < _view._count; i++) yield return _view._properties[i];
+            }
+
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
         }
     }
 }
