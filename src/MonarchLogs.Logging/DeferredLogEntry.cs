@@ -20,7 +20,7 @@ namespace MonarchLogs.Logging
             _formatter = formatter;
         }
 
-        public override void ReadDeferredState(EntryView view)
+        public override void ReadMessage(EntryView view)
         {
             try
             {

@@ -56,7 +56,7 @@ namespace MonarchLogs.Logging
         }
 
         /// <summary>The entry in its safe form: what is known without touching the state again, and what failed.</summary>
-        private PendingLogEntry Fallback(LogLevel logLevel, EventId eventId, Exception? exception, Exception failure) => new PendingLogEntry
+        private PendingLogEntry Fallback(LogLevel logLevel, EventId eventId, Exception? exception, Exception failure) => new RenderedLogEntry
         {
             Timestamp = DateTime.UtcNow,
             Level = LevelOf(logLevel),
@@ -74,7 +74,8 @@ namespace MonarchLogs.Logging
         {
             var options = _provider.Options;
             var deferred = DeferrableState<TState>.Allows(formatter);
-            var entry = deferred ? new DeferredLogEntry<TState>(state, formatter) : new PendingLogEntry();
+            var rendered = deferred ? null : new RenderedLogEntry();
+            PendingLogEntry entry = rendered ?? (PendingLogEntry)new DeferredLogEntry<TState>(state, formatter);
             entry.Timestamp = DateTime.UtcNow;
             entry.Level = LevelOf(logLevel);
             entry.Service = _provider.DefaultService;
@@ -82,7 +83,7 @@ namespace MonarchLogs.Logging
             entry.EventId = eventId.Id;
             entry.EventName = eventId.Name;
             entry.Exception = exception;
-            if (!deferred) entry.Message = MessageState.Render(formatter, state, exception);
+            if (rendered is not null) rendered.Message = MessageState.Render(formatter, state, exception);
 
             var activity = Activity.Current;
             if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C)
@@ -107,7 +108,7 @@ namespace MonarchLogs.Logging
             if (!string.IsNullOrEmpty(options.ServicePropertyName)) ApplyServiceOverride(entry, options.ServicePropertyName!);
 
             // The state's values go after the scopes' properties, here or on the writer's thread.
-            if (!deferred) MessageState.AddValues(state, entry);
+            if (rendered is not null) MessageState.AddValues(state, rendered);
 
             return entry;
         }

@@ -6,12 +6,14 @@ using MonarchLogs.Logging.Writing;
 namespace MonarchLogs.Logging
 {
     /// <summary>
-    /// What <see cref="MonarchValkeyLogger.Log{TState}"/> captures on the caller's thread: the
-    /// rendered message and immutable snapshots of the properties, or, for a
-    /// <see cref="DeferredLogEntry{TState}"/>, the state to read them from later. Encoding to the
-    /// storage format happens later, on the writer's thread.
+    /// What <see cref="MonarchValkeyLogger.Log{TState}"/> captures on the caller's thread, as it
+    /// waits in the queue: the entry's fields and immutable snapshots of its scopes' properties,
+    /// and either the rendered message (<see cref="RenderedLogEntry"/>) or the state to render it
+    /// from later (<see cref="DeferredLogEntry{TState}"/>). Encoding to the storage format happens
+    /// later, on the writer's thread. While the writer is behind, every queued entry is moved by
+    /// each collection: it holds only what both kinds need.
     /// </summary>
-    internal class PendingLogEntry : IEntryValues
+    internal abstract class PendingLogEntry
     {
         public DateTime Timestamp { get; set; }
 
@@ -20,10 +22,6 @@ namespace MonarchLogs.Logging
         public string Service { get; set; } = string.Empty;
 
         public string Category { get; set; } = string.Empty;
-
-        public string Message { get; set; } = string.Empty;
-
-        public string? Template { get; set; }
 
         public int EventId { get; set; }
 
@@ -68,13 +66,25 @@ namespace MonarchLogs.Logging
         public List<string>? Scopes { get; set; }
 
         /// <summary>
-        /// Puts the message, the template and the state's properties into <paramref name="view"/>
-        /// when they were left to the writer's thread; never throws. Nothing is written back to
-        /// this entry: by then it is usually an old object, and what it pointed to would live on
-        /// with it until a full collection.
+        /// Puts the message and the template into <paramref name="view"/>, and the state's
+        /// properties when they were left to the writer's thread; never throws. Nothing is written
+        /// back to this entry: by then it is usually an old object, and what it pointed to would
+        /// live on with it until a full collection.
         /// </summary>
-        public virtual void ReadDeferredState(EntryView view)
+        public abstract void ReadMessage(EntryView view);
+    }
+
+    /// <summary>An entry whose message, template and values were read on the caller's thread.</summary>
+    internal sealed class RenderedLogEntry : PendingLogEntry, IEntryValues
+    {
+        public string Message { get; set; } = string.Empty;
+
+        public string? Template { get; set; }
+
+        public override void ReadMessage(EntryView view)
         {
+            view.Message = Message;
+            view.Template = Template;
         }
     }
 }

@@ -38,12 +38,10 @@ namespace MonarchLogs.Logging.Writing
         {
             Pending = pending;
             Service = pending.Service;
-            Message = pending.Message;
-            Template = pending.Template;
             _count = 0;
             ReserveProperties(pending.PropertyCount);
             for (var i = 0; i < pending.PropertyCount; i++) _properties[_count++] = pending.PropertyAt(i);
-            pending.ReadDeferredState(this);
+            pending.ReadMessage(this);
         }
 
         /// <summary>Lets go of the entry and of everything read from it.</summary>
