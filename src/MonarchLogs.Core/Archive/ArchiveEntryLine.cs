@@ -41,8 +41,8 @@ namespace MonarchLogs.Core.Archive
             json.WriteString(names[6], entry.ExceptionType);
             json.WriteString(names[7], entry.ExceptionMessage);
             json.WriteString(names[8], entry.Exception);
-            json.WriteString(names[9], entry.TraceId);
-            json.WriteString(names[10], entry.SpanId);
+            json.WriteString(names[JsonLinesPayload.TraceIdIndex], entry.TraceId);
+            json.WriteString(names[JsonLinesPayload.SpanIdIndex], entry.SpanId);
             json.WriteString(names[11], entry.Host);
             json.WriteString(names[JsonLinesPayload.PropertiesIndex], entry.Properties);
             json.WriteEndObject();
