@@ -448,6 +448,27 @@ namespace MonarchLogs.Web.Tests
         }
 
         [Fact]
+        public async Task A_live_entry_older_than_rows_shown_goes_below_them()
+        {
+            // The tail may bring an entry after a newer one (of a partition it found a moment
+            // later): the table stays newest first by event time.
+            await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
+            await viewer.AppendAsync(Entry("first", MonarchLogLevel.Information, DateTime.UtcNow.AddMinutes(-1), "before"));
+
+            var problems = new List<string>();
+            var page = await _browser.NewPageAsync(problems);
+            await page.GotoAsync(viewer.BaseUri + "?live=1");
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "on");
+
+            var now = DateTime.UtcNow;
+            await viewer.AppendAsync(Entry("first", MonarchLogLevel.Information, now, "newer"));
+            await Expect(page.Locator("#rows tr.row .msg-text")).ToHaveTextAsync(new[] { "newer", "before" });
+            await viewer.AppendAsync(Entry("first", MonarchLogLevel.Warning, now.AddSeconds(-5), "older"));
+            await Expect(page.Locator("#rows tr.row .msg-text")).ToHaveTextAsync(new[] { "newer", "older", "before" });
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+
+        [Fact]
         public async Task A_service_first_seen_in_the_live_tail_gets_its_box()
         {
             await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);

@@ -632,8 +632,9 @@
   function appendEntries(entries, fresh) {
     var body = $('rows');
     if (fresh) {
-      // Live entries come oldest first; each new one goes on top.
-      entries.forEach(function (entry) { body.insertBefore(renderRow(entry, true), body.firstChild); });
+      // Live entries come oldest first; each new one goes on top, unless it is older than rows
+      // shown already (the tail finds a partition new to the store a moment after the others).
+      entries.forEach(function (entry) { insertLive(body, renderRow(entry, true)); });
     } else {
       var fragment = document.createDocumentFragment();
       entries.forEach(function (entry) { fragment.appendChild(renderRow(entry, false)); });
@@ -684,6 +685,7 @@
     var tr = el('tr', 'row lv-' + key + (fresh ? ' fresh' : ''));
     tr.tabIndex = 0;
     tr.setAttribute('data-id', entry.id || '');
+    tr.eventTime = Date.parse(entry.timestamp);
     tr.setAttribute('aria-expanded', 'false');
     var time = el('td', 'time', formatTime(entry.timestamp));
     time.title = entry.timestamp;
@@ -901,6 +903,16 @@
     wrap.appendChild(actions);
     wrap.addEventListener('click', function (event) { event.stopPropagation(); });
     return wrap;
+  }
+
+  // A live row goes above the first row it is not older than, so that the table stays newest
+  // first by event time; a row whose time does not read goes on top.
+  function insertLive(body, tr) {
+    var at = body.firstElementChild;
+    if (!isNaN(tr.eventTime)) {
+      while (at && !(at.classList.contains('row') && !(at.eventTime > tr.eventTime))) at = at.nextElementSibling;
+    }
+    body.insertBefore(tr, at);
   }
 
   // ---- Live tail ---------------------------------------------------------------------------
