@@ -447,18 +447,24 @@ namespace MonarchLogs.Web.Tests
             }
         }
 
+        /// <summary>A page on <paramref name="viewer"/> with the live tail on, after one entry of a minute ago ("before", service "first").</summary>
+        private async Task<IPage> OpenLiveAfterOneEntryAsync(ViewerSession viewer, List<string> problems)
+        {
+            await viewer.AppendAsync(Entry("first", MonarchLogLevel.Information, DateTime.UtcNow.AddMinutes(-1), "before"));
+            var page = await _browser.NewPageAsync(problems);
+            await page.GotoAsync(viewer.BaseUri + "?live=1");
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "on");
+            return page;
+        }
+
         [Fact]
         public async Task A_live_entry_older_than_rows_shown_goes_below_them()
         {
             // The tail may bring an entry after a newer one (of a partition it found a moment
             // later): the table stays newest first by event time.
             await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
-            await viewer.AppendAsync(Entry("first", MonarchLogLevel.Information, DateTime.UtcNow.AddMinutes(-1), "before"));
-
             var problems = new List<string>();
-            var page = await _browser.NewPageAsync(problems);
-            await page.GotoAsync(viewer.BaseUri + "?live=1");
-            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "on");
+            var page = await OpenLiveAfterOneEntryAsync(viewer, problems);
 
             var now = DateTime.UtcNow;
             await viewer.AppendAsync(Entry("first", MonarchLogLevel.Information, now, "newer"));
@@ -472,12 +478,8 @@ namespace MonarchLogs.Web.Tests
         public async Task A_service_first_seen_in_the_live_tail_gets_its_box()
         {
             await using var viewer = await ViewerSession.StartAsync(_browser.Valkey);
-            await viewer.AppendAsync(Entry("first", MonarchLogLevel.Information, DateTime.UtcNow.AddMinutes(-1), "before"));
-
             var problems = new List<string>();
-            var page = await _browser.NewPageAsync(problems);
-            await page.GotoAsync(viewer.BaseUri + "?live=1");
-            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "on");
+            var page = await OpenLiveAfterOneEntryAsync(viewer, problems);
             await Expect(page.Locator("#services input[name=service]")).ToHaveCountAsync(1);
 
             var now = DateTime.UtcNow;
