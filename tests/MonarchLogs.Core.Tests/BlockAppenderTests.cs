@@ -184,6 +184,31 @@ namespace MonarchLogs.Core.Tests
         }
 
         [Fact]
+        public async Task Large_batches_appended_back_to_back_are_encoded_aside_and_stored_in_the_order_they_came()
+        {
+            // A writer has two batches in flight; one of 2,048 entries or more is made into blocks
+            // on the thread pool. The second, started before the first is encoded, waits for its
+            // turn: its blocks come after the first's in the stream, numbered after them.
+            var store = await BlockStoreAsync();
+            var appender = new VersionedAppender(_valkey.Connection, store.Format);
+            var now = DateTime.UtcNow;
+            var first = new AppendBatch(Enumerable.Range(0, 3000).Select(i => Entry("s", MonarchLogLevel.Warning, now.AddTicks(i), "first " + i)).ToList());
+            var second = new AppendBatch(Enumerable.Range(0, 2500).Select(i => Entry("s", MonarchLogLevel.Warning, now.AddTicks(3000 + i), "second " + i)).ToList());
+            Assert.True(BlockPlanner.EncodesAside(first) && BlockPlanner.EncodesAside(second));
+
+            var appends = new[] { appender.AppendAsync(first), appender.AppendAsync(second) };
+            Assert.Equal(new[] { 3000, 2500 }, (await Task.WhenAll(appends)).Select(r => r.Stored));
+
+            var partition = store.Format.GetPartition("s", MonarchLogLevel.Warning);
+            var blocks = await BlocksAsync(partition, partition.StreamKey);
+            Assert.Equal(new[] { 1024, 1024, 952, 1024, 1024, 452 }, blocks.Select(b => b.Header.Count));
+            Assert.Equal(blocks.Select(b => b.Header.Sequence).OrderBy(q => q), blocks.Select(b => b.Header.Sequence));
+            Assert.Equal(
+                Enumerable.Range(0, 3000).Select(i => "first " + i).Concat(Enumerable.Range(0, 2500).Select(i => "second " + i)),
+                Decode(partition, blocks).Select(e => e.Message));
+        }
+
+        [Fact]
         public async Task A_block_sent_again_after_a_lost_reply_is_stored_twice_with_the_same_writer_and_sequence()
         {
             var store = await BlockStoreAsync();

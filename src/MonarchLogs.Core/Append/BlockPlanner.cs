@@ -44,7 +44,7 @@ namespace MonarchLogs.Core.Append
         private readonly WriterIdentity _identity;
         private readonly string _host;
         /// <summary>Below this many entries a batch's blocks are encoded on the caller's thread.</summary>
-        internal const int ParallelEntries = 2048;
+        private const int ParallelEntries = 2048;
 
         /// <summary>
         /// Whether making the blocks of <paramref name="batch"/> is worth a thread of its own: a large
